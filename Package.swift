@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Ingot",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ingot", targets: ["IngotCLI"]),
+        .library(name: "IngotCore", targets: ["IngotCore"]),
+        .library(name: "IngotLocal", targets: ["IngotLocal"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "IngotCore", swiftSettings: swiftSettings),
+        .target(
+            name: "IngotLocal",
+            dependencies: [
+                "IngotCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "IngotCLI",
+            dependencies: [
+                "IngotCore", "IngotLocal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "IngotCoreTests", dependencies: ["IngotCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "IngotLocalTests", dependencies: ["IngotCore", "IngotLocal"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["IngotCore", "IngotLocal"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import IngotCore
+import IngotLocal
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
+
+/// Options every subcommand takes, each with its environment variable.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "The local store (env INGOT_STORE; default .ingot/ingot.sqlite).")
+    var store: String?
+
+    @Option(name: .customLong("caller-account"), help: "Whose view of the cloud to take (env INGOT_ACCOUNT; default the store's own account).")
+    var callerAccount: String?
+
+    @Option(help: "Fix \"now\" to this ISO-8601 time (env INGOT_NOW; default the wall clock).")
+    var at: String?
+
+    @Option(help: "Output format: table or json.")
+    var output: OutputFormat = .table
+
+    static let environment = ProcessInfo.processInfo.environment
+
+    var storePath: String { store ?? Self.environment["INGOT_STORE"] ?? ".ingot/ingot.sqlite" }
+
+    func clock() throws -> VirtualClock {
+        if let at { return try VirtualClock.parse(at, field: "at") }
+        if let env = Self.environment["INGOT_NOW"], !env.isEmpty { return try VirtualClock.parse(env, field: "INGOT_NOW") }
+        return .wall
+    }
+
+    func caller() throws -> AccountID? {
+        if let callerAccount { return try AccountID(callerAccount, field: "caller-account") }
+        if let env = Self.environment["INGOT_ACCOUNT"], !env.isEmpty { return try AccountID(env, field: "INGOT_ACCOUNT") }
+        return nil
+    }
+
+    /// The local cloud over an existing store, as the chosen caller at the chosen instant.
+    /// Inputs are validated before the store is opened.
+    func cloud() throws -> LocalCloud {
+        let clock = try clock()
+        let caller = try caller()
+        return LocalCloud(store: try Store(path: storePath), caller: caller, clock: clock)
+    }
+
+    var json: Bool { output == .json }
+}
+
+/// `--region`, defaulting like the AWS CLI: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.
+struct RegionOption: ParsableArguments {
+    @Option(help: "The region (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1).")
+    var region: String?
+
+    func resolve() throws -> Region { try Region(region ?? Self.defaultCode) }
+
+    static var defaultCode: String {
+        let env = GlobalOptions.environment
+        return env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1"
+    }
+}
+
+/// `--region` repeatable, for commands that span regions.
+struct RegionsOption: ParsableArguments {
+    @Option(name: .customLong("region"), help: "A region; repeat for several (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1).")
+    var regions: [String] = []
+
+    func resolve() throws -> [Region] {
+        if regions.isEmpty { return [try Region(RegionOption.defaultCode)] }
+        var seen = Set<Region>()
+        return try regions.flatMap { $0.split(separator: ",").map(String.init) }.map { try Region($0) }.filter { seen.insert($0).inserted }
+    }
+}
+
+func parseTags(_ values: [String]) throws -> [Tag] {
+    try values.map { try Tag(parsing: $0, field: "tag") }
+}
+
+func parseTime(_ text: String, field: String) throws -> Date {
+    guard let d = Timestamp.parse(text) else {
+        throw IngotError.invalid(field, "'\(text)' is not an ISO-8601 time (e.g. 2027-01-01T00:00:00Z)")
+    }
+    return d
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import IngotCore
+
+/// `ingot`: golden AMIs, launch templates, fleet rollouts and DR, on an embedded cloud or AWS.
+struct Ingot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingot",
+        abstract: "Golden AMIs across regions: images, launch templates, rollouts and DR.",
+        discussion: """
+            Works on an embedded local cloud (a SQLite file, the default: no account, no network).
+            Global options (--store, --caller-account, --at, --output) work on every subcommand and
+            through INGOT_STORE, INGOT_ACCOUNT, INGOT_NOW.
+            Exit codes: 0 success, 1 the operation failed or was refused, 2 invalid input (nothing written).
+            """,
+        subcommands: [Init.self, Demo.self, Images.self, Snapshots.self, Instances.self]
+    )
+}
+
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try Ingot.parseAsRoot()
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as IngotError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            exit(Self.exitCode(error))
+        } catch let error as CommandFailure {
+            exit(error.code)
+        } catch {
+            let code = Ingot.exitCode(for: error)
+            if code == .success {
+                print(Ingot.fullMessage(for: error))
+                exit(0)
+            }
+            // Usage and validation errors: one line, exit 2 (ArgumentParser's own code is 64).
+            FileHandle.standardError.write(Data("error: \(Ingot.message(for: error))\n".utf8))
+            exit(2)
+        }
+    }
+
+    static func exitCode(_ error: IngotError) -> Int32 {
+        switch error.kind {
+        case .invalidInput: 2
+        case .refused, .failed: 1
+        }
+    }
+}
+
+/// A command that already reported its outcome and only needs to set the exit code (3: found a problem).
+struct CommandFailure: Error {
+    let code: Int32
+}

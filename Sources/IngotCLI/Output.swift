@@ -1,0 +1,48 @@
+import Foundation
+import IngotCore
+
+/// The one table renderer and the one JSON printer of the CLI.
+enum Output {
+    static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        FileHandle.standardOutput.write(data)
+    }
+
+    /// Aligned columns under upper-case headers; empty cells print as "-".
+    static func table(_ headers: [String], _ rows: [[String]]) {
+        var widths = headers.map(\.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+        }
+        var out = ""
+        func line(_ cells: [String]) {
+            var parts: [String] = []
+            for (i, cell) in cells.enumerated() {
+                let text = cell.isEmpty ? "-" : cell
+                parts.append(i == cells.count - 1 ? text : text.padding(toLength: widths[i], withPad: " ", startingAt: 0))
+            }
+            out += parts.joined(separator: "  ") + "\n"
+        }
+        line(headers)
+        for row in rows { line(row) }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// `2026-11-26 12:00` for tables.
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "" }
+        let s = Timestamp.format(date)
+        return String(s.prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+}

@@ -1,0 +1,45 @@
+/// The one error type of Ingot's library layer.
+///
+/// `invalidInput` is the caller's mistake (the CLI exits 2, nothing is written); `refused` is the
+/// cloud saying no to a well-formed request (exit 1), carrying AWS's error code such as
+/// `InvalidAMIID.NotFound` or `InvalidSnapshot.InUse`.
+public struct IngotError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Malformed or out-of-range input: exit 2.
+        case invalidInput
+        /// The cloud refused a well-formed request (not found, in use, protected): exit 1.
+        case refused
+        /// Something broke while doing the work (I/O, a corrupt file): exit 1.
+        case failed
+    }
+
+    public let kind: Kind
+    /// AWS's error code where one exists (`InvalidAMIID.Malformed`), else nil.
+    public let code: String?
+    public let message: String
+
+    public init(kind: Kind, code: String? = nil, message: String) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+    }
+
+    /// Bad input for `field`: the message names the field and what is accepted.
+    public static func invalid(_ field: String, _ message: String, code: String? = nil) -> IngotError {
+        IngotError(kind: .invalidInput, code: code, message: "\(field): \(message)")
+    }
+
+    /// The cloud refused the request with an AWS error code.
+    public static func refused(_ code: String, _ message: String) -> IngotError {
+        IngotError(kind: .refused, code: code, message: message)
+    }
+
+    public static func failed(_ message: String) -> IngotError {
+        IngotError(kind: .failed, message: message)
+    }
+
+    public var description: String {
+        if let code { return "\(code): \(message)" }
+        return message
+    }
+}

@@ -1,0 +1,114 @@
+// JSON shapes of the model: AWS's field names in camelCase (`imageId`, `creationDate`, ...), times
+// as AWS prints them. These are the `--output json` contract: keys are stable.
+
+private struct DynamicKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension KeyedEncodingContainer where K == DynamicKey {
+    fileprivate mutating func put<T: Encodable>(_ value: T?, _ key: String) throws {
+        guard let value else { return }
+        try encode(value, forKey: DynamicKey(key))
+    }
+}
+
+extension Image: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.put(id.rawValue, "imageId")
+        try c.put(region.code, "region")
+        try c.put(name, "name")
+        try c.put(description, "description")
+        try c.put(ownerId.rawValue, "ownerId")
+        try c.put(ownerAlias, "imageOwnerAlias")
+        try c.put(state.rawValue, "state")
+        try c.put(Timestamp.format(creationDate), "creationDate")
+        try c.put(deprecationTime.map(Timestamp.format), "deprecationTime")
+        try c.put(isPublic, "public")
+        try c.put(architecture.rawValue, "architecture")
+        try c.put(virtualizationType.rawValue, "virtualizationType")
+        try c.put(rootDeviceType.rawValue, "rootDeviceType")
+        try c.put(rootDeviceName, "rootDeviceName")
+        try c.put(bootMode?.rawValue, "bootMode")
+        try c.put(blockDeviceMappings, "blockDeviceMappings")
+        try c.put(tags.map { ["key": $0.key, "value": $0.value] }, "tags")
+        try c.put(launchPermissions, "launchPermissions")
+        try c.put(sourceImageId?.rawValue, "sourceImageId")
+        try c.put(sourceImageRegion?.code, "sourceImageRegion")
+        try c.put(sourceInstanceId?.rawValue, "sourceInstanceId")
+        try c.put(imageVersion?.description, "imageVersion")
+        try c.put(deregistrationProtection.text, "deregistrationProtection")
+        try c.put(noReboot, "noReboot")
+        if state == .pending { try c.put(availableAt.map(Timestamp.format), "estimatedAvailableTime") }
+    }
+}
+
+extension BlockDeviceMapping: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.put(deviceName, "deviceName")
+        try c.put(virtualName, "virtualName")
+        guard virtualName == nil else { return }
+        var ebs = c.nestedContainer(keyedBy: DynamicKey.self, forKey: DynamicKey("ebs"))
+        try ebs.put(snapshotId?.rawValue, "snapshotId")
+        try ebs.put(volumeSize, "volumeSize")
+        try ebs.put(volumeType?.rawValue, "volumeType")
+        try ebs.put(encrypted, "encrypted")
+        try ebs.put(kmsKeyId, "kmsKeyId")
+        try ebs.put(deleteOnTermination, "deleteOnTermination")
+    }
+}
+
+extension LaunchPermissions: Encodable {
+    /// AWS's list form: `[{"userId": ...}, {"group": "all"}, {"organizationArn": ...}]`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.unkeyedContainer()
+        if isPublic { try c.encode(["group": "all"]) }
+        for id in userIds { try c.encode(["userId": id.rawValue]) }
+        for arn in organizationArns { try c.encode(["organizationArn": arn]) }
+        for arn in organizationalUnitArns { try c.encode(["organizationalUnitArn": arn]) }
+    }
+}
+
+extension Snapshot: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.put(id.rawValue, "snapshotId")
+        try c.put(region.code, "region")
+        try c.put(ownerId.rawValue, "ownerId")
+        try c.put(volumeSize, "volumeSize")
+        try c.put(encrypted, "encrypted")
+        try c.put(kmsKeyId, "kmsKeyId")
+        try c.put(state.rawValue, "state")
+        try c.put(Timestamp.format(startTime), "startTime")
+        try c.put(description, "description")
+        try c.put(imageIds.map(\.rawValue), "imageIds")
+    }
+}
+
+extension Instance: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.put(id.rawValue, "instanceId")
+        try c.put(region.code, "region")
+        try c.put(ownerId.rawValue, "ownerId")
+        try c.put(imageId?.rawValue, "imageId")
+        try c.put(instanceType, "instanceType")
+        try c.put(availabilityZone, "availabilityZone")
+        try c.put(state.rawValue, "state")
+        try c.put(Timestamp.format(launchTime), "launchTime")
+        try c.put(volumes, "blockDeviceMappings")
+    }
+}
+
+extension DeregisterImageResult: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.put(deletedSnapshots.map(\.rawValue), "deletedSnapshots")
+        try c.put(retainedSnapshots.map(\.rawValue), "retainedSnapshots")
+    }
+}

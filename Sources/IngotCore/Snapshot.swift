@@ -1,0 +1,74 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An EBS snapshot, with the images whose block devices use it.
+public struct Snapshot: Sendable, Hashable {
+    public var id: SnapshotID
+    public var region: Region
+    public var ownerId: AccountID
+    public var volumeSize: Int
+    public var encrypted: Bool
+    public var kmsKeyId: String?
+    public var state: SnapshotState
+    public var startTime: Date
+    public var description: String?
+    /// Images registered from this snapshot; empty for an orphan that keeps costing money.
+    public var imageIds: [ImageID]
+
+    public init(
+        id: SnapshotID, region: Region, ownerId: AccountID, volumeSize: Int, encrypted: Bool = false,
+        kmsKeyId: String? = nil, state: SnapshotState = .completed, startTime: Date,
+        description: String? = nil, imageIds: [ImageID] = []
+    ) {
+        self.id = id
+        self.region = region
+        self.ownerId = ownerId
+        self.volumeSize = volumeSize
+        self.encrypted = encrypted
+        self.kmsKeyId = kmsKeyId
+        self.state = state
+        self.startTime = startTime
+        self.description = description
+        self.imageIds = imageIds
+    }
+}
+
+public enum SnapshotState: String, Sendable, Hashable, Codable, CaseIterable {
+    case pending, completed, error, recoverable, recovering
+}
+
+/// An EC2 instance, as far as image building needs one (RunInstances-lite).
+public struct Instance: Sendable, Hashable {
+    public var id: InstanceID
+    public var region: Region
+    public var ownerId: AccountID
+    public var imageId: ImageID?
+    public var instanceType: String
+    public var availabilityZone: String
+    public var state: InstanceState
+    public var launchTime: Date
+    /// The instance's EBS volumes, root first; CreateImage snapshots each.
+    public var volumes: [BlockDeviceMapping]
+
+    public init(
+        id: InstanceID, region: Region, ownerId: AccountID, imageId: ImageID?, instanceType: String,
+        availabilityZone: String, state: InstanceState, launchTime: Date, volumes: [BlockDeviceMapping]
+    ) {
+        self.id = id
+        self.region = region
+        self.ownerId = ownerId
+        self.imageId = imageId
+        self.instanceType = instanceType
+        self.availabilityZone = availabilityZone
+        self.state = state
+        self.launchTime = launchTime
+        self.volumes = volumes
+    }
+}
+
+public enum InstanceState: String, Sendable, Hashable, Codable, CaseIterable {
+    case pending, running, stopping, stopped, shuttingDown = "shutting-down", terminated
+}

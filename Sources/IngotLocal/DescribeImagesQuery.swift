@@ -1,0 +1,89 @@
+import GRDB
+import IngotCore
+
+/// DescribeImages' parameters as SQL over the `image` table, with AWS's visibility rules:
+/// the caller sees its own images, public ones and those shared with it; deprecated images of other
+/// owners only with IncludeDeprecated (or asked for by id); disabled ones only with IncludeDisabled.
+enum DescribeImagesQuery {
+    static func build(_ r: DescribeImagesRequest, caller: AccountID) throws -> (String, StatementArguments) {
+        var clauses = ["image.region = :region"]
+        var args: StatementArguments = ["region": r.region.code, "caller": caller.rawValue]
+        var n = 0
+        func bind(_ value: (any DatabaseValueConvertible)?) -> String {
+            n += 1
+            let name = "p\(n)"
+            _ = args.append(contentsOf: [name: value])
+            return ":" + name
+        }
+        clauses.append("""
+            (image.owner_id = :caller OR image.is_public = 1 OR EXISTS (SELECT 1 FROM launch_permission lp
+                WHERE lp.image = image.id AND lp.kind = 'user' AND lp.value = :caller))
+            """)
+        if !r.includeDeprecated && r.imageIds.isEmpty {
+            clauses.append("(image.deprecation_time IS NULL OR image.deprecation_time > :now OR image.owner_id = :caller)")
+        }
+        if !r.includeDisabled { clauses.append("image.state <> 'disabled'") }
+        if !r.imageIds.isEmpty {
+            clauses.append("image.image_id IN (SELECT value FROM json_each(\(bind(jsonArray(r.imageIds.map(\.rawValue))))))")
+        }
+        if !r.owners.isEmpty {
+            let parts = try r.owners.map { owner -> String in
+                switch owner {
+                case "self": return "image.owner_id = :caller"
+                case "amazon", "aws-marketplace", "aws-backup-vault": return "image.owner_alias = \(bind(owner))"
+                default:
+                    let account = try AccountID(owner, field: "owner")
+                    return "image.owner_id = \(bind(account.rawValue))"
+                }
+            }
+            clauses.append("(" + parts.joined(separator: " OR ") + ")")
+        }
+        if !r.executableBy.isEmpty {
+            let parts = try r.executableBy.map { who -> String in
+                switch who {
+                case "all": return "image.is_public = 1"
+                case "self": return "EXISTS (SELECT 1 FROM launch_permission lp WHERE lp.image = image.id AND lp.kind = 'user' AND lp.value = :caller)"
+                default:
+                    let account = try AccountID(who, field: "executable-by")
+                    return "EXISTS (SELECT 1 FROM launch_permission lp WHERE lp.image = image.id AND lp.kind = 'user' AND lp.value = \(bind(account.rawValue)))"
+                }
+            }
+            clauses.append("(" + parts.joined(separator: " OR ") + ")")
+        }
+        for filter in r.filters {
+            switch filter {
+            case .name(let patterns):
+                clauses.append("(" + patterns.map { "image.name GLOB \(bind(glob($0)))" }.joined(separator: " OR ") + ")")
+            case .imageId(let patterns):
+                clauses.append("(" + patterns.map { "image.image_id GLOB \(bind(glob($0)))" }.joined(separator: " OR ") + ")")
+            case .tag(let key, let values):
+                let exact = values.allSatisfy { !WildcardPattern($0).hasWildcards }
+                let valueSQL = exact
+                    ? "t.value IN (SELECT value FROM json_each(\(bind(jsonArray(values)))))"
+                    : "(" + values.map { "t.value GLOB \(bind(glob($0)))" }.joined(separator: " OR ") + ")"
+                clauses.append("image.id IN (SELECT t.image FROM image_tag t WHERE t.key = \(bind(key)) AND \(valueSQL))")
+            case .tagKey(let keys):
+                clauses.append("image.id IN (SELECT t.image FROM image_tag t WHERE t.key IN (SELECT value FROM json_each(\(bind(jsonArray(keys))))))")
+            case .state(let states):
+                clauses.append("(\(ImageRows.effectiveState)) IN (SELECT value FROM json_each(\(bind(jsonArray(states.map(\.rawValue))))))")
+            case .architecture(let archs):
+                clauses.append("image.architecture IN (SELECT value FROM json_each(\(bind(jsonArray(archs.map(\.rawValue))))))")
+            case .isPublic(let b):
+                clauses.append("image.is_public = \(b ? 1 : 0)")
+            }
+        }
+        return (clauses.joined(separator: " AND "), args)
+    }
+
+    /// AWS's `*`/`?` wildcards as a SQLite GLOB (whose `[` starts a character class).
+    static func glob(_ pattern: String) -> String {
+        var out = ""
+        for ch in pattern {
+            switch ch {
+            case "[": out += "[[]"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import GRDB
+import IngotCore
+
+/// The outcome of `ingot images import`.
+public struct ImageImportResult: Sendable, Hashable, Encodable {
+    public var imported: Int
+    /// Images already in the store (matched by id), left as they are.
+    public var skipped: Int
+    public var snapshots: Int
+}
+
+extension LocalCloud {
+    /// Loads the JSON that `aws ec2 describe-images` prints into `region`, streaming: the file is
+    /// parsed in 1 MiB chunks on one thread while batches of `batchSize` images are written on
+    /// another, each batch one transaction. A kill leaves whole batches only; a malformed file
+    /// removes what this import wrote and throws (nothing written).
+    public func importImages(
+        from path: String, region: Region, batchSize: Int = 10_000,
+        progress: (@Sendable (_ images: Int, _ bytes: Int) -> Void)? = nil
+    ) async throws -> ImageImportResult {
+        let store = store
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result {
+                    try ImageImport(store: store, path: path, region: region, batchSize: batchSize, progress: progress).run()
+                })
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}
+
+struct ImageImport {
+    let store: Store
+    let path: String
+    let region: Region
+    let batchSize: Int
+    let progress: (@Sendable (Int, Int) -> Void)?
+
+    func run() throws -> ImageImportResult {
+        guard batchSize > 0 else { throw IngotError.invalid("batch-size", "must be at least 1") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw IngotError.invalid("file", "cannot read \(path)")
+        }
+        let queue = BatchQueue<[Image]>(capacity: 4)
+        let importID = Int64.random(in: 1...Int64.max)
+        // Parse on a thread of its own; the calling thread writes.
+        let parser = Thread { [path] in
+            guard let file = fopen(path, "rb") else {
+                queue.finish(error: IngotError.invalid("file", "cannot open \(path): \(String(cString: strerror(errno)))"))
+                return
+            }
+            defer { fclose(file) }
+            let p = JSONPullParser(chunkSize: 1 << 20) { buf in fread(buf.baseAddress, 1, buf.count, file) }
+            var batch: [Image] = []
+            batch.reserveCapacity(batchSize)
+            do {
+                try AWSImageJSON.forEachImage(p, region: region) { image in
+                    batch.append(image)
+                    if batch.count == batchSize {
+                        guard queue.send(batch) else { throw CancellationError() }
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !batch.isEmpty { _ = queue.send(batch) }
+                queue.finish(error: nil)
+            } catch {
+                queue.finish(error: error)
+            }
+        }
+        parser.stackSize = 8 << 20
+        parser.start()
+
+        var result = ImageImportResult(imported: 0, skipped: 0, snapshots: 0)
+        do {
+            while let batch = try queue.receive() {
+                let counts = try store.writeSync { db in try insert(batch, importID: importID, db) }
+                result.imported += counts.0
+                result.skipped += counts.1
+                result.snapshots += counts.2
+                progress?(result.imported + result.skipped, 0)
+            }
+        } catch {
+            queue.cancel()
+            // Malformed input found mid-file: take back the batches already committed.
+            try? store.writeSync { db in
+                try db.execute(sql: "DELETE FROM image WHERE import_id = ?", arguments: [importID])
+                try db.execute(sql: "DELETE FROM snapshot WHERE import_id = ?", arguments: [importID])
+            }
+            throw error
+        }
+        try store.writeSync { db in try db.execute(sql: "PRAGMA optimize") }
+        return result
+    }
+
+    private func insert(_ batch: [Image], importID: Int64, _ db: Database) throws -> (Int, Int, Int) {
+        var imported = 0, skipped = 0, snapshots = 0
+        let exists = try db.cachedStatement(sql: "SELECT 1 FROM image WHERE image_id = ?")
+        for image in batch {
+            if try Bool.fetchOne(exists, arguments: [image.id.rawValue]) == true {
+                skipped += 1
+                continue
+            }
+            try ImageRows.insert(image, importID: importID, db)
+            imported += 1
+            for m in image.blockDeviceMappings {
+                guard let id = m.snapshotId else { continue }
+                let snap = Snapshot(id: id, region: region, ownerId: image.ownerId, volumeSize: m.volumeSize ?? 8,
+                                    encrypted: m.encrypted ?? false, kmsKeyId: m.kmsKeyId, startTime: image.creationDate,
+                                    description: "Created by CreateImage for \(image.id)")
+                try ImageRows.insertSnapshot(snap, ignoreExisting: true, importID: importID, db)
+                snapshots += db.changesCount
+            }
+        }
+        return (imported, skipped, snapshots)
+    }
+}
+
+/// A bounded hand-off between the parsing thread and the writing thread.
+final class BatchQueue<T: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [T] = []
+    private var finished = false
+    private var cancelled = false
+    private var failure: (any Error)?
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// False when the consumer has gone away.
+    func send(_ item: T) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    func finish(error: (any Error)?) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next item, nil at the end, or the producer's error.
+    func receive() throws -> T? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !finished { condition.wait() }
+        if !items.isEmpty {
+            let item = items.removeFirst()
+            condition.broadcast()
+            return item
+        }
+        if let failure { throw failure }
+        return nil
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import GRDB
+import IngotCore
+
+/// The local cloud's operations inside a transaction, as one caller at one instant. Composable:
+/// `buildImage` runs three of them in a single transaction.
+struct Operations: Sendable {
+    let caller: AccountID
+    let now: Date
+
+    // MARK: Lookups
+
+    /// The image as its owner sees it, or AWS's not-found error. Visibility to `caller` is checked
+    /// by the callers that need it.
+    func image(_ id: ImageID, region: Region, _ db: Database) throws -> (Int64, Image) {
+        let images = try ImageRows.fetch(db, where: "image.image_id = :id AND image.region = :region",
+                                         arguments: ["id": id.rawValue, "region": region.code], now: now)
+        guard let image = images.first, let row = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE image_id = ?", arguments: [id.rawValue]) else {
+            throw IngotError.refused("InvalidAMIID.NotFound", "The image id '[\(id)]' does not exist in \(region)")
+        }
+        return (row, image)
+    }
+
+    func canSee(_ image: Image) -> Bool {
+        image.ownerId == caller || image.isPublic || image.launchPermissions.userIds.contains(caller)
+    }
+
+    /// An image the caller can launch or copy from: visible to it (else not found).
+    func visibleImage(_ id: ImageID, region: Region, _ db: Database) throws -> (Int64, Image) {
+        let found = try image(id, region: region, db)
+        guard canSee(found.1) else {
+            throw IngotError.refused("InvalidAMIID.NotFound", "The image id '[\(id)]' does not exist in \(region)")
+        }
+        return found
+    }
+
+    /// An image the caller must own to change (sharing, deprecation, disabling, deregistering).
+    func ownedImage(_ id: ImageID, region: Region, _ db: Database) throws -> (Int64, Image) {
+        let found = try visibleImage(id, region: region, db)
+        guard found.1.ownerId == caller else {
+            throw IngotError.refused("AuthFailure", "Not authorized for image \(id): it is owned by \(found.1.ownerId), you are \(caller)")
+        }
+        return found
+    }
+
+    func requireUniqueName(_ name: ImageName, region: Region, _ db: Database) throws {
+        if let existing = try String.fetchOne(db, sql: "SELECT image_id FROM image WHERE region = ? AND owner_id = ? AND name = ?",
+                                              arguments: [region.code, caller.rawValue, name.rawValue]) {
+            throw IngotError.refused("InvalidAMIName.Duplicate", "AMI name \(name) is already in use by AMI \(existing)")
+        }
+    }
+
+    // MARK: Instances
+
+    func runInstances(_ request: RunInstancesRequest, _ db: Database) throws -> [Instance] {
+        guard (1...100).contains(request.count) else {
+            throw IngotError.invalid("count", "\(request.count) is out of range; accepted: 1 to 100", code: "InvalidParameterValue")
+        }
+        var volumes: [BlockDeviceMapping]
+        if let imageId = request.imageId {
+            let (_, image) = try visibleImage(imageId, region: request.region, db)
+            guard image.state == .available else {
+                throw IngotError.refused("InvalidAMIID.Unavailable", "Image \(imageId) is \(image.state.rawValue) and cannot be launched")
+            }
+            volumes = image.blockDeviceMappings.filter { $0.virtualName == nil }.map {
+                BlockDeviceMapping(deviceName: $0.deviceName, volumeSize: $0.volumeSize, volumeType: $0.volumeType ?? .gp3,
+                                   encrypted: $0.encrypted, kmsKeyId: $0.kmsKeyId)
+            }
+            if let size = request.rootVolumeSize, let i = volumes.firstIndex(where: { $0.deviceName == image.rootDeviceName }) {
+                guard size >= (volumes[i].volumeSize ?? 0) else {
+                    throw IngotError.invalid("volume-size", "\(size) GiB is smaller than the image's root snapshot (\(volumes[i].volumeSize ?? 0) GiB)", code: "InvalidBlockDeviceMapping")
+                }
+                volumes[i].volumeSize = size
+            }
+        } else {
+            volumes = [BlockDeviceMapping(deviceName: "/dev/xvda", volumeSize: request.rootVolumeSize ?? 8, volumeType: .gp3, encrypted: false)]
+        }
+        return try (0..<request.count).map { n in
+            let zones = request.region.availabilityZones
+            let instance = Instance(
+                id: .random(), region: request.region, ownerId: caller, imageId: request.imageId,
+                instanceType: request.instanceType, availabilityZone: zones[n % zones.count], state: .running,
+                launchTime: now, volumes: volumes)
+            try ImageRows.insertInstance(instance, db)
+            return instance
+        }
+    }
+
+    func terminateInstances(region: Region, ids: [InstanceID], _ db: Database) throws {
+        for id in ids {
+            guard let owner = try String.fetchOne(db, sql: "SELECT owner_id FROM instance WHERE instance_id = ? AND region = ?",
+                                                  arguments: [id.rawValue, region.code]), owner == caller.rawValue else {
+                throw IngotError.refused("InvalidInstanceID.NotFound", "The instance ID '\(id)' does not exist")
+            }
+            try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?", arguments: [id.rawValue])
+        }
+    }
+
+    // MARK: Images
+
+    func createImage(_ request: CreateImageRequest, architecture: Architecture? = nil, _ db: Database) throws -> ImageID {
+        let instances = try ImageRows.fetchInstances(db, where: "instance_id = :id AND region = :region AND owner_id = :caller",
+                                                     arguments: ["id": request.instanceId.rawValue, "region": request.region.code, "caller": caller.rawValue])
+        guard let instance = instances.first else {
+            throw IngotError.refused("InvalidInstanceID.NotFound", "The instance ID '\(request.instanceId)' does not exist")
+        }
+        guard instance.state == .running || instance.state == .stopped else {
+            throw IngotError.refused("IncorrectInstanceState", "Instance \(instance.id) is \(instance.state.rawValue); CreateImage needs a running or stopped instance")
+        }
+        try requireUniqueName(request.name, region: request.region, db)
+        var base: Image?
+        if let baseID = instance.imageId { base = try? image(baseID, region: request.region, db).1 }
+        // One snapshot per volume of the instance.
+        let mappings = try instance.volumes.map { v -> BlockDeviceMapping in
+            let snap = Snapshot(id: .random(), region: request.region, ownerId: caller, volumeSize: v.volumeSize ?? 8,
+                                encrypted: v.encrypted ?? false, kmsKeyId: v.kmsKeyId, startTime: now,
+                                description: "Created by CreateImage(\(instance.id)) for \(request.name)")
+            try ImageRows.insertSnapshot(snap, db)
+            return BlockDeviceMapping(deviceName: v.deviceName, snapshotId: snap.id, volumeSize: snap.volumeSize,
+                                      volumeType: v.volumeType ?? .gp3, encrypted: snap.encrypted, kmsKeyId: snap.kmsKeyId, deleteOnTermination: true)
+        }
+        let image = Image(
+            id: .random(), region: request.region, ownerId: caller, name: request.name.rawValue,
+            description: request.description, state: .available, creationDate: now,
+            architecture: architecture ?? base?.architecture ?? .x86_64, rootDeviceName: base?.rootDeviceName ?? "/dev/xvda",
+            bootMode: base?.bootMode, blockDeviceMappings: mappings, tags: request.tags,
+            sourceInstanceId: instance.id, imageVersion: request.imageVersion ?? versionTag(request.tags), noReboot: request.noReboot)
+        try ImageRows.insert(image, db)
+        return image.id
+    }
+
+    func registerImage(_ request: RegisterImageRequest, _ db: Database) throws -> ImageID {
+        guard request.blockDeviceMappings.contains(where: { $0.deviceName == request.rootDeviceName && $0.snapshotId != nil }) else {
+            throw IngotError.invalid("block-device-mappings", "the root device \(request.rootDeviceName) needs a snapshot", code: "InvalidBlockDeviceMapping")
+        }
+        try requireUniqueName(request.name, region: request.region, db)
+        let snapshots = try request.blockDeviceMappings.compactMap(\.snapshotId).map { id in
+            (id, try ImageRows.fetchSnapshots(db, where: "snapshot_id = :id AND region = :region",
+                                              arguments: ["id": id.rawValue, "region": request.region.code], now: now).first)
+        }
+        var mappings = request.blockDeviceMappings
+        for (id, snapshot) in snapshots {
+            guard let snapshot, snapshot.ownerId == caller else {
+                throw IngotError.refused("InvalidSnapshot.NotFound", "The snapshot '\(id)' does not exist in \(request.region)")
+            }
+            guard snapshot.state == .completed else {
+                throw IngotError.refused("IncorrectState", "Snapshot \(id) is \(snapshot.state.rawValue), not completed")
+            }
+            for i in mappings.indices where mappings[i].snapshotId == id {
+                let size = mappings[i].volumeSize ?? snapshot.volumeSize
+                guard size >= snapshot.volumeSize else {
+                    throw IngotError.invalid("block-device-mappings", "volume size \(size) GiB is smaller than snapshot \(id) (\(snapshot.volumeSize) GiB)", code: "InvalidBlockDeviceMapping")
+                }
+                mappings[i].volumeSize = size
+                mappings[i].encrypted = snapshot.encrypted
+                mappings[i].kmsKeyId = snapshot.kmsKeyId
+            }
+        }
+        let image = Image(
+            id: .random(), region: request.region, ownerId: caller, name: request.name.rawValue,
+            description: request.description, state: .available, creationDate: now, architecture: request.architecture,
+            virtualizationType: request.virtualizationType, rootDeviceName: request.rootDeviceName, bootMode: request.bootMode,
+            blockDeviceMappings: mappings, tags: request.tags, imageVersion: request.imageVersion ?? versionTag(request.tags))
+        try ImageRows.insert(image, db)
+        return image.id
+    }
+
+    func copyImage(_ request: CopyImageRequest, _ db: Database) throws -> ImageID {
+        if request.kmsKeyId != nil && !request.encrypted {
+            throw IngotError.invalid("kms-key-id", "a KMS key needs --encrypted (KmsKeyId requires Encrypted=true)", code: "InvalidParameterCombination")
+        }
+        let (_, source) = try visibleImage(request.sourceImageId, region: request.sourceRegion, db)
+        guard source.state == .available else {
+            throw IngotError.refused("IncorrectState", "Image \(source.id) is \(source.state.rawValue); only available images can be copied")
+        }
+        let name = try request.name ?? ImageName(source.name)
+        try requireUniqueName(name, region: request.region, db)
+        let crossRegion = request.region != request.sourceRegion
+        let availableAt = now.addingTimeInterval(ImageRules.copyDuration(totalGiB: source.totalSnapshotGiB, crossRegion: crossRegion))
+        // An encrypted source always yields an encrypted copy; KMS keys are regional, so a cross-region
+        // copy without a key uses the destination's AWS-managed key.
+        let mappings = try source.blockDeviceMappings.map { m -> BlockDeviceMapping in
+            guard let snapID = m.snapshotId else { return m }
+            let encrypted = request.encrypted || (m.encrypted ?? false)
+            let key: String? = encrypted ? (request.kmsKeyId ?? (crossRegion || m.kmsKeyId == nil ? ImageRules.defaultEBSKey : m.kmsKeyId)) : nil
+            let snap = Snapshot(id: .random(), region: request.region, ownerId: caller, volumeSize: m.volumeSize ?? 8,
+                                encrypted: encrypted, kmsKeyId: key, state: .pending, startTime: now,
+                                description: "Copied for DestinationAmi \(name) from SourceAmi \(source.id) (\(snapID)) in \(request.sourceRegion)")
+            try ImageRows.insertSnapshot(snap, availableAt: availableAt, db)
+            var copy = m
+            copy.snapshotId = snap.id
+            copy.encrypted = encrypted
+            copy.kmsKeyId = key
+            return copy
+        }
+        var tags = request.copyImageTags ? source.tags.filter { !$0.key.lowercased().hasPrefix("aws:") } : []
+        tags = tags.setting(request.tags)
+        let copy = Image(
+            id: .random(), region: request.region, ownerId: caller, name: name.rawValue,
+            description: request.description ?? source.description, state: .pending, creationDate: now,
+            architecture: source.architecture, virtualizationType: source.virtualizationType,
+            rootDeviceType: source.rootDeviceType, rootDeviceName: source.rootDeviceName, bootMode: source.bootMode,
+            blockDeviceMappings: mappings, tags: tags, sourceImageId: source.id, sourceImageRegion: request.sourceRegion,
+            imageVersion: source.imageVersion, availableAt: availableAt)
+        try ImageRows.insert(copy, db)
+        return copy.id
+    }
+
+    func modifyLaunchPermission(_ request: ModifyLaunchPermissionRequest, _ db: Database) throws {
+        let (row, image) = try ownedImage(request.imageId, region: request.region, db)
+        guard image.state != .disabled else {
+            throw IngotError.refused("IncorrectState", "Image \(image.id) is disabled; enable it before sharing")
+        }
+        var p = image.launchPermissions
+        for change in request.add {
+            switch change {
+            case .account(let a) where a == caller: continue  // the owner always has permission
+            case .account(let a): if !p.userIds.contains(a) { p.userIds.append(a) }
+            case .everyone: p.isPublic = true
+            case .organization(let arn): if !p.organizationArns.contains(arn) { p.organizationArns.append(arn) }
+            case .organizationalUnit(let arn): if !p.organizationalUnitArns.contains(arn) { p.organizationalUnitArns.append(arn) }
+            }
+        }
+        for change in request.remove {
+            switch change {
+            case .account(let a): p.userIds.removeAll { $0 == a }
+            case .everyone: p.isPublic = false
+            case .organization(let arn): p.organizationArns.removeAll { $0 == arn }
+            case .organizationalUnit(let arn): p.organizationalUnitArns.removeAll { $0 == arn }
+            }
+        }
+        try ImageRows.replaceLaunchPermissions(p, image: row, db)
+    }
+
+    func deregisterImage(region: Region, imageId: ImageID, deleteSnapshots: Bool, _ db: Database) throws -> DeregisterImageResult {
+        let (row, image) = try ownedImage(imageId, region: region, db)
+        if image.deregistrationProtection.blocksDeregistration(at: now) {
+            throw IngotError.refused("InvalidImage.DeregistrationProtected", "Image \(imageId) has deregistration protection (\(image.deregistrationProtection.text)); disable it first")
+        }
+        try db.execute(sql: "DELETE FROM image WHERE id = ?", arguments: [row])
+        var result = DeregisterImageResult()
+        for snap in Set(image.snapshotIds).sorted() {
+            let stillUsed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM block_device_mapping WHERE snapshot_id = ?)", arguments: [snap.rawValue]) ?? false
+            let owned = try String.fetchOne(db, sql: "SELECT owner_id FROM snapshot WHERE snapshot_id = ?", arguments: [snap.rawValue]) == caller.rawValue
+            if deleteSnapshots && !stillUsed && owned {
+                try db.execute(sql: "DELETE FROM snapshot WHERE snapshot_id = ?", arguments: [snap.rawValue])
+                result.deletedSnapshots.append(snap)
+            } else {
+                result.retainedSnapshots.append(snap)
+            }
+        }
+        return result
+    }
+
+    /// A `Version` tag in `x.y.z/b` form gives the image version when none is given.
+    func versionTag(_ tags: [Tag]) -> ImageVersion? { tags[tag: "Version"].flatMap(ImageVersion.init(parsing:)) }
+}

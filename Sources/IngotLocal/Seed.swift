@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import IngotCore
+
+/// Amazon's public base images and the demo account, written as history (times relative to the
+/// store's clock), each seed one transaction.
+extension LocalCloud {
+    /// A small catalog of public base images in every commercial region: Amazon Linux 2023 (owner
+    /// alias `amazon`) and Ubuntu 22.04/24.04 (Canonical's account), x86_64 and arm64, four monthly
+    /// releases each. Ids are stable per region and release.
+    public func seedCatalog() async throws {
+        let now = clock.now
+        try await store.write { db in
+            for code in Region.all {
+                let region = Region(trusted: code)
+                for release in 0..<4 {
+                    let created = Seeder.day(now.addingTimeInterval(-Double(7 + 30 * release) * 86_400))
+                    let stamp = Seeder.compactDate(created)
+                    for arch in [Architecture.x86_64, .arm64] {
+                        let al = "al2023-ami-2023.9.\(stamp).0-kernel-6.1-\(arch == .arm64 ? "arm64" : "x86_64")"
+                        try Seeder.image(db, region: region, owner: .amazon, alias: "amazon", name: al,
+                                         description: "Amazon Linux 2023 AMI 2023.9.\(stamp).0 \(arch.rawValue) HVM kernel-6.1",
+                                         created: created, deprecation: created.addingTimeInterval(2 * 365 * 86_400), architecture: arch,
+                                         bootMode: .uefiPreferred, isPublic: true, size: 8)
+                        for (codename, version) in [("jammy", "22.04"), ("noble", "24.04")] {
+                            let ubuntuArch = arch == .arm64 ? "arm64" : "amd64"
+                            let disk = codename == "noble" ? "hvm-ssd-gp3" : "hvm-ssd"
+                            try Seeder.image(db, region: region, owner: .canonical, alias: nil,
+                                             name: "ubuntu/images/\(disk)/ubuntu-\(codename)-\(version)-\(ubuntuArch)-server-\(stamp)",
+                                             description: "Canonical, Ubuntu, \(version) LTS, \(ubuntuArch) \(codename) image",
+                                             created: created, deprecation: created.addingTimeInterval(2 * 365 * 86_400), architecture: arch,
+                                             rootDevice: "/dev/sda1", bootMode: .uefiPreferred, isPublic: true, size: 8)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The demo account: golden-web and golden-api, a dozen weekly builds each in us-east-1, older
+    /// ones deprecated, the newest copied to eu-west-1 and ap-southeast-2 (one copy still pending),
+    /// one build disabled, one shared with account 210987654321, orphaned snapshots left by
+    /// deregistered images.
+    public func seedDemo() async throws {
+        let now = clock.now
+        let me = caller
+        try await store.write { db in
+            let home = Region.usEast1
+            let others = [Region.euWest1, Region.apSoutheast2]
+            for (family, major, team) in [("golden-web", 2, "web"), ("golden-api", 1, "api")] {
+                var builds: [Image] = []
+                for k in 0..<12 {
+                    let version = ImageVersion(major: major, minor: k / 4, patch: k % 4, build: 1)
+                    let created = now.addingTimeInterval(-Double(11 - k) * 7 * 86_400 - 3 * 3600 - Double(family.count) * 60)
+                    // Each build is deprecated eight weeks after it is made: the four oldest already are.
+                    let image = try Seeder.image(
+                        db, region: home, owner: me, alias: nil, name: "\(family)-\(version.major).\(version.minor).\(version.patch)-\(version.build)",
+                        description: "\(family) \(version) (Image Builder)", created: created,
+                        deprecation: created.addingTimeInterval(56 * 86_400), architecture: .x86_64, bootMode: .uefiPreferred,
+                        isPublic: false, size: family == "golden-web" ? 30 : 20,
+                        tags: [Tag(key: "golden", value: "true"), Tag(key: "family", value: family), Tag(key: "team", value: team),
+                               Tag(key: "Version", value: version.description)],
+                        version: version)
+                    builds.append(image)
+                }
+                // Copies of the three newest builds in the other regions, landed an hour after each build.
+                for region in others {
+                    for image in builds.suffix(3) {
+                        let pending = family == "golden-api" && region == .apSoutheast2 && image.id == builds.last?.id
+                        let started = pending ? now.addingTimeInterval(-120) : image.creationDate.addingTimeInterval(600)
+                        let landed = started.addingTimeInterval(ImageRules.copyDuration(totalGiB: image.totalSnapshotGiB, crossRegion: true))
+                        try Seeder.image(
+                            db, region: region, owner: me, alias: nil, name: image.name, description: image.description,
+                            created: started, deprecation: image.deprecationTime, architecture: image.architecture,
+                            bootMode: image.bootMode, isPublic: false, size: image.totalSnapshotGiB, tags: image.tags,
+                            version: image.imageVersion, source: (image.id, home), availableAt: landed, snapshotState: landed > now ? .pending : .completed)
+                    }
+                }
+            }
+            // golden-web 2.2.1 failed its tests after release: disabled (private, unlaunchable).
+            try db.execute(sql: "UPDATE image SET state = 'disabled' WHERE region = ? AND name = ?", arguments: [home.code, "golden-web-2.2.1-1"])
+            // The newest golden-api is shared with the staging account.
+            try db.execute(sql: """
+                INSERT INTO launch_permission (image, kind, value)
+                SELECT id, 'user', ? FROM image WHERE region = ? AND name = 'golden-api-1.2.3-1' AND owner_id = ?
+                """, arguments: [Seeder.stagingAccount.rawValue, home.code, me.rawValue])
+            // Builds deregistered last year without DeleteAssociatedSnapshots: their snapshots still cost money.
+            for (n, size) in [(1, 30), (2, 30), (3, 20)] {
+                let started = now.addingTimeInterval(-Double(300 + n * 7) * 86_400)
+                try ImageRows.insertSnapshot(Snapshot(
+                    id: Seeder.snapshotID("orphan-\(n)"), region: home, ownerId: me, volumeSize: size, startTime: started,
+                    description: "Created by CreateImage(i-0\(n)7f3a9c2b1d4e5f6) for golden-web-1.9.\(n)-1"), db)
+            }
+        }
+    }
+}
+
+enum Seeder {
+    /// The demo's second account, with which one golden image is shared.
+    static let stagingAccount = AccountID(trusted: "210987654321")
+
+    @discardableResult
+    static func image(
+        _ db: Database, region: Region, owner: AccountID, alias: String?, name: String, description: String?, created: Date,
+        deprecation: Date?, architecture: Architecture, rootDevice: String = "/dev/xvda", bootMode: BootMode?, isPublic: Bool,
+        size: Int, tags: [Tag] = [], version: ImageVersion? = nil, source: (ImageID, Region)? = nil, availableAt: Date? = nil,
+        snapshotState: SnapshotState = .completed
+    ) throws -> Image {
+        let key = "\(region.code)/\(owner.rawValue)/\(name)"
+        let snapshot = Snapshot(id: snapshotID(key), region: region, ownerId: owner, volumeSize: size, state: snapshotState,
+                                startTime: created, description: "Created by CreateImage for \(name)")
+        try ImageRows.insertSnapshot(snapshot, availableAt: snapshotState == .pending ? availableAt : nil, db)
+        let pending = availableAt.map { $0 > created } ?? false
+        let image = Image(
+            id: ImageID(trusted: "ami-" + hex17(key)), region: region, ownerId: owner, ownerAlias: alias, name: name,
+            description: description, state: pending ? .pending : .available, creationDate: created, deprecationTime: deprecation,
+            architecture: architecture, rootDeviceName: rootDevice, bootMode: bootMode,
+            blockDeviceMappings: [BlockDeviceMapping(deviceName: rootDevice, snapshotId: snapshot.id, volumeSize: size, volumeType: .gp3, encrypted: false)],
+            tags: tags, launchPermissions: LaunchPermissions(isPublic: isPublic), sourceImageId: source?.0,
+            sourceImageRegion: source?.1, imageVersion: version, availableAt: pending ? availableAt : nil)
+        try ImageRows.insert(image, db)
+        return image
+    }
+
+    static func snapshotID(_ key: String) -> SnapshotID { SnapshotID(trusted: "snap-" + hex17("snap:" + key)) }
+
+    /// 17 hex digits from FNV-1a hashes of `key`: stable ids across stores.
+    static func hex17(_ key: String) -> String {
+        func fnv(_ seed: UInt64) -> UInt64 {
+            var h = seed
+            for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+            return h
+        }
+        let hi = String(fnv(0xcbf29ce484222325), radix: 16)
+        let lo = String(fnv(0x84222325cbf29ce4) & 0xf, radix: 16)
+        return String(repeating: "0", count: 16 - hi.count) + hi + lo
+    }
+
+    static func day(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+    }
+
+    /// `20261126`.
+    static func compactDate(_ date: Date) -> String {
+        String(Timestamp.format(date).prefix(10).filter { $0 != "-" })
+    }
+}

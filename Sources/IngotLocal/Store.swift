@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import IngotCore
+
+/// The local cloud's SQLite file: WAL, a busy timeout so that several processes can write, and the
+/// schema's history as named migrations.
+public final class Store: Sendable {
+    public let path: String
+    let pool: DatabasePool
+    /// The store's own account (chosen at `ingot init`).
+    public let account: AccountID
+
+    /// Opens an existing store, or creates one when `create` is true.
+    public init(path: String, create: Bool = false, account: AccountID = .defaultLocal) throws {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists && !create {
+            throw IngotError.invalid("store", "no store at \(path); create one with `ingot init` (or pass --store / INGOT_STORE)")
+        }
+        if create {
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(60)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Schema.migrator.migrate(pool)
+            let existing = try pool.write { db -> String? in
+                if let a = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'account'") { return a }
+                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('account', ?)", arguments: [account.rawValue])
+                return nil
+            }
+            self.account = existing.map(AccountID.init(trusted:)) ?? account
+        } catch let error as DatabaseError {
+            throw IngotError.failed("store \(path): \(error.message ?? error.description)")
+        }
+        self.path = path
+    }
+
+    /// Runs `body` in one write transaction (IMMEDIATE: concurrent writers queue on the busy timeout).
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await mapErrors { try await pool.write(body) }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await mapErrors { try await pool.read(body) }
+    }
+
+    /// Synchronous write, for bulk paths that run on their own thread.
+    func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let e as DatabaseError { throw IngotError.failed("store: \(e.message ?? e.description)") }
+    }
+
+    private func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let e as DatabaseError {
+            throw IngotError.failed("store \(path): \(e.message ?? e.description)")
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+}
