@@ -44,7 +44,8 @@ public enum AWSImageJSON {
         var protection = DeregistrationProtection.disabled
 
         try p.beginObject()
-        while let key = try p.nextKey() {
+        while let k = try p.nextKey(in: imageKeys) {
+            let key = k >= 0 ? imageKeyNames[k] : ""
             switch key {
             case "ImageId":
                 let s = try p.readString()
@@ -143,6 +144,9 @@ public enum AWSImageJSON {
             sourceImageRegion: sourceRegion, sourceInstanceId: sourceInstance, imageVersion: version(from: tags),
             deregistrationProtection: protection)
     }
+
+    private static let imageKeyNames = ["ImageId", "OwnerId", "ImageOwnerAlias", "Name", "Description", "State", "CreationDate", "DeprecationTime", "Architecture", "VirtualizationType", "RootDeviceType", "RootDeviceName", "BootMode", "Public", "SourceImageId", "SourceImageRegion", "SourceInstanceId", "DeregistrationProtection", "Tags", "BlockDeviceMappings"]
+    private static let imageKeys = JSONPullParser.Keys(imageKeyNames)
 
     /// The build an image belongs to: Image Builder's ARN tag (`.../image/NAME/2.4.0/3`), else a
     /// `Version` tag in `x.y.z/b` form.

@@ -93,6 +93,41 @@ public final class JSONPullParser {
         return key
     }
 
+    /// A fixed set of keys to match without allocating a string per key.
+    public struct Keys: Sendable {
+        let keys: [[UInt8]]
+        let index: [String: Int]
+        public init(_ keys: [String]) {
+            self.keys = keys.map { Array($0.utf8) }
+            index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+        }
+    }
+
+    /// The next key of the current object as its position in `keys` (-1 when not among them),
+    /// or nil after the closing brace.
+    public func nextKey(in keys: Keys) throws -> Int? {
+        guard try nextMember(closing: UInt8(ascii: "}")) else { return nil }
+        guard let c = try peek(), c == UInt8(ascii: "\"") else { throw fail("expected a key") }
+        var i = pos + 1
+        while i < end, buffer[i] != UInt8(ascii: "\""), buffer[i] != UInt8(ascii: "\\") { i += 1 }
+        let found: Int
+        if i < end, buffer[i] == UInt8(ascii: "\"") {
+            let start = pos + 1, count = i - start
+            var match = -1
+            let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<i])
+            for (n, key) in keys.keys.enumerated() where key.count == count && key.elementsEqual(slice) {
+                match = n
+                break
+            }
+            pos = i + 1
+            found = match
+        } else {
+            found = keys.index[try readString()] ?? -1
+        }
+        try expect(UInt8(ascii: ":"))
+        return found
+    }
+
     /// Whether the current array has another element (positioned on it), false after its `]`.
     public func nextElement() throws -> Bool { try nextMember(closing: UInt8(ascii: "]")) }
 

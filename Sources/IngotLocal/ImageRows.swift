@@ -10,76 +10,118 @@ enum ImageRows {
 
     /// Inserts an image with its tags, block devices and launch permissions; returns its row id.
     @discardableResult
-    static func insert(_ image: Image, importID: Int64? = nil, _ db: Database) throws -> Int64 {
-        let s = try db.cachedStatement(sql: """
-            INSERT INTO image (image_id, region, owner_id, owner_alias, name, description, state, available_at,
+    static func insert(_ image: Image, _ db: Database) throws -> Int64 {
+        let batch = ImageBatch([image])
+        let rows = try insert(batch, db)
+        guard let row = rows[0] else { throw IngotError.refused("InvalidAMIID.Duplicate", "image \(image.id) already exists") }
+        return row
+    }
+
+    /// Inserts a prepared batch; returns each image's row id, nil where the image id already existed.
+    /// Index entries go in sorted key order (prepared off this thread): neighbouring keys share pages.
+    static func insert(_ batch: ImageBatch, importID: Int64? = nil, _ db: Database) throws -> [Int64?] {
+        let s = try RawStatement(db, """
+            INSERT OR IGNORE INTO image (image_id, region, owner_id, owner_alias, name, description, state, available_at,
                 creation_date, deprecation_time, architecture, virtualization_type, root_device_type,
                 root_device_name, boot_mode, is_public, source_image_id, source_image_region, source_instance_id,
-                image_version, deregistration_protection, no_reboot, import_id)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                image_version, deregistration_protection, no_reboot, tags, block_devices, launch_permissions, import_id)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
-        s.setUncheckedArguments([
-            image.id.rawValue, image.region.code, image.ownerId.rawValue, image.ownerAlias, image.name,
-            image.description, image.state.rawValue, image.availableAt.map(Timestamp.millis),
-            Timestamp.millis(image.creationDate), image.deprecationTime.map(Timestamp.millis),
-            image.architecture.rawValue, image.virtualizationType.rawValue, image.rootDeviceType.rawValue,
-            image.rootDeviceName, image.bootMode?.rawValue, image.isPublic, image.sourceImageId?.rawValue,
-            image.sourceImageRegion?.code, image.sourceInstanceId?.rawValue, image.imageVersion?.description,
-            image.deregistrationProtection.text, image.noReboot, importID,
-        ])
-        do { try s.execute() } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
-            throw IngotError.refused("InvalidAMIID.Duplicate", "image \(image.id) already exists")
+        var rows: [Int64?] = []
+        rows.reserveCapacity(batch.rows.count)
+        for row in batch.rows {
+            let image = row.image
+            s.bind(1, image.id.rawValue); s.bind(2, image.region.code); s.bind(3, image.ownerId.rawValue)
+            s.bind(4, image.ownerAlias); s.bind(5, image.name); s.bind(6, image.description); s.bind(7, image.state.rawValue)
+            s.bind(8, image.availableAt.map(Timestamp.millis)); s.bind(9, Timestamp.millis(image.creationDate))
+            s.bind(10, image.deprecationTime.map(Timestamp.millis)); s.bind(11, image.architecture.rawValue)
+            s.bind(12, image.virtualizationType.rawValue); s.bind(13, image.rootDeviceType.rawValue); s.bind(14, image.rootDeviceName)
+            s.bind(15, image.bootMode?.rawValue); s.bind(16, image.isPublic); s.bind(17, image.sourceImageId?.rawValue)
+            s.bind(18, image.sourceImageRegion?.code); s.bind(19, image.sourceInstanceId?.rawValue)
+            s.bind(20, image.imageVersion?.description); s.bind(21, image.deregistrationProtection.text); s.bind(22, image.noReboot)
+            s.bind(23, row.tagsJSON); s.bind(24, row.blockDevicesJSON); s.bind(25, row.permissionsJSON); s.bind(26, importID)
+            try s.step()
+            rows.append(db.changesCount == 1 ? db.lastInsertedRowID : nil)
         }
-        let rowID = db.lastInsertedRowID
-        try replaceTags(image.tags, image: rowID, db)
-        let bdm = try db.cachedStatement(sql: """
-            INSERT INTO block_device_mapping (image, position, device_name, snapshot_id, volume_size, volume_type,
-                encrypted, kms_key_id, delete_on_termination, virtual_name) VALUES (?,?,?,?,?,?,?,?,?,?)
-            """)
-        for (i, m) in image.blockDeviceMappings.enumerated() {
-            bdm.setUncheckedArguments([
-                rowID, i, m.deviceName, m.snapshotId?.rawValue, m.volumeSize, m.volumeType?.rawValue, m.encrypted,
-                m.kmsKeyId, m.deleteOnTermination, m.virtualName,
-            ])
-            try bdm.execute()
+        var tags = BulkInsert(db, "INSERT OR IGNORE INTO image_tag (key, value, image)", columns: 3)
+        for t in batch.tags {
+            guard let row = rows[t.index] else { continue }
+            try tags.add([.text(t.key), .text(t.value), .int(row)])
         }
-        try replaceLaunchPermissions(image.launchPermissions, image: rowID, db)
-        return rowID
+        try tags.flush()
+        var uses = BulkInsert(db, "INSERT OR IGNORE INTO snapshot_use (snapshot_id, image)", columns: 2)
+        for u in batch.snapshotUses {
+            guard let row = rows[u.index] else { continue }
+            try uses.add([.text(u.snapshotId), .int(row)])
+        }
+        try uses.flush()
+        for (i, row) in batch.rows.enumerated() where !row.image.launchPermissions.isEmpty {
+            if let id = rows[i] { try indexPermissions(row.image.launchPermissions, image: id, add: true, db) }
+        }
+        return rows
     }
 
-    static func replaceTags(_ tags: [Tag], image rowID: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM image_tag WHERE image = ?").execute(arguments: [rowID])
-        let s = try db.cachedStatement(sql: "INSERT OR REPLACE INTO image_tag (image, key, value, position) VALUES (?,?,?,?)")
-        for (i, t) in tags.enumerated() {
-            s.setUncheckedArguments([rowID, t.key, t.value, i])
-            try s.execute()
+    /// Removes an image row and its index entries.
+    static func delete(_ image: Image, row: Int64, _ db: Database) throws {
+        try indexTags(image.tags, image: row, add: false, db)
+        try indexPermissions(image.launchPermissions, image: row, add: false, db)
+        try db.execute(sql: "DELETE FROM snapshot_use WHERE image = ? AND snapshot_id IN (SELECT value FROM json_each(?))",
+                       arguments: [row, jsonArray(image.snapshotIds.map(\.rawValue))])
+        try db.execute(sql: "DELETE FROM image WHERE id = ?", arguments: [row])
+    }
+
+    static func replaceTags(_ old: [Tag], with tags: [Tag], image rowID: Int64, _ db: Database) throws {
+        try indexTags(old, image: rowID, add: false, db)
+        try indexTags(tags, image: rowID, add: true, db)
+        try db.execute(sql: "UPDATE image SET tags = ? WHERE id = ?", arguments: [RowJSON.tags(tags), rowID])
+    }
+
+    static func replaceLaunchPermissions(_ old: LaunchPermissions, with p: LaunchPermissions, image rowID: Int64, _ db: Database) throws {
+        try indexPermissions(old, image: rowID, add: false, db)
+        try indexPermissions(p, image: rowID, add: true, db)
+        try db.execute(sql: "UPDATE image SET launch_permissions = ?, is_public = ? WHERE id = ?",
+                       arguments: [RowJSON.permissions(p), p.isPublic, rowID])
+    }
+
+    static func indexTags(_ tags: [Tag], image rowID: Int64, add: Bool, _ db: Database) throws {
+        let s = try RawStatement(db, add ? "INSERT OR IGNORE INTO image_tag (key, value, image) VALUES (?,?,?)"
+                                         : "DELETE FROM image_tag WHERE key = ? AND value = ? AND image = ?")
+        for t in tags {
+            s.bind(1, t.key); s.bind(2, t.value); s.bind(3, rowID)
+            try s.step()
         }
     }
 
-    static func replaceLaunchPermissions(_ p: LaunchPermissions, image rowID: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM launch_permission WHERE image = ?").execute(arguments: [rowID])
-        let s = try db.cachedStatement(sql: "INSERT OR IGNORE INTO launch_permission (image, kind, value) VALUES (?,?,?)")
-        func put(_ kind: String, _ value: String) throws {
-            s.setUncheckedArguments([rowID, kind, value])
-            try s.execute()
+    private static func indexPermissions(_ p: LaunchPermissions, image rowID: Int64, add: Bool, _ db: Database) throws {
+        let s = try RawStatement(db, add ? "INSERT OR IGNORE INTO launch_permission (value, kind, image) VALUES (?,?,?)"
+                                         : "DELETE FROM launch_permission WHERE value = ? AND kind = ? AND image = ?")
+        for (kind, value) in RowJSON.permissionRows(p) {
+            s.bind(1, value); s.bind(2, kind); s.bind(3, rowID)
+            try s.step()
         }
-        if p.isPublic { try put("group", "all") }
-        for a in p.userIds { try put("user", a.rawValue) }
-        for a in p.organizationArns { try put("organization", a) }
-        for a in p.organizationalUnitArns { try put("ou", a) }
-        try db.cachedStatement(sql: "UPDATE image SET is_public = ? WHERE id = ?").execute(arguments: [p.isPublic, rowID])
     }
 
-    static func insertSnapshot(_ s: Snapshot, availableAt: Date? = nil, ignoreExisting: Bool = false, importID: Int64? = nil, _ db: Database) throws {
-        let stmt = try db.cachedStatement(sql: """
+    static func insertSnapshot(_ s: Snapshot, availableAt: Date? = nil, _ db: Database) throws {
+        _ = try insertSnapshots([s], availableAt: availableAt, db)
+    }
+
+    /// Inserts snapshots (in the given order; sorted by id is fastest), skipping ids that exist when
+    /// `ignoreExisting`; returns how many were inserted.
+    static func insertSnapshots(_ list: [Snapshot], availableAt: Date? = nil, ignoreExisting: Bool = false, importID: Int64? = nil, _ db: Database) throws -> Int {
+        var insert = BulkInsert(db, """
             INSERT \(ignoreExisting ? "OR IGNORE" : "") INTO snapshot (snapshot_id, region, owner_id, volume_size, encrypted,
-                kms_key_id, state, available_at, start_time, description, import_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-            """)
-        stmt.setUncheckedArguments([
-            s.id.rawValue, s.region.code, s.ownerId.rawValue, s.volumeSize, s.encrypted, s.kmsKeyId,
-            s.state.rawValue, availableAt.map(Timestamp.millis), Timestamp.millis(s.startTime), s.description, importID,
-        ])
-        try stmt.execute()
+                kms_key_id, state, available_at, start_time, description, import_id)
+            """, columns: 11, chunk: 32)
+        var inserted = 0
+        let available = availableAt.map(Timestamp.millis)
+        for s in list {
+            inserted += try insert.add([
+                .text(s.id.rawValue), .text(s.region.code), .text(s.ownerId.rawValue), .int(Int64(s.volumeSize)),
+                .int(s.encrypted ? 1 : 0), .text(s.kmsKeyId), .text(s.state.rawValue), .int(available),
+                .int(Timestamp.millis(s.startTime)), .text(s.description), .int(importID),
+            ])
+        }
+        return inserted + (try insert.flush())
     }
 
     // MARK: Reading
@@ -92,15 +134,13 @@ enum ImageRows {
             SELECT image.id, image_id, region, owner_id, owner_alias, name, description, \(effectiveState) AS state,
                 available_at, creation_date, deprecation_time, architecture, virtualization_type, root_device_type,
                 root_device_name, boot_mode, source_image_id, source_image_region, source_instance_id, image_version,
-                deregistration_protection, no_reboot
+                deregistration_protection, no_reboot, tags, block_devices, launch_permissions
             FROM image WHERE \(whereSQL)
             ORDER BY creation_date DESC, image_id\(limit.map { " LIMIT \($0)" } ?? "")
             """
         var images: [Image] = []
-        var rowIDs: [Int64] = []
         let rows = try Row.fetchCursor(db, sql: sql, arguments: args)
         while let r = try rows.next() {
-            rowIDs.append(r[0])
             let availableAt: Int64? = r[8]
             let deprecation: Int64? = r[10]
             let state = ImageState(rawValue: r[7]) ?? .error
@@ -112,6 +152,8 @@ enum ImageRows {
                 virtualizationType: VirtualizationType(rawValue: r[12]) ?? .hvm,
                 rootDeviceType: RootDeviceType(rawValue: r[13]) ?? .ebs, rootDeviceName: r[14],
                 bootMode: (r[15] as String?).flatMap(BootMode.init(rawValue:)),
+                blockDeviceMappings: try RowJSON.decodeBlockDevices(r[23]), tags: try RowJSON.decodeTags(r[22]),
+                launchPermissions: try RowJSON.decodePermissions(r[24]),
                 sourceImageId: (r[16] as String?).map(ImageID.init(trusted:)),
                 sourceImageRegion: (r[17] as String?).map(Region.init(trusted:)),
                 sourceInstanceId: (r[18] as String?).map(InstanceID.init(trusted:)),
@@ -119,39 +161,6 @@ enum ImageRows {
                 deregistrationProtection: DeregistrationProtection(text: r[20]) ?? .disabled,
                 noReboot: r[21], availableAt: state == .pending ? availableAt.map(Timestamp.date(millis:)) : nil))
         }
-        guard !images.isEmpty else { return [] }
-        var index: [Int64: Int] = [:]
-        index.reserveCapacity(rowIDs.count)
-        for (i, id) in rowIDs.enumerated() { index[id] = i }
-        // Children of all fetched images in one query each: row ids travel as one JSON array.
-        let ids = "[" + rowIDs.map(String.init).joined(separator: ",") + "]"
-        let tagRows = try Row.fetchCursor(db, sql: "SELECT image, key, value FROM image_tag WHERE image IN (SELECT value FROM json_each(?)) ORDER BY image, position", arguments: [ids])
-        while let r = try tagRows.next() {
-            if let i = index[r[0]] { images[i].tags.append(Tag(key: r[1], value: r[2])) }
-        }
-        let bdmRows = try Row.fetchCursor(db, sql: """
-            SELECT image, device_name, snapshot_id, volume_size, volume_type, encrypted, kms_key_id, delete_on_termination, virtual_name
-            FROM block_device_mapping WHERE image IN (SELECT value FROM json_each(?)) ORDER BY image, position
-            """, arguments: [ids])
-        while let r = try bdmRows.next() {
-            guard let i = index[r[0]] else { continue }
-            images[i].blockDeviceMappings.append(BlockDeviceMapping(
-                deviceName: r[1], snapshotId: (r[2] as String?).map(SnapshotID.init(trusted:)), volumeSize: r[3],
-                volumeType: (r[4] as String?).flatMap(VolumeType.init(rawValue:)), encrypted: r[5], kmsKeyId: r[6],
-                deleteOnTermination: r[7], virtualName: r[8]))
-        }
-        let permRows = try Row.fetchCursor(db, sql: "SELECT image, kind, value FROM launch_permission WHERE image IN (SELECT value FROM json_each(?))", arguments: [ids])
-        while let r = try permRows.next() {
-            guard let i = index[r[0]] else { continue }
-            let value: String = r[2]
-            switch r[1] as String {
-            case "group": images[i].launchPermissions.isPublic = true
-            case "user": images[i].launchPermissions.userIds.append(AccountID(trusted: value))
-            case "organization": images[i].launchPermissions.organizationArns.append(value)
-            default: images[i].launchPermissions.organizationalUnitArns.append(value)
-            }
-        }
-        for i in images.indices { images[i].launchPermissions.userIds.sort() }
         return images
     }
 
@@ -162,8 +171,8 @@ enum ImageRows {
             SELECT snapshot_id, region, owner_id, volume_size, encrypted, kms_key_id,
                 CASE WHEN state = 'pending' AND available_at IS NOT NULL AND available_at <= :now THEN 'completed' ELSE state END,
                 start_time, description,
-                (SELECT group_concat(i.image_id, ' ') FROM block_device_mapping b JOIN image i ON i.id = b.image
-                    WHERE b.snapshot_id = snapshot.snapshot_id)
+                (SELECT group_concat(i.image_id, ' ') FROM snapshot_use u JOIN image i ON i.id = u.image
+                    WHERE u.snapshot_id = snapshot.snapshot_id)
             FROM snapshot WHERE \(whereSQL) ORDER BY start_time DESC, snapshot_id
             """
         return try Row.fetchAll(db, sql: sql, arguments: args).map { r in

@@ -50,7 +50,7 @@ public struct LocalCloud: Cloud {
             _ = args.append(contentsOf: ["ids": jsonArray(request.snapshotIds.map(\.rawValue))])
         }
         if request.orphanedOnly {
-            clauses.append("NOT EXISTS (SELECT 1 FROM block_device_mapping b WHERE b.snapshot_id = snapshot.snapshot_id)")
+            clauses.append("NOT EXISTS (SELECT 1 FROM snapshot_use u WHERE u.snapshot_id = snapshot.snapshot_id)")
         }
         let sql = clauses.joined(separator: " AND ")
         let arguments = args
@@ -133,7 +133,7 @@ public struct LocalCloud: Cloud {
         let ctx = context
         try await store.write { db in
             let (row, image) = try ctx.ownedImage(imageId, region: region, db)
-            try ImageRows.replaceTags(image.tags.setting(tags), image: row, db)
+            try ImageRows.replaceTags(image.tags, with: image.tags.setting(tags), image: row, db)
         }
     }
 
@@ -171,7 +171,7 @@ public struct LocalCloud: Cloud {
                 throw IngotError.refused("IncorrectState", "Image \(imageId) is \(image.state.rawValue); only available images can be disabled")
             }
             // A disabled image is private: every launch permission goes, and re-enabling does not bring it back.
-            try ImageRows.replaceLaunchPermissions(LaunchPermissions(), image: row, db)
+            try ImageRows.replaceLaunchPermissions(image.launchPermissions, with: LaunchPermissions(), image: row, db)
             try db.execute(sql: "UPDATE image SET state = 'disabled', available_at = NULL WHERE id = ?", arguments: [row])
         }
     }
@@ -227,7 +227,7 @@ public struct LocalCloud: Cloud {
                 throw IngotError.refused("UnauthorizedOperation", "You are not authorized to delete snapshot \(snapshotId), owned by \(owner)")
             }
             if let user = try String.fetchOne(db, sql: """
-                SELECT i.image_id FROM block_device_mapping b JOIN image i ON i.id = b.image WHERE b.snapshot_id = ? ORDER BY i.image_id LIMIT 1
+                SELECT i.image_id FROM snapshot_use u JOIN image i ON i.id = u.image WHERE u.snapshot_id = ? ORDER BY i.image_id LIMIT 1
                 """, arguments: [snapshotId.rawValue]) {
                 throw IngotError.refused("InvalidSnapshot.InUse", "The snapshot \(snapshotId) is currently in use by \(user)")
             }

@@ -229,7 +229,7 @@ struct Operations: Sendable {
             case .organizationalUnit(let arn): p.organizationalUnitArns.removeAll { $0 == arn }
             }
         }
-        try ImageRows.replaceLaunchPermissions(p, image: row, db)
+        try ImageRows.replaceLaunchPermissions(image.launchPermissions, with: p, image: row, db)
     }
 
     func deregisterImage(region: Region, imageId: ImageID, deleteSnapshots: Bool, _ db: Database) throws -> DeregisterImageResult {
@@ -237,10 +237,10 @@ struct Operations: Sendable {
         if image.deregistrationProtection.blocksDeregistration(at: now) {
             throw IngotError.refused("InvalidImage.DeregistrationProtected", "Image \(imageId) has deregistration protection (\(image.deregistrationProtection.text)); disable it first")
         }
-        try db.execute(sql: "DELETE FROM image WHERE id = ?", arguments: [row])
+        try ImageRows.delete(image, row: row, db)
         var result = DeregisterImageResult()
         for snap in Set(image.snapshotIds).sorted() {
-            let stillUsed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM block_device_mapping WHERE snapshot_id = ?)", arguments: [snap.rawValue]) ?? false
+            let stillUsed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshot_use WHERE snapshot_id = ?)", arguments: [snap.rawValue]) ?? false
             let owned = try String.fetchOne(db, sql: "SELECT owner_id FROM snapshot WHERE snapshot_id = ?", arguments: [snap.rawValue]) == caller.rawValue
             if deleteSnapshots && !stillUsed && owned {
                 try db.execute(sql: "DELETE FROM snapshot WHERE snapshot_id = ?", arguments: [snap.rawValue])

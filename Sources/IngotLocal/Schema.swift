@@ -1,6 +1,12 @@
 import GRDB
 
 /// The store's schema, as its history of migrations. Never edit a released migration: add one.
+///
+/// An image is one row: its tags, block devices and launch permissions ride along as compact JSON
+/// (read back with the image at no extra cost). Three narrow WITHOUT ROWID tables index what
+/// queries search by: `image_tag` (filters by tag), `snapshot_use` (is a snapshot in use, which
+/// images use it) and `launch_permission` (visibility to another account). `ImageRows` keeps them
+/// in step with the row; bulk import writes 8 B-tree entries per image instead of 13.
 enum Schema {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -32,44 +38,34 @@ enum Schema {
                     image_version TEXT,
                     deregistration_protection TEXT NOT NULL DEFAULT 'disabled',
                     no_reboot INTEGER,
+                    tags TEXT NOT NULL DEFAULT '[]',
+                    block_devices TEXT NOT NULL DEFAULT '[]',
+                    launch_permissions TEXT NOT NULL DEFAULT '[]',
                     import_id INTEGER
                 );
-                CREATE INDEX image_by_owner_name ON image(region, owner_id, name);
                 CREATE INDEX image_by_name ON image(region, name);
                 CREATE INDEX image_by_source ON image(source_image_id) WHERE source_image_id IS NOT NULL;
 
                 CREATE TABLE image_tag (
-                    image INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
                     key TEXT NOT NULL,
                     value TEXT NOT NULL,
-                    position INTEGER NOT NULL,
-                    PRIMARY KEY (image, key)
+                    image INTEGER NOT NULL,
+                    PRIMARY KEY (key, value, image)
                 ) WITHOUT ROWID;
-                CREATE INDEX image_tag_by_key_value ON image_tag(key, value);
 
-                CREATE TABLE block_device_mapping (
-                    image INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
-                    position INTEGER NOT NULL,
-                    device_name TEXT NOT NULL,
-                    snapshot_id TEXT,
-                    volume_size INTEGER,
-                    volume_type TEXT,
-                    encrypted INTEGER,
-                    kms_key_id TEXT,
-                    delete_on_termination INTEGER,
-                    virtual_name TEXT,
-                    PRIMARY KEY (image, position)
+                CREATE TABLE snapshot_use (
+                    snapshot_id TEXT NOT NULL,
+                    image INTEGER NOT NULL,
+                    PRIMARY KEY (snapshot_id, image)
                 ) WITHOUT ROWID;
-                CREATE INDEX block_device_mapping_by_snapshot ON block_device_mapping(snapshot_id) WHERE snapshot_id IS NOT NULL;
 
                 -- kind: user | group | organization | ou
                 CREATE TABLE launch_permission (
-                    image INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
-                    kind TEXT NOT NULL,
                     value TEXT NOT NULL,
-                    PRIMARY KEY (image, kind, value)
+                    kind TEXT NOT NULL,
+                    image INTEGER NOT NULL,
+                    PRIMARY KEY (value, kind, image)
                 ) WITHOUT ROWID;
-                CREATE INDEX launch_permission_by_value ON launch_permission(value, kind);
 
                 CREATE TABLE snapshot (
                     snapshot_id TEXT PRIMARY KEY,
@@ -84,7 +80,6 @@ enum Schema {
                     description TEXT,
                     import_id INTEGER
                 ) WITHOUT ROWID;
-                CREATE INDEX snapshot_by_owner ON snapshot(region, owner_id);
 
                 CREATE TABLE instance (
                     instance_id TEXT PRIMARY KEY,

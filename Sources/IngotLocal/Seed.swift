@@ -80,10 +80,10 @@ extension LocalCloud {
             // golden-web 2.2.1 failed its tests after release: disabled (private, unlaunchable).
             try db.execute(sql: "UPDATE image SET state = 'disabled' WHERE region = ? AND name = ?", arguments: [home.code, "golden-web-2.2.1-1"])
             // The newest golden-api is shared with the staging account.
-            try db.execute(sql: """
-                INSERT INTO launch_permission (image, kind, value)
-                SELECT id, 'user', ? FROM image WHERE region = ? AND name = 'golden-api-1.2.3-1' AND owner_id = ?
-                """, arguments: [Seeder.stagingAccount.rawValue, home.code, me.rawValue])
+            if let row = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE region = ? AND name = 'golden-api-1.2.3-1' AND owner_id = ?",
+                                            arguments: [home.code, me.rawValue]) {
+                try ImageRows.replaceLaunchPermissions(LaunchPermissions(), with: LaunchPermissions(userIds: [Seeder.stagingAccount]), image: row, db)
+            }
             // Builds deregistered last year without DeleteAssociatedSnapshots: their snapshots still cost money.
             for (n, size) in [(1, 30), (2, 30), (3, 20)] {
                 let started = now.addingTimeInterval(-Double(300 + n * 7) * 86_400)

@@ -23,6 +23,9 @@ public final class Store: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(60)
         config.prepareDatabase { db in
+            // 16 KiB pages: shallower B-trees and fewer WAL frames for bulk imports (26 s vs 32 s
+            // for 1M images with 4 KiB pages). Only takes effect on a new file.
+            if create { try db.execute(sql: "PRAGMA page_size = 16384") }
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
