@@ -30,6 +30,7 @@ public struct Region: Sendable, Hashable, Comparable, Codable, CustomStringConve
     public static let usEast1 = Region(trusted: "us-east-1")
     public static let euWest1 = Region(trusted: "eu-west-1")
     public static let apSoutheast2 = Region(trusted: "ap-southeast-2")
+    public static let usWest2 = Region(trusted: "us-west-2")
 
     /// The region's first three Availability Zones (`us-east-1a` ...).
     public var availabilityZones: [String] { ["a", "b", "c"].map { code + $0 } }

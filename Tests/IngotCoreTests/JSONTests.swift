@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import IngotCore
+
+@Suite struct JSONPullParserTests {
+    /// A parser that receives `text` a few bytes at a time, so every token crosses chunk boundaries.
+    func parser(_ text: String, chunk: Int) -> JSONPullParser {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        return JSONPullParser(chunkSize: chunk) { out in
+            let n = min(chunk, out.count, bytes.count - offset)
+            for i in 0..<n { out[i] = bytes[offset + i] }
+            offset += n
+            return n
+        }
+    }
+
+    @Test(arguments: [64, 7, 3])
+    func readsNestedDocumentsAcrossChunkBoundaries(chunk: Int) throws {
+        let p = parser(#" { "a" : [1, -2.5e3, true, false, null, "x\"y\\z\n\u00e9\ud83d\ude00"], "b": {"c": []}, "long-key-name-here": "v" } "#, chunk: chunk)
+        try p.beginObject()
+        #expect(try p.nextKey() == "a")
+        try p.beginArray()
+        #expect(try p.nextElement()); #expect(try p.readInt() == 1)
+        #expect(try p.nextElement()); #expect(try p.readNumberText() == "-2.5e3")
+        #expect(try p.nextElement()); #expect(try p.readBool() == true)
+        #expect(try p.nextElement()); #expect(try p.readBool() == false)
+        #expect(try p.nextElement()); #expect(try p.readNull())
+        #expect(try p.nextElement()); #expect(try p.readString() == "x\"y\\z\né😀")
+        #expect(try !p.nextElement())
+        #expect(try p.nextKey() == "b")
+        try p.skipValue()
+        let keys = JSONPullParser.Keys(["other", "long-key-name-here"])
+        #expect(try p.nextKey(in: keys) == 1)
+        #expect(try p.readString() == "v")
+        #expect(try p.nextKey() == nil)
+        #expect(try p.atEnd())
+    }
+
+    @Test func malformedInputIsAnErrorWithAPosition() {
+        let p = parser(#"{"a": [1, 2}"#, chunk: 64)
+        let error = #expect(throws: IngotError.self) {
+            try p.beginObject()
+            _ = try p.nextKey()
+            try p.skipValue()
+        }
+        #expect(error?.message.contains("malformed JSON at byte") == true)
+    }
+}
+
+@Suite struct AWSImageJSONTests {
+    static let sample = """
+        {"Images": [{
+            "Architecture": "arm64", "CreationDate": "2025-06-01T10:00:00.000Z", "ImageId": "ami-0123456789abcdef0",
+            "ImageLocation": "123456789012/golden-web-2.4.0", "ImageType": "machine", "Public": true,
+            "OwnerId": "123456789012", "PlatformDetails": "Linux/UNIX", "State": "available",
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": true,
+                "SnapshotId": "snap-0123456789abcdef0", "VolumeSize": 30, "VolumeType": "gp3", "Encrypted": true,
+                "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/abc"}},
+                {"DeviceName": "/dev/sdb", "VirtualName": "ephemeral0"}],
+            "EnaSupport": true, "Hypervisor": "xen", "Name": "golden-web-2.4.0", "RootDeviceName": "/dev/xvda",
+            "RootDeviceType": "ebs", "VirtualizationType": "hvm", "BootMode": "uefi",
+            "DeprecationTime": "2027-06-01T10:00:00.000Z", "SourceImageId": "ami-0fedcba9876543210", "SourceImageRegion": "eu-west-1",
+            "DeregistrationProtection": "enabled-without-cooldown",
+            "Tags": [{"Key": "golden", "Value": "true"},
+                     {"Key": "Ec2ImageBuilderArn", "Value": "arn:aws:imagebuilder:us-east-1:123456789012:image/golden-web/2.4.0/3"}]
+        }]}
+        """
+
+    @Test func decodesTheAWSCLIShape() throws {
+        var images: [Image] = []
+        try AWSImageJSON.forEachImage(JSONPullParser(bytes: Array(Self.sample.utf8)), region: .usEast1) { images.append($0) }
+        let image = try #require(images.first)
+        #expect(image.id.rawValue == "ami-0123456789abcdef0")
+        #expect(image.architecture == .arm64)
+        #expect(image.isPublic)
+        #expect(image.bootMode == .uefi)
+        #expect(image.imageVersion?.description == "2.4.0/3")
+        #expect(image.sourceImageId?.rawValue == "ami-0fedcba9876543210")
+        #expect(image.sourceImageRegion == .euWest1)
+        #expect(image.deprecationTime == Timestamp.parse("2027-06-01T10:00:00Z"))
+        #expect(image.deregistrationProtection == .enabled(withCooldown: false))
+        #expect(image.blockDeviceMappings.count == 2)
+        #expect(image.blockDeviceMappings[0].encrypted == true)
+        #expect(image.blockDeviceMappings[0].volumeSize == 30)
+        #expect(image.blockDeviceMappings[1].virtualName == "ephemeral0")
+        #expect(image.tags[tag: "golden"] == "true")
+    }
+
+    @Test func rejectsImagesWithoutIdsOrWithBadValues() {
+        for bad in [#"{"Images":[{"OwnerId":"123456789012","CreationDate":"2025-01-01T00:00:00Z"}]}"#,
+                    #"{"Images":[{"ImageId":"ami-XYZ","OwnerId":"123456789012","CreationDate":"2025-01-01T00:00:00Z"}]}"#,
+                    #"{"Images":[{"ImageId":"ami-12345678","OwnerId":"123456789012","CreationDate":"2025-01-01T00:00:00Z","Architecture":"sparc"}]}"#,
+                    #"{"Reservations":[]}"#] {
+            let error = #expect(throws: IngotError.self) {
+                try AWSImageJSON.forEachImage(JSONPullParser(bytes: Array(bad.utf8)), region: .usEast1) { _ in }
+            }
+            #expect(error?.message.hasPrefix("file: ") == true)
+        }
+    }
+
+    @Test func imageJSONUsesAWSNamesInCamelCase() throws {
+        var images: [Image] = []
+        try AWSImageJSON.forEachImage(JSONPullParser(bytes: Array(Self.sample.utf8)), region: .usEast1) { images.append($0) }
+        let data = try JSONEncoder().encode(images[0])
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        for key in ["imageId", "name", "creationDate", "deprecationTime", "state", "ownerId", "sourceImageId", "sourceImageRegion", "tags", "blockDeviceMappings", "public"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        #expect(object["creationDate"] as? String == "2025-06-01T10:00:00.000Z")
+    }
+}
