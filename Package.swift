@@ -44,7 +44,12 @@ let package = Package(
         ),
         .testTarget(name: "IngotCoreTests", dependencies: ["IngotCore"], swiftSettings: swiftSettings),
         .testTarget(name: "IngotLocalTests", dependencies: ["IngotCore", "IngotLocal"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["IngotCore", "IngotLocal"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntegrationTests",
+            // IngotCLI: `swift test` builds the `ingot` binary these tests run.
+            dependencies: ["IngotCore", "IngotLocal", "IngotCLI", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

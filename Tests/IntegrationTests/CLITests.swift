@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import IngotCore
+
+@Suite struct CLITests {
+    @Test func imageLifecycleEndToEnd() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let created = try ingot.run("images", "create", "--region", "us-east-1", "--name", "golden-web-2.4.0", "--tag", "golden=true", "--version", "2.4.0/3", "--volume-size", "30")
+        #expect(created.code == 0)
+        let id = IngotRunner.firstLine(created.stdout)
+        #expect(ImageID.isWellFormed(id))
+
+        let show = try ingot.run("images", "show", id, "--region", "us-east-1", "--output", "json")
+        let image = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect(image["imageId"] as? String == id)
+        #expect(image["imageVersion"] as? String == "2.4.0/3")
+        #expect(image["creationDate"] as? String == "2026-11-26T12:00:00.000Z")
+        #expect((image["tags"] as? [[String: String]])?.first == ["key": "golden", "value": "true"])
+
+        let copy = try ingot.run("images", "copy", id, "--source-region", "us-east-1", "--region", "eu-west-1")
+        #expect(copy.code == 0)
+        let copyID = IngotRunner.firstLine(copy.stdout)
+        let listed = try ingot.run("images", "list", "--region", "eu-west-1", "--owner", "self", "--output", "json")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
+        let images = try #require(list["images"] as? [[String: Any]])
+        #expect(images.count == 1)
+        #expect(images[0]["imageId"] as? String == copyID)
+        #expect(images[0]["sourceImageId"] as? String == id)
+        #expect(images[0]["sourceImageRegion"] as? String == "us-east-1")
+        #expect(images[0]["state"] as? String == "pending")
+        // The pending copy lands when the clock passes its time.
+        let later = try ingot.run("images", "list", "--region", "eu-west-1", "--owner", "self", "--at", "2026-11-26T13:00:00Z")
+        #expect(later.stdout.contains("available"))
+
+        #expect(try ingot.run("images", "share", id, "--region", "us-east-1", "--account", "210987654321").code == 0)
+        let shared = try ingot.run("images", "list", "--region", "us-east-1", "--caller-account", "210987654321")
+        #expect(shared.stdout.contains(id))
+        #expect(try ingot.run("images", "deprecate", id, "--region", "us-east-1", "--deprecate-at", "2027-01-01T00:00:29Z").stdout
+                == "\(id) deprecates at 2027-01-01T00:00:00.000Z\n")
+        #expect(try ingot.run("images", "list", "--region", "us-east-1", "--at", "2027-02-01T00:00:00Z", env: ["INGOT_ACCOUNT": "210987654321"]).stdout.contains(id) == false)
+        #expect(try ingot.run("images", "list", "--region", "us-east-1", "--at", "2027-02-01T00:00:00Z", "--include-deprecated", env: ["INGOT_ACCOUNT": "210987654321"]).stdout.contains(id))
+
+        let deregistered = try ingot.run("images", "deregister", id, "--region", "us-east-1", "--output", "json")
+        #expect(deregistered.code == 0)
+        let orphans = try ingot.run("snapshots", "list", "--orphaned", "--output", "json")
+        let snapshots = try #require((try JSONSerialization.jsonObject(with: Data(orphans.stdout.utf8)) as? [String: Any])?["snapshots"] as? [[String: Any]])
+        #expect(snapshots.count == 1)
+        #expect(snapshots[0]["volumeSize"] as? Int == 30)
+        let snap = try #require(snapshots[0]["snapshotId"] as? String)
+        #expect(try ingot.run("snapshots", "delete", snap, "--region", "us-east-1").code == 0)
+    }
+
+    @Test func badInputExitsTwoWithOneLineNamingTheFieldAndWritesNothing() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let id = IngotRunner.firstLine(try ingot.run("images", "create", "--name", "keep-me").stdout)
+        let before = FileManager.default.contents(atPath: ingot.store)
+        let cases: [([String], String)] = [
+            (["images", "list", "--region", "us-east-9"], "region: unknown region 'us-east-9'; valid regions:"),
+            (["images", "show", "ami-XYZ"], "image-id: 'ami-XYZ' is not a valid id"),
+            (["images", "create", "--name", "x"], "name: 'x' must be 3 to 128 characters long"),
+            (["images", "create", "--name", "bad*name"], "name: 'bad*name' contains '*'"),
+            (["images", "create", "--name", "tagged", "--tag", "novalue"], "tag: 'novalue' is not KEY=VALUE"),
+            (["images", "create", "--name", "versioned", "--version", "2.4"], "version: '2.4' is not a version"),
+            (["images", "deprecate", id, "--deprecate-at", "2020-01-01T00:00:00Z"], "deprecate-at: 2020-01-01T00:00:00.000Z is not in the future"),
+            (["images", "deprecate", id, "--deprecate-at", "2040-01-01T00:00:00Z"], "deprecate-at: 2040-01-01T00:00:00.000Z is more than 10 years ahead"),
+            (["images", "deprecate", id, "--deprecate-at", "soon"], "deprecate-at: 'soon' is not an ISO-8601 time"),
+            (["images", "copy", id, "--source-region", "us-east-1", "--region", "eu-west-1", "--kms-key-id", "k"], "kms-key-id: needs --encrypted"),
+            (["images", "share", id, "--account", "1234"], "account: '1234' is not an AWS account id"),
+            (["images", "list", "--filter", "Name=platform,Values=windows"], "filter: unknown filter 'platform'"),
+            (["images", "list", "--at", "yesterday"], "at: 'yesterday' is not an ISO-8601 time"),
+            (["images", "list", "--caller-account", "abc"], "caller-account: 'abc' is not an AWS account id"),
+            (["images", "list", "--output", "yaml"], "output"),
+            (["images", "frobnicate"], "frobnicate"),
+        ]
+        for (args, expected) in cases {
+            let result = try ingot.run(args)
+            #expect(result.code == 2, "\(args)")
+            #expect(result.stderr.contains(expected), "\(args): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(args): \(result.stderr)")
+            #expect(FileManager.default.contents(atPath: ingot.store) == before, "\(args) changed the store")
+        }
+        let missing = try ingot.run(["images", "list"], env: ["INGOT_STORE": ingot.file("nope.sqlite")])
+        #expect(missing.code == 2)
+        #expect(missing.stderr.contains("store: no store at"))
+        #expect(!FileManager.default.fileExists(atPath: ingot.file("nope.sqlite")))
+    }
+
+    @Test func awsRefusalsExitOneWithTheAWSErrorCode() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let missing = try ingot.run("images", "show", "ami-0123456789abcdef0")
+        #expect(missing.code == 1)
+        #expect(missing.stderr.contains("InvalidAMIID.NotFound"))
+        let id = IngotRunner.firstLine(try ingot.run("images", "create", "--name", "protected-one").stdout)
+        #expect(try ingot.run("images", "protect", id).code == 0)
+        let blocked = try ingot.run("images", "deregister", id)
+        #expect(blocked.code == 1)
+        #expect(blocked.stderr.contains("InvalidImage.DeregistrationProtected"))
+        let json = try ingot.run("images", "show", id, "--output", "json")
+        let snap = try #require(((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["blockDeviceMappings"] as? [[String: Any]])?.first?["ebs"] as? [String: Any])
+        let inUse = try ingot.run("snapshots", "delete", try #require(snap["snapshotId"] as? String))
+        #expect(inUse.code == 1)
+        #expect(inUse.stderr.contains("InvalidSnapshot.InUse"))
+        let duplicate = try ingot.run("images", "create", "--name", "protected-one")
+        #expect(duplicate.code == 1)
+        #expect(duplicate.stderr.contains("InvalidAMIName.Duplicate"))
+    }
+
+    @Test func demoSeedsAndShowsGoldenImagesPerRegion() throws {
+        let ingot = try IngotRunner()
+        let demo = try ingot.run(["demo", "--store", ingot.file("demo.sqlite")])
+        #expect(demo.code == 0)
+        for needle in ["us-east-1", "eu-west-1", "ap-southeast-2", "golden-web", "golden-api", "copying", "Orphaned snapshots"] {
+            #expect(demo.stdout.contains(needle), "missing \(needle)")
+        }
+        let again = try ingot.run(["demo", "--store", ingot.file("demo.sqlite"), "--output", "json"])
+        #expect(again.code == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        #expect((report["golden"] as? [Any])?.count == 6)
+        // The demo account shares one golden image with the staging account, and disabled one build.
+        let staging = try ingot.run(["images", "list", "--store", ingot.file("demo.sqlite"), "--caller-account", "210987654321", "--owner", "123456789012"])
+        #expect(staging.stdout.contains("golden-api-1.2.3-1"))
+        let disabled = try ingot.run(["images", "list", "--store", ingot.file("demo.sqlite"), "--owner", "self", "--state", "disabled", "--include-disabled"])
+        #expect(disabled.stdout.contains("golden-web-2.2.1-1"))
+    }
+}

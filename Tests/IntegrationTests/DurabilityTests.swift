@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import Testing
+import IngotCore
+
+@Suite(.serialized) struct DurabilityTests {
+    func counts(_ path: String) throws -> (images: Int, tags: Int, uses: Int, snapshots: Int, integrity: String) {
+        let db = try DatabaseQueue(path: path)
+        return try db.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM image WHERE import_id IS NOT NULL") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM image_tag WHERE key = 'n'") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM snapshot_use u JOIN image i ON i.id = u.image WHERE i.import_id IS NOT NULL") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM snapshot WHERE import_id IS NOT NULL") ?? -1,
+             try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: ";"))
+        }
+    }
+
+    @Test func killNineMidImportLeavesWholeBatchesAndASoundStore() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let total = 200_000, batch = 10_000
+        let file = try ingot.writeImages("200k.json", count: total)
+        let (process, _, _) = try ingot.start(["images", "import", file, "--batch-size", "\(batch)"])
+        // Wait for the first committed batch, then a little more, then kill -9.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, process.isRunning {
+            if let n = try? counts(ingot.store).images, n >= batch { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        let killedMidway = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let after = try counts(ingot.store)
+        #expect(after.integrity == "ok")
+        #expect(after.images % batch == 0, "partial batch: \(after.images)")
+        #expect(after.images >= batch)
+        if killedMidway { #expect(after.images < total) }
+        #expect(after.tags == after.images)
+        #expect(after.uses == after.images)
+        #expect(after.snapshots == after.images)
+        // The store works and the import resumes: what landed is skipped, the rest goes in.
+        let resumed = try ingot.run("images", "import", file, "--output", "json")
+        #expect(resumed.code == 0)
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Int])
+        #expect(result["skipped"] == after.images)
+        #expect(result["imported"] == total - after.images)
+        #expect(try counts(ingot.store).images == total)
+    }
+
+    @Test func twoProcessesWritingAtOnceLoseNothing() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let bulk = 20_000
+        let file = try ingot.writeImages("20k.json", count: bulk, offset: 1_000_000)
+        let (importer, _, importErr) = try ingot.start(["images", "import", file, "--batch-size", "1000"], tag: "importer")
+        // Meanwhile a second process creates, copies and shares images one command at a time.
+        var created: [String] = []
+        for n in 0..<12 {
+            let result = try ingot.run("images", "create", "--name", "concurrent-\(n)", "--tag", "golden=true")
+            #expect(result.code == 0, "\(result.stderr)")
+            created.append(IngotRunner.firstLine(result.stdout))
+            if n % 4 == 0 {
+                let copy = try ingot.run("images", "copy", created[n], "--source-region", "us-east-1", "--region", "eu-west-1")
+                #expect(copy.code == 0, "\(copy.stderr)")
+            }
+        }
+        importer.waitUntilExit()
+        #expect(importer.terminationStatus == 0, "\(ingot.read(importErr))")
+        #expect(try counts(ingot.store).images == bulk)
+        let mine = try ingot.run("images", "list", "--owner", "self", "--tag", "golden=true", "--output", "json")
+        let images = try #require((try JSONSerialization.jsonObject(with: Data(mine.stdout.utf8)) as? [String: Any])?["images"] as? [[String: Any]])
+        #expect(Set(images.compactMap { $0["imageId"] as? String }) == Set(created))
+        #expect(try counts(ingot.store).integrity == "ok")
+    }
+}
