@@ -15,6 +15,8 @@ enum DescribeImagesQuery {
             _ = args.append(contentsOf: [name: value])
             return ":" + name
         }
+        // Explicit parameter lists, not json_each: the planner then looks ids up in their index.
+        func list(_ values: [String]) -> String { "(" + values.map { bind($0) }.joined(separator: ", ") + ")" }
         clauses.append("""
             (image.owner_id = :caller OR image.is_public = 1 OR EXISTS (SELECT 1 FROM launch_permission lp
                 WHERE lp.image = image.id AND lp.kind = 'user' AND lp.value = :caller))
@@ -24,7 +26,7 @@ enum DescribeImagesQuery {
         }
         if !r.includeDisabled { clauses.append("image.state <> 'disabled'") }
         if !r.imageIds.isEmpty {
-            clauses.append("image.image_id IN (SELECT value FROM json_each(\(bind(jsonArray(r.imageIds.map(\.rawValue))))))")
+            clauses.append("image.image_id IN \(list(r.imageIds.map(\.rawValue)))")
         }
         if !r.owners.isEmpty {
             let parts = try r.owners.map { owner -> String in
@@ -59,15 +61,15 @@ enum DescribeImagesQuery {
             case .tag(let key, let values):
                 let exact = values.allSatisfy { !WildcardPattern($0).hasWildcards }
                 let valueSQL = exact
-                    ? "t.value IN (SELECT value FROM json_each(\(bind(jsonArray(values)))))"
+                    ? "t.value IN \(list(values))"
                     : "(" + values.map { "t.value GLOB \(bind(glob($0)))" }.joined(separator: " OR ") + ")"
                 clauses.append("image.id IN (SELECT t.image FROM image_tag t WHERE t.key = \(bind(key)) AND \(valueSQL))")
             case .tagKey(let keys):
-                clauses.append("image.id IN (SELECT t.image FROM image_tag t WHERE t.key IN (SELECT value FROM json_each(\(bind(jsonArray(keys))))))")
+                clauses.append("image.id IN (SELECT t.image FROM image_tag t WHERE t.key IN \(list(keys)))")
             case .state(let states):
-                clauses.append("(\(ImageRows.effectiveState)) IN (SELECT value FROM json_each(\(bind(jsonArray(states.map(\.rawValue))))))")
+                clauses.append("(\(ImageRows.effectiveState)) IN \(list(states.map(\.rawValue)))")
             case .architecture(let archs):
-                clauses.append("image.architecture IN (SELECT value FROM json_each(\(bind(jsonArray(archs.map(\.rawValue))))))")
+                clauses.append("image.architecture IN \(list(archs.map(\.rawValue)))")
             case .isPublic(let b):
                 clauses.append("image.is_public = \(b ? 1 : 0)")
             }

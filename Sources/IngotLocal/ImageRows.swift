@@ -65,8 +65,9 @@ enum ImageRows {
     static func delete(_ image: Image, row: Int64, _ db: Database) throws {
         try indexTags(image.tags, image: row, add: false, db)
         try indexPermissions(image.launchPermissions, image: row, add: false, db)
-        try db.execute(sql: "DELETE FROM snapshot_use WHERE image = ? AND snapshot_id IN (SELECT value FROM json_each(?))",
-                       arguments: [row, jsonArray(image.snapshotIds.map(\.rawValue))])
+        for snapshot in image.snapshotIds {
+            try db.execute(sql: "DELETE FROM snapshot_use WHERE snapshot_id = ? AND image = ?", arguments: [snapshot.rawValue, row])
+        }
         try db.execute(sql: "DELETE FROM image WHERE id = ?", arguments: [row])
     }
 

@@ -46,8 +46,8 @@ public struct LocalCloud: Cloud {
         var clauses = ["region = :region", "owner_id = :caller"]
         var args: StatementArguments = ["region": request.region.code, "caller": caller.rawValue]
         if !request.snapshotIds.isEmpty {
-            clauses.append("snapshot_id IN (SELECT value FROM json_each(:ids))")
-            _ = args.append(contentsOf: ["ids": jsonArray(request.snapshotIds.map(\.rawValue))])
+            clauses.append("snapshot_id IN (" + request.snapshotIds.indices.map { ":s\($0)" }.joined(separator: ",") + ")")
+            for (i, id) in request.snapshotIds.enumerated() { _ = args.append(contentsOf: ["s\(i)": id.rawValue]) }
         }
         if request.orphanedOnly {
             clauses.append("NOT EXISTS (SELECT 1 FROM snapshot_use u WHERE u.snapshot_id = snapshot.snapshot_id)")
@@ -67,8 +67,8 @@ public struct LocalCloud: Cloud {
             var sql = "region = :region AND owner_id = :caller"
             var args: StatementArguments = ["region": region.code, "caller": caller.rawValue]
             if !instanceIds.isEmpty {
-                sql += " AND instance_id IN (SELECT value FROM json_each(:ids))"
-                _ = args.append(contentsOf: ["ids": jsonArray(instanceIds.map(\.rawValue))])
+                sql += " AND instance_id IN (" + instanceIds.indices.map { ":i\($0)" }.joined(separator: ",") + ")"
+                for (i, id) in instanceIds.enumerated() { _ = args.append(contentsOf: ["i\(i)": id.rawValue]) }
             }
             let found = try ImageRows.fetchInstances(db, where: sql, arguments: args)
             if let missing = instanceIds.first(where: { id in !found.contains { $0.id == id } }) {
@@ -236,8 +236,4 @@ public struct LocalCloud: Cloud {
     }
 
     var context: Operations { Operations(caller: caller, now: clock.now) }
-}
-
-func jsonArray(_ values: [String]) -> String {
-    "[" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "]"
 }
