@@ -419,7 +419,7 @@ struct ImagesImport: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The JSON file ({\"Images\":[...]}).") var file: String
     @OptionGroup var region: RegionOption
-    @Option(name: .customLong("batch-size"), help: "Images per transaction.") var batchSize = 50_000
+    @Option(name: .customLong("batch-size"), help: "Images per transaction.") var batchSize = 200_000
 
     func run() async throws {
         let region = try region.resolve()

@@ -59,14 +59,20 @@ public final class JSONPullParser {
         return try refill() ? buffer[pos] : nil
     }
 
+    // Hot loops copy `buffer`, `pos` and `end` into locals: each access to a class property pays a
+    // dynamic exclusivity check.
     @inline(__always)
     private func peek() throws -> UInt8? {
         while true {
-            while pos < end {
-                let c = buffer[pos]
-                if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1; continue }
+            let buf = buffer, e = end
+            var i = pos
+            while i < e {
+                let c = buf[i]
+                if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1; continue }
+                pos = i
                 return c
             }
+            pos = i
             if try !refill() { return nil }
         }
     }
@@ -108,13 +114,14 @@ public final class JSONPullParser {
     public func nextKey(in keys: Keys) throws -> Int? {
         guard try nextMember(closing: UInt8(ascii: "}")) else { return nil }
         guard let c = try peek(), c == UInt8(ascii: "\"") else { throw fail("expected a key") }
+        let buf = buffer, e = end
         var i = pos + 1
-        while i < end, buffer[i] != UInt8(ascii: "\""), buffer[i] != UInt8(ascii: "\\") { i += 1 }
+        while i < e, buf[i] != UInt8(ascii: "\""), buf[i] != UInt8(ascii: "\\") { i += 1 }
         let found: Int
-        if i < end, buffer[i] == UInt8(ascii: "\"") {
+        if i < e, buf[i] == UInt8(ascii: "\"") {
             let start = pos + 1, count = i - start
             var match = -1
-            let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<i])
+            let slice = UnsafeRawBufferPointer(rebasing: buf[start..<i])
             for (n, key) in keys.keys.enumerated() where key.count == count && key.elementsEqual(slice) {
                 match = n
                 break
@@ -166,13 +173,13 @@ public final class JSONPullParser {
     public func readString() throws -> String {
         try expect(UInt8(ascii: "\""))
         // Fast path: the whole string, without escapes, inside the buffer.
-        var i = pos
-        while i < end {
-            let c = buffer[i]
+        let buf = buffer, e = end, start = pos
+        var i = start
+        while i < e {
+            let c = buf[i]
             if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[pos..<i]), as: UTF8.self)
                 pos = i + 1
-                return s
+                return String(decoding: UnsafeRawBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
             }
             if c == UInt8(ascii: "\\") { break }
             i += 1
@@ -206,6 +213,41 @@ public final class JSONPullParser {
             default: scratch.append(e)
             }
         }
+    }
+
+    /// Consumes a string without building it.
+    private func skipString() throws {
+        try expect(UInt8(ascii: "\""))
+        while true {
+            let buf = buffer, e = end
+            var i = pos
+            while i < e {
+                let c = buf[i]
+                i += 1
+                if c == UInt8(ascii: "\"") { pos = i; return }
+                if c == UInt8(ascii: "\\") {
+                    pos = i
+                    guard try peekRaw() != nil else { throw fail("unterminated escape") }
+                    pos += 1
+                    return try skipStringRest()
+                }
+            }
+            pos = i
+            if try !refill() { throw fail("unterminated string") }
+        }
+    }
+
+    /// The rest of a string after an escape (rare): byte by byte.
+    private func skipStringRest() throws {
+        while let c = try peekRaw() {
+            pos += 1
+            if c == UInt8(ascii: "\"") { return }
+            if c == UInt8(ascii: "\\") {
+                guard try peekRaw() != nil else { throw fail("unterminated escape") }
+                pos += 1
+            }
+        }
+        throw fail("unterminated string")
     }
 
     private func hex4() throws -> UInt32 {
@@ -282,7 +324,7 @@ public final class JSONPullParser {
         case .array:
             try beginArray()
             while try nextElement() { try skipValue() }
-        case .string: _ = try readString()
+        case .string: try skipString()
         case .number: _ = try readNumberText()
         case .bool: _ = try readBool()
         case .null: _ = try readNull()

@@ -16,7 +16,7 @@ extension LocalCloud {
     /// another, each batch one transaction. A kill leaves whole batches only; a malformed file
     /// removes what this import wrote and throws (nothing written).
     public func importImages(
-        from path: String, region: Region, batchSize: Int = 50_000,
+        from path: String, region: Region, batchSize: Int = 200_000,
         progress: (@Sendable (_ images: Int, _ bytes: Int) -> Void)? = nil
     ) async throws -> ImageImportResult {
         let store = store
@@ -44,7 +44,10 @@ struct ImageImport {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw IngotError.invalid("file", "cannot read \(path)")
         }
-        let queue = BatchQueue<ImportBatch>(capacity: 1)
+        // Chunks of at most 10,000 images cross from the parser to the writer; a transaction holds
+        // `batchSize` images, so memory stays small while commits (and their WAL writes) stay few.
+        let chunkSize = min(batchSize, 10_000)
+        let queue = BatchQueue<ImportBatch>(capacity: 2)
         let importID = Int64.random(in: 1...Int64.max)
         // Parse on a thread of its own; the calling thread writes.
         let parser = Thread { [path] in
@@ -54,17 +57,21 @@ struct ImageImport {
             }
             defer { fclose(file) }
             let p = JSONPullParser(chunkSize: 1 << 20) { buf in fread(buf.baseAddress, 1, buf.count, file) }
-            var batch: [Image] = []
-            batch.reserveCapacity(batchSize)
+            var chunk: [Image] = []
+            var inBatch = 0
+            chunk.reserveCapacity(chunkSize)
             do {
                 try AWSImageJSON.forEachImage(p, region: region) { image in
-                    batch.append(image)
-                    if batch.count == batchSize {
-                        guard queue.send(ImportBatch(batch, region: region)) else { throw CancellationError() }
-                        batch.removeAll(keepingCapacity: true)
+                    chunk.append(image)
+                    inBatch += 1
+                    // A chunk never straddles two transactions.
+                    if chunk.count == chunkSize || inBatch == batchSize {
+                        guard queue.send(ImportBatch(chunk, region: region, endsTransaction: inBatch == batchSize)) else { throw CancellationError() }
+                        chunk.removeAll(keepingCapacity: true)
+                        if inBatch == batchSize { inBatch = 0 }
                     }
                 }
-                if !batch.isEmpty { _ = queue.send(ImportBatch(batch, region: region)) }
+                if !chunk.isEmpty { _ = queue.send(ImportBatch(chunk, region: region, endsTransaction: true)) }
                 queue.finish(error: nil)
             } catch {
                 queue.finish(error: error)
@@ -74,14 +81,24 @@ struct ImageImport {
         parser.start()
 
         var result = ImageImportResult(imported: 0, skipped: 0, snapshots: 0)
-        // Image ids, snapshot ids and names are random keys: every batch dirties pages all over their
-        // indexes, and each commit writes those pages to the WAL and back. Large batches and a page
-        // cache that holds the indexes keep that write amplification down.
+        // Image ids, snapshot ids and names are random keys: every transaction dirties pages all over
+        // their indexes, and each commit writes those pages to the WAL and back. Large transactions
+        // and a page cache that holds the indexes keep that write amplification down.
         try store.writeSync { db in try db.execute(sql: "PRAGMA cache_size = -327680") }
         defer { try? store.writeSync { db in try db.execute(sql: "PRAGMA cache_size = -2000") } }
         do {
-            while let batch = try queue.receive() {
-                let counts = try store.writeSync { db in try insert(batch, importID: importID, db) }
+            var done = false
+            while !done {
+                let counts = try store.writeSync { db -> (Int, Int, Int) in
+                    var total = (0, 0, 0)
+                    while true {
+                        guard let chunk = try queue.receive() else { done = true; break }
+                        let c = try insert(chunk, importID: importID, db)
+                        total = (total.0 + c.0, total.1 + c.1, total.2 + c.2)
+                        if chunk.endsTransaction { break }
+                    }
+                    return total
+                }
                 result.imported += counts.0
                 result.skipped += counts.1
                 result.snapshots += counts.2
@@ -91,6 +108,9 @@ struct ImageImport {
             queue.cancel()
             // Malformed input found mid-file: take back the batches already committed.
             try? store.writeSync { db in
+                for table in ["image_tag", "snapshot_use", "launch_permission"] {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE image IN (SELECT id FROM image WHERE import_id = ?)", arguments: [importID])
+                }
                 try db.execute(sql: "DELETE FROM image WHERE import_id = ?", arguments: [importID])
                 try db.execute(sql: "DELETE FROM snapshot WHERE import_id = ?", arguments: [importID])
             }
@@ -113,8 +133,13 @@ struct ImageImport {
 struct ImportBatch: Sendable {
     let images: ImageBatch
     let snapshots: [(Snapshot, Int)]
+    /// The writer commits after this chunk.
+    let endsTransaction: Bool
 
-    init(_ list: [Image], region: Region) {
+    init(_ unsorted: [Image], region: Region, endsTransaction: Bool) {
+        // Sorted by id, the unique image-id index is filled in key order.
+        let list = unsorted.sorted { $0.id.rawValue < $1.id.rawValue }
+        self.endsTransaction = endsTransaction
         images = ImageBatch(list)
         var snaps: [(Snapshot, Int)] = []
         for (i, image) in list.enumerated() {

@@ -46,13 +46,15 @@ enum ImageRows {
         var tags = BulkInsert(db, "INSERT OR IGNORE INTO image_tag (key, value, image)", columns: 3)
         for t in batch.tags {
             guard let row = rows[t.index] else { continue }
-            try tags.add([.text(t.key), .text(t.value), .int(row)])
+            tags.append(.text(t.key)); tags.append(.text(t.value)); tags.append(.int(row))
+            try tags.endRow()
         }
         try tags.flush()
         var uses = BulkInsert(db, "INSERT OR IGNORE INTO snapshot_use (snapshot_id, image)", columns: 2)
         for u in batch.snapshotUses {
             guard let row = rows[u.index] else { continue }
-            try uses.add([.text(u.snapshotId), .int(row)])
+            uses.append(.text(u.snapshotId)); uses.append(.int(row))
+            try uses.endRow()
         }
         try uses.flush()
         for (i, row) in batch.rows.enumerated() where !row.image.launchPermissions.isEmpty {
@@ -116,11 +118,12 @@ enum ImageRows {
         var inserted = 0
         let available = availableAt.map(Timestamp.millis)
         for s in list {
-            inserted += try insert.add([
+            for value: BulkInsert.Value in [
                 .text(s.id.rawValue), .text(s.region.code), .text(s.ownerId.rawValue), .int(Int64(s.volumeSize)),
                 .int(s.encrypted ? 1 : 0), .text(s.kmsKeyId), .text(s.state.rawValue), .int(available),
                 .int(Timestamp.millis(s.startTime)), .text(s.description), .int(importID),
-            ])
+            ] { insert.append(value) }
+            inserted += try insert.endRow()
         }
         return inserted + (try insert.flush())
     }

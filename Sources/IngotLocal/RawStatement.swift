@@ -47,14 +47,15 @@ struct RawStatement {
 }
 
 /// Inserts many narrow rows with one multi-row `INSERT ... VALUES (...), (...)` per `chunk` rows:
-/// SQLite's per-statement cost dominates for index-table rows of three columns.
+/// SQLite's per-statement cost dominates for index-table rows of three columns. Values wait in one
+/// flat array (no allocation per row).
 struct BulkInsert {
     private let db: Database
     private let prefix: String
     private let columns: Int
     private let chunk: Int
     private var full: RawStatement?
-    private var rows: [[Value]] = []
+    private var values: [Value] = []
 
     enum Value {
         case text(String?)
@@ -74,7 +75,7 @@ struct BulkInsert {
         self.prefix = prefix
         self.columns = columns
         self.chunk = chunk
-        rows.reserveCapacity(chunk)
+        values.reserveCapacity(chunk * columns)
     }
 
     private func sql(rows n: Int) -> String {
@@ -82,30 +83,30 @@ struct BulkInsert {
         return prefix + " VALUES " + Array(repeating: one, count: n).joined(separator: ",")
     }
 
-    /// Adds a row; returns how many rows the statements run so far changed.
+    /// Adds the next value of the current row.
+    mutating func append(_ value: Value) { values.append(value) }
+
+    /// Ends a row (after `columns` appends); returns how many rows the statements run so far changed.
     @discardableResult
-    mutating func add(_ row: [Value]) throws -> Int {
-        rows.append(row)
-        return rows.count == chunk ? try flush() : 0
+    mutating func endRow() throws -> Int {
+        values.count == chunk * columns ? try flush() : 0
     }
 
     /// Writes what is pending; returns the rows changed.
     @discardableResult
     mutating func flush() throws -> Int {
-        guard !rows.isEmpty else { return 0 }
+        guard !values.isEmpty else { return 0 }
+        let rows = values.count / columns
         let statement: RawStatement
-        if rows.count == chunk {
+        if rows == chunk {
             if full == nil { full = try RawStatement(db, sql(rows: chunk)) }
             statement = try full ?? RawStatement(db, sql(rows: chunk))
         } else {
-            statement = try RawStatement(db, sql(rows: rows.count))
+            statement = try RawStatement(db, sql(rows: rows))
         }
-        var i: Int32 = 1
-        for row in rows {
-            for value in row { value.bind(statement, i); i += 1 }
-        }
+        for (i, value) in values.enumerated() { value.bind(statement, Int32(i + 1)) }
         try statement.step()
-        rows.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
         return db.changesCount
     }
 }
