@@ -35,9 +35,9 @@ struct Demo: AsyncParsableCommand {
                              "\(images.count) builds, \(deprecated) deprecated" + (pending.isEmpty ? "" : ", " + pending.joined(separator: ", "))])
             }
         }
-        if global.json {
+        if global.structured {
             struct Report: Encodable { let store: String; let golden: [Entry] }
-            try Output.json(Report(store: path, golden: entries))
+            try Output.document(global.output, Report(store: path, golden: entries))
             return
         }
         Output.line("Demo store: \(path) (account \(store.account), now \(Timestamp.format(clock.now)))\n")

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import IngotCore
 import IngotLocal
+import Logging
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
+    case table, json, yaml
 }
 
 /// Options every subcommand takes, each with its environment variable.
@@ -18,8 +20,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Fix \"now\" to this ISO-8601 time (env INGOT_NOW; default the wall clock).")
     var at: String?
 
-    @Option(help: "Output format: table or json.")
+    @Option(help: "Output format: table, json or yaml.")
     var output: OutputFormat = .table
+
+    @Flag(help: "Log what the store does to stderr (env INGOT_LOG_LEVEL=trace|debug|info|notice|warning|error).")
+    var debug = false
 
     static let environment = ProcessInfo.processInfo.environment
 
@@ -40,12 +45,20 @@ struct GlobalOptions: ParsableArguments {
     /// The local cloud over an existing store, as the chosen caller at the chosen instant.
     /// Inputs are validated before the store is opened.
     func cloud() throws -> LocalCloud {
+        bootstrapLogging()
         let clock = try clock()
         let caller = try caller()
         return LocalCloud(store: try Store(path: storePath), caller: caller, clock: clock)
     }
 
-    var json: Bool { output == .json }
+    /// A document (json or yaml) rather than a table.
+    var structured: Bool { output != .table }
+
+    /// Sends swift-log's messages to stderr at the chosen level (default warning). Once per process.
+    func bootstrapLogging() {
+        let level = debug ? .debug : (Self.environment["INGOT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning)
+        LoggingBootstrap.once(level)
+    }
 }
 
 /// `--region`, defaulting like the AWS CLI: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.
@@ -82,4 +95,20 @@ func parseTime(_ text: String, field: String) throws -> Date {
         throw IngotError.invalid(field, "'\(text)' is not an ISO-8601 time (e.g. 2027-01-01T00:00:00Z)")
     }
     return d
+}
+
+enum LoggingBootstrap {
+    private static let done = Mutex(false)
+
+    static func once(_ level: Logger.Level) {
+        done.withLock { bootstrapped in
+            guard !bootstrapped else { return }
+            bootstrapped = true
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+    }
 }

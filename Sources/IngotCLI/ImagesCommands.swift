@@ -28,9 +28,9 @@ struct ImageTarget: ParsableArguments {
 
 enum ImageView {
     static func print(_ images: [Image], global: GlobalOptions, now: Date) throws {
-        if global.json {
+        if global.structured {
             struct List: Encodable { let images: [Image] }
-            try Output.json(List(images: images))
+            try Output.document(global.output, List(images: images))
             return
         }
         Output.table(["IMAGE ID", "NAME", "VERSION", "STATE", "CREATED", "DEPRECATION", "OWNER", "REGION"], images.map { i in
@@ -42,7 +42,7 @@ enum ImageView {
     }
 
     static func printOne(_ image: Image, global: GlobalOptions, now: Date) throws {
-        if global.json { try Output.json(image); return }
+        if global.structured { try Output.document(global.output, image); return }
         var rows: [(String, String)] = [
             ("ImageId", image.id.rawValue), ("Name", image.name), ("Description", image.description ?? ""),
             ("Region", image.region.code), ("Owner", image.ownerId.rawValue + (image.ownerAlias.map { " (\($0))" } ?? "")),
@@ -182,9 +182,9 @@ struct ImagesCreate: AsyncParsableCommand {
 
 /// Prints a new image's id, or with `--output json` the image object.
 func printCreated(_ id: ImageID, region: Region, cloud: LocalCloud, global: GlobalOptions) async throws {
-    if global.json {
+    if global.structured {
         let image = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true))
-        try Output.json(image[0])
+        try Output.document(global.output, image[0])
     } else {
         Output.line(id.rawValue)
     }
@@ -326,7 +326,7 @@ struct ImagesDeprecate: AsyncParsableCommand {
         let clock = try global.clock()
         _ = try ImageRules.deprecationTime(when, now: clock.now)  // bounds checked before the store is touched
         let time = try await global.cloud().enableImageDeprecation(region: region, imageId: id, deprecateAt: when)
-        if global.json { try Output.json(["imageId": id.rawValue, "deprecationTime": Timestamp.format(time)]) }
+        if global.structured { try Output.document(global.output, ["imageId": id.rawValue, "deprecationTime": Timestamp.format(time)]) }
         else { Output.line("\(id) deprecates at \(Timestamp.format(time))") }
     }
 }
@@ -372,7 +372,7 @@ struct ImagesDeregister: AsyncParsableCommand {
     func run() async throws {
         let (region, id) = try target.resolve()
         let result = try await global.cloud().deregisterImage(region: region, imageId: id, deleteAssociatedSnapshots: deleteSnapshots)
-        if global.json { try Output.json(result); return }
+        if global.structured { try Output.document(global.output, result); return }
         for s in result.deletedSnapshots { Output.line("deleted \(s)") }
         for s in result.retainedSnapshots { Output.line("kept \(s)") }
     }
@@ -428,11 +428,13 @@ struct ImagesImport: AsyncParsableCommand {
         let cloud = try global.cloud()
         let tty = isatty(STDERR_FILENO) == 1
         let started = Date()
-        let result = try await cloud.importImages(from: file, region: region, batchSize: batchSize) { count, _ in
-            if tty { FileHandle.standardError.write(Data("\rimported \(count) images...".utf8)) }
+        let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
+        let result = try await cloud.importImages(from: file, region: region, batchSize: batchSize) { count, bytes in
+            guard tty, size > 0 else { return }
+            FileHandle.standardError.write(Data("\rimported \(count) images (\(bytes * 100 / size)% of \(size >> 20) MiB)...".utf8))
         }
         if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        if global.json { try Output.json(result); return }
+        if global.structured { try Output.document(global.output, result); return }
         let seconds = Date().timeIntervalSince(started)
         Output.line("imported \(result.imported) images (\(result.skipped) already present, \(result.snapshots) snapshots) into \(region) in \(String(format: "%.1f", seconds)) s")
     }

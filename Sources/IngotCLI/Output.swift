@@ -1,14 +1,22 @@
 import Foundation
 import IngotCore
+import Yams
 
 /// The one table renderer and the one JSON printer of the CLI.
 enum Output {
-    static func json<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        var data = try encoder.encode(value)
-        data.append(0x0A)
-        FileHandle.standardOutput.write(data)
+    /// `--output json` (pretty, AWS's names in camelCase) or `--output yaml` (the same document, as
+    /// the AWS CLI's yaml output does it).
+    static func document<T: Encodable>(_ format: OutputFormat, _ value: T) throws {
+        switch format {
+        case .yaml:
+            FileHandle.standardOutput.write(Data(try YAMLEncoder().encode(value).utf8))
+        case .json, .table:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+            var data = try encoder.encode(value)
+            data.append(0x0A)
+            FileHandle.standardOutput.write(data)
+        }
     }
 
     /// Aligned columns under upper-case headers; empty cells print as "-".

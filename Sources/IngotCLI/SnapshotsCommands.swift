@@ -24,9 +24,9 @@ struct SnapshotsList: AsyncParsableCommand {
         for region in regions {
             snapshots += try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: region, snapshotIds: ids, orphanedOnly: orphaned))
         }
-        if global.json {
+        if global.structured {
             struct List: Encodable { let snapshots: [Snapshot] }
-            try Output.json(List(snapshots: snapshots))
+            try Output.document(global.output, List(snapshots: snapshots))
             return
         }
         Output.table(["SNAPSHOT ID", "SIZE", "ENCRYPTED", "STATE", "STARTED", "USED BY", "REGION"], snapshots.map { s in
@@ -68,7 +68,7 @@ struct InstancesRun: AsyncParsableCommand {
         let image = try imageId.map { try ImageID($0) }
         if let v = volumeSize, !(1...16_384).contains(v) { throw IngotError.invalid("volume-size", "\(v) is out of range; accepted: 1 to 16384 GiB") }
         let instances = try await global.cloud().runInstances(RunInstancesRequest(region: region, imageId: image, instanceType: instanceType, rootVolumeSize: volumeSize))
-        if global.json { try Output.json(instances[0]) } else { Output.line(instances[0].id.rawValue) }
+        if global.structured { try Output.document(global.output, instances[0]) } else { Output.line(instances[0].id.rawValue) }
     }
 }
 
@@ -82,9 +82,9 @@ struct InstancesList: AsyncParsableCommand {
         let cloud = try global.cloud()
         var list: [Instance] = []
         for r in regions { list += try await cloud.describeInstances(region: r, instanceIds: []) }
-        if global.json {
+        if global.structured {
             struct List: Encodable { let instances: [Instance] }
-            try Output.json(List(instances: list))
+            try Output.document(global.output, List(instances: list))
             return
         }
         Output.table(["INSTANCE ID", "IMAGE", "TYPE", "STATE", "ZONE", "LAUNCHED"], list.map {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import IngotCore
+import Logging
 
 /// The outcome of `ingot images import`.
 public struct ImageImportResult: Sendable, Hashable, Encodable {
@@ -38,6 +39,7 @@ struct ImageImport {
     let region: Region
     let batchSize: Int
     let progress: (@Sendable (Int, Int) -> Void)?
+    let logger = Logger(label: "ingot.import")
 
     func run() throws -> ImageImportResult {
         guard batchSize > 0 else { throw IngotError.invalid("batch-size", "must be at least 1") }
@@ -66,12 +68,12 @@ struct ImageImport {
                     inBatch += 1
                     // A chunk never straddles two transactions.
                     if chunk.count == chunkSize || inBatch == batchSize {
-                        guard queue.send(ImportBatch(chunk, region: region, endsTransaction: inBatch == batchSize)) else { throw CancellationError() }
+                        guard queue.send(ImportBatch(chunk, region: region, endsTransaction: inBatch == batchSize, bytesRead: p.offset)) else { throw CancellationError() }
                         chunk.removeAll(keepingCapacity: true)
                         if inBatch == batchSize { inBatch = 0 }
                     }
                 }
-                if !chunk.isEmpty { _ = queue.send(ImportBatch(chunk, region: region, endsTransaction: true)) }
+                if !chunk.isEmpty { _ = queue.send(ImportBatch(chunk, region: region, endsTransaction: true, bytesRead: p.offset)) }
                 queue.finish(error: nil)
             } catch {
                 queue.finish(error: error)
@@ -84,17 +86,20 @@ struct ImageImport {
         // Image ids, snapshot ids and names are random keys: every transaction dirties pages all over
         // their indexes, and each commit writes those pages to the WAL and back. Large transactions
         // and a page cache that holds the indexes keep that write amplification down.
+        // 320 MiB measured best: 160 MiB thrashes (24 s), 640 MiB costs more in page faults (21.6 s vs 20.6 s).
         try store.writeSync { db in try db.execute(sql: "PRAGMA cache_size = -327680") }
         defer { try? store.writeSync { db in try db.execute(sql: "PRAGMA cache_size = -2000") } }
         do {
             var done = false
             while !done {
+                var bytes = 0
                 let counts = try store.writeSync { db -> (Int, Int, Int) in
                     var total = (0, 0, 0)
                     while true {
                         guard let chunk = try queue.receive() else { done = true; break }
                         let c = try insert(chunk, importID: importID, db)
                         total = (total.0 + c.0, total.1 + c.1, total.2 + c.2)
+                        bytes = chunk.bytesRead
                         if chunk.endsTransaction { break }
                     }
                     return total
@@ -102,7 +107,8 @@ struct ImageImport {
                 result.imported += counts.0
                 result.skipped += counts.1
                 result.snapshots += counts.2
-                progress?(result.imported + result.skipped, 0)
+                logger.debug("committed \(counts.0) images (\(counts.1) already present), \(bytes) bytes read")
+                progress?(result.imported + result.skipped, bytes)
             }
         } catch {
             queue.cancel()
@@ -135,8 +141,11 @@ struct ImportBatch: Sendable {
     let snapshots: [(Snapshot, Int)]
     /// The writer commits after this chunk.
     let endsTransaction: Bool
+    /// How far into the file the parser was when it cut this chunk.
+    let bytesRead: Int
 
-    init(_ unsorted: [Image], region: Region, endsTransaction: Bool) {
+    init(_ unsorted: [Image], region: Region, endsTransaction: Bool, bytesRead: Int) {
+        self.bytesRead = bytesRead
         // Sorted by id, the unique image-id index is filled in key order.
         let list = unsorted.sorted { $0.id.rawValue < $1.id.rawValue }
         self.endsTransaction = endsTransaction

@@ -1,12 +1,14 @@
 import Foundation
 import GRDB
 import IngotCore
+import Logging
 
 /// The local cloud's operations inside a transaction, as one caller at one instant. Composable:
 /// `buildImage` runs three of them in a single transaction.
 struct Operations: Sendable {
     let caller: AccountID
     let now: Date
+    let logger = Logger(label: "ingot.local")
 
     // MARK: Lookups
 
@@ -126,6 +128,7 @@ struct Operations: Sendable {
             bootMode: base?.bootMode, blockDeviceMappings: mappings, tags: request.tags,
             sourceInstanceId: instance.id, imageVersion: request.imageVersion ?? versionTag(request.tags), noReboot: request.noReboot)
         try ImageRows.insert(image, db)
+        logger.info("CreateImage \(instance.id) -> \(image.id) \(image.name) (\(request.region))")
         return image.id
     }
 
@@ -162,6 +165,7 @@ struct Operations: Sendable {
             virtualizationType: request.virtualizationType, rootDeviceName: request.rootDeviceName, bootMode: request.bootMode,
             blockDeviceMappings: mappings, tags: request.tags, imageVersion: request.imageVersion ?? versionTag(request.tags))
         try ImageRows.insert(image, db)
+        logger.info("RegisterImage \(image.id) \(image.name) (\(request.region))")
         return image.id
     }
 
@@ -203,6 +207,7 @@ struct Operations: Sendable {
             blockDeviceMappings: mappings, tags: tags, sourceImageId: source.id, sourceImageRegion: request.sourceRegion,
             imageVersion: source.imageVersion, availableAt: availableAt)
         try ImageRows.insert(copy, db)
+        logger.info("CopyImage \(source.id) (\(request.sourceRegion)) -> \(copy.id) (\(request.region)), available at \(Timestamp.format(availableAt))")
         return copy.id
     }
 
@@ -230,6 +235,7 @@ struct Operations: Sendable {
             }
         }
         try ImageRows.replaceLaunchPermissions(image.launchPermissions, with: p, image: row, db)
+        logger.info("ModifyImageAttribute \(image.id): launch permissions now \(RowJSON.permissions(p))")
     }
 
     func deregisterImage(region: Region, imageId: ImageID, deleteSnapshots: Bool, _ db: Database) throws -> DeregisterImageResult {
@@ -238,6 +244,7 @@ struct Operations: Sendable {
             throw IngotError.refused("InvalidImage.DeregistrationProtected", "Image \(imageId) has deregistration protection (\(image.deregistrationProtection.text)); disable it first")
         }
         try ImageRows.delete(image, row: row, db)
+        logger.info("DeregisterImage \(imageId) (\(region))")
         var result = DeregisterImageResult()
         for snap in Set(image.snapshotIds).sorted() {
             let stillUsed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshot_use WHERE snapshot_id = ?)", arguments: [snap.rawValue]) ?? false

@@ -71,7 +71,7 @@ import IngotCore
             (["images", "list", "--filter", "Name=platform,Values=windows"], "filter: unknown filter 'platform'"),
             (["images", "list", "--at", "yesterday"], "at: 'yesterday' is not an ISO-8601 time"),
             (["images", "list", "--caller-account", "abc"], "caller-account: 'abc' is not an AWS account id"),
-            (["images", "list", "--output", "yaml"], "output"),
+            (["images", "list", "--output", "xml"], "output"),
             (["images", "frobnicate"], "frobnicate"),
         ]
         for (args, expected) in cases {
