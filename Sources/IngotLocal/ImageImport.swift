@@ -50,6 +50,9 @@ struct ImageImport {
         // `batchSize` images, so memory stays small while commits (and their WAL writes) stay few.
         let chunkSize = min(batchSize, 10_000)
         let queue = BatchQueue<ImportBatch>(capacity: 2)
+        // Written chunks go back to the parsing thread to be freed there: freeing a million images'
+        // strings is work the writing thread (the bottleneck) should not do.
+        let written = BatchQueue<ImportBatch>(capacity: .max)
         let importID = Int64.random(in: 1...Int64.max)
         // Parse on a thread of its own; the calling thread writes.
         let parser = Thread { [path] in
@@ -68,6 +71,7 @@ struct ImageImport {
                     inBatch += 1
                     // A chunk never straddles two transactions.
                     if chunk.count == chunkSize || inBatch == batchSize {
+                        _ = written.drain()
                         guard queue.send(ImportBatch(chunk, region: region, endsTransaction: inBatch == batchSize, bytesRead: p.offset)) else { throw CancellationError() }
                         chunk.removeAll(keepingCapacity: true)
                         if inBatch == batchSize { inBatch = 0 }
@@ -100,15 +104,19 @@ struct ImageImport {
                         let c = try insert(chunk, importID: importID, db)
                         total = (total.0 + c.0, total.1 + c.1, total.2 + c.2)
                         bytes = chunk.bytesRead
-                        if chunk.endsTransaction { break }
+                        let ends = chunk.endsTransaction
+                        _ = written.send(chunk)
+                        if ends { break }
                     }
                     return total
                 }
                 result.imported += counts.0
                 result.skipped += counts.1
                 result.snapshots += counts.2
-                logger.debug("committed \(counts.0) images (\(counts.1) already present), \(bytes) bytes read")
-                progress?(result.imported + result.skipped, bytes)
+                if counts.0 + counts.1 > 0 {
+                    logger.debug("committed \(counts.0) images (\(counts.1) already present), \(bytes) bytes read")
+                    progress?(result.imported + result.skipped, bytes)
+                }
             }
         } catch {
             queue.cancel()
@@ -154,9 +162,9 @@ struct ImportBatch: Sendable {
         for (i, image) in list.enumerated() {
             for m in image.blockDeviceMappings {
                 guard let id = m.snapshotId else { continue }
+                // describe-images does not say how the snapshot was made: no description is invented.
                 snaps.append((Snapshot(id: id, region: region, ownerId: image.ownerId, volumeSize: m.volumeSize ?? 8,
-                                       encrypted: m.encrypted ?? false, kmsKeyId: m.kmsKeyId, startTime: image.creationDate,
-                                       description: "Created by CreateImage for \(image.id)"), i))
+                                       encrypted: m.encrypted ?? false, kmsKeyId: m.kmsKeyId, startTime: image.creationDate), i))
             }
         }
         snaps.sort { $0.0.id.rawValue < $1.0.id.rawValue }
@@ -199,6 +207,15 @@ final class BatchQueue<T: Sendable>: @unchecked Sendable {
         cancelled = true
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Takes whatever is queued without waiting.
+    func drain() -> [T] {
+        condition.lock()
+        defer { condition.unlock() }
+        let all = items
+        items.removeAll()
+        return all
     }
 
     /// The next item, nil at the end, or the producer's error.
