@@ -124,5 +124,12 @@ import IngotCore
         #expect(staging.stdout.contains("golden-api-1.2.3-1"))
         let disabled = try ingot.run(["images", "list", "--store", ingot.file("demo.sqlite"), "--owner", "self", "--state", "disabled", "--include-disabled"])
         #expect(disabled.stdout.contains("golden-web-2.2.1-1"))
+        let yaml = try ingot.run(["images", "list", "--store", ingot.file("demo.sqlite"), "--owner", "self", "--name", "golden-web-2.2.3-1", "--output", "yaml"])
+        #expect(yaml.code == 0)
+        #expect(yaml.stdout.hasPrefix("images:\n- imageId: ami-"))
+        #expect(yaml.stdout.contains("  name: golden-web-2.2.3-1\n"))
+        // Orphaned snapshots left by deregistered builds, with their size.
+        let orphans = try ingot.run(["snapshots", "list", "--store", ingot.file("demo.sqlite"), "--orphaned"])
+        #expect(orphans.stdout.split(separator: "\n").filter { $0.contains("(orphaned)") }.count == 3)
     }
 }
