@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .target(name: "IngotCore", swiftSettings: swiftSettings),
@@ -42,7 +43,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IngotCoreTests", dependencies: ["IngotCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IngotCoreTests",
+            dependencies: ["IngotCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "IngotLocalTests", dependencies: ["IngotCore", "IngotLocal"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",

@@ -11,9 +11,10 @@ struct Ingot: AsyncParsableCommand {
             Works on an embedded local cloud (a SQLite file, the default: no account, no network).
             Global options (--store, --caller-account, --at, --output) work on every subcommand and
             through INGOT_STORE, INGOT_ACCOUNT, INGOT_NOW.
-            Exit codes: 0 success, 1 the operation failed or was refused, 2 invalid input (nothing written).
+            Exit codes: 0 success, 1 the operation failed or was refused, 2 invalid input (nothing written),
+            3 completed but found a problem you asked about (e.g. a region without a golden image).
             """,
-        subcommands: [Init.self, Demo.self, Images.self, Snapshots.self, Instances.self]
+        subcommands: [Init.self, Demo.self, Images.self, Snapshots.self, Instances.self, Resolve.self]
     )
 }
 

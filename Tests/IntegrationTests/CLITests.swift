@@ -133,3 +133,50 @@ import IngotCore
         #expect(orphans.stdout.split(separator: "\n").filter { $0.contains("(orphaned)") }.count == 3)
     }
 }
+
+@Suite struct ResolveCLITests {
+    @Test func resolvesPerRegionExplainsAndExitsThreeWhenARegionHasNothing() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let old = IngotRunner.firstLine(try ingot.run("images", "create", "--name", "golden-web-1.0.0", "--tag", "golden=true", "--version", "1.0.0/1", "--at", "2026-11-01T00:00:00Z").stdout)
+        let new = IngotRunner.firstLine(try ingot.run("images", "create", "--name", "golden-web-1.1.0", "--tag", "golden=true", "--version", "1.1.0/1", "--at", "2026-11-20T00:00:00Z").stdout)
+        #expect(try ingot.run("images", "deprecate", old, "--deprecate-at", "2026-11-25T00:00:00Z", "--at", "2026-11-21T00:00:00Z").code == 0)
+        let copy = IngotRunner.firstLine(try ingot.run("images", "copy", new, "--source-region", "us-east-1", "--region", "eu-west-1", "--copy-tags").stdout)
+
+        let json = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--tag", "golden=true",
+                                 "--region", "us-east-1", "--region", "eu-west-1", "--explain", "--output", "json")
+        #expect(json.code == 3)  // the eu-west-1 copy is still pending at 12:00
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let regions = try #require(report["regions"] as? [[String: Any]])
+        #expect(regions.map { $0["region"] as? String } == ["us-east-1", "eu-west-1"])
+        #expect((regions[0]["image"] as? [String: Any])?["imageId"] as? String == new)
+        let rejected = try #require(regions[0]["rejected"] as? [[String: String]])
+        #expect(rejected == [["imageId": old, "name": "golden-web-1.0.0", "reason": "deprecated since 2026-11-25T00:00:00.000Z"]])
+        #expect(regions[1]["image"] is NSNull)
+        #expect((regions[1]["rejected"] as? [[String: String]])?.first?["reason"]?.hasPrefix("pending (copy lands at") == true)
+
+        // An hour later the copy has landed: both regions resolve, and --consistent agrees.
+        let later = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--region", "us-east-1,eu-west-1",
+                                  "--consistent", "--at", "2026-11-26T13:00:00Z")
+        #expect(later.code == 0)
+        #expect(later.stdout.contains(new) && later.stdout.contains(copy))
+        #expect(!later.stdout.contains("lagging"))
+        // Before it lands, --consistent falls back to nothing common and names the lagging region.
+        let lag = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--region", "us-east-1,eu-west-1", "--consistent")
+        #expect(lag.code == 3)
+        #expect(lag.stdout.contains("lagging: eu-west-1 lacks 1.1.0/1 (\(new) in us-east-1)"))
+
+        let selector = ingot.file("golden.yaml")
+        try Data("selector:\n  names: [\"golden-web-*\"]\n  tags: {golden: \"true\"}\n  owners: [self]\n  version: \">=1.0.0 <1.1.0\"\n".utf8)
+            .write(to: URL(fileURLWithPath: selector))
+        let ranged = try ingot.run("resolve", "--selector", selector, "--explain", "--at", "2026-11-22T00:00:00Z")
+        #expect(ranged.code == 0)
+        #expect(ranged.stdout.contains(old))
+        #expect(ranged.stdout.contains("version 1.1.0/1 out of range"))
+
+        let bad = try ingot.run("resolve", "--name", "x*", "--version-range", "about two")
+        #expect(bad.code == 2)
+        #expect(bad.stderr.contains("version-range: 'about' is not a constraint"))
+        #expect(try ingot.run("resolve").code == 2)
+    }
+}

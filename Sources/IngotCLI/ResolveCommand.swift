@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import IngotCore
+import IngotLocal
+import Yams
+
+/// The selector, from flags or a YAML file (`--selector FILE`); flags add to the file's rules.
+struct SelectorOptions: ParsableArguments {
+    @Option(name: .customLong("selector"), help: "A YAML file with the selector (names, tags, owners, architecture, rootDeviceType, version, launchableBy, excludeTags, maxAge, order), at the top level or under `selector:`.")
+    var file: String?
+    @Option(name: .customLong("name"), help: "Name pattern with * and ?; repeatable (any).") var names: [String] = []
+    @Option(name: .customLong("tag"), help: "KEY=VALUE (wildcards allowed) or KEY; repeat a key for several values.") var tags: [String] = []
+    @Option(name: .customLong("owner"), help: "self, amazon or an account id; repeatable.") var owners: [String] = []
+    @Option(help: "x86_64 or arm64.") var architecture: String?
+    @Option(name: .customLong("root-device-type"), help: "ebs or instance-store.") var rootDeviceType: String?
+    @Option(name: .customLong("version-range"), help: "e.g. '>=2.0.0 <3.0.0'.") var versionRange: String?
+    @Option(name: .customLong("launchable-by"), help: "The account that must be able to launch the image.") var launchableBy: String?
+    @Option(name: .customLong("exclude-tag"), help: "KEY=VALUE or KEY: images so tagged are never chosen; repeatable.") var excludeTags: [String] = []
+    @Option(name: .customLong("max-age"), help: "e.g. 90d, 12h, 2w.") var maxAge: String?
+    @Option(help: "What \"latest\" means: creation-date or version.") var order: String?
+
+    func resolve() throws -> ImageSelector {
+        var s = try file.map(SelectorFile.load) ?? ImageSelector()
+        s.names += names
+        for (k, v) in try Self.pairs(tags, field: "tag") { s.tags[k, default: []] += v }
+        s.owners += owners
+        for o in s.owners where !["self", "amazon", "aws-marketplace", "aws-backup-vault"].contains(o) { _ = try AccountID(o, field: "owner") }
+        if let a = architecture { s.architecture = try Self.choice(a, field: "architecture", Architecture.self) }
+        if let r = rootDeviceType { s.rootDeviceType = try Self.choice(r, field: "root-device-type", RootDeviceType.self) }
+        if let v = versionRange { s.versionRange = try VersionRange(v, field: "version-range") }
+        if let l = launchableBy { s.launchableBy = try AccountID(l, field: "launchable-by") }
+        for (k, v) in try Self.pairs(excludeTags, field: "exclude-tag") { s.excludeTags[k, default: []] += v }
+        if let m = maxAge { s.maxAge = try ImageSelector.parseAge(m, field: "max-age") }
+        if let o = order { s.order = try Self.choice(o, field: "order", ResolveOrder.self) }
+        guard !s.names.isEmpty || !s.tags.isEmpty || !s.owners.isEmpty else {
+            throw IngotError.invalid("selector", "say which images are golden: give --name, --tag or --owner (or --selector FILE)")
+        }
+        return s
+    }
+
+    static func choice<E: RawRepresentable & CaseIterable>(_ text: String, field: String, _: E.Type) throws -> E where E.RawValue == String {
+        guard let v = E(rawValue: text) else {
+            throw IngotError.invalid(field, "'\(text)' is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return v
+    }
+
+    /// `K=V` / `K` items as key to values (a bare key: any value).
+    static func pairs(_ items: [String], field: String) throws -> [(String, [String])] {
+        try items.map { item in
+            guard let eq = item.firstIndex(of: "=") else {
+                guard !item.isEmpty else { throw IngotError.invalid(field, "empty tag; expected KEY=VALUE or KEY") }
+                return (item, [])
+            }
+            let key = String(item[..<eq])
+            guard !key.isEmpty else { throw IngotError.invalid(field, "'\(item)' has an empty key; expected KEY=VALUE or KEY") }
+            return (key, [String(item[item.index(after: eq)...])])
+        }
+    }
+}
+
+/// The YAML form of a selector.
+struct SelectorFile: Decodable {
+    var names: [String]?
+    var tags: [String: OneOrMany]?
+    var owners: [String]?
+    var architecture: String?
+    var rootDeviceType: String?
+    var version: String?
+    var launchableBy: String?
+    var excludeTags: [String: OneOrMany]?
+    var maxAge: String?
+    var order: String?
+
+    struct Wrapper: Decodable { var selector: SelectorFile? }
+
+    /// A scalar or a list of scalars (`golden: "true"` or `team: [web, api]`).
+    struct OneOrMany: Decodable {
+        var values: [String]
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let list = try? c.decode([String].self) { values = list } else { values = [try c.decode(String.self)] }
+        }
+    }
+
+    static func load(_ path: String) throws -> ImageSelector {
+        guard let data = FileManager.default.contents(atPath: path) else { throw IngotError.invalid("selector", "cannot read \(path)") }
+        let text = String(decoding: data, as: UTF8.self)
+        let file: SelectorFile
+        do {
+            file = try YAMLDecoder().decode(Wrapper.self, from: text).selector ?? YAMLDecoder().decode(SelectorFile.self, from: text)
+        } catch {
+            throw IngotError.invalid("selector", "\(path) is not a selector: \(error)")
+        }
+        var s = ImageSelector(names: file.names ?? [], owners: file.owners ?? [])
+        for (k, v) in file.tags ?? [:] { s.tags[k] = v.values }
+        for (k, v) in file.excludeTags ?? [:] { s.excludeTags[k] = v.values }
+        if let a = file.architecture { s.architecture = try SelectorOptions.choice(a, field: "selector architecture", Architecture.self) }
+        if let r = file.rootDeviceType { s.rootDeviceType = try SelectorOptions.choice(r, field: "selector rootDeviceType", RootDeviceType.self) }
+        if let v = file.version { s.versionRange = try VersionRange(v, field: "selector version") }
+        if let l = file.launchableBy { s.launchableBy = try AccountID(l, field: "selector launchableBy") }
+        if let m = file.maxAge { s.maxAge = try ImageSelector.parseAge(m, field: "selector maxAge") }
+        if let o = file.order { s.order = try SelectorOptions.choice(o, field: "selector order", ResolveOrder.self) }
+        return s
+    }
+}
+
+struct Resolve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Resolve the latest non-deprecated golden image in each region, with the reasons.",
+        discussion: """
+            Every region is resolved concurrently. An image whose deprecation time is still ahead is
+            eligible (its deprecation is shown). --consistent picks the newest build present in all
+            regions (copies matched by lineage, else by version) and lists the lagging regions.
+            Exit 3 when a region resolves to nothing.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var regions: RegionsOption
+    @OptionGroup var selector: SelectorOptions
+    @Flag(help: "List every rejected candidate with its reason.") var explain = false
+    @Flag(help: "Choose the newest build available in every region.") var consistent = false
+
+    func run() async throws {
+        let regions = try regions.resolve()
+        let selector = try selector.resolve()
+        let cloud = try global.cloud()
+        let now = cloud.clock.now
+        let candidates = try await GoldenImageResolver.candidates(selector, regions: regions, cloud: cloud)
+        var lagging: [GoldenImageResolver.Lagging] = []
+        let results: [RegionResolution]
+        if consistent {
+            (results, lagging) = GoldenImageResolver.chooseConsistent(candidates, by: selector, now: now)
+        } else {
+            results = candidates.map { GoldenImageResolver.choose($0.1, region: $0.0, by: selector, now: now) }
+        }
+        if global.structured {
+            try Output.document(global.output, ResolveReport(results, lagging: consistent ? lagging : nil))
+        } else {
+            print(results, lagging: lagging, now: now)
+        }
+        if results.contains(where: { $0.image == nil }) { throw CommandFailure(code: 3) }
+    }
+
+    func print(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging], now: Date) {
+        Output.table(["REGION", "IMAGE", "NAME", "VERSION", "CREATED", "NOTE"], results.map { r in
+            guard let i = r.image else { return [r.region.code, "(none)", "", "", "", "no eligible image among \(r.rejected.count) candidates"] }
+            let note = i.deprecationTime.map { "deprecates \(Output.time($0))" } ?? ""
+            return [r.region.code, i.id.rawValue, i.name, i.imageVersion?.description ?? "", Output.time(i.creationDate), note]
+        })
+        for l in lagging {
+            Output.line("lagging: \(l.region) lacks \(l.missing.imageVersion?.description ?? l.missing.name) (\(l.missing.id) in \(l.missing.region))")
+        }
+        guard explain else { return }
+        for r in results where !r.rejected.isEmpty {
+            Output.line("\n\(r.region): \(r.rejected.count) rejected")
+            Output.table(["  IMAGE", "NAME", "REASON"], r.rejected.map { ["  " + $0.image.id.rawValue, $0.image.name, $0.reason.text] })
+        }
+    }
+}
+
+/// `{"regions":[{"region":..,"image":{...}|null,"rejected":[{"imageId":..,"name":..,"reason":..}]}]}`.
+struct ResolveReport: Encodable {
+    struct Entry: Encodable {
+        let region: String
+        let image: Image?
+        let rejected: [Rejected]
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(region, forKey: .region)
+            try c.encode(image, forKey: .image)  // null when none, as documented
+            try c.encode(rejected, forKey: .rejected)
+        }
+        enum CodingKeys: String, CodingKey { case region, image, rejected }
+    }
+    struct Rejected: Encodable { let imageId: String; let name: String; let reason: String }
+    struct Lag: Encodable { let region: String; let missingImageId: String; let missingRegion: String; let name: String; let version: String? }
+
+    let regions: [Entry]
+    let lagging: [Lag]?
+
+    init(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging]?) {
+        regions = results.map { r in
+            Entry(region: r.region.code, image: r.image,
+                  rejected: r.rejected.map { Rejected(imageId: $0.image.id.rawValue, name: $0.image.name, reason: $0.reason.text) })
+        }
+        self.lagging = lagging?.map {
+            Lag(region: $0.region.code, missingImageId: $0.missing.id.rawValue, missingRegion: $0.missing.region.code,
+                name: $0.missing.name, version: $0.missing.imageVersion?.description)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What counts as a golden image: the rules `ingot resolve` and the template refresher apply.
+///
+/// ```swift
+/// var golden = ImageSelector(names: ["golden-web-*"], owners: ["self"])
+/// golden.tags = ["golden": ["true"]]
+/// golden.versionRange = try VersionRange(">=2.0.0 <3.0.0")
+/// ```
+public struct ImageSelector: Sendable, Hashable {
+    /// Name patterns with `*` and `?` (any may match).
+    public var names: [String]
+    /// Required tags: each key must be present with one of its values (wildcards allowed); an empty
+    /// list only requires the key.
+    public var tags: [String: [String]]
+    /// `self`, account ids, `amazon` (DescribeImages' Owners).
+    public var owners: [String]
+    public var architecture: Architecture?
+    public var rootDeviceType: RootDeviceType?
+    public var versionRange: VersionRange?
+    /// The image must be launchable by this account: owned by it, shared with it, or public.
+    public var launchableBy: AccountID?
+    /// Images carrying any of these tags (key to values; empty list: any value) are excluded.
+    public var excludeTags: [String: [String]]
+    /// Images older than this are rejected.
+    public var maxAge: TimeInterval?
+    /// What "latest" means.
+    public var order: ResolveOrder
+
+    public init(
+        names: [String] = [], tags: [String: [String]] = [:], owners: [String] = [], architecture: Architecture? = nil,
+        rootDeviceType: RootDeviceType? = nil, versionRange: VersionRange? = nil, launchableBy: AccountID? = nil,
+        excludeTags: [String: [String]] = [:], maxAge: TimeInterval? = nil, order: ResolveOrder = .creationDate
+    ) {
+        self.names = names
+        self.tags = tags
+        self.owners = owners
+        self.architecture = architecture
+        self.rootDeviceType = rootDeviceType
+        self.versionRange = versionRange
+        self.launchableBy = launchableBy
+        self.excludeTags = excludeTags
+        self.maxAge = maxAge
+        self.order = order
+    }
+
+    /// The DescribeImages request that fetches every candidate (deprecated and disabled included, so
+    /// that they can be explained).
+    public func candidatesRequest(region: Region) -> DescribeImagesRequest {
+        DescribeImagesRequest(region: region, owners: owners, filters: names.isEmpty ? [] : [.name(names)],
+                              includeDeprecated: true, includeDisabled: true)
+    }
+
+    /// Parses `90d`, `12h`, `2w`, `30m` (the field is named in errors).
+    public static func parseAge(_ text: String, field: String = "max-age") throws -> TimeInterval {
+        let units: [Character: TimeInterval] = ["m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        guard let unit = text.last, let seconds = units[unit], let n = Double(text.dropLast()), n > 0 else {
+            throw IngotError.invalid(field, "'\(text)' is not an age such as 90d, 12h, 2w or 30m")
+        }
+        return n * seconds
+    }
+}
+
+public enum ResolveOrder: String, Sendable, Hashable, CaseIterable {
+    case creationDate = "creation-date"
+    case version
+}
+
+/// A range of image versions: space-separated constraints such as `>=2.0.0 <3.0.0`, `=2.4.0/3`, `2.4.0`.
+public struct VersionRange: Sendable, Hashable, CustomStringConvertible {
+    public enum Op: String, Sendable, Hashable { case lt = "<", le = "<=", gt = ">", ge = ">=", eq = "=" }
+    public struct Constraint: Sendable, Hashable {
+        public var op: Op
+        public var version: ImageVersion
+        /// `2.4.0` without a build: compares on major.minor.patch only.
+        public var hasBuild: Bool
+    }
+
+    public let constraints: [Constraint]
+    public let description: String
+
+    public init(_ text: String, field: String = "version-range") throws {
+        var list: [Constraint] = []
+        for token in text.split(separator: " ") where !token.isEmpty {
+            var rest = Substring(token)
+            var op = Op.eq
+            for candidate in [Op.ge, .le, .gt, .lt, .eq] where rest.hasPrefix(candidate.rawValue) {
+                op = candidate
+                rest = rest.dropFirst(candidate.rawValue.count)
+                break
+            }
+            let hasBuild = rest.contains("/")
+            guard let v = ImageVersion(parsing: hasBuild ? String(rest) : rest + "/0") else {
+                throw IngotError.invalid(field, "'\(token)' is not a constraint such as >=2.0.0, <3.0.0 or =2.4.0/3")
+            }
+            list.append(Constraint(op: op, version: v, hasBuild: hasBuild))
+        }
+        guard !list.isEmpty else { throw IngotError.invalid(field, "empty range; expected e.g. '>=2.0.0 <3.0.0'") }
+        constraints = list
+        description = text
+    }
+
+    public func contains(_ v: ImageVersion) -> Bool {
+        constraints.allSatisfy { c in
+            let lhs = c.hasBuild ? v : ImageVersion(major: v.major, minor: v.minor, patch: v.patch, build: 0)
+            switch c.op {
+            case .lt: return lhs < c.version
+            case .le: return lhs <= c.version
+            case .gt: return lhs > c.version
+            case .ge: return lhs >= c.version
+            case .eq: return lhs == c.version
+            }
+        }
+    }
+}
