@@ -13,6 +13,9 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let clock = try global.clock()
         let path = global.store ?? GlobalOptions.environment["INGOT_DEMO_STORE"] ?? ".ingot/demo.sqlite"
+        if FileManager.default.fileExists(atPath: path), !Store.isDemo(path: path) {
+            throw IngotError.invalid("store", "\(path) is not a demo store; refusing to replace it (pick another --store)")
+        }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let store = try Store(path: path, create: true)
         let cloud = LocalCloud(store: store, clock: clock)

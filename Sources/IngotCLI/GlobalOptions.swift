@@ -28,17 +28,20 @@ struct GlobalOptions: ParsableArguments {
 
     static let environment = ProcessInfo.processInfo.environment
 
-    var storePath: String { store ?? Self.environment["INGOT_STORE"] ?? ".ingot/ingot.sqlite" }
+    var storePath: String { store ?? Self.env("INGOT_STORE") ?? ".ingot/ingot.sqlite" }
+
+    /// An environment variable, empty counting as unset (as the AWS CLI treats them).
+    static func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
 
     func clock() throws -> VirtualClock {
         if let at { return try VirtualClock.parse(at, field: "at") }
-        if let env = Self.environment["INGOT_NOW"], !env.isEmpty { return try VirtualClock.parse(env, field: "INGOT_NOW") }
+        if let env = Self.env("INGOT_NOW") { return try VirtualClock.parse(env, field: "INGOT_NOW") }
         return .wall
     }
 
     func caller() throws -> AccountID? {
         if let callerAccount { return try AccountID(callerAccount, field: "caller-account") }
-        if let env = Self.environment["INGOT_ACCOUNT"], !env.isEmpty { return try AccountID(env, field: "INGOT_ACCOUNT") }
+        if let env = Self.env("INGOT_ACCOUNT") { return try AccountID(env, field: "INGOT_ACCOUNT") }
         return nil
     }
 
@@ -69,8 +72,7 @@ struct RegionOption: ParsableArguments {
     func resolve() throws -> Region { try Region(region ?? Self.defaultCode) }
 
     static var defaultCode: String {
-        let env = GlobalOptions.environment
-        return env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1"
+        GlobalOptions.env("AWS_REGION") ?? GlobalOptions.env("AWS_DEFAULT_REGION") ?? "us-east-1"
     }
 }
 

@@ -99,6 +99,9 @@ struct ImagesList: AsyncParsableCommand {
         if !architecture.isEmpty { list.append(try ImageFilter(name: "architecture", values: architecture)) }
         for f in filters { list.append(try Self.parseFilter(f)) }
         let ids = try imageIds.map { try ImageID($0) }
+        if !ids.isEmpty, try regions.resolve().count > 1 {
+            throw IngotError.invalid("image-id", "an image id belongs to one region: give a single --region with --image-id")
+        }
         for o in owners where !["self", "amazon", "aws-marketplace", "aws-backup-vault"].contains(o) {
             _ = try AccountID(o, field: "owner")
         }

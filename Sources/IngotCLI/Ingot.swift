@@ -40,8 +40,9 @@ enum Main {
                 exit(0)
             }
             // Usage and validation errors: one line, exit 2 (ArgumentParser's own code is 64).
+            // Anything else is a failure of the operation: exit 1.
             FileHandle.standardError.write(Data("error: \(Ingot.message(for: error))\n".utf8))
-            exit(2)
+            exit(code == .validationFailure ? 2 : 1)
         }
     }
 

@@ -10,6 +10,16 @@ public enum AWSImageJSON {
     /// Decodes one image object at the parser's position. `region` is where the images live
     /// (describe-images output does not say). Unknown keys are skipped.
     public static func decodeImage(_ p: JSONPullParser, region: Region, index: Int) throws -> Image {
+        do {
+            return try decodeImageFields(p, region: region, index: index)
+        } catch let e as IngotError where e.kind == .invalidInput && !e.message.hasPrefix("file: image #") {
+            // Syntax errors and wrong value types name the image too.
+            let detail = e.message.hasPrefix("file: ") ? String(e.message.dropFirst(6)) : e.message
+            throw IngotError.invalid("file", "image #\(index + 1): \(detail)")
+        }
+    }
+
+    private static func decodeImageFields(_ p: JSONPullParser, region: Region, index: Int) throws -> Image {
         func bad(_ field: String, _ why: String) -> IngotError {
             IngotError.invalid("file", "image #\(index + 1) (byte \(p.offset)): \(field) \(why)")
         }

@@ -77,8 +77,9 @@ public final class JSONPullParser {
         }
     }
 
+    /// Malformed input is the input's fault: exit 2, as any bad input.
     private func fail(_ what: String) -> IngotError {
-        IngotError.failed("malformed JSON at byte \(offset): \(what)")
+        IngotError.invalid("file", "malformed JSON at byte \(offset): \(what)")
     }
 
     private func expect(_ c: UInt8) throws {
@@ -206,6 +207,7 @@ public final class JSONPullParser {
                     guard try peekRaw() == UInt8(ascii: "u") else { throw fail("lone surrogate") }
                     pos += 1
                     let low = try hex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw fail("lone surrogate") }
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw fail("bad \\u escape") }
@@ -320,9 +322,11 @@ public final class JSONPullParser {
         switch try peekKind() {
         case .object:
             try beginObject()
+            guard first.count <= Self.maxDepth else { throw fail("nested deeper than \(Self.maxDepth) levels") }
             while try nextKey() != nil { try skipValue() }
         case .array:
             try beginArray()
+            guard first.count <= Self.maxDepth else { throw fail("nested deeper than \(Self.maxDepth) levels") }
             while try nextElement() { try skipValue() }
         case .string: try skipString()
         case .number: _ = try readNumberText()
@@ -333,4 +337,7 @@ public final class JSONPullParser {
 
     /// True when only whitespace remains.
     public func atEnd() throws -> Bool { try peek() == nil }
+
+    /// Deeper documents are refused rather than recursed into (the stack is finite).
+    public static let maxDepth = 512
 }

@@ -54,6 +54,7 @@ struct ImageImport {
         // strings is work the writing thread (the bottleneck) should not do.
         let written = BatchQueue<ImportBatch>(capacity: .max)
         let importID = Int64.random(in: 1...Int64.max)
+        let account = store.account
         // Parse on a thread of its own; the calling thread writes.
         let parser = Thread { [path] in
             guard let file = fopen(path, "rb") else {
@@ -66,7 +67,11 @@ struct ImageImport {
             var inBatch = 0
             chunk.reserveCapacity(chunkSize)
             do {
-                try AWSImageJSON.forEachImage(p, region: region) { image in
+                try AWSImageJSON.forEachImage(p, region: region) { parsed in
+                    // Another owner's private image in the file was visible to whoever described it:
+                    // it stays visible to the store's account.
+                    var image = parsed
+                    if image.ownerId != account && !image.isPublic { image.launchPermissions.userIds.append(account) }
                     chunk.append(image)
                     inBatch += 1
                     // A chunk never straddles two transactions.
@@ -87,20 +92,25 @@ struct ImageImport {
         parser.start()
 
         var result = ImageImportResult(imported: 0, skipped: 0, snapshots: 0)
-        // Image ids, snapshot ids and names are random keys: every transaction dirties pages all over
-        // their indexes, and each commit writes those pages to the WAL and back. Large transactions
-        // and a page cache that holds the indexes keep that write amplification down.
-        // 320 MiB measured best: 160 MiB thrashes (24 s), 640 MiB costs more in page faults (21.6 s vs 20.6 s).
-        try store.writeSync { db in try db.execute(sql: "PRAGMA cache_size = -327680") }
-        defer { try? store.writeSync { db in try db.execute(sql: "PRAGMA cache_size = -2000") } }
+        defer { queue.cancel() }  // a writer that stops early must not leave the parser blocked
         do {
-            var done = false
-            while !done {
+            // Image ids, snapshot ids and names are random keys: every transaction dirties pages all
+            // over their indexes, and each commit writes those pages to the WAL and back. Large
+            // transactions and a page cache that holds the indexes keep that write amplification
+            // down. 320 MiB measured best: 160 MiB thrashes (24 s), 640 MiB pays more in page faults.
+            try store.configureWriter("PRAGMA cache_size = -327680")
+            defer { try? store.configureWriter("PRAGMA cache_size = -2000") }
+            // Each transaction's first chunk is awaited before taking the write lock, and a short
+            // pause after each commit lets other processes' writes in (SQLite's busy handler retries
+            // every 100 ms at most): a long import never starves `images create` elsewhere.
+            var next = try queue.receive()
+            while let first = next {
                 var bytes = 0
+                var pending: ImportBatch? = first
                 let counts = try store.writeSync { db -> (Int, Int, Int) in
                     var total = (0, 0, 0)
-                    while true {
-                        guard let chunk = try queue.receive() else { done = true; break }
+                    while let chunk = try pending ?? queue.receive() {
+                        pending = nil
                         let c = try insert(chunk, importID: importID, db)
                         total = (total.0 + c.0, total.1 + c.1, total.2 + c.2)
                         bytes = chunk.bytesRead
@@ -113,24 +123,32 @@ struct ImageImport {
                 result.imported += counts.0
                 result.skipped += counts.1
                 result.snapshots += counts.2
-                if counts.0 + counts.1 > 0 {
-                    logger.debug("committed \(counts.0) images (\(counts.1) already present), \(bytes) bytes read")
-                    progress?(result.imported + result.skipped, bytes)
-                }
+                logger.debug("committed \(counts.0) images (\(counts.1) already present), \(bytes) bytes read")
+                progress?(result.imported + result.skipped, bytes)
+                next = try queue.receive()
+                if next != nil { Thread.sleep(forTimeInterval: 0.1) }
             }
         } catch {
             queue.cancel()
-            // Malformed input found mid-file: take back the batches already committed.
-            try? store.writeSync { db in
-                for table in ["image_tag", "snapshot_use", "launch_permission"] {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE image IN (SELECT id FROM image WHERE import_id = ?)", arguments: [importID])
+            // Malformed input found mid-file: take back the batches already committed. Snapshots
+            // another image has come to use since are left alone.
+            do {
+                try store.writeSync { db in
+                    for table in ["image_tag", "snapshot_use", "launch_permission"] {
+                        try db.execute(sql: "DELETE FROM \(table) WHERE image IN (SELECT id FROM image WHERE import_id = ?)", arguments: [importID])
+                    }
+                    try db.execute(sql: "DELETE FROM image WHERE import_id = ?", arguments: [importID])
+                    try db.execute(sql: """
+                        DELETE FROM snapshot WHERE import_id = ?
+                        AND NOT EXISTS (SELECT 1 FROM snapshot_use u WHERE u.snapshot_id = snapshot.snapshot_id)
+                        """, arguments: [importID])
                 }
-                try db.execute(sql: "DELETE FROM image WHERE import_id = ?", arguments: [importID])
-                try db.execute(sql: "DELETE FROM snapshot WHERE import_id = ?", arguments: [importID])
+            } catch let cleanup {
+                throw IngotError.failed("\(error); removing what this import wrote also failed: \(cleanup)")
             }
             throw error
         }
-        try store.writeSync { db in try db.execute(sql: "PRAGMA optimize") }
+        try? store.configureWriter("PRAGMA optimize")  // planner statistics: nice to have, never a failure
         return result
     }
 

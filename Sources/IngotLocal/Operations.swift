@@ -221,7 +221,11 @@ struct Operations: Sendable {
             switch change {
             case .account(let a) where a == caller: continue  // the owner always has permission
             case .account(let a): if !p.userIds.contains(a) { p.userIds.append(a) }
-            case .everyone: p.isPublic = true
+            case .everyone:
+                guard !image.isEncrypted else {
+                    throw IngotError.refused("InvalidParameter", "Image \(image.id) has encrypted snapshots and cannot be made public")
+                }
+                p.isPublic = true
             case .organization(let arn): if !p.organizationArns.contains(arn) { p.organizationArns.append(arn) }
             case .organizationalUnit(let arn): if !p.organizationalUnitArns.contains(arn) { p.organizationalUnitArns.append(arn) }
             }

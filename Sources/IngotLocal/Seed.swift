@@ -45,6 +45,7 @@ extension LocalCloud {
         let now = clock.now
         let me = caller
         try await store.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('demo', '1')")
             let home = Region.usEast1
             let others = [Region.euWest1, Region.apSoutheast2]
             for (family, major, team) in [("golden-web", 2, "web"), ("golden-api", 1, "api")] {

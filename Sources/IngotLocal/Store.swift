@@ -30,13 +30,19 @@ public final class Store: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
-            try Schema.migrator.migrate(pool)
-            let existing = try pool.write { db -> String? in
-                if let a = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'account'") { return a }
-                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('account', ?)", arguments: [account.rawValue])
-                return nil
+            // Opening an up-to-date store only reads: a long import holding the write lock must not
+            // block `images list` in another process.
+            let migrator = Schema.migrator
+            if try !pool.read(migrator.hasCompletedMigrations) { try migrator.migrate(pool) }
+            if let existing = try pool.read({ try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'account'") }) {
+                self.account = AccountID(trusted: existing)
+            } else {
+                try pool.write { db in
+                    try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('account', ?)", arguments: [account.rawValue])
+                }
+                self.account = try pool.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'account'") }
+                    .map(AccountID.init(trusted:)) ?? account
             }
-            self.account = existing.map(AccountID.init(trusted:)) ?? account
         } catch let error as DatabaseError {
             throw IngotError.failed("store \(path): \(error.message ?? error.description)")
         }
@@ -57,10 +63,26 @@ public final class Store: Sendable {
         do { return try pool.write(body) } catch let e as DatabaseError { throw IngotError.failed("store: \(e.message ?? e.description)") }
     }
 
+    /// A PRAGMA on the writing connection, outside any transaction.
+    func configureWriter(_ sql: String) throws {
+        do { try pool.writeWithoutTransaction { try $0.execute(sql: sql) } } catch let e as DatabaseError {
+            throw IngotError.failed("store \(path): \(e.message ?? e.description)")
+        }
+    }
+
     private func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let e as DatabaseError {
             throw IngotError.failed("store \(path): \(e.message ?? e.description)")
         }
+    }
+
+    /// Whether `seedDemo` made the store at `path` (so `ingot demo` may replace it). Opens it read-only:
+    /// a pool would write on open (GRDB makes sure the WAL file is not empty).
+    public static func isDemo(path: String) -> Bool {
+        var config = Configuration()
+        config.readonly = true
+        guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return false }
+        return (try? queue.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'demo'") }) == "1"
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.

@@ -37,6 +37,16 @@ import Testing
         #expect(try p.atEnd())
     }
 
+    @Test func brokenSurrogatesAndDeepNestingAreErrorsNotCrashes() {
+        for bad in [#""\ud800\u0041""#, #""\ud800\uffff""#, #""\ud800x""#] {
+            let error = #expect(throws: IngotError.self) { _ = try parser(bad, chunk: 64).readString() }
+            #expect(error?.kind == .invalidInput)
+        }
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        let error = #expect(throws: IngotError.self) { try parser(deep, chunk: 4096).skipValue() }
+        #expect(error?.message.contains("nested deeper than") == true)
+    }
+
     @Test func malformedInputIsAnErrorWithAPosition() {
         let p = parser(#"{"a": [1, 2}"#, chunk: 64)
         let error = #expect(throws: IngotError.self) {

@@ -105,6 +105,33 @@ import IngotCore
         _ = before
     }
 
+    @Test func syntaxErrorsAndWrongTypesNameTheImageAndWriteNothing() async throws {
+        let f = try await Fixture()
+        let cases = [
+            ("{\"Images\":[" + imageJSON(1) + "," + imageJSON(2).replacingOccurrences(of: "\"VolumeSize\":8", with: "\"VolumeSize\":\"8\""), "image #2"),
+            ("{\"Images\":[" + imageJSON(1) + "," + String(imageJSON(2).prefix(40)), "image #2"),
+            ("", "malformed JSON"),
+        ]
+        for (text, expected) in cases {
+            let path = try write(text)
+            let error = await #expect(throws: IngotError.self) { try await f.cloud.importImages(from: path, region: .usEast1, batchSize: 1) }
+            #expect(error?.kind == .invalidInput)
+            #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
+            #expect(try await f.list().isEmpty)
+        }
+    }
+
+    @Test func anotherOwnersPrivateImageStaysVisibleToTheImportingAccount() async throws {
+        let f = try await Fixture()
+        let shared = imageJSON(7).replacingOccurrences(of: "\"OwnerId\":\"123456789012\"", with: "\"OwnerId\":\"999988887777\"")
+        let path = try write("{\"Images\":[" + shared + "]}")
+        _ = try await f.cloud.importImages(from: path, region: .usEast1)
+        let images = try await f.list()
+        #expect(images.map(\.ownerId.rawValue) == ["999988887777"])
+        #expect(images.first?.launchPermissions.userIds == [.defaultLocal])
+        #expect(try await f.list(as: f.other).isEmpty)
+    }
+
     @Test func concurrentWritersInOneProcessDoNotLoseWork() async throws {
         let f = try await Fixture()
         try await withThrowingTaskGroup(of: Void.self) { group in

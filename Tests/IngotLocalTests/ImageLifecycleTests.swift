@@ -172,6 +172,17 @@ import IngotCore
         #expect(try await f.list(as: f.other).isEmpty)
     }
 
+    @Test func encryptedImagesCannotBeMadePublic() async throws {
+        let f = try await Fixture()
+        let id = try await f.build("encrypted-one", encrypted: true)
+        let error = await #expect(throws: IngotError.self) {
+            try await f.cloud.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: .usEast1, imageId: id, add: [.everyone]))
+        }
+        #expect(error?.code == "InvalidParameter")
+        try await f.cloud.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: .usEast1, imageId: id, add: [.account(Fixture.other)]))
+        #expect(try await f.image(id).launchPermissions.userIds == [Fixture.other])
+    }
+
     @Test func sharingAddsAndRemovesEachKindOfPermission() async throws {
         let f = try await Fixture()
         let id = try await f.build("shared")

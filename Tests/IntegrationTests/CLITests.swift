@@ -70,6 +70,7 @@ import IngotCore
             (["images", "share", id, "--account", "1234"], "account: '1234' is not an AWS account id"),
             (["images", "list", "--filter", "Name=platform,Values=windows"], "filter: unknown filter 'platform'"),
             (["images", "list", "--at", "yesterday"], "at: 'yesterday' is not an ISO-8601 time"),
+            (["images", "list", "--image-id", id, "--region", "us-east-1", "--region", "eu-west-1"], "image-id: an image id belongs to one region"),
             (["images", "list", "--caller-account", "abc"], "caller-account: 'abc' is not an AWS account id"),
             (["images", "list", "--output", "xml"], "output"),
             (["images", "frobnicate"], "frobnicate"),
@@ -80,7 +81,17 @@ import IngotCore
             #expect(result.stderr.contains(expected), "\(args): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(args): \(result.stderr)")
             #expect(FileManager.default.contents(atPath: ingot.store) == before, "\(args) changed the store")
+            // Nothing waits in the write-ahead log either (it would reach the file at a checkpoint).
+            let wal = (try? FileManager.default.attributesOfItem(atPath: ingot.store + "-wal"))?[.size] as? Int ?? 0
+            #expect(wal == 0, "\(args) left \(wal) bytes in the WAL")
         }
+        // ingot demo never replaces a store it did not make.
+        let demo = try ingot.run(["demo", "--store", ingot.store])
+        #expect(demo.code == 2)
+        #expect(demo.stderr.contains("is not a demo store"))
+        #expect(FileManager.default.contents(atPath: ingot.store) == before)
+        // An empty AWS_REGION counts as unset, as in the AWS CLI.
+        #expect(try ingot.run(["images", "list"], env: ["AWS_REGION": "", "AWS_DEFAULT_REGION": "eu-west-1"]).code == 0)
         let missing = try ingot.run(["images", "list"], env: ["INGOT_STORE": ingot.file("nope.sqlite")])
         #expect(missing.code == 2)
         #expect(missing.stderr.contains("store: no store at"))

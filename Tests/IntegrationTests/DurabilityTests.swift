@@ -53,13 +53,15 @@ import IngotCore
         #expect(try ingot.run("init").code == 0)
         let bulk = 20_000
         let file = try ingot.writeImages("20k.json", count: bulk, offset: 1_000_000)
-        let (importer, _, importErr) = try ingot.start(["images", "import", file, "--batch-size", "1000"], tag: "importer")
+        // One long transaction (the default batch size): readers are never blocked, writers wait for it.
+        let (importer, _, importErr) = try ingot.start(["images", "import", file], tag: "importer")
         // Meanwhile a second process creates, copies and shares images one command at a time.
         var created: [String] = []
         for n in 0..<12 {
             let result = try ingot.run("images", "create", "--name", "concurrent-\(n)", "--tag", "golden=true")
             #expect(result.code == 0, "\(result.stderr)")
             created.append(IngotRunner.firstLine(result.stdout))
+            #expect(try ingot.run("images", "list", "--owner", "self", "--name", "concurrent-*").code == 0)
             if n % 4 == 0 {
                 let copy = try ingot.run("images", "copy", created[n], "--source-region", "us-east-1", "--region", "eu-west-1")
                 #expect(copy.code == 0, "\(copy.stderr)")
