@@ -12,7 +12,7 @@ enum Output {
             FileHandle.standardOutput.write(Data(try YAMLEncoder().encode(value).utf8))
         case .json, .table:
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes, .sortedKeys]
             var data = try encoder.encode(value)
             data.append(0x0A)
             FileHandle.standardOutput.write(data)

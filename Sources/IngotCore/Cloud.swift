@@ -257,3 +257,52 @@ public struct DeregisterImageResult: Sendable, Hashable {
         self.retainedSnapshots = retainedSnapshots
     }
 }
+
+/// Launch templates, shaped like EC2's API.
+public protocol LaunchTemplateCloud: Cloud {
+    func createLaunchTemplate(_ request: CreateLaunchTemplateRequest) async throws -> LaunchTemplateVersion
+    func createLaunchTemplateVersion(_ request: CreateLaunchTemplateVersionRequest) async throws -> LaunchTemplateVersion
+    func modifyLaunchTemplate(region: Region, name: String, defaultVersion: Int) async throws -> LaunchTemplate
+    func describeLaunchTemplates(region: Region, names: [String]) async throws -> [LaunchTemplate]
+    func describeLaunchTemplateVersions(region: Region, name: String, versions: [TemplateVersionSelector]) async throws -> [LaunchTemplateVersion]
+    /// Returns the versions deleted; the default version is never deleted.
+    func deleteLaunchTemplateVersions(region: Region, name: String, versions: [Int]) async throws -> [Int]
+}
+
+public struct CreateLaunchTemplateRequest: Sendable, Hashable {
+    public var region: Region
+    public var name: String
+    public var data: LaunchTemplateData
+    public var versionDescription: String?
+    public var tags: [Tag]
+
+    public init(region: Region, name: String, data: LaunchTemplateData, versionDescription: String? = nil, tags: [Tag] = []) {
+        self.region = region
+        self.name = name
+        self.data = data
+        self.versionDescription = versionDescription
+        self.tags = tags
+    }
+}
+
+public struct CreateLaunchTemplateVersionRequest: Sendable, Hashable {
+    public var region: Region
+    public var name: String
+    /// `$Latest`, `$Default` or a number: the version whose data is inherited.
+    public var sourceVersion: TemplateVersionSelector?
+    /// The fields to set (over the source's).
+    public var data: LaunchTemplateData
+    public var versionDescription: String?
+    /// Idempotency: a second request with the same token returns the version the first created.
+    public var clientToken: String?
+
+    public init(region: Region, name: String, sourceVersion: TemplateVersionSelector? = nil, data: LaunchTemplateData,
+                versionDescription: String? = nil, clientToken: String? = nil) {
+        self.region = region
+        self.name = name
+        self.sourceVersion = sourceVersion
+        self.data = data
+        self.versionDescription = versionDescription
+        self.clientToken = clientToken
+    }
+}

@@ -112,3 +112,32 @@ extension DeregisterImageResult: Encodable {
         try c.put(retainedSnapshots.map(\.rawValue), "retainedSnapshots")
     }
 }
+
+extension LaunchTemplateVersion: Encodable {
+    /// AWS's describe-launch-template-versions shape in camelCase.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.put(templateId, "launchTemplateId")
+        try c.put(templateName, "launchTemplateName")
+        try c.put(region.code, "region")
+        try c.put(versionNumber, "versionNumber")
+        try c.put(versionDescription, "versionDescription")
+        try c.put(defaultVersion, "defaultVersion")
+        try c.put(Timestamp.format(createTime), "createTime")
+        try c.put(data, "launchTemplateData")
+    }
+}
+
+extension LaunchTemplate: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.put(id, "launchTemplateId")
+        try c.put(name, "launchTemplateName")
+        try c.put(region.code, "region")
+        try c.put(ownerId.rawValue, "createdBy")
+        try c.put(Timestamp.format(createTime), "createTime")
+        try c.put(defaultVersionNumber, "defaultVersionNumber")
+        try c.put(latestVersionNumber, "latestVersionNumber")
+        try c.put(tags.map { ["key": $0.key, "value": $0.value] }, "tags")
+    }
+}

@@ -105,6 +105,35 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v2: launch templates") { db in try db.execute(sql: v2) }
         return m
     }
+}
+
+extension Schema {
+    static let v2 = """
+        CREATE TABLE launch_template (
+            id TEXT PRIMARY KEY,
+            region TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            create_time INTEGER NOT NULL,
+            default_version INTEGER NOT NULL,
+            latest_version INTEGER NOT NULL,
+            tags TEXT NOT NULL DEFAULT '[]',
+            UNIQUE (region, owner_id, name)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE launch_template_version (
+            template_id TEXT NOT NULL REFERENCES launch_template(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            description TEXT,
+            create_time INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            client_token TEXT,
+            PRIMARY KEY (template_id, version)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX launch_template_version_by_token ON launch_template_version(template_id, client_token)
+            WHERE client_token IS NOT NULL;
+        """
 }

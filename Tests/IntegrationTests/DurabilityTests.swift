@@ -76,3 +76,32 @@ import IngotCore
         #expect(try counts(ingot.store).integrity == "ok")
     }
 }
+
+@Suite struct TemplateRefreshCLITests {
+    @Test func twoRefreshesAtOnceCreateExactlyOneVersion() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let old = IngotRunner.firstLine(try ingot.run("images", "create", "--name", "golden-web-1", "--tag", "golden=true", "--at", "2026-11-20T00:00:00Z").stdout)
+        #expect(try ingot.run("templates", "create", "web-lt", "--image-id", old, "--instance-type", "t3.micro", "--user-data", "#!/bin/sh").code == 0)
+        let new = IngotRunner.firstLine(try ingot.run("images", "create", "--name", "golden-web-2", "--tag", "golden=true").stdout)
+        let args = ["templates", "refresh", "--template", "web-lt", "--owner", "self", "--name", "golden-web-*", "--tag", "golden=true", "--set-default", "--output", "json"]
+        let dry = try ingot.run(args + ["--dry-run"])
+        #expect(dry.code == 0)
+        #expect(dry.stdout.contains("\"action\" : \"would-create\""))
+        let runners = try (0..<4).map { n in try ingot.start(args, tag: "refresh-\(n)") }
+        for (p, _, _) in runners { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
+        let outputs = runners.map { ingot.read($0.1) }
+        #expect(outputs.filter { $0.contains("\"action\" : \"created-version\"") }.count + outputs.filter { $0.contains("\"action\" : \"unchanged\"") }.count == 4)
+        let versions = try ingot.run("templates", "versions", "web-lt", "--output", "json")
+        let list = try #require((try JSONSerialization.jsonObject(with: Data(versions.stdout.utf8)) as? [String: Any])?["launchTemplateVersions"] as? [[String: Any]])
+        #expect(list.map { $0["versionNumber"] as? Int } == [2, 1])
+        #expect(list[0]["defaultVersion"] as? Bool == true)
+        #expect((list[0]["launchTemplateData"] as? [String: Any])?["imageId"] as? String == new)
+        #expect((list[0]["launchTemplateData"] as? [String: Any])?["userData"] as? String == Data("#!/bin/sh".utf8).base64EncodedString())
+        // A template whose region has no golden image is blocked: exit 3.
+        #expect(try ingot.run(["templates", "refresh", "--template", "web-lt", "--region", "eu-west-1", "--owner", "self", "--name", "golden-web-*"]).code == 3)
+        let bad = try ingot.run("templates", "create", "x", "--image-id", "ami-1")
+        #expect(bad.code == 2)
+        #expect(bad.stderr.contains("template: 'x' must be 3 to 128 characters"))
+    }
+}

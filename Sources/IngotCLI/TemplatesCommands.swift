@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import IngotCore
+import IngotLocal
+
+struct Templates: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "templates",
+        abstract: "Launch templates: create, versions, default, and refresh onto the golden image.",
+        subcommands: [TemplatesCreate.self, TemplatesList.self, TemplatesShow.self, TemplatesVersions.self,
+                      TemplatesSetDefault.self, TemplatesDeleteVersions.self, TemplatesRefresh.self])
+}
+
+/// The launch template data options shared by create (and, later, create-version).
+struct TemplateDataOptions: ParsableArguments {
+    @Option(name: .customLong("image-id"), help: "ami-... or resolve:ssm:PARAMETER.") var imageId: String?
+    @Option(name: .customLong("instance-type"), help: "e.g. t3.micro.") var instanceType: String?
+    @Option(name: .customLong("key-name"), help: "An EC2 key pair name.") var keyName: String?
+    @Option(name: .customLong("security-group-id"), help: "sg-...; repeatable.") var securityGroupIds: [String] = []
+    @Option(name: .customLong("user-data"), help: "A file, or the text itself (stored base64, as AWS does).") var userData: String?
+    @Option(name: .customLong("iam-instance-profile"), help: "An instance profile name or ARN.") var iamInstanceProfile: String?
+    @Option(name: .customLong("http-tokens"), help: "Instance metadata: required (IMDSv2) or optional.") var httpTokens: String?
+    @Option(name: .customLong("instance-tag"), help: "KEY=VALUE tagged on launched instances; repeatable.") var instanceTags: [String] = []
+
+    func resolve() throws -> LaunchTemplateData {
+        if let image = imageId, !image.hasPrefix("resolve:ssm:") { _ = try ImageID(image) }
+        if let t = httpTokens, !["required", "optional"].contains(t) {
+            throw IngotError.invalid("http-tokens", "'\(t)' is not required or optional")
+        }
+        for sg in securityGroupIds where !sg.hasPrefix("sg-") {
+            throw IngotError.invalid("security-group-id", "'\(sg)' is not a security group id (sg-...)")
+        }
+        let text = userData.map { FileManager.default.fileExists(atPath: $0) ? (FileManager.default.contents(atPath: $0) ?? Data()) : Data($0.utf8) }
+        let tags = try parseTags(instanceTags)
+        return LaunchTemplateData(
+            imageId: imageId, instanceType: instanceType, keyName: keyName, securityGroupIds: securityGroupIds.isEmpty ? nil : securityGroupIds,
+            userData: text?.base64EncodedString(), iamInstanceProfile: iamInstanceProfile,
+            metadataOptions: httpTokens.map { MetadataOptions(httpTokens: $0) },
+            tagSpecifications: tags.isEmpty ? nil : [TagSpecification(resourceType: "instance", tags: tags)])
+    }
+}
+
+enum TemplateView {
+    struct Versions: Encodable { let launchTemplateVersions: [LaunchTemplateVersion] }
+
+    static func table(_ versions: [LaunchTemplateVersion]) {
+        Output.table(["TEMPLATE", "VERSION", "DEFAULT", "IMAGE", "TYPE", "CREATED", "DESCRIPTION"], versions.map {
+            [$0.templateName, String($0.versionNumber), $0.defaultVersion ? "yes" : "", $0.data.imageId ?? "", $0.data.instanceType ?? "",
+             Output.time($0.createTime), $0.versionDescription ?? ""]
+        })
+    }
+}
+
+struct TemplatesCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a launch template (version 1, the default).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The template name.") var name: String
+    @OptionGroup var region: RegionOption
+    @OptionGroup var data: TemplateDataOptions
+    @Option(name: .customLong("version-description"), help: "A description of version 1.") var versionDescription: String?
+    @Option(name: .customLong("tag"), help: "KEY=VALUE on the template; repeatable.") var tags: [String] = []
+
+    func run() async throws {
+        try validateLaunchTemplateName(name)
+        let request = CreateLaunchTemplateRequest(region: try region.resolve(), name: name, data: try data.resolve(),
+                                                  versionDescription: versionDescription, tags: try parseTags(tags))
+        let version = try await global.cloud().createLaunchTemplate(request)
+        if global.structured { try Output.document(global.output, TemplateView.Versions(launchTemplateVersions: [version])) }
+        else { Output.line("\(version.templateId) \(name) version 1") }
+    }
+}
+
+struct TemplatesList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List launch templates (DescribeLaunchTemplates).")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var regions: RegionsOption
+
+    func run() async throws {
+        let regions = try regions.resolve()
+        let cloud = try global.cloud()
+        var all: [LaunchTemplate] = []
+        for r in regions { all += try await cloud.describeLaunchTemplates(region: r, names: []) }
+        if global.structured {
+            struct List: Encodable { let launchTemplates: [LaunchTemplate] }
+            try Output.document(global.output, List(launchTemplates: all))
+            return
+        }
+        Output.table(["TEMPLATE", "ID", "DEFAULT", "LATEST", "REGION"], all.map {
+            [$0.name, $0.id, String($0.defaultVersionNumber), String($0.latestVersionNumber), $0.region.code]
+        })
+    }
+}
+
+struct TemplatesShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one version of a template (default $Default).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The template name.") var name: String
+    @OptionGroup var region: RegionOption
+    @Option(help: "$Default, $Latest or a number.") var version = "$Default"
+
+    func run() async throws {
+        let selector = try TemplateVersionSelector(version, field: "version")
+        let versions = try await global.cloud().describeLaunchTemplateVersions(region: try region.resolve(), name: name, versions: [selector])
+        guard let v = versions.first else { throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "no version \(version) of \(name)") }
+        if global.structured { try Output.document(global.output, v); return }
+        let d = v.data
+        Output.table(["FIELD", "VALUE"], [
+            ["Template", "\(v.templateName) (\(v.templateId))"], ["Version", "\(v.versionNumber)\(v.defaultVersion ? " (default)" : "")"],
+            ["Description", v.versionDescription ?? ""], ["ImageId", d.imageId ?? ""], ["InstanceType", d.instanceType ?? ""],
+            ["KeyName", d.keyName ?? ""], ["SecurityGroups", (d.securityGroupIds ?? []).joined(separator: ", ")],
+            ["IamInstanceProfile", d.iamInstanceProfile ?? ""], ["UserData", d.userData.map { "\($0.count) base64 characters" } ?? ""],
+            ["MetadataHttpTokens", d.metadataOptions?.httpTokens ?? ""],
+            ["InstanceTags", (d.tagSpecifications ?? []).flatMap(\.tags).map { "\($0.key)=\($0.value)" }.joined(separator: ", ")],
+        ])
+    }
+}
+
+struct TemplatesVersions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "versions", abstract: "List versions (DescribeLaunchTemplateVersions), newest first.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The template name.") var name: String
+    @OptionGroup var region: RegionOption
+    @Option(name: .customLong("versions"), help: "$Latest, $Default, numbers, ranges (2-5); comma-separated or repeated.") var versions: [String] = []
+
+    func run() async throws {
+        let selectors = try versions.flatMap { $0.split(separator: ",") }.map { try TemplateVersionSelector(String($0), field: "versions") }
+        let list = try await global.cloud().describeLaunchTemplateVersions(region: try region.resolve(), name: name, versions: selectors)
+        if global.structured { try Output.document(global.output, TemplateView.Versions(launchTemplateVersions: list)) } else { TemplateView.table(list) }
+    }
+}
+
+struct TemplatesSetDefault: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "set-default", abstract: "Make a version the default (ModifyLaunchTemplate).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The template name.") var name: String
+    @OptionGroup var region: RegionOption
+    @Option(help: "The version number.") var version: Int
+
+    func run() async throws {
+        guard version >= 1 else { throw IngotError.invalid("version", "\(version) is not a version number (1 or more)") }
+        let t = try await global.cloud().modifyLaunchTemplate(region: try region.resolve(), name: name, defaultVersion: version)
+        Output.line("\(t.name) default version \(t.defaultVersionNumber)")
+    }
+}
+
+struct TemplatesDeleteVersions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete-versions", abstract: "Delete versions (never the default).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The template name.") var name: String
+    @OptionGroup var region: RegionOption
+    @Option(name: .customLong("versions"), help: "Version numbers, comma-separated or repeated.") var versions: [String]
+
+    func run() async throws {
+        let numbers = try versions.flatMap { $0.split(separator: ",") }.map { text -> Int in
+            guard let n = Int(text), n >= 1 else { throw IngotError.invalid("versions", "'\(text)' is not a version number") }
+            return n
+        }
+        let deleted = try await global.cloud().deleteLaunchTemplateVersions(region: try region.resolve(), name: name, versions: numbers)
+        Output.line("deleted versions \(deleted.map(String.init).joined(separator: ", ")) of \(name)")
+    }
+}
+
+struct TemplatesRefresh: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refresh",
+        abstract: "Point launch templates at the golden image: a new version only where it changed.",
+        discussion: """
+            For each template and region: resolve the golden image (launchable by the template's account);
+            if the base version (the default, or --base latest) already references it, nothing changes;
+            otherwise a version is created from the base with only the image id changed. Idempotent: a
+            second run changes nothing, and two runs at once create one version (ClientToken).
+            Exit 3 when a template/region is blocked (no eligible image, no such template).
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .customLong("template"), help: "A template name; repeatable.") var templates: [String] = []
+    @OptionGroup var regions: RegionsOption
+    @OptionGroup var selector: SelectorOptions
+    @Flag(name: .customLong("set-default"), help: "Make the version that references the image the default.") var setDefault = false
+    @Option(help: "Keep at most N versions (never the default).") var keep: Int?
+    @Option(help: "The version to compare and build on: default or latest.") var base: String = "default"
+    @Flag(name: .customLong("dry-run"), help: "Print the plan, write nothing.") var dryRun = false
+
+    func run() async throws {
+        guard !templates.isEmpty else { throw IngotError.invalid("template", "give at least one --template NAME") }
+        for t in templates { try validateLaunchTemplateName(t) }
+        if let keep, keep < 1 { throw IngotError.invalid("keep", "\(keep) must be at least 1") }
+        let base = try SelectorOptions.choice(base, field: "base", TemplateRefresher.Base.self)
+        let regions = try regions.resolve()
+        let selector = try selector.resolve()
+        let cloud = try global.cloud()
+        let results = try await TemplateRefresher.refresh(
+            templates: templates, regions: regions, selector: selector,
+            options: TemplateRefresher.Options(base: base, setDefault: setDefault, keep: keep, dryRun: dryRun), cloud: cloud, now: cloud.clock.now)
+        if global.structured {
+            try Output.document(global.output, RefreshReport(templates: results))
+        } else {
+            Output.table(["REGION", "TEMPLATE", "ACTION", "VERSION", "IMAGE", "PREVIOUS IMAGE", "DEFAULT", "NOTE"], results.map { r in
+                let note = r.reason ?? (r.deletedVersions.isEmpty ? (r.imageName ?? "") : "deleted versions \(r.deletedVersions.map(String.init).joined(separator: ","))")
+                return [r.region.code, r.launchTemplateName, r.action.rawValue, r.version.map(String.init) ?? "", r.imageId?.rawValue ?? "",
+                        r.previousImageId ?? "", r.defaultVersion.map(String.init) ?? "", note]
+            })
+        }
+        if results.contains(where: { $0.action == .blocked }) { throw CommandFailure(code: 3) }
+    }
+}
+
+/// `{"templates":[{"region":..,"launchTemplateName":..,"action":..,"version":N,"imageId":..,"previousImageId":..,"defaultVersion":N,"reason":..}]}`.
+struct RefreshReport: Encodable {
+    struct Entry: Encodable {
+        let region: String, launchTemplateName: String, action: String
+        let version: Int?, imageId: String?, previousImageId: String?, defaultVersion: Int?, deletedVersions: [Int], reason: String?
+    }
+    let templates: [Entry]
+
+    init(templates: [TemplateRefreshResult]) {
+        self.templates = templates.map {
+            Entry(region: $0.region.code, launchTemplateName: $0.launchTemplateName, action: $0.action.rawValue, version: $0.version,
+                  imageId: $0.imageId?.rawValue, previousImageId: $0.previousImageId, defaultVersion: $0.defaultVersion,
+                  deletedVersions: $0.deletedVersions, reason: $0.reason)
+        }
+    }
+}

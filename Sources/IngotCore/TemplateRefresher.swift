@@ -1,0 +1,132 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What `templates refresh` did (or, with a dry run, would do) to one template in one region.
+public struct TemplateRefreshResult: Sendable, Hashable {
+    public enum Action: String, Sendable, Hashable {
+        case createdVersion = "created-version", unchanged, blocked, wouldCreate = "would-create"
+    }
+
+    public var region: Region
+    public var launchTemplateName: String
+    public var action: Action
+    /// The version that references the golden image (new or existing).
+    public var version: Int?
+    public var imageId: ImageID?
+    public var imageName: String?
+    public var previousImageId: String?
+    public var defaultVersion: Int?
+    public var deletedVersions: [Int]
+    public var reason: String?
+}
+
+/// Points launch templates at the golden image, a new version only where it changed.
+public enum TemplateRefresher {
+    public enum Base: String, Sendable, Hashable, CaseIterable { case `default`, latest }
+
+    public struct Options: Sendable, Hashable {
+        public var base: Base
+        public var setDefault: Bool
+        /// Keep at most this many versions (never deleting the default).
+        public var keep: Int?
+        public var dryRun: Bool
+
+        public init(base: Base = .default, setDefault: Bool = false, keep: Int? = nil, dryRun: Bool = false) {
+            self.base = base
+            self.setDefault = setDefault
+            self.keep = keep
+            self.dryRun = dryRun
+        }
+    }
+
+    /// The idempotency token of "version `base` of `template` with `image`": two runs racing for the
+    /// same change create one version (CreateLaunchTemplateVersion's ClientToken).
+    public static func clientToken(templateId: String, baseVersion: Int, image: ImageID) -> String {
+        "ingot-\(templateId)-\(baseVersion)-\(image.rawValue)"
+    }
+
+    /// The description of a version the refresher creates: the image, its name and version.
+    public static func description(for image: Image) -> String {
+        "ingot refresh: \(image.id) \(image.name)" + (image.imageVersion.map { " \($0)" } ?? "")
+    }
+
+    public static func refresh(
+        templates: [String], regions: [Region], selector: ImageSelector, options: Options,
+        cloud: some LaunchTemplateCloud, now: Date
+    ) async throws -> [TemplateRefreshResult] {
+        // The image must be launchable by the account that owns the templates.
+        var s = selector
+        if s.launchableBy == nil { s.launchableBy = cloud.caller }
+        let resolutions = try await GoldenImageResolver.resolve(s, regions: regions, cloud: cloud, now: now)
+        var results: [TemplateRefreshResult] = []
+        for resolution in resolutions {
+            for name in templates {
+                results.append(try await refresh(name, resolution: resolution, options: options, cloud: cloud))
+            }
+        }
+        return results
+    }
+
+    static func refresh(_ name: String, resolution: RegionResolution, options: Options, cloud: some LaunchTemplateCloud) async throws -> TemplateRefreshResult {
+        let region = resolution.region
+        var result = TemplateRefreshResult(region: region, launchTemplateName: name, action: .blocked, deletedVersions: [])
+        let template: LaunchTemplate
+        do {
+            template = try await cloud.describeLaunchTemplates(region: region, names: [name])[0]
+        } catch let e as IngotError where e.kind == .refused {
+            result.reason = e.message
+            return result
+        }
+        result.defaultVersion = template.defaultVersionNumber
+        let selector: TemplateVersionSelector = options.base == .default ? .default : .latest
+        guard let base = try await cloud.describeLaunchTemplateVersions(region: region, name: name, versions: [selector]).first else {
+            result.reason = "no \(selector.text) version"
+            return result
+        }
+        result.previousImageId = base.data.imageId
+        guard let image = resolution.image else {
+            let why = resolution.rejected.first.map { "\($0.image.id): \($0.reason.text)" } ?? "no candidate images"
+            result.reason = "no eligible golden image in \(region) (\(resolution.rejected.count) rejected; newest: \(why))"
+            return result
+        }
+        result.imageId = image.id
+        result.imageName = image.name
+        if base.data.ssmParameter != nil {
+            result.reason = "the template's image id is \(base.data.imageId ?? ""); SSM parameters are not supported yet"
+            return result
+        }
+        if base.data.imageId == image.id.rawValue {
+            result.action = .unchanged
+            result.version = base.versionNumber
+        } else if options.dryRun {
+            result.action = .wouldCreate
+            result.version = template.latestVersionNumber + 1
+        } else {
+            let created = try await cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(
+                region: region, name: name, sourceVersion: .number(base.versionNumber), data: LaunchTemplateData(imageId: image.id.rawValue),
+                versionDescription: description(for: image),
+                clientToken: clientToken(templateId: template.id, baseVersion: base.versionNumber, image: image.id)))
+            result.action = .createdVersion
+            result.version = created.versionNumber
+        }
+        if options.setDefault, let version = result.version, version != template.defaultVersionNumber {
+            if options.dryRun {
+                result.defaultVersion = version
+            } else {
+                result.defaultVersion = try await cloud.modifyLaunchTemplate(region: region, name: name, defaultVersion: version).defaultVersionNumber
+            }
+        }
+        if let keep = options.keep, !options.dryRun {
+            let all = try await cloud.describeLaunchTemplateVersions(region: region, name: name, versions: [])
+            let protected: Set<Int> = [result.defaultVersion ?? template.defaultVersionNumber, result.version ?? 0]
+            let excess = all.sorted { $0.versionNumber > $1.versionNumber }.dropFirst(keep).map(\.versionNumber).filter { !protected.contains($0) }
+            if !excess.isEmpty {
+                result.deletedVersions = try await cloud.deleteLaunchTemplateVersions(region: region, name: name, versions: excess)
+            }
+        }
+        return result
+    }
+}

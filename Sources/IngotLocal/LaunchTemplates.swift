@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+import IngotCore
+
+extension LocalCloud: LaunchTemplateCloud {
+    public func createLaunchTemplate(_ request: CreateLaunchTemplateRequest) async throws -> LaunchTemplateVersion {
+        try validateLaunchTemplateName(request.name, field: "template")
+        let ctx = context
+        return try await store.write { db in try ctx.createLaunchTemplate(request, db) }
+    }
+
+    public func createLaunchTemplateVersion(_ request: CreateLaunchTemplateVersionRequest) async throws -> LaunchTemplateVersion {
+        let ctx = context
+        return try await store.write { db in try ctx.createLaunchTemplateVersion(request, db) }
+    }
+
+    public func modifyLaunchTemplate(region: Region, name: String, defaultVersion: Int) async throws -> LaunchTemplate {
+        let ctx = context
+        return try await store.write { db in
+            let template = try ctx.launchTemplate(name, region: region, db)
+            guard try TemplateRows.versionExists(template.id, defaultVersion, db) else {
+                throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Could not find launch template version \(defaultVersion) of \(name)")
+            }
+            try db.execute(sql: "UPDATE launch_template SET default_version = ? WHERE id = ?", arguments: [defaultVersion, template.id])
+            return try ctx.launchTemplate(name, region: region, db)
+        }
+    }
+
+    public func describeLaunchTemplates(region: Region, names: [String]) async throws -> [LaunchTemplate] {
+        let ctx = context
+        return try await store.read { db in
+            if names.isEmpty { return try TemplateRows.templates(db, region: region, owner: ctx.caller) }
+            return try names.map { try ctx.launchTemplate($0, region: region, db) }
+        }
+    }
+
+    public func describeLaunchTemplateVersions(region: Region, name: String, versions: [TemplateVersionSelector]) async throws -> [LaunchTemplateVersion] {
+        let ctx = context
+        return try await store.read { db in
+            let template = try ctx.launchTemplate(name, region: region, db)
+            let all = try TemplateRows.versions(db, template: template)
+            guard !versions.isEmpty else { return all }
+            var chosen: [LaunchTemplateVersion] = []
+            for selector in versions {
+                let matching = all.filter { v in
+                    switch selector {
+                    case .latest: v.versionNumber == template.latestVersionNumber
+                    case .default: v.defaultVersion
+                    case .number(let n): v.versionNumber == n
+                    case .range(let r): r.contains(v.versionNumber)
+                    }
+                }
+                if matching.isEmpty, case .number(let n) = selector {
+                    throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Could not find launch template version \(n) of \(name)")
+                }
+                for v in matching where !chosen.contains(where: { $0.versionNumber == v.versionNumber }) { chosen.append(v) }
+            }
+            return chosen.sorted { $0.versionNumber > $1.versionNumber }
+        }
+    }
+
+    public func deleteLaunchTemplateVersions(region: Region, name: String, versions: [Int]) async throws -> [Int] {
+        let ctx = context
+        return try await store.write { db in
+            let template = try ctx.launchTemplate(name, region: region, db)
+            if versions.contains(template.defaultVersionNumber) {
+                throw IngotError.refused("InvalidLaunchTemplateVersion.DefaultVersion", "Version \(template.defaultVersionNumber) is the default version of \(name) and cannot be deleted; set another default first")
+            }
+            var deleted: [Int] = []
+            for v in Set(versions).sorted() {
+                guard try TemplateRows.versionExists(template.id, v, db) else {
+                    throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Could not find launch template version \(v) of \(name)")
+                }
+                try db.execute(sql: "DELETE FROM launch_template_version WHERE template_id = ? AND version = ?", arguments: [template.id, v])
+                deleted.append(v)
+            }
+            return deleted
+        }
+    }
+}
+
+extension Operations {
+    func launchTemplate(_ name: String, region: Region, _ db: Database) throws -> LaunchTemplate {
+        guard let t = try TemplateRows.template(db, region: region, owner: caller, name: name) else {
+            throw IngotError.refused("InvalidLaunchTemplateName.NotFoundException", "The specified launch template, with template name \(name), does not exist in \(region)")
+        }
+        return t
+    }
+
+    func createLaunchTemplate(_ r: CreateLaunchTemplateRequest, _ db: Database) throws -> LaunchTemplateVersion {
+        if try TemplateRows.template(db, region: r.region, owner: caller, name: r.name) != nil {
+            throw IngotError.refused("InvalidLaunchTemplateName.AlreadyExistsException", "Launch template name already in use: \(r.name)")
+        }
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM launch_template WHERE region = ? AND owner_id = ?", arguments: [r.region.code, caller.rawValue]) ?? 0
+        guard count < LaunchTemplateQuotas.templatesPerRegion else {
+            throw IngotError.refused("LaunchTemplateLimitExceeded", "You have reached the limit of \(LaunchTemplateQuotas.templatesPerRegion) launch templates in \(r.region)")
+        }
+        try TemplateRows.validate(r.data)
+        let id = "lt-" + String(ImageID.random().rawValue.dropFirst(4))
+        try db.execute(sql: """
+            INSERT INTO launch_template (id, region, owner_id, name, create_time, default_version, latest_version, tags)
+            VALUES (?, ?, ?, ?, ?, 1, 1, ?)
+            """, arguments: [id, r.region.code, caller.rawValue, r.name, Timestamp.millis(now), try TemplateRows.encode(r.tags)])
+        try TemplateRows.insertVersion(template: id, version: 1, description: r.versionDescription, data: r.data, token: nil, now: now, db)
+        let template = try launchTemplate(r.name, region: r.region, db)
+        return try TemplateRows.versions(db, template: template).first { $0.versionNumber == 1 }.orThrow()
+    }
+
+    func createLaunchTemplateVersion(_ r: CreateLaunchTemplateVersionRequest, _ db: Database) throws -> LaunchTemplateVersion {
+        let template = try launchTemplate(r.name, region: r.region, db)
+        let versions = try TemplateRows.versions(db, template: template)
+        if let token = r.clientToken, let same = try Int.fetchOne(db, sql: "SELECT version FROM launch_template_version WHERE template_id = ? AND client_token = ?", arguments: [template.id, token]),
+           let existing = versions.first(where: { $0.versionNumber == same }) {
+            return existing  // idempotent retry: the version this token already made
+        }
+        guard template.latestVersionNumber < LaunchTemplateQuotas.versionsPerTemplate else {
+            throw IngotError.refused("VersionLimitExceeded", "Launch template \(r.name) has reached the limit of \(LaunchTemplateQuotas.versionsPerTemplate) versions")
+        }
+        var data = r.data
+        if let source = r.sourceVersion {
+            let base: LaunchTemplateVersion? = switch source {
+            case .latest: versions.first { $0.versionNumber == template.latestVersionNumber }
+            case .default: versions.first { $0.defaultVersion }
+            case .number(let n): versions.first { $0.versionNumber == n }
+            case .range: nil
+            }
+            guard let base else {
+                throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Could not find source version \(source.text) of \(r.name)")
+            }
+            data = base.data.overridden(by: r.data)
+        }
+        try TemplateRows.validate(data)
+        let number = template.latestVersionNumber + 1
+        try TemplateRows.insertVersion(template: template.id, version: number, description: r.versionDescription, data: data, token: r.clientToken, now: now, db)
+        try db.execute(sql: "UPDATE launch_template SET latest_version = ? WHERE id = ?", arguments: [number, template.id])
+        let updated = try launchTemplate(r.name, region: r.region, db)
+        return try TemplateRows.versions(db, template: updated).first { $0.versionNumber == number }.orThrow()
+    }
+}
+
+enum TemplateRows {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: try e.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    static func validate(_ data: LaunchTemplateData) throws {
+        if let image = data.imageId, data.ssmParameter == nil, !ImageID.isWellFormed(image) {
+            throw IngotError.invalid("image-id", "'\(image)' is not an AMI id or resolve:ssm:PARAMETER", code: "InvalidAMIID.Malformed")
+        }
+    }
+
+    static func insertVersion(template: String, version: Int, description: String?, data: LaunchTemplateData, token: String?, now: Date, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO launch_template_version (template_id, version, description, create_time, data, client_token)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [template, version, description, Timestamp.millis(now), try encode(data), token])
+    }
+
+    static func versionExists(_ template: String, _ version: Int, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM launch_template_version WHERE template_id = ? AND version = ?)", arguments: [template, version]) ?? false
+    }
+
+    private static func template(_ r: Row) throws -> LaunchTemplate {
+        LaunchTemplate(id: r["id"], name: r["name"], region: Region(trusted: r["region"]), ownerId: AccountID(trusted: r["owner_id"]),
+                       createTime: Timestamp.date(millis: r["create_time"]), defaultVersionNumber: r["default_version"],
+                       latestVersionNumber: r["latest_version"], tags: try decode([Tag].self, r["tags"]))
+    }
+
+    static func template(_ db: Database, region: Region, owner: AccountID, name: String) throws -> LaunchTemplate? {
+        try Row.fetchOne(db, sql: "SELECT * FROM launch_template WHERE region = ? AND owner_id = ? AND name = ?",
+                         arguments: [region.code, owner.rawValue, name]).map(template)
+    }
+
+    static func templates(_ db: Database, region: Region, owner: AccountID) throws -> [LaunchTemplate] {
+        try Row.fetchAll(db, sql: "SELECT * FROM launch_template WHERE region = ? AND owner_id = ? ORDER BY name",
+                         arguments: [region.code, owner.rawValue]).map(template)
+    }
+
+    /// All versions, newest first.
+    static func versions(_ db: Database, template t: LaunchTemplate) throws -> [LaunchTemplateVersion] {
+        try Row.fetchAll(db, sql: "SELECT * FROM launch_template_version WHERE template_id = ? ORDER BY version DESC", arguments: [t.id]).map { r in
+            let number: Int = r["version"]
+            return LaunchTemplateVersion(
+                templateId: t.id, templateName: t.name, region: t.region, versionNumber: number, versionDescription: r["description"],
+                defaultVersion: number == t.defaultVersionNumber, createTime: Timestamp.date(millis: r["create_time"]),
+                data: try decode(LaunchTemplateData.self, r["data"]))
+        }
+    }
+}
+
+extension Optional {
+    func orThrow() throws -> Wrapped {
+        guard let self else { throw IngotError.failed("store: a row written in this transaction is missing") }
+        return self
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import IngotCore
+@testable import IngotLocal
+
+@Suite struct LaunchTemplateTests {
+    func template(_ f: Fixture, _ image: ImageID, region: Region = .usEast1) async throws {
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(
+            region: region, name: "web-lt",
+            data: LaunchTemplateData(imageId: image.rawValue, instanceType: "t3.micro", userData: Data("#!/bin/sh\necho hi".utf8).base64EncodedString(),
+                                     blockDeviceMappings: [TemplateBlockDevice(deviceName: "/dev/xvda", volumeSize: 30, volumeType: "gp3")],
+                                     tagSpecifications: [TagSpecification(resourceType: "instance", tags: [Tag(key: "team", value: "web")])])))
+    }
+
+    @Test func versionsAreNumberedImmutableAndInheritFromTheirSource() async throws {
+        let f = try await Fixture()
+        let a = try await f.build("golden-web-1"), b = try await f.build("golden-web-2")
+        try await template(f, a)
+        let v2 = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(
+            region: .usEast1, name: "web-lt", sourceVersion: .number(1), data: LaunchTemplateData(imageId: b.rawValue), versionDescription: "new image"))
+        #expect(v2.versionNumber == 2)
+        #expect(v2.data.imageId == b.rawValue)
+        #expect(v2.data.userData != nil)
+        #expect(v2.data.blockDeviceMappings?.first?.volumeSize == 30)
+        #expect(v2.data.tagSpecifications?.first?.tags == [Tag(key: "team", value: "web")])
+        #expect(!v2.defaultVersion)
+        let v3 = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(instanceType: "t3.large")))
+        #expect(v3.data.imageId == nil)  // without SourceVersion nothing is inherited
+        let latest = try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [.latest])
+        #expect(latest.map(\.versionNumber) == [3])
+        let def = try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [.default])
+        #expect(def.map(\.versionNumber) == [1])
+        let range = try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [.range(1...2)])
+        #expect(range.map(\.versionNumber) == [2, 1])
+        #expect(try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 2).defaultVersionNumber == 2)
+        let refused = await #expect(throws: IngotError.self) { try await f.cloud.deleteLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [1, 2]) }
+        #expect(refused?.code == "InvalidLaunchTemplateVersion.DefaultVersion")
+        #expect(try await f.cloud.deleteLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [1]) == [1])
+        // Numbers are never reused.
+        let v4 = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .default, data: LaunchTemplateData()))
+        #expect(v4.versionNumber == 4)
+        let missing = await #expect(throws: IngotError.self) { try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 1) }
+        #expect(missing?.code == "InvalidLaunchTemplateId.VersionNotFound")
+        let duplicate = await #expect(throws: IngotError.self) { try await template(f, a) }
+        #expect(duplicate?.code == "InvalidLaunchTemplateName.AlreadyExistsException")
+    }
+
+    @Test func aClientTokenMakesCreationIdempotent() async throws {
+        let f = try await Fixture()
+        let a = try await f.build("golden-web-1"), b = try await f.build("golden-web-2")
+        try await template(f, a)
+        let request = CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .number(1), data: LaunchTemplateData(imageId: b.rawValue), clientToken: "t-1")
+        let first = try await f.cloud.createLaunchTemplateVersion(request)
+        let again = try await f.cloud.createLaunchTemplateVersion(request)
+        #expect(first.versionNumber == 2 && again.versionNumber == 2)
+        #expect(try await f.cloud.describeLaunchTemplates(region: .usEast1, names: ["web-lt"]).first?.latestVersionNumber == 2)
+    }
+
+    @Test func refreshCreatesOneVersionOnlyWhereTheImageChangedAndIsIdempotent() async throws {
+        let f = try await Fixture()
+        let old = try await f.at(Fixture.now.addingTimeInterval(-86_400)).buildImage(region: .usEast1, name: try ImageName("golden-web-1"), tags: [Tag(key: "golden", value: "true")])
+        try await template(f, old)
+        try await template(f, old, region: .euWest1)
+        let new = try await f.build("golden-web-2", tags: [Tag(key: "golden", value: "true")])
+        let selector = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: ["self"])
+        // Dry run: the plan, and nothing written.
+        let plan = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: selector,
+                                                       options: .init(setDefault: true, dryRun: true), cloud: f.cloud, now: Fixture.now)
+        #expect(plan.map(\.action) == [.wouldCreate])
+        #expect(try await f.cloud.describeLaunchTemplates(region: .usEast1, names: ["web-lt"]).first?.latestVersionNumber == 1)
+        // The real run: a version in us-east-1; eu-west-1 has no golden image there: blocked, untouched.
+        let done = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1, .euWest1], selector: selector,
+                                                       options: .init(setDefault: true), cloud: f.cloud, now: Fixture.now)
+        #expect(done.map(\.action) == [.createdVersion, .blocked])
+        #expect(done[0].version == 2 && done[0].defaultVersion == 2 && done[0].imageId == new && done[0].previousImageId == old.rawValue)
+        #expect(done[1].reason?.contains("no eligible golden image in eu-west-1") == true)
+        let v2 = try #require(try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [.default]).first)
+        #expect(v2.data.userData != nil && v2.data.instanceType == "t3.micro")  // only the image changed
+        #expect(v2.versionDescription?.contains("golden-web-2") == true)
+        // A second run right after changes nothing.
+        let again = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: selector,
+                                                        options: .init(setDefault: true), cloud: f.cloud, now: Fixture.now)
+        #expect(again.map(\.action) == [.unchanged])
+        #expect(try await f.cloud.describeLaunchTemplates(region: .usEast1, names: ["web-lt"]).first?.latestVersionNumber == 2)
+    }
+
+    @Test func refreshNeverWritesAnImageTheTemplatesAccountCannotLaunch() async throws {
+        let f = try await Fixture()
+        let mine = try await f.build("golden-web-1", tags: [Tag(key: "golden", value: "true")])
+        try await template(f, mine)
+        // A newer golden image owned by another account and not shared: never chosen.
+        _ = try await f.other.buildImage(region: .usEast1, name: try ImageName("golden-web-9"), tags: [Tag(key: "golden", value: "true")])
+        let selector = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]])
+        let result = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: selector, options: .init(), cloud: f.cloud, now: Fixture.now)
+        #expect(result.map(\.action) == [.unchanged])
+    }
+
+    @Test func keepPrunesTheOldestButNeverTheDefault() async throws {
+        let f = try await Fixture()
+        var images: [ImageID] = []
+        for n in 0..<4 { images.append(try await f.at(Fixture.now.addingTimeInterval(Double(n - 4) * 3600)).buildImage(region: .usEast1, name: try ImageName("golden-web-\(n)"))) }
+        try await template(f, images[0])
+        for image in images.dropFirst() {
+            _ = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .latest, data: LaunchTemplateData(imageId: image.rawValue)))
+        }
+        let newest = try await f.build("golden-web-9")
+        let result = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: ImageSelector(names: ["golden-web-*"], owners: ["self"]),
+                                                         options: .init(base: .latest, keep: 2), cloud: f.cloud, now: Fixture.now)
+        #expect(result.first?.version == 5)
+        #expect(result.first?.deletedVersions == [2, 3])  // 1 is the default, 4 and 5 are the newest two
+        let left = try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: []).map(\.versionNumber)
+        #expect(left == [5, 4, 1])
+        #expect(try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [.latest]).first?.data.imageId == newest.rawValue)
+    }
+}
