@@ -195,7 +195,8 @@ struct TemplatesRefresh: AsyncParsableCommand {
             try Output.document(global.output, RefreshReport(templates: results))
         } else {
             Output.table(["REGION", "TEMPLATE", "ACTION", "VERSION", "IMAGE", "PREVIOUS IMAGE", "DEFAULT", "NOTE"], results.map { r in
-                let note = r.reason ?? (r.deletedVersions.isEmpty ? (r.imageName ?? "") : "deleted versions \(r.deletedVersions.map(String.init).joined(separator: ","))")
+                var note = r.reason ?? (r.deletedVersions.isEmpty ? (r.imageName ?? "") : "deleted versions \(r.deletedVersions.map(String.init).joined(separator: ","))")
+                if let p = r.parameter, r.reason == nil { note = "parameter \(p) version \(r.parameterVersion.map(String.init) ?? "?")" }
                 return [r.region.code, r.launchTemplateName, r.action.rawValue, r.version.map(String.init) ?? "", r.imageId?.rawValue ?? "",
                         r.previousImageId ?? "", r.defaultVersion.map(String.init) ?? "", note]
             })
@@ -209,6 +210,7 @@ struct RefreshReport: Encodable {
     struct Entry: Encodable {
         let region: String, launchTemplateName: String, action: String
         let version: Int?, imageId: String?, previousImageId: String?, defaultVersion: Int?, deletedVersions: [Int], reason: String?
+        let parameter: String?, parameterVersion: Int?
     }
     let templates: [Entry]
 
@@ -216,7 +218,7 @@ struct RefreshReport: Encodable {
         self.templates = templates.map {
             Entry(region: $0.region.code, launchTemplateName: $0.launchTemplateName, action: $0.action.rawValue, version: $0.version,
                   imageId: $0.imageId?.rawValue, previousImageId: $0.previousImageId, defaultVersion: $0.defaultVersion,
-                  deletedVersions: $0.deletedVersions, reason: $0.reason)
+                  deletedVersions: $0.deletedVersions, reason: $0.reason, parameter: $0.parameter, parameterVersion: $0.parameterVersion)
         }
     }
 }

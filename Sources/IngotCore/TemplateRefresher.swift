@@ -8,6 +8,8 @@ import Foundation
 public struct TemplateRefreshResult: Sendable, Hashable {
     public enum Action: String, Sendable, Hashable {
         case createdVersion = "created-version", unchanged, blocked, wouldCreate = "would-create"
+        /// The template reads its image from an SSM parameter (`resolve:ssm:NAME`): the parameter moved.
+        case updatedParameter = "updated-parameter", wouldUpdateParameter = "would-update-parameter"
     }
 
     public var region: Region
@@ -21,6 +23,9 @@ public struct TemplateRefreshResult: Sendable, Hashable {
     public var defaultVersion: Int?
     public var deletedVersions: [Int]
     public var reason: String?
+    /// For `resolve:ssm:` templates: the parameter and its new version.
+    public var parameter: String?
+    public var parameterVersion: Int?
 }
 
 /// Points launch templates at the golden image, a new version only where it changed.
@@ -55,7 +60,7 @@ public enum TemplateRefresher {
 
     public static func refresh(
         templates: [String], regions: [Region], selector: ImageSelector, options: Options,
-        cloud: some LaunchTemplateCloud, now: Date
+        cloud: some LaunchTemplateCloud & ParameterCloud, now: Date
     ) async throws -> [TemplateRefreshResult] {
         // The image must be launchable by the account that owns the templates.
         var s = selector
@@ -70,7 +75,7 @@ public enum TemplateRefresher {
         return results
     }
 
-    static func refresh(_ name: String, resolution: RegionResolution, options: Options, cloud: some LaunchTemplateCloud) async throws -> TemplateRefreshResult {
+    static func refresh(_ name: String, resolution: RegionResolution, options: Options, cloud: some LaunchTemplateCloud & ParameterCloud) async throws -> TemplateRefreshResult {
         let region = resolution.region
         var result = TemplateRefreshResult(region: region, launchTemplateName: name, action: .blocked, deletedVersions: [])
         let template: LaunchTemplate
@@ -94,9 +99,8 @@ public enum TemplateRefresher {
         }
         result.imageId = image.id
         result.imageName = image.name
-        if base.data.ssmParameter != nil {
-            result.reason = "the template's image id is \(base.data.imageId ?? ""); SSM parameters are not supported yet"
-            return result
+        if let parameter = base.data.ssmParameter {
+            return try await refreshParameter(parameter, image: image, result: result, options: options, cloud: cloud)
         }
         if base.data.imageId == image.id.rawValue {
             result.action = .unchanged
@@ -126,6 +130,37 @@ public enum TemplateRefresher {
             if !excess.isEmpty {
                 result.deletedVersions = try await cloud.deleteLaunchTemplateVersions(region: region, name: name, versions: excess)
             }
+        }
+        return result
+    }
+
+    /// A template that reads `resolve:ssm:NAME` keeps its versions; the parameter gets a new version.
+    static func refreshParameter(_ parameter: String, image: Image, result: TemplateRefreshResult, options: Options,
+                                 cloud: some ParameterCloud) async throws -> TemplateRefreshResult {
+        var result = result
+        result.parameter = parameter
+        guard !parameter.contains(":") else {
+            result.reason = "the template pins parameter version or label \(parameter); refresh the parameter itself"
+            return result
+        }
+        let current: Parameter
+        do {
+            current = try await cloud.getParameter(region: result.region, name: parameter)
+        } catch let e as IngotError where e.kind == .refused {
+            result.reason = "parameter \(parameter): \(e.message)"
+            return result
+        }
+        result.previousImageId = current.value
+        if current.value == image.id.rawValue {
+            result.action = .unchanged
+            result.parameterVersion = current.version
+        } else if options.dryRun {
+            result.action = .wouldUpdateParameter
+            result.parameterVersion = current.version + 1
+        } else {
+            result.parameterVersion = try await cloud.putParameter(region: result.region, name: parameter, value: image.id.rawValue,
+                                                                   dataType: "aws:ec2:image", overwrite: true)
+            result.action = .updatedParameter
         }
         return result
     }

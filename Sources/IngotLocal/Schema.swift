@@ -106,6 +106,7 @@ enum Schema {
                 """)
         }
         m.registerMigration("v2: launch templates") { db in try db.execute(sql: v2) }
+        m.registerMigration("v3: SSM parameters") { db in try db.execute(sql: v3) }
         return m
     }
 }
@@ -135,5 +136,22 @@ extension Schema {
         ) WITHOUT ROWID;
         CREATE UNIQUE INDEX launch_template_version_by_token ON launch_template_version(template_id, client_token)
             WHERE client_token IS NOT NULL;
+        """
+}
+
+extension Schema {
+    static let v3 = """
+        CREATE TABLE ssm_parameter_version (
+            region TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            data_type TEXT NOT NULL,
+            value TEXT NOT NULL,
+            labels TEXT NOT NULL DEFAULT '[]',
+            modified INTEGER NOT NULL,
+            PRIMARY KEY (region, owner_id, name, version)
+        ) WITHOUT ROWID;
         """
 }

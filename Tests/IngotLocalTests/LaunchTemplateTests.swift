@@ -113,3 +113,45 @@ import IngotCore
         #expect(try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [.latest]).first?.data.imageId == newest.rawValue)
     }
 }
+
+@Suite struct ParameterTests {
+    @Test func parametersVersionLabelAndValidateImages() async throws {
+        let f = try await Fixture()
+        let a = try await f.build("golden-web-1"), b = try await f.build("golden-web-2")
+        #expect(try await f.cloud.putParameter(region: .usEast1, name: "/golden/web", value: a.rawValue, dataType: "aws:ec2:image", overwrite: false) == 1)
+        let exists = await #expect(throws: IngotError.self) {
+            try await f.cloud.putParameter(region: .usEast1, name: "/golden/web", value: b.rawValue, dataType: "aws:ec2:image", overwrite: false)
+        }
+        #expect(exists?.code == "ParameterAlreadyExists")
+        #expect(try await f.cloud.putParameter(region: .usEast1, name: "/golden/web", value: b.rawValue, dataType: "aws:ec2:image", overwrite: true) == 2)
+        try await f.cloud.labelParameterVersion(region: .usEast1, name: "/golden/web", version: 1, labels: ["stable"])
+        #expect(try await f.cloud.getParameter(region: .usEast1, name: "/golden/web").value == b.rawValue)
+        #expect(try await f.cloud.getParameter(region: .usEast1, name: "/golden/web:1").value == a.rawValue)
+        #expect(try await f.cloud.getParameter(region: .usEast1, name: "/golden/web:stable").value == a.rawValue)
+        try await f.cloud.labelParameterVersion(region: .usEast1, name: "/golden/web", version: 2, labels: ["stable"])  // labels move
+        #expect(try await f.cloud.getParameterHistory(region: .usEast1, name: "/golden/web").map(\.labels) == [[], ["stable"]])
+        let notAnImage = await #expect(throws: IngotError.self) {
+            try await f.cloud.putParameter(region: .usEast1, name: "/golden/api", value: "ami-0123456789abcdef0", dataType: "aws:ec2:image", overwrite: false)
+        }
+        #expect(notAnImage?.code == "InvalidParameterValue")
+        await #expect(throws: IngotError.self) { try await f.cloud.putParameter(region: .usEast1, name: "aws/x", value: "v", dataType: "text", overwrite: false) }
+        let missing = await #expect(throws: IngotError.self) { try await f.cloud.getParameter(region: .euWest1, name: "/golden/web") }
+        #expect(missing?.code == "ParameterNotFound")
+    }
+
+    @Test func refreshMovesTheParameterOfAResolveSSMTemplate() async throws {
+        let f = try await Fixture()
+        let old = try await f.at(Fixture.now.addingTimeInterval(-3600)).buildImage(region: .usEast1, name: try ImageName("golden-web-1"))
+        _ = try await f.cloud.putParameter(region: .usEast1, name: "/golden/web", value: old.rawValue, dataType: "aws:ec2:image", overwrite: false)
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "ssm-lt", data: LaunchTemplateData(imageId: "resolve:ssm:/golden/web", instanceType: "t3.micro")))
+        let new = try await f.build("golden-web-2")
+        let selector = ImageSelector(names: ["golden-web-*"], owners: ["self"])
+        let result = try await TemplateRefresher.refresh(templates: ["ssm-lt"], regions: [.usEast1], selector: selector, options: .init(), cloud: f.cloud, now: Fixture.now)
+        #expect(result.first?.action == .updatedParameter)
+        #expect(result.first?.parameterVersion == 2)
+        #expect(try await f.cloud.getParameter(region: .usEast1, name: "/golden/web").value == new.rawValue)
+        #expect(try await f.cloud.describeLaunchTemplates(region: .usEast1, names: ["ssm-lt"]).first?.latestVersionNumber == 1)  // no new version
+        let again = try await TemplateRefresher.refresh(templates: ["ssm-lt"], regions: [.usEast1], selector: selector, options: .init(), cloud: f.cloud, now: Fixture.now)
+        #expect(again.first?.action == .unchanged)
+    }
+}

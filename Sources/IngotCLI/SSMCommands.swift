@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import IngotCore
+import IngotLocal
+
+struct SSM: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ssm", abstract: "SSM parameters (aws:ec2:image) for templates that use resolve:ssm:NAME.",
+        subcommands: [SSMPut.self, SSMGet.self, SSMHistory.self, SSMLabel.self])
+}
+
+extension Parameter: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        struct Shape: Encodable { let name, type, dataType, value: String; let version: Int; let labels: [String]; let lastModifiedDate, region: String }
+        try Shape(name: name, type: type, dataType: dataType, value: value, version: version, labels: labels,
+                  lastModifiedDate: Timestamp.format(lastModifiedDate), region: region.code).encode(to: encoder)
+    }
+}
+
+struct SSMPut: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "put", abstract: "PutParameter; prints the new version.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The parameter name, e.g. /golden/web.") var name: String
+    @OptionGroup var region: RegionOption
+    @Option(help: "The value (an AMI id for aws:ec2:image).") var value: String
+    @Option(name: .customLong("data-type"), help: "text or aws:ec2:image.") var dataType = "aws:ec2:image"
+    @Flag(help: "Create a new version of an existing parameter.") var overwrite = false
+
+    func run() async throws {
+        try Parameter.validate(name: name)
+        let version = try await global.cloud().putParameter(region: try region.resolve(), name: name, value: value, dataType: dataType, overwrite: overwrite)
+        Output.line("\(name) version \(version)")
+    }
+}
+
+struct SSMGet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "GetParameter (NAME, NAME:VERSION or NAME:LABEL).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The parameter name, optionally :VERSION or :LABEL.") var name: String
+    @OptionGroup var region: RegionOption
+
+    func run() async throws {
+        let p = try await global.cloud().getParameter(region: try region.resolve(), name: name)
+        if global.structured { try Output.document(global.output, ["parameter": p]) } else { Output.line(p.value) }
+    }
+}
+
+struct SSMHistory: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "GetParameterHistory.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The parameter name.") var name: String
+    @OptionGroup var region: RegionOption
+
+    func run() async throws {
+        let history = try await global.cloud().getParameterHistory(region: try region.resolve(), name: name)
+        if global.structured { try Output.document(global.output, ["parameters": history]); return }
+        Output.table(["VERSION", "VALUE", "LABELS", "MODIFIED"], history.map {
+            [String($0.version), $0.value, $0.labels.joined(separator: ","), Output.time($0.lastModifiedDate)]
+        })
+    }
+}
+
+struct SSMLabel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "label", abstract: "LabelParameterVersion (labels move from other versions).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The parameter name.") var name: String
+    @OptionGroup var region: RegionOption
+    @Option(help: "The version to label.") var version: Int
+    @Option(name: .customLong("label"), help: "A label; repeatable.") var labels: [String]
+
+    func run() async throws {
+        try await global.cloud().labelParameterVersion(region: try region.resolve(), name: name, version: version, labels: labels)
+    }
+}

@@ -1,0 +1,52 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An SSM Parameter Store parameter at one version (GetParameter).
+public struct Parameter: Sendable, Hashable {
+    public var name: String
+    public var region: Region
+    public var type: String
+    /// `text` or `aws:ec2:image` (then the value is an AMI id, checked when it is put).
+    public var dataType: String
+    public var value: String
+    public var version: Int
+    public var labels: [String]
+    public var lastModifiedDate: Date
+
+    public init(name: String, region: Region, type: String, dataType: String, value: String, version: Int, labels: [String], lastModifiedDate: Date) {
+        self.name = name
+        self.region = region
+        self.type = type
+        self.dataType = dataType
+        self.value = value
+        self.version = version
+        self.labels = labels
+        self.lastModifiedDate = lastModifiedDate
+    }
+
+    /// Parameter names: letters, digits and `. - _ /`, at most 2048 characters, not starting with aws or ssm.
+    public static func validate(name: String, field: String = "name") throws {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_/")
+        guard !name.isEmpty, name.count <= 2048, name.allSatisfy({ allowed.contains($0) }) else {
+            throw IngotError.invalid(field, "'\(name)' is not a parameter name (letters, digits and . - _ /)", code: "ValidationException")
+        }
+        let bare = name.hasPrefix("/") ? String(name.dropFirst()) : name
+        guard !bare.lowercased().hasPrefix("aws"), !bare.lowercased().hasPrefix("ssm") else {
+            throw IngotError.invalid(field, "'\(name)': names beginning with aws or ssm are reserved", code: "ValidationException")
+        }
+    }
+}
+
+/// SSM parameters, shaped like SSM's API.
+public protocol ParameterCloud: Cloud {
+    /// PutParameter; returns the new version. Refused with `ParameterAlreadyExists` unless `overwrite`.
+    func putParameter(region: Region, name: String, value: String, dataType: String, overwrite: Bool) async throws -> Int
+    /// GetParameter: `name`, `name:VERSION` or `name:LABEL`.
+    func getParameter(region: Region, name: String) async throws -> Parameter
+    func getParameterHistory(region: Region, name: String) async throws -> [Parameter]
+    /// LabelParameterVersion: labels move to this version from any other.
+    func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws
+}
