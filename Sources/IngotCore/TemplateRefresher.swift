@@ -60,7 +60,7 @@ public enum TemplateRefresher {
 
     public static func refresh(
         templates: [String], regions: [Region], selector: ImageSelector, options: Options,
-        cloud: some LaunchTemplateCloud & ParameterCloud, now: Date
+        cloud: some LaunchTemplateCloud & ParameterCloud & AutoScalingCloud, now: Date
     ) async throws -> [TemplateRefreshResult] {
         // The image must be launchable by the account that owns the templates.
         var s = selector
@@ -75,7 +75,7 @@ public enum TemplateRefresher {
         return results
     }
 
-    static func refresh(_ name: String, resolution: RegionResolution, options: Options, cloud: some LaunchTemplateCloud & ParameterCloud) async throws -> TemplateRefreshResult {
+    static func refresh(_ name: String, resolution: RegionResolution, options: Options, cloud: some LaunchTemplateCloud & ParameterCloud & AutoScalingCloud) async throws -> TemplateRefreshResult {
         let region = resolution.region
         var result = TemplateRefreshResult(region: region, launchTemplateName: name, action: .blocked, deletedVersions: [])
         let template: LaunchTemplate
@@ -125,7 +125,12 @@ public enum TemplateRefresher {
         }
         if let keep = options.keep, !options.dryRun {
             let all = try await cloud.describeLaunchTemplateVersions(region: region, name: name, versions: [])
-            let protected: Set<Int> = [result.defaultVersion ?? template.defaultVersionNumber, result.version ?? 0]
+            // Never the default, the version just written, or a version a group launches from or runs.
+            var protected: Set<Int> = [result.defaultVersion ?? template.defaultVersionNumber, result.version ?? 0]
+            for group in try await cloud.describeAutoScalingGroups(region: region, names: []) where group.launchTemplateName == name {
+                if let n = Int(group.launchTemplateVersion) { protected.insert(n) }
+                protected.formUnion(group.instances.map(\.launchTemplateVersion))
+            }
             let excess = all.sorted { $0.versionNumber > $1.versionNumber }.dropFirst(keep).map(\.versionNumber).filter { !protected.contains($0) }
             if !excess.isEmpty {
                 result.deletedVersions = try await cloud.deleteLaunchTemplateVersions(region: region, name: name, versions: excess)

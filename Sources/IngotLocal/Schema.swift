@@ -107,6 +107,7 @@ enum Schema {
         }
         m.registerMigration("v2: launch templates") { db in try db.execute(sql: v2) }
         m.registerMigration("v3: SSM parameters") { db in try db.execute(sql: v3) }
+        m.registerMigration("v4: Auto Scaling groups") { db in try db.execute(sql: v4) }
         return m
     }
 }
@@ -153,5 +154,29 @@ extension Schema {
             modified INTEGER NOT NULL,
             PRIMARY KEY (region, owner_id, name, version)
         ) WITHOUT ROWID;
+        """
+}
+
+extension Schema {
+    static let v4 = """
+        CREATE TABLE auto_scaling_group (
+            region TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            template_name TEXT NOT NULL,
+            template_version TEXT NOT NULL,
+            min_size INTEGER NOT NULL,
+            max_size INTEGER NOT NULL,
+            desired_capacity INTEGER NOT NULL,
+            availability_zones TEXT NOT NULL,
+            health_check_grace_period INTEGER NOT NULL,
+            default_instance_warmup INTEGER,
+            created_time INTEGER NOT NULL,
+            PRIMARY KEY (region, owner_id, name)
+        ) WITHOUT ROWID;
+        ALTER TABLE instance ADD COLUMN group_name TEXT;
+        ALTER TABLE instance ADD COLUMN template_version INTEGER;
+        ALTER TABLE instance ADD COLUMN health_status TEXT;
+        CREATE INDEX instance_by_group ON instance(region, owner_id, group_name) WHERE group_name IS NOT NULL;
         """
 }

@@ -155,3 +155,68 @@ import IngotCore
         #expect(again.first?.action == .unchanged)
     }
 }
+
+@Suite struct AutoScalingTests {
+    func setUp() async throws -> (Fixture, ImageID, ImageID) {
+        let f = try await Fixture()
+        let a = try await f.at(Fixture.now.addingTimeInterval(-7200)).buildImage(region: .usEast1, name: try ImageName("golden-web-1"))
+        let b = try await f.at(Fixture.now.addingTimeInterval(-3600)).buildImage(region: .usEast1, name: try ImageName("golden-web-2"))
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: a.rawValue, instanceType: "t3.micro")))
+        _ = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .latest, data: LaunchTemplateData(imageId: b.rawValue)))
+        return (f, a, b)
+    }
+
+    @Test func groupsLaunchBalancedInstancesRecordingVersionAndImage() async throws {
+        let (f, a, b) = try await setUp()
+        let g = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
+            launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 2, maxSize: 8, desiredCapacity: 6, healthCheckGracePeriod: 300))
+        #expect(g.instances.count == 6)
+        #expect(Dictionary(grouping: g.instances, by: \.availabilityZone).mapValues(\.count) == ["us-east-1a": 2, "us-east-1b": 2, "us-east-1c": 2])
+        #expect(g.instances.allSatisfy { $0.launchTemplateVersion == 1 && $0.imageId == a.rawValue })
+        // A new version for the group does not touch running instances; scaling out launches from it.
+        let out = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateVersion: "$Latest", desiredCapacity: 8))
+        #expect(out.instances.count == 8)
+        #expect(out.instances.filter { $0.imageId == b.rawValue }.count == 2)
+        // Scaling in takes the oldest version first, keeping zones balanced.
+        let scaledIn = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(desiredCapacity: 5))
+        #expect(scaledIn.instances.count == 5)
+        #expect(scaledIn.instances.filter { $0.imageId == b.rawValue }.count == 2)
+        let zones = Dictionary(grouping: scaledIn.instances, by: \.availabilityZone).mapValues(\.count).values
+        #expect((zones.max() ?? 0) - (zones.min() ?? 0) <= 1)
+        // Lowering max pulls desired down with it.
+        #expect(try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(maxSize: 3)).desiredCapacity == 3)
+    }
+
+    @Test func groupValidationFollowsAutoScaling() async throws {
+        let (f, _, _) = try await setUp()
+        let bad = await #expect(throws: IngotError.self) {
+            try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "x", settings: GroupSettings(launchTemplateName: "web-lt", minSize: 5, maxSize: 2))
+        }
+        #expect(bad?.kind == .invalidInput)
+        await #expect(throws: IngotError.self) {
+            try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "x", settings: GroupSettings(launchTemplateName: "web-lt", minSize: 1, maxSize: 2, availabilityZones: ["eu-west-1a"]))
+        }
+        let noVersion = await #expect(throws: IngotError.self) {
+            try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "x", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: "9", minSize: 1, maxSize: 2))
+        }
+        #expect(noVersion?.code == "ValidationError")
+        #expect(try await f.cloud.describeAutoScalingGroups(region: .usEast1, names: []).isEmpty)
+    }
+
+    @Test func keepNeverPrunesAVersionAGroupUses() async throws {
+        let (f, _, _) = try await setUp()
+        _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
+            launchTemplateName: "web-lt", launchTemplateVersion: "2", minSize: 1, maxSize: 2, desiredCapacity: 1))
+        _ = try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 2)
+        for n in 3...5 {
+            let image = try await f.at(Fixture.now.addingTimeInterval(Double(n) - 100)).buildImage(region: .usEast1, name: try ImageName("golden-web-\(n)"))
+            _ = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .latest, data: LaunchTemplateData(imageId: image.rawValue)))
+        }
+        _ = try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 5)
+        _ = try await f.build("golden-web-9")
+        let result = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: ImageSelector(names: ["golden-web-*"], owners: ["self"]),
+                                                         options: .init(keep: 1), cloud: f.cloud, now: Fixture.now)
+        #expect(result.first?.version == 6)
+        #expect(result.first?.deletedVersions == [1, 3, 4])  // 2: the group's; 5: the default; 6: new
+    }
+}

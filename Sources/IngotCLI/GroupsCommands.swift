@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import IngotCore
+import IngotLocal
+
+struct Groups: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "groups", abstract: "Auto Scaling groups launching from launch templates.",
+        subcommands: [GroupsCreate.self, GroupsList.self, GroupsShow.self, GroupsUpdate.self])
+}
+
+/// The AWS CLI's group options; nil leaves a setting as it is on update.
+struct GroupOptions: ParsableArguments {
+    @Option(name: .customLong("launch-template"), help: "NAME or NAME:VERSION ($Latest, $Default or a number; default $Default).") var launchTemplate: String?
+    @Option(name: .customLong("min-size")) var minSize: Int?
+    @Option(name: .customLong("max-size")) var maxSize: Int?
+    @Option(name: .customLong("desired-capacity")) var desiredCapacity: Int?
+    @Option(name: .customLong("availability-zones"), help: "Comma-separated zones of the region.") var zones: String?
+    @Option(name: .customLong("health-check-grace-period"), help: "Seconds.") var grace: Int?
+    @Option(name: .customLong("default-instance-warmup"), help: "Seconds.") var warmup: Int?
+
+    func resolve() throws -> GroupSettings {
+        var name: String?, version: String?
+        if let lt = launchTemplate {
+            let parts = lt.split(separator: ":", maxSplits: 1).map(String.init)
+            name = parts[0]
+            try validateLaunchTemplateName(parts[0], field: "launch-template")
+            if parts.count == 2 {
+                guard parts[1] == "$Latest" || parts[1] == "$Default" || Int(parts[1]).map({ $0 >= 1 }) == true else {
+                    throw IngotError.invalid("launch-template", "version '\(parts[1])' is not $Latest, $Default or a number")
+                }
+                version = parts[1]
+            }
+        }
+        for (field, v) in [("min-size", minSize), ("max-size", maxSize), ("desired-capacity", desiredCapacity), ("health-check-grace-period", grace), ("default-instance-warmup", warmup)] {
+            if let v, v < 0 { throw IngotError.invalid(field, "\(v) must not be negative") }
+        }
+        return GroupSettings(launchTemplateName: name, launchTemplateVersion: version, minSize: minSize, maxSize: maxSize, desiredCapacity: desiredCapacity,
+                             availabilityZones: zones.map { $0.split(separator: ",").map(String.init) }, healthCheckGracePeriod: grace, defaultInstanceWarmup: warmup)
+    }
+}
+
+extension AutoScalingGroup: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        struct Instance: Encodable { let instanceId, availabilityZone, lifecycleState, healthStatus, imageId: String; let launchTemplateVersion: String }
+        struct Template: Encodable { let launchTemplateName, version: String }
+        struct Shape: Encodable {
+            let autoScalingGroupName, region: String; let launchTemplate: Template
+            let minSize, maxSize, desiredCapacity, healthCheckGracePeriod: Int; let defaultInstanceWarmup: Int?
+            let availabilityZones: [String]; let createdTime: String; let instances: [Instance]
+        }
+        try Shape(autoScalingGroupName: name, region: region.code, launchTemplate: Template(launchTemplateName: launchTemplateName, version: launchTemplateVersion),
+                  minSize: minSize, maxSize: maxSize, desiredCapacity: desiredCapacity, healthCheckGracePeriod: healthCheckGracePeriod,
+                  defaultInstanceWarmup: defaultInstanceWarmup, availabilityZones: availabilityZones, createdTime: Timestamp.format(createdTime),
+                  instances: instances.map { Instance(instanceId: $0.instanceId.rawValue, availabilityZone: $0.availabilityZone, lifecycleState: $0.lifecycleState,
+                                                      healthStatus: $0.healthStatus, imageId: $0.imageId, launchTemplateVersion: String($0.launchTemplateVersion)) })
+            .encode(to: encoder)
+    }
+}
+
+enum GroupView {
+    static func print(_ groups: [AutoScalingGroup], global: GlobalOptions) throws {
+        if global.structured {
+            struct List: Encodable { let autoScalingGroups: [AutoScalingGroup] }
+            try Output.document(global.output, List(autoScalingGroups: groups))
+            return
+        }
+        Output.table(["GROUP", "TEMPLATE", "MIN", "MAX", "DESIRED", "INSTANCES", "IMAGES", "REGION"], groups.map { g in
+            let images = Dictionary(grouping: g.instances, by: \.imageId).map { "\($0.key) x\($0.value.count)" }.sorted().joined(separator: ", ")
+            return [g.name, "\(g.launchTemplateName):\(g.launchTemplateVersion)", String(g.minSize), String(g.maxSize), String(g.desiredCapacity),
+                    String(g.instances.count), images, g.region.code]
+        })
+    }
+}
+
+struct GroupsCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "CreateAutoScalingGroup; launches the desired capacity.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The group name.") var name: String
+    @OptionGroup var region: RegionOption
+    @OptionGroup var options: GroupOptions
+
+    func run() async throws {
+        let settings = try options.resolve()
+        guard settings.launchTemplateName != nil else { throw IngotError.invalid("launch-template", "give --launch-template NAME[:VERSION]") }
+        guard settings.minSize != nil, settings.maxSize != nil else { throw IngotError.invalid("min-size", "give --min-size and --max-size") }
+        let group = try await global.cloud().createAutoScalingGroup(region: try region.resolve(), name: name, settings: settings)
+        try GroupView.print([group], global: global)
+    }
+}
+
+struct GroupsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "DescribeAutoScalingGroups.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var regions: RegionsOption
+
+    func run() async throws {
+        let regions = try regions.resolve()
+        let cloud = try global.cloud()
+        var groups: [AutoScalingGroup] = []
+        for r in regions { groups += try await cloud.describeAutoScalingGroups(region: r, names: []) }
+        try GroupView.print(groups, global: global)
+    }
+}
+
+struct GroupsShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "One group with its instances.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The group name.") var name: String
+    @OptionGroup var region: RegionOption
+
+    func run() async throws {
+        guard let g = try await global.cloud().describeAutoScalingGroups(region: try region.resolve(), names: [name]).first else {
+            throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
+        }
+        if global.structured { try Output.document(global.output, g); return }
+        try GroupView.print([g], global: global)
+        Output.line("")
+        Output.table(["INSTANCE", "ZONE", "STATE", "HEALTH", "VERSION", "IMAGE"], g.instances.map {
+            [$0.instanceId.rawValue, $0.availabilityZone, $0.lifecycleState, $0.healthStatus, String($0.launchTemplateVersion), $0.imageId]
+        })
+    }
+}
+
+struct GroupsUpdate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "UpdateAutoScalingGroup (a new template version does not replace running instances: a refresh does).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The group name.") var name: String
+    @OptionGroup var region: RegionOption
+    @OptionGroup var options: GroupOptions
+
+    func run() async throws {
+        let group = try await global.cloud().updateAutoScalingGroup(region: try region.resolve(), name: name, settings: try options.resolve())
+        try GroupView.print([group], global: global)
+    }
+}

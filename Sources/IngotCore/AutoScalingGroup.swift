@@ -1,0 +1,92 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An Auto Scaling group launching from a launch template (DescribeAutoScalingGroups).
+public struct AutoScalingGroup: Sendable, Hashable {
+    public var name: String
+    public var region: Region
+    public var launchTemplateName: String
+    /// `$Latest`, `$Default` or a number, as given.
+    public var launchTemplateVersion: String
+    public var minSize: Int
+    public var maxSize: Int
+    public var desiredCapacity: Int
+    public var availabilityZones: [String]
+    public var healthCheckGracePeriod: Int
+    public var defaultInstanceWarmup: Int?
+    public var createdTime: Date
+    public var instances: [GroupInstance]
+
+    public init(name: String, region: Region, launchTemplateName: String, launchTemplateVersion: String, minSize: Int, maxSize: Int,
+                desiredCapacity: Int, availabilityZones: [String], healthCheckGracePeriod: Int, defaultInstanceWarmup: Int?,
+                createdTime: Date, instances: [GroupInstance]) {
+        self.name = name
+        self.region = region
+        self.launchTemplateName = launchTemplateName
+        self.launchTemplateVersion = launchTemplateVersion
+        self.minSize = minSize
+        self.maxSize = maxSize
+        self.desiredCapacity = desiredCapacity
+        self.availabilityZones = availabilityZones
+        self.healthCheckGracePeriod = healthCheckGracePeriod
+        self.defaultInstanceWarmup = defaultInstanceWarmup
+        self.createdTime = createdTime
+        self.instances = instances
+    }
+
+    /// `$Latest`/`$Default` follow the template and cannot be rolled back to: a numbered version can.
+    public var usesMovingVersion: Bool { launchTemplateVersion.hasPrefix("$") }
+}
+
+/// An instance of a group, with the template version and image it was launched from.
+public struct GroupInstance: Sendable, Hashable {
+    public var instanceId: InstanceID
+    public var availabilityZone: String
+    public var lifecycleState: String
+    public var healthStatus: String
+    public var launchTemplateVersion: Int
+    public var imageId: String
+
+    public init(instanceId: InstanceID, availabilityZone: String, lifecycleState: String, healthStatus: String, launchTemplateVersion: Int, imageId: String) {
+        self.instanceId = instanceId
+        self.availabilityZone = availabilityZone
+        self.lifecycleState = lifecycleState
+        self.healthStatus = healthStatus
+        self.launchTemplateVersion = launchTemplateVersion
+        self.imageId = imageId
+    }
+}
+
+/// CreateAutoScalingGroup / UpdateAutoScalingGroup parameters (nil: unchanged on update).
+public struct GroupSettings: Sendable, Hashable {
+    public var launchTemplateName: String?
+    public var launchTemplateVersion: String?
+    public var minSize: Int?
+    public var maxSize: Int?
+    public var desiredCapacity: Int?
+    public var availabilityZones: [String]?
+    public var healthCheckGracePeriod: Int?
+    public var defaultInstanceWarmup: Int?
+
+    public init(launchTemplateName: String? = nil, launchTemplateVersion: String? = nil, minSize: Int? = nil, maxSize: Int? = nil,
+                desiredCapacity: Int? = nil, availabilityZones: [String]? = nil, healthCheckGracePeriod: Int? = nil, defaultInstanceWarmup: Int? = nil) {
+        self.launchTemplateName = launchTemplateName
+        self.launchTemplateVersion = launchTemplateVersion
+        self.minSize = minSize
+        self.maxSize = maxSize
+        self.desiredCapacity = desiredCapacity
+        self.availabilityZones = availabilityZones
+        self.healthCheckGracePeriod = healthCheckGracePeriod
+        self.defaultInstanceWarmup = defaultInstanceWarmup
+    }
+}
+
+/// Auto Scaling, shaped like its API.
+public protocol AutoScalingCloud: Cloud {
+    func createAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup
+    func updateAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup
+    func describeAutoScalingGroups(region: Region, names: [String]) async throws -> [AutoScalingGroup]
+}

@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+import IngotCore
+
+extension LocalCloud: AutoScalingCloud {
+    public func createAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup {
+        guard (1...255).contains(name.count) else { throw IngotError.invalid("group", "'\(name)' must be 1 to 255 characters", code: "ValidationError") }
+        let ctx = context
+        return try await store.write { db in
+            if try GroupRows.group(db, region: region, owner: ctx.caller, name: name) != nil {
+                throw IngotError.refused("AlreadyExists", "AutoScalingGroup by this name already exists: \(name)")
+            }
+            guard let template = settings.launchTemplateName else {
+                throw IngotError.invalid("launch-template", "a group needs a launch template", code: "ValidationError")
+            }
+            let version = settings.launchTemplateVersion ?? "$Default"
+            let min = settings.minSize ?? 0, max = settings.maxSize ?? 0
+            let group = AutoScalingGroup(
+                name: name, region: region, launchTemplateName: template, launchTemplateVersion: version, minSize: min, maxSize: max,
+                desiredCapacity: settings.desiredCapacity ?? min, availabilityZones: settings.availabilityZones ?? region.availabilityZones,
+                healthCheckGracePeriod: settings.healthCheckGracePeriod ?? 0, defaultInstanceWarmup: settings.defaultInstanceWarmup,
+                createdTime: ctx.now, instances: [])
+            try GroupRows.validate(group)
+            _ = try ctx.resolveGroupTemplate(group, db)
+            try GroupRows.save(group, owner: ctx.caller, db)
+            try ctx.scale(group, to: group.desiredCapacity, db)
+            return try GroupRows.group(db, region: region, owner: ctx.caller, name: name).orThrow()
+        }
+    }
+
+    public func updateAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup {
+        let ctx = context
+        return try await store.write { db in
+            guard var group = try GroupRows.group(db, region: region, owner: ctx.caller, name: name) else {
+                throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
+            }
+            if let t = settings.launchTemplateName { group.launchTemplateName = t }
+            if let v = settings.launchTemplateVersion { group.launchTemplateVersion = v }
+            if let v = settings.minSize { group.minSize = v }
+            if let v = settings.maxSize { group.maxSize = v }
+            if let v = settings.desiredCapacity { group.desiredCapacity = v }
+            if let v = settings.availabilityZones { group.availabilityZones = v }
+            if let v = settings.healthCheckGracePeriod { group.healthCheckGracePeriod = v }
+            if let v = settings.defaultInstanceWarmup { group.defaultInstanceWarmup = v }
+            // As on AWS, moving min or max past desired pulls desired along.
+            if settings.desiredCapacity == nil { group.desiredCapacity = Swift.min(Swift.max(group.desiredCapacity, group.minSize), group.maxSize) }
+            try GroupRows.validate(group)
+            _ = try ctx.resolveGroupTemplate(group, db)
+            try GroupRows.save(group, owner: ctx.caller, db)
+            try ctx.scale(group, to: group.desiredCapacity, db)
+            return try GroupRows.group(db, region: region, owner: ctx.caller, name: name).orThrow()
+        }
+    }
+
+    public func describeAutoScalingGroups(region: Region, names: [String]) async throws -> [AutoScalingGroup] {
+        let caller = caller
+        return try await store.read { db in
+            let all = try GroupRows.groups(db, region: region, owner: caller)
+            return names.isEmpty ? all : all.filter { names.contains($0.name) }
+        }
+    }
+}
+
+extension Operations {
+    /// The template version a group launches from now, and the image it resolves to.
+    func resolveGroupTemplate(_ g: AutoScalingGroup, _ db: Database) throws -> (Int, String) {
+        let template = try launchTemplate(g.launchTemplateName, region: g.region, db)
+        let number: Int
+        switch g.launchTemplateVersion {
+        case "$Latest": number = template.latestVersionNumber
+        case "$Default": number = template.defaultVersionNumber
+        default:
+            guard let n = Int(g.launchTemplateVersion) else {
+                throw IngotError.invalid("launch-template", "version '\(g.launchTemplateVersion)' is not $Latest, $Default or a number", code: "ValidationError")
+            }
+            number = n
+        }
+        guard let version = try TemplateRows.versions(db, template: template).first(where: { $0.versionNumber == number }) else {
+            throw IngotError.refused("ValidationError", "Launch template \(g.launchTemplateName) has no version \(g.launchTemplateVersion)")
+        }
+        var image = version.data.imageId ?? ""
+        if let parameter = version.data.ssmParameter {
+            // resolve:ssm: is resolved at launch time.
+            let name = String(parameter.split(separator: ":")[0])
+            image = try String.fetchOne(db, sql: """
+                SELECT value FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC LIMIT 1
+                """, arguments: [g.region.code, caller.rawValue, name]) ?? image
+        }
+        guard ImageID.isWellFormed(image) else {
+            throw IngotError.refused("ValidationError", "Launch template \(g.launchTemplateName) version \(number) has no launchable image id")
+        }
+        return (number, image)
+    }
+
+    /// Launches or terminates instances until the group has `desired`, keeping zones balanced. Scale-in
+    /// follows AWS's default termination policy: the zone with most instances, then the oldest template
+    /// version, then the oldest instance.
+    func scale(_ g: AutoScalingGroup, to desired: Int, _ db: Database) throws {
+        var current = try GroupRows.instances(db, region: g.region, owner: caller, group: g.name)
+        let (version, image) = try resolveGroupTemplate(g, db)
+        while current.count < desired {
+            let zone = g.availabilityZones.min { a, b in
+                let ca = current.count { $0.availabilityZone == a }, cb = current.count { $0.availabilityZone == b }
+                return ca != cb ? ca < cb : a < b
+            } ?? g.region.availabilityZones[0]
+            let id = InstanceID.random()
+            try db.execute(sql: """
+                INSERT INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time, group_name, template_version, health_status)
+                VALUES (?, ?, ?, ?, 'from-template', ?, 'running', ?, ?, ?, 'Healthy')
+                """, arguments: [id.rawValue, g.region.code, caller.rawValue, image, zone, Timestamp.millis(now), g.name, version])
+            current.append(GroupInstance(instanceId: id, availabilityZone: zone, lifecycleState: "InService", healthStatus: "Healthy", launchTemplateVersion: version, imageId: image))
+        }
+        while current.count > desired {
+            let counts = Dictionary(grouping: current, by: \.availabilityZone).mapValues(\.count)
+            let zone = counts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
+            let victim = current.filter { $0.availabilityZone == zone }.min { a, b in
+                a.launchTemplateVersion != b.launchTemplateVersion ? a.launchTemplateVersion < b.launchTemplateVersion : a.instanceId < b.instanceId
+            }
+            guard let victim else { break }
+            try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?", arguments: [victim.instanceId.rawValue])
+            current.removeAll { $0.instanceId == victim.instanceId }
+        }
+    }
+}
+
+enum GroupRows {
+    static func validate(_ g: AutoScalingGroup) throws {
+        guard g.minSize >= 0, g.minSize <= g.maxSize else {
+            throw IngotError.invalid("min-size", "min size \(g.minSize) must be between 0 and max size \(g.maxSize)", code: "ValidationError")
+        }
+        guard (g.minSize...g.maxSize).contains(g.desiredCapacity) else {
+            throw IngotError.invalid("desired-capacity", "desired capacity \(g.desiredCapacity) must be between min size \(g.minSize) and max size \(g.maxSize)", code: "ValidationError")
+        }
+        guard !g.availabilityZones.isEmpty, g.availabilityZones.allSatisfy({ $0.hasPrefix(g.region.code) && $0.count == g.region.code.count + 1 }) else {
+            throw IngotError.invalid("availability-zones", "'\(g.availabilityZones.joined(separator: ","))' are not zones of \(g.region) (e.g. \(g.region.availabilityZones.joined(separator: ",")))", code: "ValidationError")
+        }
+        guard g.healthCheckGracePeriod >= 0, (g.defaultInstanceWarmup ?? 0) >= 0 else {
+            throw IngotError.invalid("health-check-grace-period", "seconds must not be negative", code: "ValidationError")
+        }
+    }
+
+    static func save(_ g: AutoScalingGroup, owner: AccountID, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO auto_scaling_group (region, owner_id, name, template_name, template_version, min_size, max_size,
+                desired_capacity, availability_zones, health_check_grace_period, default_instance_warmup, created_time)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [g.region.code, owner.rawValue, g.name, g.launchTemplateName, g.launchTemplateVersion, g.minSize, g.maxSize,
+                             g.desiredCapacity, g.availabilityZones.joined(separator: ","), g.healthCheckGracePeriod, g.defaultInstanceWarmup,
+                             Timestamp.millis(g.createdTime)])
+    }
+
+    static func instances(_ db: Database, region: Region, owner: AccountID, group: String) throws -> [GroupInstance] {
+        try Row.fetchAll(db, sql: """
+            SELECT instance_id, availability_zone, template_version, image_id, health_status FROM instance
+            WHERE region = ? AND owner_id = ? AND group_name = ? AND state <> 'terminated' ORDER BY launch_time, instance_id
+            """, arguments: [region.code, owner.rawValue, group]).map { r in
+            GroupInstance(instanceId: InstanceID(trusted: r["instance_id"]), availabilityZone: r["availability_zone"], lifecycleState: "InService",
+                          healthStatus: r["health_status"] ?? "Healthy", launchTemplateVersion: r["template_version"] ?? 0, imageId: r["image_id"] ?? "")
+        }
+    }
+
+    private static func group(_ r: Row, _ db: Database) throws -> AutoScalingGroup {
+        let region = Region(trusted: r["region"]), owner = AccountID(trusted: r["owner_id"]), name: String = r["name"]
+        return AutoScalingGroup(
+            name: name, region: region, launchTemplateName: r["template_name"], launchTemplateVersion: r["template_version"],
+            minSize: r["min_size"], maxSize: r["max_size"], desiredCapacity: r["desired_capacity"],
+            availabilityZones: (r["availability_zones"] as String).split(separator: ",").map(String.init),
+            healthCheckGracePeriod: r["health_check_grace_period"], defaultInstanceWarmup: r["default_instance_warmup"],
+            createdTime: Timestamp.date(millis: r["created_time"]), instances: try instances(db, region: region, owner: owner, group: name))
+    }
+
+    static func group(_ db: Database, region: Region, owner: AccountID, name: String) throws -> AutoScalingGroup? {
+        try Row.fetchOne(db, sql: "SELECT * FROM auto_scaling_group WHERE region = ? AND owner_id = ? AND name = ?",
+                         arguments: [region.code, owner.rawValue, name]).map { try group($0, db) }
+    }
+
+    static func groups(_ db: Database, region: Region, owner: AccountID) throws -> [AutoScalingGroup] {
+        try Row.fetchAll(db, sql: "SELECT * FROM auto_scaling_group WHERE region = ? AND owner_id = ? ORDER BY name",
+                         arguments: [region.code, owner.rawValue]).map { try group($0, db) }
+    }
+}
