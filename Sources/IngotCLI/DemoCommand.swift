@@ -6,13 +6,20 @@ import IngotLocal
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Seed a fresh demo store and show the golden images per region.",
+        abstract: "The main job on a fresh demo store: resolve the golden images, refresh the launch templates, run doctor.",
         discussion: "The demo store is recreated on every run (default .ingot/demo.sqlite); explore it afterwards with --store.")
     @OptionGroup var global: GlobalOptions
 
+    static let families = [("golden-web", "web-lt"), ("golden-api", "api-lt")]
+    static let regions = [Region.usEast1, .euWest1, .apSoutheast2]
+
+    static func selector(_ family: String) -> ImageSelector {
+        ImageSelector(names: ["\(family)-*"], tags: ["golden": ["true"]], owners: ["self"])
+    }
+
     func run() async throws {
         let clock = try global.clock()
-        let path = global.store ?? GlobalOptions.environment["INGOT_DEMO_STORE"] ?? ".ingot/demo.sqlite"
+        let path = global.store ?? GlobalOptions.env("INGOT_DEMO_STORE") ?? ".ingot/demo.sqlite"
         if FileManager.default.fileExists(atPath: path), !Store.isDemo(path: path) {
             throw IngotError.invalid("store", "\(path) is not a demo store; refusing to replace it (pick another --store)")
         }
@@ -21,33 +28,61 @@ struct Demo: AsyncParsableCommand {
         let cloud = LocalCloud(store: store, clock: clock)
         try await cloud.seedCatalog()
         try await cloud.seedDemo()
-        let regions = [Region.usEast1, .euWest1, .apSoutheast2]
-        var rows: [[String]] = []
-        struct Entry: Encodable { let region: String; let family: String; let image: Image? }
-        var entries: [Entry] = []
-        for region in regions {
-            for family in ["golden-web", "golden-api"] {
-                let images = try await cloud.describeImages(DescribeImagesRequest(
-                    region: region, owners: ["self"], filters: [.name(["\(family)-*"]), .tag(key: "golden", values: ["true"])]))
-                // The newest available, non-deprecated build (the resolver issue generalises this).
-                let newest = images.first { $0.state == .available && !$0.isDeprecated(at: clock.now) }
-                entries.append(Entry(region: region.code, family: family, image: newest))
-                let pending = images.filter { $0.state == .pending }.map { "\($0.imageVersion?.description ?? $0.name) copying" }
-                let deprecated = images.filter { $0.isDeprecated(at: clock.now) }.count
-                rows.append([region.code, family, newest?.id.rawValue ?? "(none)", newest?.imageVersion?.description ?? "",
-                             "\(images.count) builds, \(deprecated) deprecated" + (pending.isEmpty ? "" : ", " + pending.joined(separator: ", "))])
-            }
+        try await cloud.seedDemoFleet()
+        let now = clock.now
+
+        var resolutions: [(String, [RegionResolution])] = []
+        for (family, _) in Self.families {
+            resolutions.append((family, try await GoldenImageResolver.resolve(Self.selector(family), regions: Self.regions, cloud: cloud, now: now)))
         }
+        var plan: [TemplateRefreshResult] = [], applied: [TemplateRefreshResult] = []
+        for (family, template) in Self.families {
+            plan += try await TemplateRefresher.refresh(templates: [template], regions: Self.regions, selector: Self.selector(family),
+                                                        options: .init(setDefault: true, dryRun: true), cloud: cloud, now: now)
+        }
+        for (family, template) in Self.families {
+            applied += try await TemplateRefresher.refresh(templates: [template], regions: Self.regions, selector: Self.selector(family),
+                                                           options: .init(setDefault: true), cloud: cloud, now: now)
+        }
+        let findings = try await Doctor.examine(regions: Self.regions, golden: ImageSelector(tags: ["golden": ["true"]], owners: ["self"]), cloud: cloud, now: now)
+
         if global.structured {
-            struct Report: Encodable { let store: String; let golden: [Entry] }
-            try Output.document(global.output, Report(store: path, golden: entries))
+            struct Finding: Encodable { let kind, region, resource, detail: String }
+            struct Report: Encodable {
+                let store: String; let resolve: [String: ResolveReport]; let plan: RefreshReport; let applied: RefreshReport; let doctor: [Finding]
+            }
+            try Output.document(global.output, Report(
+                store: path, resolve: Dictionary(uniqueKeysWithValues: resolutions.map { ($0.0, ResolveReport($0.1, lagging: nil)) }),
+                plan: RefreshReport(templates: plan), applied: RefreshReport(templates: applied),
+                doctor: findings.map { Finding(kind: $0.kind.rawValue, region: $0.region.code, resource: $0.resource, detail: $0.detail) }))
             return
         }
-        Output.line("Demo store: \(path) (account \(store.account), now \(Timestamp.format(clock.now)))\n")
-        Output.line("Golden images per region (newest available, non-deprecated):")
-        Output.table(["REGION", "FAMILY", "IMAGE", "VERSION", "NOTES"], rows)
-        let orphans = try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: .usEast1, orphanedOnly: true))
-        Output.line("\nOrphaned snapshots in us-east-1: \(orphans.count) (\(orphans.reduce(0) { $0 + $1.volumeSize }) GiB still billed)")
-        Output.line("Next: ingot images list --store \(path) --owner self --include-deprecated --include-disabled")
+        Output.line("Demo store \(path): account \(store.account), now \(Timestamp.format(now))\n")
+        Output.line("1. Golden image per region (newest available, non-deprecated, launchable):")
+        Output.table(["FAMILY", "REGION", "IMAGE", "VERSION", "WHY NOT THE OTHERS"], resolutions.flatMap { family, results in
+            results.map { r in
+                let reasons = Dictionary(grouping: r.rejected, by: { Self.reasonKind($0.reason) }).map { "\($0.value.count) \($0.key)" }.sorted()
+                return [family, r.region.code, r.image?.id.rawValue ?? "(none)", r.image?.imageVersion?.description ?? "", reasons.joined(separator: ", ")]
+            }
+        })
+        Output.line("\n2. Launch template refresh, the plan (--dry-run):")
+        Output.table(["TEMPLATE", "REGION", "ACTION", "FROM", "TO"], plan.map {
+            [$0.launchTemplateName, $0.region.code, $0.action.rawValue, $0.previousImageId ?? "", $0.imageId?.rawValue ?? ""]
+        })
+        let created = applied.filter { $0.action == .createdVersion }
+        Output.line("\n   applied: \(created.count) new versions, set as default; a second run would change nothing.")
+        Output.line("\n3. Doctor:")
+        Output.table(["FINDING", "REGION", "RESOURCE", "DETAIL"], findings.map { [$0.kind.rawValue, $0.region.code, $0.resource, String($0.detail.prefix(70))] })
+        Output.line("\nExplore: ingot resolve --store \(path) --owner self --name 'golden-api-*' --region us-east-1,eu-west-1,ap-southeast-2 --explain --consistent")
+    }
+
+    static func reasonKind(_ r: RejectionReason) -> String {
+        switch r {
+        case .deprecated: "deprecated"
+        case .disabled: "disabled"
+        case .notAvailable(let s, _): s == .pending ? "copying" : s.rawValue
+        case .supersededBy: "older"
+        default: "other"
+        }
     }
 }

@@ -19,7 +19,10 @@ struct Init: AsyncParsableCommand {
         let store = try Store(path: path, create: true, account: account)
         let cloud = LocalCloud(store: store, clock: clock)
         try await cloud.seedCatalog()
-        if demo { try await cloud.seedDemo() }
+        if demo {
+            try await cloud.seedDemo()
+            try await cloud.seedDemoFleet()
+        }
         Output.line("created \(path) (account \(store.account))\(demo ? " with the demo account" : "")")
     }
 }

@@ -94,6 +94,29 @@ extension LocalCloud {
             }
         }
     }
+
+    /// The demo's launch templates and groups, on builds older than the newest golden ones: `web-lt`
+    /// and `api-lt` in every demo region, `web-asg` on a numbered version and `api-asg` on `$Latest`.
+    public func seedDemoFleet() async throws {
+        for region in [Region.usEast1, .euWest1, .apSoutheast2] {
+            for (family, template, type) in [("golden-web", "web-lt", "c7g.large"), ("golden-api", "api-lt", "m7g.large")] {
+                let builds = try await describeImages(DescribeImagesRequest(region: region, owners: ["self"], filters: [.name(["\(family)-*"])], includeDeprecated: true))
+                    .filter { $0.state == .available }
+                guard builds.count > 1 else { continue }
+                let older = builds[1]  // newest first: the build before the newest available one
+                _ = try await createLaunchTemplate(CreateLaunchTemplateRequest(
+                    region: region, name: template,
+                    data: LaunchTemplateData(imageId: older.id.rawValue, instanceType: type, userData: Data("#!/bin/bash\nsystemctl start \(family)\n".utf8).base64EncodedString(),
+                                             metadataOptions: MetadataOptions(httpTokens: "required"),
+                                             tagSpecifications: [TagSpecification(resourceType: "instance", tags: [Tag(key: "team", value: String(family.dropFirst(7)))])]),
+                    versionDescription: "\(older.name)"))
+            }
+        }
+        _ = try await createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
+            launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 2, maxSize: 12, desiredCapacity: 6, healthCheckGracePeriod: 300, defaultInstanceWarmup: 120))
+        _ = try await createAutoScalingGroup(region: .usEast1, name: "api-asg", settings: GroupSettings(
+            launchTemplateName: "api-lt", launchTemplateVersion: "$Latest", minSize: 2, maxSize: 8, desiredCapacity: 3, healthCheckGracePeriod: 300))
+    }
 }
 
 enum Seeder {

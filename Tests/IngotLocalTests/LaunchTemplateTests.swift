@@ -220,3 +220,29 @@ import IngotCore
         #expect(result.first?.deletedVersions == [1, 3, 4])  // 2: the group's; 5: the default; 6: new
     }
 }
+
+@Suite struct DoctorTests {
+    @Test func findsTemplatesOnDeadImagesAndDriftedInstances() async throws {
+        let f = try await Fixture()
+        let a = try await f.at(Fixture.now.addingTimeInterval(-7200)).buildImage(region: .usEast1, name: try ImageName("golden-web-1"), tags: [Tag(key: "golden", value: "true")])
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: a.rawValue)))
+        _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 1, maxSize: 3, desiredCapacity: 2))
+        let golden = ImageSelector(tags: ["golden": ["true"]], owners: ["self"])
+        #expect(try await Doctor.examine(regions: [.usEast1], golden: golden, cloud: f.cloud, now: Fixture.now).isEmpty)
+        // Deprecate the template's image, move the group to a new version: both show.
+        _ = try await f.cloud.enableImageDeprecation(region: .usEast1, imageId: a, deprecateAt: Fixture.now.addingTimeInterval(120))
+        let b = try await f.build("golden-web-2", tags: [Tag(key: "golden", value: "true")])
+        _ = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .latest, data: LaunchTemplateData(imageId: b.rawValue)))
+        _ = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateVersion: "2"))
+        // A copy of the newest build is still missing in eu-west-1, which has the older one.
+        _ = try await f.cloud.copyImage(CopyImageRequest(sourceRegion: .usEast1, sourceImageId: a, region: .euWest1, copyImageTags: true))
+        let later = Fixture.now.addingTimeInterval(3 * 3600)
+        let findings = try await Doctor.examine(regions: [.usEast1, .euWest1], golden: golden, cloud: f.cloud.at(.at(later)), now: later)
+        #expect(Set(findings.map(\.kind)) == [.templateImageUnusable, .instanceImageDrift, .goldenBuildMissing])
+        #expect(findings.first { $0.kind == .templateImageUnusable }?.detail.contains("deprecated since") == true)
+        #expect(findings.first { $0.kind == .instanceImageDrift }?.detail.hasPrefix("2 of 2 instances") == true)
+        #expect(findings.first { $0.kind == .goldenBuildMissing }?.region == .euWest1)
+        #expect(Doctor.family(of: "golden-web-2.4.0-3") == "golden-web")
+        #expect(Doctor.dollars(1.5) == "1.50")
+    }
+}

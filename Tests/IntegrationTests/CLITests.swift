@@ -123,13 +123,25 @@ import IngotCore
         let ingot = try IngotRunner()
         let demo = try ingot.run(["demo", "--store", ingot.file("demo.sqlite")])
         #expect(demo.code == 0)
-        for needle in ["us-east-1", "eu-west-1", "ap-southeast-2", "golden-web", "golden-api", "copying", "Orphaned snapshots"] {
+        for needle in ["us-east-1", "eu-west-1", "ap-southeast-2", "golden-web", "golden-api", "1 copying", "would-create",
+                       "applied: 6 new versions", "golden-build-missing", "group-on-moving-version", "orphaned-snapshot"] {
             #expect(demo.stdout.contains(needle), "missing \(needle)")
         }
+        #expect(demo.stdout.split(separator: "\n").count <= 40)
         let again = try ingot.run(["demo", "--store", ingot.file("demo.sqlite"), "--output", "json"])
         #expect(again.code == 0)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
-        #expect((report["golden"] as? [Any])?.count == 6)
+        #expect(((report["resolve"] as? [String: Any])?["golden-web"] as? [String: Any])?["regions"] as? [Any] != nil)
+        #expect(((report["applied"] as? [String: Any])?["templates"] as? [[String: Any]])?.filter { $0["action"] as? String == "created-version" }.count == 6)
+        // After the demo's refresh, a second refresh changes nothing.
+        let second = try ingot.run(["templates", "refresh", "--store", ingot.file("demo.sqlite"), "--template", "web-lt", "--owner", "self",
+                                    "--name", "golden-web-*", "--tag", "golden=true", "--region", "us-east-1,eu-west-1,ap-southeast-2", "--output", "json"])
+        #expect(second.code == 0)
+        #expect(!second.stdout.contains("created-version"))
+        let doctor = try ingot.run(["doctor", "--store", ingot.file("demo.sqlite"), "--region", "us-east-1,eu-west-1,ap-southeast-2", "--output", "json"])
+        #expect(doctor.code == 3)
+        let findings = try #require((try JSONSerialization.jsonObject(with: Data(doctor.stdout.utf8)) as? [String: Any])?["findings"] as? [[String: String]])
+        #expect(Set(findings.compactMap { $0["kind"] }) == ["group-on-moving-version", "instance-image-drift", "orphaned-snapshot", "golden-build-missing"])
         // The demo account shares one golden image with the staging account, and disabled one build.
         let staging = try ingot.run(["images", "list", "--store", ingot.file("demo.sqlite"), "--caller-account", "210987654321", "--owner", "123456789012"])
         #expect(staging.stdout.contains("golden-api-1.2.3-1"))

@@ -1,0 +1,113 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What will bite: drift-prone groups, templates pointing at dead images, instances off their
+/// group's image, regions missing the newest golden build, orphaned snapshots that keep costing.
+public enum Doctor {
+    public struct Finding: Sendable, Hashable {
+        public enum Kind: String, Sendable, Hashable {
+            case movingTemplateVersion = "group-on-moving-version"
+            case templateImageUnusable = "template-image-unusable"
+            case instanceImageDrift = "instance-image-drift"
+            case goldenBuildMissing = "golden-build-missing"
+            case orphanedSnapshot = "orphaned-snapshot"
+        }
+        public var kind: Kind
+        public var region: Region
+        public var resource: String
+        public var detail: String
+    }
+
+    /// Standard EBS snapshot storage, USD per GiB-month (us-east-1 list price).
+    public static let snapshotPricePerGiBMonth = 0.05
+
+    public static func examine(regions: [Region], golden: ImageSelector, cloud: some LaunchTemplateCloud & AutoScalingCloud, now: Date) async throws -> [Finding] {
+        var findings: [Finding] = []
+        for region in regions {
+            let groups = try await cloud.describeAutoScalingGroups(region: region, names: [])
+            let templates = try await cloud.describeLaunchTemplates(region: region, names: [])
+            for g in groups where g.usesMovingVersion {
+                findings.append(Finding(kind: .movingTemplateVersion, region: region, resource: g.name,
+                                        detail: "launches \(g.launchTemplateName):\(g.launchTemplateVersion): what runs can drift from what was tested, and an instance refresh cannot roll back to it"))
+            }
+            // Templates whose default version points at an image that is deprecated, disabled or gone.
+            for t in templates {
+                guard let v = try await cloud.describeLaunchTemplateVersions(region: region, name: t.name, versions: [.default]).first,
+                      let imageId = v.data.imageId, ImageID.isWellFormed(imageId) else { continue }
+                if let problem = try await imageProblem(ImageID(trusted: imageId), region: region, cloud: cloud, now: now) {
+                    findings.append(Finding(kind: .templateImageUnusable, region: region, resource: "\(t.name):\(v.versionNumber)", detail: "default version uses \(imageId), which is \(problem)"))
+                }
+            }
+            // Instances running another image than the one their group launches now.
+            for g in groups {
+                guard let desired = try await desiredImage(g, cloud: cloud) else { continue }
+                let off = g.instances.filter { $0.imageId != desired }
+                if !off.isEmpty {
+                    let images = Set(off.map(\.imageId)).sorted().joined(separator: ", ")
+                    findings.append(Finding(kind: .instanceImageDrift, region: region, resource: g.name,
+                                            detail: "\(off.count) of \(g.instances.count) instances run \(images), not \(desired) (an instance refresh would replace them)"))
+                }
+            }
+            // Orphaned snapshots.
+            for s in try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: region, orphanedOnly: true)) {
+                let cost = Double(s.volumeSize) * snapshotPricePerGiBMonth
+                findings.append(Finding(kind: .orphanedSnapshot, region: region, resource: s.id.rawValue,
+                                        detail: "\(s.volumeSize) GiB used by no image, about $\(dollars(cost))/month"))
+            }
+        }
+        // Regions where the newest golden build of a family has not landed.
+        if regions.count > 1 {
+            let candidates = try await GoldenImageResolver.candidates(golden, regions: regions, cloud: cloud)
+            let families = Set(candidates.flatMap { $0.1.map { family(of: $0.name) } }).sorted()
+            let lagging = families.flatMap { f in
+                GoldenImageResolver.chooseConsistent(candidates.map { ($0.0, $0.1.filter { family(of: $0.name) == f }) }, by: golden, now: now).1
+            }
+            for l in lagging {
+                findings.append(Finding(kind: .goldenBuildMissing, region: l.region, resource: l.missing.name,
+                                        detail: "newest golden build \(l.missing.imageVersion?.description ?? l.missing.id.rawValue) (\(l.missing.id) in \(l.missing.region)) is not available here"))
+            }
+        }
+        return findings
+    }
+
+    /// An image family: the name before its first `-DIGIT` (`golden-web-2.4.0-3` is `golden-web`).
+    public static func family(of name: String) -> String {
+        let chars = Array(name)
+        for i in chars.indices.dropLast() where chars[i] == "-" && chars[i + 1].isNumber { return String(chars[..<i]) }
+        return name
+    }
+
+    /// `12.34`.
+    public static func dollars(_ amount: Double) -> String {
+        let cents = Int((amount * 100).rounded())
+        return "\(cents / 100)." + (cents % 100 < 10 ? "0" : "") + "\(cents % 100)"
+    }
+
+    static func imageProblem(_ id: ImageID, region: Region, cloud: some Cloud, now: Date) async throws -> String? {
+        let image: Image
+        do {
+            guard let found = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first else {
+                return "deregistered or not found"
+            }
+            image = found
+        } catch let e as IngotError where e.code == "InvalidAMIID.NotFound" {
+            return "deregistered or not found"
+        }
+        if image.state == .disabled { return "disabled" }
+        if let t = image.deprecationTime, t <= now { return "deprecated since \(Timestamp.format(t))" }
+        if image.state != .available { return image.state.rawValue }
+        return nil
+    }
+
+    static func desiredImage(_ g: AutoScalingGroup, cloud: some LaunchTemplateCloud) async throws -> String? {
+        let selector: TemplateVersionSelector = switch g.launchTemplateVersion {
+        case "$Latest": .latest
+        case "$Default": .default
+        default: .number(Int(g.launchTemplateVersion) ?? 1)
+        }
+        return try await cloud.describeLaunchTemplateVersions(region: g.region, name: g.launchTemplateName, versions: [selector]).first?.data.imageId
+    }
+}
