@@ -92,15 +92,24 @@ struct SelectorFile: Decodable {
         } catch {
             throw IngotError.invalid("selector", "\(path) is not a selector: \(error)")
         }
-        var s = ImageSelector(names: file.names ?? [], owners: file.owners ?? [])
-        for (k, v) in file.tags ?? [:] { s.tags[k] = v.values }
-        for (k, v) in file.excludeTags ?? [:] { s.excludeTags[k] = v.values }
-        if let a = file.architecture { s.architecture = try SelectorOptions.choice(a, field: "selector architecture", Architecture.self) }
-        if let r = file.rootDeviceType { s.rootDeviceType = try SelectorOptions.choice(r, field: "selector rootDeviceType", RootDeviceType.self) }
-        if let v = file.version { s.versionRange = try VersionRange(v, field: "selector version") }
-        if let l = file.launchableBy { s.launchableBy = try AccountID(l, field: "selector launchableBy") }
-        if let m = file.maxAge { s.maxAge = try ImageSelector.parseAge(m, field: "selector maxAge") }
-        if let o = file.order { s.order = try SelectorOptions.choice(o, field: "selector order", ResolveOrder.self) }
+        return try file.selector(field: "selector")
+    }
+
+    /// The validated selector; errors name `field` (e.g. `selectors.web`).
+    func selector(field: String) throws -> ImageSelector {
+        var s = ImageSelector(names: names ?? [], owners: owners ?? [])
+        for (k, v) in tags ?? [:] { s.tags[k] = v.values }
+        for (k, v) in excludeTags ?? [:] { s.excludeTags[k] = v.values }
+        for o in s.owners where !["self", "amazon", "aws-marketplace", "aws-backup-vault"].contains(o) { _ = try AccountID(o, field: "\(field) owners") }
+        if let a = architecture { s.architecture = try SelectorOptions.choice(a, field: "\(field) architecture", Architecture.self) }
+        if let r = rootDeviceType { s.rootDeviceType = try SelectorOptions.choice(r, field: "\(field) rootDeviceType", RootDeviceType.self) }
+        if let v = version { s.versionRange = try VersionRange(v, field: "\(field) version") }
+        if let l = launchableBy { s.launchableBy = try AccountID(l, field: "\(field) launchableBy") }
+        if let m = maxAge { s.maxAge = try ImageSelector.parseAge(m, field: "\(field) maxAge") }
+        if let o = order { s.order = try SelectorOptions.choice(o, field: "\(field) order", ResolveOrder.self) }
+        guard !s.names.isEmpty || !s.tags.isEmpty || !s.owners.isEmpty else {
+            throw IngotError.invalid(field, "say which images are golden: names, tags or owners")
+        }
         return s
     }
 }

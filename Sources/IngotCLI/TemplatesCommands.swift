@@ -179,18 +179,31 @@ struct TemplatesRefresh: AsyncParsableCommand {
     @Option(help: "Keep at most N versions (never the default).") var keep: Int?
     @Option(help: "The version to compare and build on: default or latest.") var base: String = "default"
     @Flag(name: .customLong("dry-run"), help: "Print the plan, write nothing.") var dryRun = false
+    @Option(name: .shortAndLong, help: "An ingot.yaml listing templates, their regions and selectors (instead of the flags).") var file: String?
 
-    func run() async throws {
-        guard !templates.isEmpty else { throw IngotError.invalid("template", "give at least one --template NAME") }
+    func jobs() throws -> [IngotFile.Job] {
+        if let file {
+            guard templates.isEmpty, selector.isEmpty else {
+                throw IngotError.invalid("file", "-f takes templates and selectors from the file: drop --template and the selector flags")
+            }
+            return try IngotFile.load(file, dryRun: dryRun)
+        }
+        guard !templates.isEmpty else { throw IngotError.invalid("template", "give at least one --template NAME (or -f ingot.yaml)") }
         for t in templates { try validateLaunchTemplateName(t) }
         if let keep, keep < 1 { throw IngotError.invalid("keep", "\(keep) must be at least 1") }
         let base = try SelectorOptions.choice(base, field: "base", TemplateRefresher.Base.self)
-        let regions = try regions.resolve()
-        let selector = try selector.resolve()
+        return [IngotFile.Job(templates: templates, regions: try regions.resolve(), selector: try selector.resolve(),
+                              options: TemplateRefresher.Options(base: base, setDefault: setDefault, keep: keep, dryRun: dryRun))]
+    }
+
+    func run() async throws {
+        let jobs = try jobs()
         let cloud = try global.cloud()
-        let results = try await TemplateRefresher.refresh(
-            templates: templates, regions: regions, selector: selector,
-            options: TemplateRefresher.Options(base: base, setDefault: setDefault, keep: keep, dryRun: dryRun), cloud: cloud, now: cloud.clock.now)
+        var results: [TemplateRefreshResult] = []
+        for job in jobs {
+            results += try await TemplateRefresher.refresh(templates: job.templates, regions: job.regions, selector: job.selector,
+                                                           options: job.options, cloud: cloud, now: cloud.clock.now)
+        }
         if global.structured {
             try Output.document(global.output, RefreshReport(templates: results))
         } else {

@@ -105,3 +105,29 @@ import IngotCore
         #expect(bad.stderr.contains("template: 'x' must be 3 to 128 characters"))
     }
 }
+
+@Suite struct IngotFileTests {
+    @Test func refreshFromIngotYAML() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let old = IngotRunner.firstLine(try ingot.run("images", "create", "--name", "golden-api-1.0.0", "--version", "1.0.0/1", "--at", "2026-11-20T00:00:00Z").stdout)
+        #expect(try ingot.run("templates", "create", "api-lt", "--image-id", old).code == 0)
+        // Built earlier but a higher version: with order: version it wins.
+        let higher = IngotRunner.firstLine(try ingot.run("images", "create", "--name", "golden-api-1.1.0", "--version", "1.1.0/1", "--at", "2026-11-21T00:00:00Z").stdout)
+        _ = try ingot.run("images", "create", "--name", "golden-api-hotfix", "--version", "1.0.1/1")
+        let yaml = ingot.file("ingot.yaml")
+        try Data("""
+            selectors:
+              api: {names: ["golden-api-*"], owners: [self], order: version}
+            templates:
+              - {name: api-lt, regions: [us-east-1], selector: api, setDefault: true}
+            """.utf8).write(to: URL(fileURLWithPath: yaml))
+        let result = try ingot.run("templates", "refresh", "-f", yaml, "--output", "json")
+        #expect(result.code == 0)
+        #expect(result.stdout.contains("\"imageId\" : \"\(higher)\""))
+        #expect(result.stdout.contains("\"action\" : \"created-version\""))
+        let conflict = try ingot.run("templates", "refresh", "-f", yaml, "--template", "api-lt")
+        #expect(conflict.code == 2)
+        #expect(conflict.stderr.contains("file: -f takes templates and selectors from the file"))
+    }
+}

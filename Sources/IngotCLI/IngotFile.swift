@@ -1,0 +1,61 @@
+import Foundation
+import IngotCore
+import Yams
+
+/// `ingot.yaml`: named selectors and the templates to keep on them.
+///
+/// ```yaml
+/// selectors:
+///   web: {names: ["golden-web-*"], tags: {golden: "true"}, owners: [self]}
+/// templates:
+///   - name: web-lt
+///     regions: [us-east-1, eu-west-1]
+///     selector: web            # a name from `selectors`
+///     setDefault: true
+///     keep: 10
+///     base: default            # or latest
+/// ```
+struct IngotFile: Decodable {
+    var selectors: [String: SelectorFile]?
+    var templates: [TemplateEntry]?
+
+    struct TemplateEntry: Decodable {
+        var name: String
+        var regions: [String]
+        var selector: String
+        var setDefault: Bool?
+        var keep: Int?
+        var base: String?
+    }
+
+    /// One refresh job: templates sharing regions, selector and options.
+    struct Job {
+        var templates: [String]
+        var regions: [Region]
+        var selector: ImageSelector
+        var options: TemplateRefresher.Options
+    }
+
+    static func load(_ path: String, dryRun: Bool) throws -> [Job] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw IngotError.invalid("file", "cannot read \(path)") }
+        let file: IngotFile
+        do { file = try YAMLDecoder().decode(IngotFile.self, from: String(decoding: data, as: UTF8.self)) } catch {
+            throw IngotError.invalid("file", "\(path) is not an ingot.yaml: \(error)")
+        }
+        var selectors: [String: ImageSelector] = [:]
+        for (name, s) in file.selectors ?? [:] { selectors[name] = try s.selector(field: "selectors.\(name)") }
+        guard let templates = file.templates, !templates.isEmpty else { throw IngotError.invalid("file", "\(path) lists no templates") }
+        return try templates.enumerated().map { i, t in
+            let field = "templates[\(i)]"
+            try validateLaunchTemplateName(t.name, field: "\(field).name")
+            guard let selector = selectors[t.selector] else {
+                throw IngotError.invalid("\(field).selector", "'\(t.selector)' is not one of the selectors: \(selectors.keys.sorted().joined(separator: ", "))")
+            }
+            guard !t.regions.isEmpty else { throw IngotError.invalid("\(field).regions", "list at least one region") }
+            if let keep = t.keep, keep < 1 { throw IngotError.invalid("\(field).keep", "\(keep) must be at least 1") }
+            let base = try t.base.map { try SelectorOptions.choice($0, field: "\(field).base", TemplateRefresher.Base.self) } ?? .default
+            return Job(templates: [t.name], regions: try t.regions.map { try Region($0) }, selector: selector,
+                       options: TemplateRefresher.Options(base: base, setDefault: t.setDefault ?? false, keep: t.keep, dryRun: dryRun))
+        }
+    }
+}
