@@ -131,3 +131,52 @@ import IngotCore
         #expect(conflict.stderr.contains("file: -f takes templates and selectors from the file"))
     }
 }
+
+@Suite struct AccountImportTests {
+    @Test func importsTemplatesGroupsAndParametersFromAWSCLIOutput() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let image = IngotRunner.firstLine(try ingot.run("images", "create", "--name", "golden-web-1", "--tag", "golden=true").stdout)
+        func write(_ name: String, _ text: String) throws -> String {
+            let path = ingot.file(name)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let templates = try write("lt.json", """
+            {"LaunchTemplateVersions": [
+              {"LaunchTemplateId": "lt-0abcdef1234567890", "LaunchTemplateName": "web-lt", "VersionNumber": 2, "DefaultVersion": false,
+               "CreateTime": "2026-11-01T00:00:00+00:00", "LaunchTemplateData": {"ImageId": "\(image)", "InstanceType": "t3.large"}},
+              {"LaunchTemplateId": "lt-0abcdef1234567890", "LaunchTemplateName": "web-lt", "VersionNumber": 1, "DefaultVersion": true,
+               "CreateTime": "2026-10-01T00:00:00+00:00", "LaunchTemplateData": {"ImageId": "ami-0123456789abcdef0", "InstanceType": "t3.micro",
+               "UserData": "IyEvYmluL3No", "MetadataOptions": {"HttpTokens": "required"},
+               "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "team", "Value": "web"}]}]}}
+            ]}
+            """)
+        let groups = try write("asg.json", """
+            {"AutoScalingGroups": [{"AutoScalingGroupName": "web-asg", "LaunchTemplate": {"LaunchTemplateName": "web-lt", "Version": "$Latest"},
+              "MinSize": 1, "MaxSize": 4, "DesiredCapacity": 2, "AvailabilityZones": ["us-east-1a", "us-east-1b"], "HealthCheckGracePeriod": 300,
+              "CreatedTime": "2026-10-02T00:00:00Z",
+              "Instances": [{"InstanceId": "i-0123456789abcdef0", "AvailabilityZone": "us-east-1a", "LifecycleState": "InService", "HealthStatus": "Healthy", "LaunchTemplate": {"Version": "1"}},
+                            {"InstanceId": "i-0123456789abcdef1", "AvailabilityZone": "us-east-1b", "LifecycleState": "InService", "HealthStatus": "Healthy", "LaunchTemplate": {"Version": "2"}}]}]}
+            """)
+        let parameters = try write("ssm.json", """
+            {"Parameters": [{"Name": "/golden/web", "Type": "String", "Value": "\(image)", "Version": 7, "DataType": "aws:ec2:image"}], "InvalidParameters": []}
+            """)
+        #expect(try ingot.run("import", templates, "--region", "us-east-1").stdout.contains("imported 2 launch template versions"))
+        #expect(try ingot.run("import", groups, "--region", "us-east-1").stdout.contains("imported 1 auto scaling groups"))
+        #expect(try ingot.run("import", parameters, "--region", "us-east-1").stdout.contains("imported 1 SSM parameters"))
+        #expect(try ingot.run("import", parameters, "--region", "us-east-1").stdout.contains("(1 already present)"))
+        let versions = try ingot.run("templates", "versions", "web-lt", "--versions", "$Default")
+        #expect(versions.stdout.contains("ami-0123456789abcdef0"))
+        let show = try ingot.run("groups", "show", "web-asg", "--output", "json")
+        let group = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect((group["instances"] as? [[String: Any]])?.compactMap { $0["imageId"] as? String }.sorted() == [image, "ami-0123456789abcdef0"].sorted())
+        #expect(try ingot.run("ssm", "get", "/golden/web:7").stdout == "\(image)\n")
+        // The imported fleet already shows what doctor would tell: a moving version, a drifted instance, a template on a missing image.
+        let doctor = try ingot.run("doctor", "--output", "json")
+        #expect(doctor.code == 3)
+        for kind in ["group-on-moving-version", "instance-image-drift", "template-image-unusable"] { #expect(doctor.stdout.contains(kind), "\(kind)") }
+        let bad = try ingot.run("import", try write("bad.json", "{\"Reservations\": []}"), "--region", "us-east-1")
+        #expect(bad.code == 2)
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+import IngotCore
+
+/// What `ingot import` loaded from an AWS CLI document.
+public struct AccountImportResult: Sendable, Hashable, Encodable {
+    public var kind: String
+    public var imported: Int
+    /// Already in the store (by name), left as they are.
+    public var skipped: Int
+}
+
+extension LocalCloud {
+    /// Loads the JSON of `aws ec2 describe-launch-template-versions`, `aws autoscaling
+    /// describe-auto-scaling-groups` or `aws ssm get-parameters` into `region`, keeping ids and
+    /// version numbers, in one transaction. (`describe-images` output goes through `importImages`.)
+    public func importAccountDocument(_ data: Data, region: Region) async throws -> AccountImportResult {
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let ctx = context
+        if object?["LaunchTemplateVersions"] != nil {
+            let doc = try Self.decode(AWSTemplateVersions.self, data)
+            return try await store.write { db in try ctx.importTemplates(doc, region: region, db) }
+        }
+        if object?["AutoScalingGroups"] != nil {
+            let doc = try Self.decode(AWSGroups.self, data)
+            return try await store.write { db in try ctx.importGroups(doc, region: region, db) }
+        }
+        if object?["Parameters"] != nil {
+            let doc = try Self.decode(AWSParameters.self, data)
+            return try await store.write { db in try ctx.importParameters(doc, region: region, db) }
+        }
+        throw IngotError.invalid("file", "expected the JSON of describe-images, describe-launch-template-versions, describe-auto-scaling-groups or ssm get-parameters")
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+        do { return try JSONDecoder().decode(type, from: data) } catch {
+            throw IngotError.invalid("file", "not in the AWS CLI's shape: \(error)")
+        }
+    }
+}
+
+// The AWS CLI's shapes (PascalCase), only the fields Ingot keeps.
+struct AWSTemplateVersions: Decodable {
+    struct Version: Decodable {
+        var LaunchTemplateId: String?
+        var LaunchTemplateName: String
+        var VersionNumber: Int
+        var VersionDescription: String?
+        var CreateTime: String?
+        var DefaultVersion: Bool?
+        var LaunchTemplateData: Data?
+    }
+    struct Data: Decodable {
+        var ImageId: String?, InstanceType: String?, KeyName: String?, SecurityGroupIds: [String]?, UserData: String?
+        var IamInstanceProfile: Profile?
+        var BlockDeviceMappings: [Device]?
+        var MetadataOptions: Metadata?
+        var TagSpecifications: [TagSpec]?
+    }
+    struct Profile: Decodable { var Arn: String?, Name: String? }
+    struct Device: Decodable { var DeviceName: String; var Ebs: Ebs? }
+    struct Ebs: Decodable { var VolumeSize: Int?, VolumeType: String?, Encrypted: Bool?, KmsKeyId: String?, DeleteOnTermination: Bool? }
+    struct Metadata: Decodable { var HttpTokens: String?, HttpPutResponseHopLimit: Int?, HttpEndpoint: String? }
+    struct TagSpec: Decodable { var ResourceType: String; var Tags: [AWSTag]? }
+    var LaunchTemplateVersions: [Version]
+}
+
+struct AWSTag: Decodable { var Key: String; var Value: String? }
+
+struct AWSGroups: Decodable {
+    struct Group: Decodable {
+        var AutoScalingGroupName: String
+        var LaunchTemplate: TemplateRef?
+        var MinSize: Int, MaxSize: Int, DesiredCapacity: Int
+        var AvailabilityZones: [String]?
+        var HealthCheckGracePeriod: Int?
+        var DefaultInstanceWarmup: Int?
+        var CreatedTime: String?
+        var Instances: [Instance]?
+    }
+    struct TemplateRef: Decodable { var LaunchTemplateName: String?; var Version: String? }
+    struct Instance: Decodable { var InstanceId: String; var AvailabilityZone: String; var HealthStatus: String?; var LaunchTemplate: TemplateRef? }
+    var AutoScalingGroups: [Group]
+}
+
+struct AWSParameters: Decodable {
+    struct Parameter: Decodable { var Name: String; var `Type`: String?; var Value: String; var Version: Int?; var DataType: String?; var LastModifiedDate: String? }
+    var Parameters: [Parameter]
+}
+
+extension Operations {
+    func time(_ text: String?) -> Int64 { text.flatMap(Timestamp.parseMillis) ?? Timestamp.millis(now) }
+
+    func importTemplates(_ doc: AWSTemplateVersions, region: Region, _ db: Database) throws -> AccountImportResult {
+        var result = AccountImportResult(kind: "launch template versions", imported: 0, skipped: 0)
+        for (name, versions) in Dictionary(grouping: doc.LaunchTemplateVersions, by: \.LaunchTemplateName).sorted(by: { $0.key < $1.key }) {
+            try validateLaunchTemplateName(name, field: "file LaunchTemplateName")
+            if try TemplateRows.template(db, region: region, owner: caller, name: name) != nil { result.skipped += versions.count; continue }
+            let id = versions.first?.LaunchTemplateId ?? "lt-" + String(ImageID.random().rawValue.dropFirst(4))
+            let latest = versions.map(\.VersionNumber).max() ?? 1
+            let def = versions.first { $0.DefaultVersion == true }?.VersionNumber ?? latest
+            try db.execute(sql: """
+                INSERT INTO launch_template (id, region, owner_id, name, create_time, default_version, latest_version, tags) VALUES (?, ?, ?, ?, ?, ?, ?, '[]')
+                """, arguments: [id, region.code, caller.rawValue, name, time(versions.map { $0.CreateTime ?? "" }.min()), def, latest])
+            for v in versions {
+                let d = v.LaunchTemplateData
+                let data = LaunchTemplateData(
+                    imageId: d?.ImageId, instanceType: d?.InstanceType, keyName: d?.KeyName, securityGroupIds: d?.SecurityGroupIds, userData: d?.UserData,
+                    iamInstanceProfile: d?.IamInstanceProfile.flatMap { $0.Arn ?? $0.Name },
+                    blockDeviceMappings: d?.BlockDeviceMappings?.map { TemplateBlockDevice(deviceName: $0.DeviceName, volumeSize: $0.Ebs?.VolumeSize, volumeType: $0.Ebs?.VolumeType,
+                                                                                            encrypted: $0.Ebs?.Encrypted, kmsKeyId: $0.Ebs?.KmsKeyId, deleteOnTermination: $0.Ebs?.DeleteOnTermination) },
+                    metadataOptions: d?.MetadataOptions.map { MetadataOptions(httpTokens: $0.HttpTokens, httpPutResponseHopLimit: $0.HttpPutResponseHopLimit, httpEndpoint: $0.HttpEndpoint) },
+                    tagSpecifications: d?.TagSpecifications?.map { TagSpecification(resourceType: $0.ResourceType, tags: ($0.Tags ?? []).map { Tag(key: $0.Key, value: $0.Value ?? "") }) })
+                try db.execute(sql: "INSERT INTO launch_template_version (template_id, version, description, create_time, data) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [id, v.VersionNumber, v.VersionDescription, time(v.CreateTime), try TemplateRows.encode(data)])
+                result.imported += 1
+            }
+        }
+        return result
+    }
+
+    func importGroups(_ doc: AWSGroups, region: Region, _ db: Database) throws -> AccountImportResult {
+        var result = AccountImportResult(kind: "auto scaling groups", imported: 0, skipped: 0)
+        for g in doc.AutoScalingGroups {
+            if try GroupRows.group(db, region: region, owner: caller, name: g.AutoScalingGroupName) != nil { result.skipped += 1; continue }
+            guard let template = g.LaunchTemplate?.LaunchTemplateName else {
+                throw IngotError.invalid("file", "group \(g.AutoScalingGroupName) has no LaunchTemplate (launch configurations and mixed instances policies are not supported)")
+            }
+            let group = AutoScalingGroup(
+                name: g.AutoScalingGroupName, region: region, launchTemplateName: template, launchTemplateVersion: g.LaunchTemplate?.Version ?? "$Default",
+                minSize: g.MinSize, maxSize: g.MaxSize, desiredCapacity: g.DesiredCapacity, availabilityZones: g.AvailabilityZones ?? region.availabilityZones,
+                healthCheckGracePeriod: g.HealthCheckGracePeriod ?? 0, defaultInstanceWarmup: g.DefaultInstanceWarmup,
+                createdTime: Timestamp.date(millis: time(g.CreatedTime)), instances: [])
+            try GroupRows.validate(group)
+            try GroupRows.save(group, owner: caller, db)
+            // Instances keep their ids and versions; their image comes from that template version, when known.
+            let versions = (try? launchTemplate(template, region: region, db)).map { try? TemplateRows.versions(db, template: $0) } ?? nil
+            for i in g.Instances ?? [] {
+                let number = Int(i.LaunchTemplate?.Version ?? "") ?? 0
+                let image = versions?.first { $0.versionNumber == number }?.data.imageId
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time, group_name, template_version, health_status)
+                    VALUES (?, ?, ?, ?, 'from-template', ?, 'running', ?, ?, ?, ?)
+                    """, arguments: [i.InstanceId, region.code, caller.rawValue, image, i.AvailabilityZone, Timestamp.millis(now), g.AutoScalingGroupName, number, i.HealthStatus ?? "Healthy"])
+            }
+            result.imported += 1
+        }
+        return result
+    }
+
+    func importParameters(_ doc: AWSParameters, region: Region, _ db: Database) throws -> AccountImportResult {
+        var result = AccountImportResult(kind: "SSM parameters", imported: 0, skipped: 0)
+        for p in doc.Parameters {
+            try Parameter.validate(name: p.Name, field: "file Name")
+            let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?)",
+                                           arguments: [region.code, caller.rawValue, p.Name]) ?? false
+            if exists { result.skipped += 1; continue }
+            try db.execute(sql: """
+                INSERT INTO ssm_parameter_version (region, owner_id, name, version, type, data_type, value, labels, modified) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?)
+                """, arguments: [region.code, caller.rawValue, p.Name, p.Version ?? 1, p.Type ?? "String", p.DataType ?? "text", p.Value, time(p.LastModifiedDate)])
+            result.imported += 1
+        }
+        return result
+    }
+}
