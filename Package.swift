@@ -48,7 +48,11 @@ let package = Package(
             dependencies: ["IngotCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IngotLocalTests", dependencies: ["IngotCore", "IngotLocal"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IngotLocalTests",
+            dependencies: ["IngotCore", "IngotLocal", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IntegrationTests",
             // IngotCLI: `swift test` builds the `ingot` binary these tests run.

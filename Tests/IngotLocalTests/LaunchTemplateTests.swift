@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import IngotCore
 @testable import IngotLocal
@@ -244,5 +245,33 @@ import IngotCore
         #expect(findings.first { $0.kind == .goldenBuildMissing }?.region == .euWest1)
         #expect(Doctor.family(of: "golden-web-2.4.0-3") == "golden-web")
         #expect(Doctor.dollars(1.5) == "1.50")
+    }
+}
+
+@Suite struct QuotaTests {
+    @Test func templateAndVersionQuotasAreAWSs() async throws {
+        let f = try await Fixture()
+        let image = try await f.build("golden-web-1")
+        // 4,999 templates already exist in us-east-1 (written directly: the quota is what is tested).
+        try await f.cloud.store.pool.write { db in
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4999)
+                INSERT INTO launch_template (id, region, owner_id, name, create_time, default_version, latest_version)
+                SELECT printf('lt-%017x', i), 'us-east-1', '123456789012', 'bulk-' || i, 0, 1, 1 FROM n
+                """)
+        }
+        let data = LaunchTemplateData(imageId: image.rawValue)
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "the-5000th", data: data))
+        let over = await #expect(throws: IngotError.self) {
+            try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "one-too-many", data: data))
+        }
+        #expect(over?.code == "LaunchTemplateLimitExceeded")
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .euWest1, name: "one-too-many", data: data))  // per region
+        // A template at 10,000 versions takes no more.
+        try await f.cloud.store.pool.write { db in try db.execute(sql: "UPDATE launch_template SET latest_version = 10000 WHERE name = 'the-5000th'") }
+        let full = await #expect(throws: IngotError.self) {
+            try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "the-5000th", data: data))
+        }
+        #expect(full?.code == "VersionLimitExceeded")
     }
 }
