@@ -84,7 +84,9 @@ struct RegionsOption: ParsableArguments {
     func resolve() throws -> [Region] {
         if regions.isEmpty { return [try Region(RegionOption.defaultCode)] }
         var seen = Set<Region>()
-        return try regions.flatMap { $0.split(separator: ",").map(String.init) }.map { try Region($0) }.filter { seen.insert($0).inserted }
+        let list = try regions.flatMap { $0.split(separator: ",").map(String.init) }.map { try Region($0) }.filter { seen.insert($0).inserted }
+        guard !list.isEmpty else { throw IngotError.invalid("region", "no region given; e.g. --region us-east-1") }
+        return list
     }
 }
 

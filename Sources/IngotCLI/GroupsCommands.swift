@@ -23,8 +23,11 @@ struct GroupOptions: ParsableArguments {
         var name: String?, version: String?
         if let lt = launchTemplate {
             let parts = lt.split(separator: ":", maxSplits: 1).map(String.init)
-            name = parts[0]
-            try validateLaunchTemplateName(parts[0], field: "launch-template")
+            guard let first = parts.first else { throw IngotError.invalid("launch-template", "give NAME or NAME:VERSION") }
+            name = first
+            try validateLaunchTemplateName(first, field: "launch-template")
+            // A template given without a version means $Default, as on AWS (also when switching templates).
+            version = "$Default"
             if parts.count == 2 {
                 guard parts[1] == "$Latest" || parts[1] == "$Default" || Int(parts[1]).map({ $0 >= 1 }) == true else {
                     throw IngotError.invalid("launch-template", "version '\(parts[1])' is not $Latest, $Default or a number")
@@ -135,3 +138,4 @@ struct GroupsUpdate: AsyncParsableCommand {
         try GroupView.print([group], global: global)
     }
 }
+

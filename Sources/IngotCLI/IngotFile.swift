@@ -38,8 +38,10 @@ struct IngotFile: Decodable {
 
     static func load(_ path: String, dryRun: Bool) throws -> [Job] {
         guard let data = FileManager.default.contents(atPath: path) else { throw IngotError.invalid("file", "cannot read \(path)") }
+        let text = String(decoding: data, as: UTF8.self)
+        try YAMLKeys.checkIngotFile(text)
         let file: IngotFile
-        do { file = try YAMLDecoder().decode(IngotFile.self, from: String(decoding: data, as: UTF8.self)) } catch {
+        do { file = try YAMLDecoder().decode(IngotFile.self, from: text) } catch {
             throw IngotError.invalid("file", "\(path) is not an ingot.yaml: \(error)")
         }
         var selectors: [String: ImageSelector] = [:]
@@ -57,5 +59,37 @@ struct IngotFile: Decodable {
             return Job(templates: [t.name], regions: try t.regions.map { try Region($0) }, selector: selector,
                        options: TemplateRefresher.Options(base: base, setDefault: t.setDefault ?? false, keep: t.keep, dryRun: dryRun))
         }
+    }
+}
+
+/// Unknown keys in YAML are mistakes (`name:` for `names:` would select every image): refuse them.
+enum YAMLKeys {
+    static let selector: Set<String> = ["names", "tags", "owners", "architecture", "rootDeviceType", "version", "launchableBy", "excludeTags", "maxAge", "order"]
+    static let template: Set<String> = ["name", "regions", "selector", "setDefault", "keep", "base"]
+
+    static func check(_ node: Any?, allowed: Set<String>, field: String) throws {
+        guard let map = node as? [String: Any] else { return }
+        if let unknown = map.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw IngotError.invalid(field, "unknown key '\(unknown)'; accepted: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// Checks a selector file (`selector:` at the top, or the keys themselves).
+    static func checkSelectorFile(_ text: String, field: String) throws {
+        let root = try? Yams.load(yaml: text)
+        if let map = root as? [String: Any], map.keys.contains("selector") {
+            try check(map, allowed: ["selector"], field: field)
+            try check(map["selector"], allowed: selector, field: field)
+        } else {
+            try check(root, allowed: selector, field: field)
+        }
+    }
+
+    static func checkIngotFile(_ text: String) throws {
+        let root = try? Yams.load(yaml: text)
+        try check(root, allowed: ["selectors", "templates"], field: "file")
+        guard let map = root as? [String: Any] else { return }
+        for (name, s) in (map["selectors"] as? [String: Any]) ?? [:] { try check(s, allowed: selector, field: "selectors.\(name)") }
+        for (i, t) in ((map["templates"] as? [Any]) ?? []).enumerated() { try check(t, allowed: template, field: "templates[\(i)]") }
     }
 }

@@ -86,6 +86,7 @@ struct SelectorFile: Decodable {
     static func load(_ path: String) throws -> ImageSelector {
         guard let data = FileManager.default.contents(atPath: path) else { throw IngotError.invalid("selector", "cannot read \(path)") }
         let text = String(decoding: data, as: UTF8.self)
+        try YAMLKeys.checkSelectorFile(text, field: "selector")
         let file: SelectorFile
         do {
             file = try YAMLDecoder().decode(Wrapper.self, from: text).selector ?? YAMLDecoder().decode(SelectorFile.self, from: text)

@@ -155,8 +155,10 @@ struct TemplatesDeleteVersions: AsyncParsableCommand {
             guard let n = Int(text), n >= 1 else { throw IngotError.invalid("versions", "'\(text)' is not a version number") }
             return n
         }
-        let deleted = try await global.cloud().deleteLaunchTemplateVersions(region: try region.resolve(), name: name, versions: numbers)
-        Output.line("deleted versions \(deleted.map(String.init).joined(separator: ", ")) of \(name)")
+        let result = try await global.cloud().deleteLaunchTemplateVersions(region: try region.resolve(), name: name, versions: numbers)
+        if !result.deleted.isEmpty { Output.line("deleted versions \(result.deleted.map(String.init).joined(separator: ", ")) of \(name)") }
+        for (v, code) in result.failed.sorted(by: { $0.key < $1.key }) { Output.note("not deleted: version \(v): \(code)") }
+        if !result.failed.isEmpty { throw CommandFailure(code: 1) }
     }
 }
 
@@ -183,8 +185,8 @@ struct TemplatesRefresh: AsyncParsableCommand {
 
     func jobs() throws -> [IngotFile.Job] {
         if let file {
-            guard templates.isEmpty, selector.isEmpty else {
-                throw IngotError.invalid("file", "-f takes templates and selectors from the file: drop --template and the selector flags")
+            guard templates.isEmpty, selector.isEmpty, regions.regions.isEmpty, !setDefault, keep == nil, base == "default" else {
+                throw IngotError.invalid("file", "-f takes templates, regions, selectors and options from the file: drop --template, --region, --set-default, --keep, --base and the selector flags")
             }
             return try IngotFile.load(file, dryRun: dryRun)
         }

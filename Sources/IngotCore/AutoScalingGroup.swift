@@ -89,4 +89,6 @@ public protocol AutoScalingCloud: Cloud {
     func createAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup
     func updateAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup
     func describeAutoScalingGroups(region: Region, names: [String]) async throws -> [AutoScalingGroup]
+    /// SetDesiredCapacity (within min and max).
+    func setDesiredCapacity(region: Region, name: String, desiredCapacity: Int) async throws -> AutoScalingGroup
 }

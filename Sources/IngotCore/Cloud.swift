@@ -265,8 +265,20 @@ public protocol LaunchTemplateCloud: Cloud {
     func modifyLaunchTemplate(region: Region, name: String, defaultVersion: Int) async throws -> LaunchTemplate
     func describeLaunchTemplates(region: Region, names: [String]) async throws -> [LaunchTemplate]
     func describeLaunchTemplateVersions(region: Region, name: String, versions: [TemplateVersionSelector]) async throws -> [LaunchTemplateVersion]
-    /// Returns the versions deleted; the default version is never deleted.
-    func deleteLaunchTemplateVersions(region: Region, name: String, versions: [Int]) async throws -> [Int]
+    /// Deletes what it can, as AWS does: the default version and missing ones come back as failures.
+    func deleteLaunchTemplateVersions(region: Region, name: String, versions: [Int]) async throws -> DeleteLaunchTemplateVersionsResult
+}
+
+/// DeleteLaunchTemplateVersions' answer: successfully and unsuccessfully deleted versions.
+public struct DeleteLaunchTemplateVersionsResult: Sendable, Hashable {
+    public var deleted: [Int]
+    /// Version to AWS's error code (`launchTemplateVersionIsDefaultVersion`, `launchTemplateVersionDoesNotExist`).
+    public var failed: [Int: String]
+
+    public init(deleted: [Int] = [], failed: [Int: String] = [:]) {
+        self.deleted = deleted
+        self.failed = failed
+    }
 }
 
 public struct CreateLaunchTemplateRequest: Sendable, Hashable {

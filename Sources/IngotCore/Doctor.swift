@@ -14,6 +14,7 @@ public enum Doctor {
             case instanceImageDrift = "instance-image-drift"
             case goldenBuildMissing = "golden-build-missing"
             case orphanedSnapshot = "orphaned-snapshot"
+            case groupTemplateMissing = "group-template-missing"
         }
         public var kind: Kind
         public var region: Region
@@ -24,7 +25,7 @@ public enum Doctor {
     /// Standard EBS snapshot storage, USD per GiB-month (us-east-1 list price).
     public static let snapshotPricePerGiBMonth = 0.05
 
-    public static func examine(regions: [Region], golden: ImageSelector, cloud: some LaunchTemplateCloud & AutoScalingCloud, now: Date) async throws -> [Finding] {
+    public static func examine(regions: [Region], golden: ImageSelector, cloud: some LaunchTemplateCloud & AutoScalingCloud & ParameterCloud, now: Date) async throws -> [Finding] {
         var findings: [Finding] = []
         for region in regions {
             let groups = try await cloud.describeAutoScalingGroups(region: region, names: [])
@@ -43,7 +44,15 @@ public enum Doctor {
             }
             // Instances running another image than the one their group launches now.
             for g in groups {
-                guard let desired = try await desiredImage(g, cloud: cloud) else { continue }
+                let desired: String
+                do {
+                    guard let image = try await desiredImage(g, cloud: cloud) else { continue }
+                    desired = image
+                } catch let e as IngotError where e.kind == .refused {
+                    findings.append(Finding(kind: .groupTemplateMissing, region: region, resource: g.name,
+                                            detail: "launches \(g.launchTemplateName):\(g.launchTemplateVersion), which is gone (\(e.message)): it cannot launch"))
+                    continue
+                }
                 let off = g.instances.filter { $0.imageId != desired }
                 if !off.isEmpty {
                     let images = Set(off.map(\.imageId)).sorted().joined(separator: ", ")
@@ -102,12 +111,15 @@ public enum Doctor {
         return nil
     }
 
-    static func desiredImage(_ g: AutoScalingGroup, cloud: some LaunchTemplateCloud) async throws -> String? {
+    /// The image the group launches now (a `resolve:ssm:` template's parameter resolved).
+    static func desiredImage(_ g: AutoScalingGroup, cloud: some LaunchTemplateCloud & ParameterCloud) async throws -> String? {
         let selector: TemplateVersionSelector = switch g.launchTemplateVersion {
         case "$Latest": .latest
         case "$Default": .default
         default: .number(Int(g.launchTemplateVersion) ?? 1)
         }
-        return try await cloud.describeLaunchTemplateVersions(region: g.region, name: g.launchTemplateName, versions: [selector]).first?.data.imageId
+        let data = try await cloud.describeLaunchTemplateVersions(region: g.region, name: g.launchTemplateName, versions: [selector]).first?.data
+        if let parameter = data?.ssmParameter { return try await cloud.getParameter(region: g.region, name: parameter).value }
+        return data?.imageId
     }
 }

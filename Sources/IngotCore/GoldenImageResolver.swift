@@ -133,8 +133,10 @@ public enum GoldenImageResolver {
             }
             return current.id
         }
+        // By lineage, else by version within one family (golden-web 1.2.0 is not golden-api 1.2.0).
         func sameBuild(_ a: Image, _ b: Image) -> Bool {
-            root(a) == root(b) || (a.imageVersion != nil && a.imageVersion == b.imageVersion)
+            root(a) == root(b)
+                || (a.imageVersion != nil && a.imageVersion == b.imageVersion && Doctor.family(of: a.name) == Doctor.family(of: b.name))
         }
         // A build's age is its original's (copies are made later): order builds by their lineage root.
         func build(_ image: Image) -> Image { byID[root(image)] ?? image }

@@ -28,11 +28,13 @@ public struct Parameter: Sendable, Hashable {
     }
 
     /// Parameter names: letters, digits and `. - _ /`, at most 2048 characters, not starting with aws or ssm.
-    public static func validate(name: String, field: String = "name") throws {
+    /// `reserved`: allow AWS's public parameters (`/aws/service/...`), which can be read but not written.
+    public static func validate(name: String, field: String = "name", reserved: Bool = false) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_/")
         guard !name.isEmpty, name.count <= 2048, name.allSatisfy({ allowed.contains($0) }) else {
             throw IngotError.invalid(field, "'\(name)' is not a parameter name (letters, digits and . - _ /)", code: "ValidationException")
         }
+        guard !reserved else { return }
         let bare = name.hasPrefix("/") ? String(name.dropFirst()) : name
         guard !bare.lowercased().hasPrefix("aws"), !bare.lowercased().hasPrefix("ssm") else {
             throw IngotError.invalid(field, "'\(name)': names beginning with aws or ssm are reserved", code: "ValidationException")

@@ -69,7 +69,13 @@ public enum TemplateRefresher {
         var results: [TemplateRefreshResult] = []
         for resolution in resolutions {
             for name in templates {
-                results.append(try await refresh(name, resolution: resolution, options: options, cloud: cloud))
+                do {
+                    results.append(try await refresh(name, resolution: resolution, options: options, cloud: cloud))
+                } catch let e as IngotError where e.kind == .refused {
+                    // One template refused (a quota, a race) does not stop the others.
+                    results.append(TemplateRefreshResult(region: resolution.region, launchTemplateName: name, action: .blocked,
+                                                         imageId: resolution.image?.id, imageName: resolution.image?.name, deletedVersions: [], reason: e.description))
+                }
             }
         }
         return results
@@ -80,7 +86,11 @@ public enum TemplateRefresher {
         var result = TemplateRefreshResult(region: region, launchTemplateName: name, action: .blocked, deletedVersions: [])
         let template: LaunchTemplate
         do {
-            template = try await cloud.describeLaunchTemplates(region: region, names: [name])[0]
+            guard let found = try await cloud.describeLaunchTemplates(region: region, names: [name]).first else {
+                result.reason = "no launch template \(name) in \(region)"
+                return result
+            }
+            template = found
         } catch let e as IngotError where e.kind == .refused {
             result.reason = e.message
             return result
@@ -102,9 +112,15 @@ public enum TemplateRefresher {
         if let parameter = base.data.ssmParameter {
             return try await refreshParameter(parameter, image: image, result: result, options: options, cloud: cloud)
         }
-        if base.data.imageId == image.id.rawValue {
+        // A version already made from this base with this image (an earlier run without --set-default,
+        // or a concurrent one) counts as done.
+        let made = base.data.overridden(by: LaunchTemplateData(imageId: image.id.rawValue))
+        let existing = base.data.imageId == image.id.rawValue ? nil
+            : try await cloud.describeLaunchTemplateVersions(region: region, name: name, versions: [])
+                .filter { $0.versionNumber > base.versionNumber && $0.data == made }.map(\.versionNumber).min()
+        if base.data.imageId == image.id.rawValue || existing != nil {
             result.action = .unchanged
-            result.version = base.versionNumber
+            result.version = existing ?? base.versionNumber
         } else if options.dryRun {
             result.action = .wouldCreate
             result.version = template.latestVersionNumber + 1
@@ -133,7 +149,8 @@ public enum TemplateRefresher {
             }
             let excess = all.sorted { $0.versionNumber > $1.versionNumber }.dropFirst(keep).map(\.versionNumber).filter { !protected.contains($0) }
             if !excess.isEmpty {
-                result.deletedVersions = try await cloud.deleteLaunchTemplateVersions(region: region, name: name, versions: excess)
+                // A version another process deleted, or made the default, in the meantime is skipped.
+                result.deletedVersions = try await cloud.deleteLaunchTemplateVersions(region: region, name: name, versions: Array(excess.prefix(200))).deleted
             }
         }
         return result

@@ -96,7 +96,14 @@ extension Operations {
         for (name, versions) in Dictionary(grouping: doc.LaunchTemplateVersions, by: \.LaunchTemplateName).sorted(by: { $0.key < $1.key }) {
             try validateLaunchTemplateName(name, field: "file LaunchTemplateName")
             if try TemplateRows.template(db, region: region, owner: caller, name: name) != nil { result.skipped += versions.count; continue }
-            let id = versions.first?.LaunchTemplateId ?? "lt-" + String(ImageID.random().rawValue.dropFirst(4))
+            guard Set(versions.map(\.VersionNumber)).count == versions.count, versions.allSatisfy({ $0.VersionNumber >= 1 }) else {
+                throw IngotError.invalid("file", "launch template \(name) lists a version number twice (or below 1)")
+            }
+            // Template ids are unique across regions: the file's id is kept unless the store has it already.
+            var id = versions.first?.LaunchTemplateId ?? ""
+            if try id.isEmpty || (Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM launch_template WHERE id = ?)", arguments: [id]) ?? false) {
+                id = "lt-" + String(ImageID.random().rawValue.dropFirst(4))
+            }
             let latest = versions.map(\.VersionNumber).max() ?? 1
             let def = versions.first { $0.DefaultVersion == true }?.VersionNumber ?? latest
             try db.execute(sql: """
@@ -111,6 +118,9 @@ extension Operations {
                                                                                             encrypted: $0.Ebs?.Encrypted, kmsKeyId: $0.Ebs?.KmsKeyId, deleteOnTermination: $0.Ebs?.DeleteOnTermination) },
                     metadataOptions: d?.MetadataOptions.map { MetadataOptions(httpTokens: $0.HttpTokens, httpPutResponseHopLimit: $0.HttpPutResponseHopLimit, httpEndpoint: $0.HttpEndpoint) },
                     tagSpecifications: d?.TagSpecifications?.map { TagSpecification(resourceType: $0.ResourceType, tags: ($0.Tags ?? []).map { Tag(key: $0.Key, value: $0.Value ?? "") }) })
+                do { try TemplateRows.validate(data) } catch let e as IngotError {
+                    throw IngotError.invalid("file", "launch template \(name) version \(v.VersionNumber): \(e.message)")
+                }
                 try db.execute(sql: "INSERT INTO launch_template_version (template_id, version, description, create_time, data) VALUES (?, ?, ?, ?, ?)",
                                arguments: [id, v.VersionNumber, v.VersionDescription, time(v.CreateTime), try TemplateRows.encode(data)])
                 result.imported += 1
@@ -125,6 +135,9 @@ extension Operations {
             if try GroupRows.group(db, region: region, owner: caller, name: g.AutoScalingGroupName) != nil { result.skipped += 1; continue }
             guard let template = g.LaunchTemplate?.LaunchTemplateName else {
                 throw IngotError.invalid("file", "group \(g.AutoScalingGroupName) has no LaunchTemplate (launch configurations and mixed instances policies are not supported)")
+            }
+            guard try TemplateRows.template(db, region: region, owner: caller, name: template) != nil else {
+                throw IngotError.invalid("file", "group \(g.AutoScalingGroupName) uses launch template \(template), which is not in \(region): import its describe-launch-template-versions first")
             }
             let group = AutoScalingGroup(
                 name: g.AutoScalingGroupName, region: region, launchTemplateName: template, launchTemplateVersion: g.LaunchTemplate?.Version ?? "$Default",
@@ -151,7 +164,7 @@ extension Operations {
     func importParameters(_ doc: AWSParameters, region: Region, _ db: Database) throws -> AccountImportResult {
         var result = AccountImportResult(kind: "SSM parameters", imported: 0, skipped: 0)
         for p in doc.Parameters {
-            try Parameter.validate(name: p.Name, field: "file Name")
+            try Parameter.validate(name: p.Name, field: "file Name", reserved: true)
             let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?)",
                                            arguments: [region.code, caller.rawValue, p.Name]) ?? false
             if exists { result.skipped += 1; continue }

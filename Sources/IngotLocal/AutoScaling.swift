@@ -34,8 +34,13 @@ extension LocalCloud: AutoScalingCloud {
             guard var group = try GroupRows.group(db, region: region, owner: ctx.caller, name: name) else {
                 throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
             }
-            if let t = settings.launchTemplateName { group.launchTemplateName = t }
-            if let v = settings.launchTemplateVersion { group.launchTemplateVersion = v }
+            if let t = settings.launchTemplateName {
+                // A new template without a version means its $Default, as on AWS.
+                group.launchTemplateName = t
+                group.launchTemplateVersion = settings.launchTemplateVersion ?? "$Default"
+            } else if let v = settings.launchTemplateVersion {
+                group.launchTemplateVersion = v
+            }
             if let v = settings.minSize { group.minSize = v }
             if let v = settings.maxSize { group.maxSize = v }
             if let v = settings.desiredCapacity { group.desiredCapacity = v }
@@ -50,6 +55,10 @@ extension LocalCloud: AutoScalingCloud {
             try ctx.scale(group, to: group.desiredCapacity, db)
             return try GroupRows.group(db, region: region, owner: ctx.caller, name: name).orThrow()
         }
+    }
+
+    public func setDesiredCapacity(region: Region, name: String, desiredCapacity: Int) async throws -> AutoScalingGroup {
+        try await updateAutoScalingGroup(region: region, name: name, settings: GroupSettings(desiredCapacity: desiredCapacity))
     }
 
     public func describeAutoScalingGroups(region: Region, names: [String]) async throws -> [AutoScalingGroup] {
@@ -81,15 +90,23 @@ extension Operations {
         var image = version.data.imageId ?? ""
         if let parameter = version.data.ssmParameter {
             // resolve:ssm: is resolved at launch time.
-            let name = String(parameter.split(separator: ":")[0])
-            image = try String.fetchOne(db, sql: """
-                SELECT value FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC LIMIT 1
-                """, arguments: [g.region.code, caller.rawValue, name]) ?? image
+            image = try resolveParameter(parameter, region: g.region, db) ?? image
         }
         guard ImageID.isWellFormed(image) else {
             throw IngotError.refused("ValidationError", "Launch template \(g.launchTemplateName) version \(number) has no launchable image id")
         }
         return (number, image)
+    }
+
+    /// The value of `NAME`, `NAME:VERSION` or `NAME:LABEL` (what `resolve:ssm:` means at launch).
+    func resolveParameter(_ reference: String, region: Region, _ db: Database) throws -> String? {
+        let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let name = parts.first else { return nil }
+        let rows = try Row.fetchAll(db, sql: "SELECT version, value, labels FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC",
+                                    arguments: [region.code, caller.rawValue, name])
+        guard parts.count == 2 else { return rows.first?["value"] }
+        if let n = Int(parts[1]) { return rows.first { ($0["version"] as Int) == n }?["value"] }
+        return try rows.first { try TemplateRows.decode([String].self, $0["labels"]).contains(parts[1]) }?["value"]
     }
 
     /// Launches or terminates instances until the group has `desired`, keeping zones balanced. Scale-in
@@ -98,11 +115,13 @@ extension Operations {
     func scale(_ g: AutoScalingGroup, to desired: Int, _ db: Database) throws {
         var current = try GroupRows.instances(db, region: g.region, owner: caller, group: g.name)
         let (version, image) = try resolveGroupTemplate(g, db)
+        var perZone = Dictionary(grouping: current, by: \.availabilityZone).mapValues(\.count)
         while current.count < desired {
             let zone = g.availabilityZones.min { a, b in
-                let ca = current.count { $0.availabilityZone == a }, cb = current.count { $0.availabilityZone == b }
+                let ca = perZone[a, default: 0], cb = perZone[b, default: 0]
                 return ca != cb ? ca < cb : a < b
             } ?? g.region.availabilityZones[0]
+            perZone[zone, default: 0] += 1
             let id = InstanceID.random()
             try db.execute(sql: """
                 INSERT INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time, group_name, template_version, health_status)
@@ -124,7 +143,13 @@ extension Operations {
 }
 
 enum GroupRows {
+    /// Instances per group the local cloud launches (each is a row; on AWS the account's quota decides).
+    static let maxSize = 10_000
+
     static func validate(_ g: AutoScalingGroup) throws {
+        guard g.maxSize <= maxSize else {
+            throw IngotError.invalid("max-size", "\(g.maxSize) is above the local cloud's \(maxSize) instances per group", code: "ValidationError")
+        }
         guard g.minSize >= 0, g.minSize <= g.maxSize else {
             throw IngotError.invalid("min-size", "min size \(g.minSize) must be between 0 and max size \(g.maxSize)", code: "ValidationError")
         }

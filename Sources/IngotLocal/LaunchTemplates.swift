@@ -59,22 +59,23 @@ extension LocalCloud: LaunchTemplateCloud {
         }
     }
 
-    public func deleteLaunchTemplateVersions(region: Region, name: String, versions: [Int]) async throws -> [Int] {
+    public func deleteLaunchTemplateVersions(region: Region, name: String, versions: [Int]) async throws -> DeleteLaunchTemplateVersionsResult {
+        guard versions.count <= 200 else { throw IngotError.invalid("versions", "at most 200 versions per call", code: "InvalidParameterValue") }
         let ctx = context
         return try await store.write { db in
             let template = try ctx.launchTemplate(name, region: region, db)
-            if versions.contains(template.defaultVersionNumber) {
-                throw IngotError.refused("InvalidLaunchTemplateVersion.DefaultVersion", "Version \(template.defaultVersionNumber) is the default version of \(name) and cannot be deleted; set another default first")
-            }
-            var deleted: [Int] = []
+            var result = DeleteLaunchTemplateVersionsResult()
             for v in Set(versions).sorted() {
-                guard try TemplateRows.versionExists(template.id, v, db) else {
-                    throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Could not find launch template version \(v) of \(name)")
+                if v == template.defaultVersionNumber {
+                    result.failed[v] = "launchTemplateVersionIsDefaultVersion"
+                } else if try !TemplateRows.versionExists(template.id, v, db) {
+                    result.failed[v] = "launchTemplateVersionDoesNotExist"
+                } else {
+                    try db.execute(sql: "DELETE FROM launch_template_version WHERE template_id = ? AND version = ?", arguments: [template.id, v])
+                    result.deleted.append(v)
                 }
-                try db.execute(sql: "DELETE FROM launch_template_version WHERE template_id = ? AND version = ?", arguments: [template.id, v])
-                deleted.append(v)
             }
-            return deleted
+            return result
         }
     }
 }
@@ -113,7 +114,7 @@ extension Operations {
            let existing = versions.first(where: { $0.versionNumber == same }) {
             return existing  // idempotent retry: the version this token already made
         }
-        guard template.latestVersionNumber < LaunchTemplateQuotas.versionsPerTemplate else {
+        guard versions.count < LaunchTemplateQuotas.versionsPerTemplate else {
             throw IngotError.refused("VersionLimitExceeded", "Launch template \(r.name) has reached the limit of \(LaunchTemplateQuotas.versionsPerTemplate) versions")
         }
         var data = r.data
@@ -130,7 +131,8 @@ extension Operations {
             data = base.data.overridden(by: r.data)
         }
         try TemplateRows.validate(data)
-        let number = template.latestVersionNumber + 1
+        // Numbers are never reused, even after the latest version was deleted: count from the highest ever given.
+        let number = (try Int.fetchOne(db, sql: "SELECT latest_version FROM launch_template WHERE id = ?", arguments: [template.id]) ?? template.latestVersionNumber) + 1
         try TemplateRows.insertVersion(template: template.id, version: number, description: r.versionDescription, data: data, token: r.clientToken, now: now, db)
         try db.execute(sql: "UPDATE launch_template SET latest_version = ? WHERE id = ?", arguments: [number, template.id])
         let updated = try launchTemplate(r.name, region: r.region, db)
@@ -150,7 +152,9 @@ enum TemplateRows {
     }
 
     static func validate(_ data: LaunchTemplateData) throws {
-        if let image = data.imageId, data.ssmParameter == nil, !ImageID.isWellFormed(image) {
+        if let parameter = data.ssmParameter {
+            try Parameter.validate(name: String(parameter.split(separator: ":").first ?? ""), field: "image-id", reserved: true)
+        } else if let image = data.imageId, !ImageID.isWellFormed(image) {
             throw IngotError.invalid("image-id", "'\(image)' is not an AMI id or resolve:ssm:PARAMETER", code: "InvalidAMIID.Malformed")
         }
     }
@@ -169,16 +173,22 @@ enum TemplateRows {
     private static func template(_ r: Row) throws -> LaunchTemplate {
         LaunchTemplate(id: r["id"], name: r["name"], region: Region(trusted: r["region"]), ownerId: AccountID(trusted: r["owner_id"]),
                        createTime: Timestamp.date(millis: r["create_time"]), defaultVersionNumber: r["default_version"],
-                       latestVersionNumber: r["latest_version"], tags: try decode([Tag].self, r["tags"]))
+                       latestVersionNumber: r["latest_existing"] ?? r["latest_version"], tags: try decode([Tag].self, r["tags"]))
     }
 
+    /// `latest_existing` is what `$Latest` means: the highest version that still exists.
+    private static let select = """
+        SELECT t.*, (SELECT max(v.version) FROM launch_template_version v WHERE v.template_id = t.id) AS latest_existing
+        FROM launch_template t
+        """
+
     static func template(_ db: Database, region: Region, owner: AccountID, name: String) throws -> LaunchTemplate? {
-        try Row.fetchOne(db, sql: "SELECT * FROM launch_template WHERE region = ? AND owner_id = ? AND name = ?",
+        try Row.fetchOne(db, sql: "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.name = ?",
                          arguments: [region.code, owner.rawValue, name]).map(template)
     }
 
     static func templates(_ db: Database, region: Region, owner: AccountID) throws -> [LaunchTemplate] {
-        try Row.fetchAll(db, sql: "SELECT * FROM launch_template WHERE region = ? AND owner_id = ? ORDER BY name",
+        try Row.fetchAll(db, sql: "\(select) WHERE t.region = ? AND t.owner_id = ? ORDER BY t.name",
                          arguments: [region.code, owner.rawValue]).map(template)
     }
 

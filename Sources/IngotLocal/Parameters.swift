@@ -36,7 +36,9 @@ extension LocalCloud: ParameterCloud {
     }
 
     public func getParameter(region: Region, name: String) async throws -> Parameter {
-        let history = try await getParameterHistory(region: region, name: String(name.split(separator: ":", maxSplits: 1)[0]))
+        let base = String(name.split(separator: ":", maxSplits: 1).first ?? "")
+        try Parameter.validate(name: base, reserved: true)
+        let history = try await getParameterHistory(region: region, name: base)
         guard let colon = name.firstIndex(of: ":") else { return history[history.count - 1] }
         let selector = String(name[name.index(after: colon)...])
         let found = Int(selector).map { n in history.first { $0.version == n } } ?? history.first { $0.labels.contains(selector) }

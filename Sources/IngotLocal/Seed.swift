@@ -99,7 +99,7 @@ extension LocalCloud {
     /// and `api-lt` in every demo region, `web-asg` on a numbered version and `api-asg` on `$Latest`.
     public func seedDemoFleet() async throws {
         for region in [Region.usEast1, .euWest1, .apSoutheast2] {
-            for (family, template, type) in [("golden-web", "web-lt", "c7g.large"), ("golden-api", "api-lt", "m7g.large")] {
+            for (family, template, type) in [("golden-web", "web-lt", "c7i.large"), ("golden-api", "api-lt", "m7i.large")] {
                 let builds = try await describeImages(DescribeImagesRequest(region: region, owners: ["self"], filters: [.name(["\(family)-*"])], includeDeprecated: true))
                     .filter { $0.state == .available }
                 guard builds.count > 1 else { continue }

@@ -33,7 +33,11 @@ public final class Store: Sendable {
             // Opening an up-to-date store only reads: a long import holding the write lock must not
             // block `images list` in another process.
             let migrator = Schema.migrator
-            if try !pool.read(migrator.hasCompletedMigrations) { try migrator.migrate(pool) }
+            if try !pool.read(migrator.hasCompletedMigrations) {
+                do { try migrator.migrate(pool) } catch where (try? pool.read(migrator.hasCompletedMigrations)) == true {
+                    // Another process migrated the store at the same moment: nothing is left to do.
+                }
+            }
             if let existing = try pool.read({ try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'account'") }) {
                 self.account = AccountID(trusted: existing)
             } else {

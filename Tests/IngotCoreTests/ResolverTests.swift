@@ -134,6 +134,14 @@ typealias Tag = IngotCore.Tag
         #expect(lagging.map(\.region) == [.usWest2])
     }
 
+    @Test func consistentDoesNotMatchEqualVersionsOfDifferentFamilies() {
+        let web = image(1, daysAgo: 1, version: "1.2.0/1")  // golden-web-1
+        var api = image(2, daysAgo: 1, version: "1.2.0/1", region: .euWest1)
+        api.name = "golden-api-1.2.0-1"
+        let (results, _) = GoldenImageResolver.chooseConsistent([(.usEast1, [web]), (.euWest1, [api])], by: ImageSelector(owners: ["self"]), now: Self.now)
+        #expect(results.allSatisfy { $0.image == nil })
+    }
+
     @Test func consistentWithNoCommonBuildResolvesToNothing() {
         let (results, _) = GoldenImageResolver.chooseConsistent(
             [(.usEast1, [image(1, daysAgo: 1, version: "1.0.0/1")]), (.euWest1, [image(2, daysAgo: 1, version: "2.0.0/1", region: .euWest1)])],

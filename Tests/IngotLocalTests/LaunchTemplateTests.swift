@@ -34,10 +34,13 @@ import IngotCore
         let range = try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [.range(1...2)])
         #expect(range.map(\.versionNumber) == [2, 1])
         #expect(try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 2).defaultVersionNumber == 2)
-        let refused = await #expect(throws: IngotError.self) { try await f.cloud.deleteLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [1, 2]) }
-        #expect(refused?.code == "InvalidLaunchTemplateVersion.DefaultVersion")
-        #expect(try await f.cloud.deleteLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [1]) == [1])
-        // Numbers are never reused.
+        // The default is never deleted; the rest of the request still goes through, as on AWS.
+        let partial = try await f.cloud.deleteLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [2, 3, 7])
+        #expect(partial.deleted == [3])
+        #expect(partial.failed == [2: "launchTemplateVersionIsDefaultVersion", 7: "launchTemplateVersionDoesNotExist"])
+        // With the latest version gone, $Latest is the highest that remains, and numbers are never reused.
+        #expect(try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [.latest]).map(\.versionNumber) == [2])
+        #expect(try await f.cloud.deleteLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [1]).deleted == [1])
         let v4 = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .default, data: LaunchTemplateData()))
         #expect(v4.versionNumber == 4)
         let missing = await #expect(throws: IngotError.self) { try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 1) }
@@ -82,6 +85,11 @@ import IngotCore
         let again = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: selector,
                                                         options: .init(setDefault: true), cloud: f.cloud, now: Fixture.now)
         #expect(again.map(\.action) == [.unchanged])
+        // Without --set-default the default stays old, yet a rerun finds the version it made: unchanged.
+        _ = try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 1)
+        let rerun = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: selector, options: .init(), cloud: f.cloud, now: Fixture.now)
+        #expect(rerun.map(\.action) == [.unchanged])
+        #expect(rerun.first?.version == 2)
         #expect(try await f.cloud.describeLaunchTemplates(region: .usEast1, names: ["web-lt"]).first?.latestVersionNumber == 2)
     }
 
@@ -184,6 +192,10 @@ import IngotCore
         #expect(scaledIn.instances.filter { $0.imageId == b.rawValue }.count == 2)
         let zones = Dictionary(grouping: scaledIn.instances, by: \.availabilityZone).mapValues(\.count).values
         #expect((zones.max() ?? 0) - (zones.min() ?? 0) <= 1)
+        // Switching templates without a version means the new template's $Default.
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "other-lt", data: LaunchTemplateData(imageId: a.rawValue)))
+        #expect(try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateName: "other-lt")).launchTemplateVersion == "$Default")
+        #expect(try await f.cloud.setDesiredCapacity(region: .usEast1, name: "web-asg", desiredCapacity: 4).instances.count == 4)
         // Lowering max pulls desired down with it.
         #expect(try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(maxSize: 3)).desiredCapacity == 3)
     }
@@ -244,6 +256,11 @@ import IngotCore
         #expect(findings.first { $0.kind == .instanceImageDrift }?.detail.hasPrefix("2 of 2 instances") == true)
         #expect(findings.first { $0.kind == .goldenBuildMissing }?.region == .euWest1)
         #expect(Doctor.family(of: "golden-web-2.4.0-3") == "golden-web")
+        // A group whose template version is gone is a finding, not a failure.
+        _ = try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 1)
+        _ = try await f.cloud.deleteLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: [2])
+        let gone = try await Doctor.examine(regions: [.usEast1], golden: golden, cloud: f.cloud.at(.at(later)), now: later)
+        #expect(gone.contains { $0.kind == .groupTemplateMissing && $0.resource == "web-asg" })
         #expect(Doctor.dollars(1.5) == "1.50")
     }
 }
@@ -267,8 +284,15 @@ import IngotCore
         }
         #expect(over?.code == "LaunchTemplateLimitExceeded")
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .euWest1, name: "one-too-many", data: data))  // per region
-        // A template at 10,000 versions takes no more.
-        try await f.cloud.store.pool.write { db in try db.execute(sql: "UPDATE launch_template SET latest_version = 10000 WHERE name = 'the-5000th'") }
+        // A template with 10,000 versions takes no more.
+        try await f.cloud.store.pool.write { db in
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+                INSERT INTO launch_template_version (template_id, version, create_time, data)
+                SELECT t.id, n.i, 0, '{}' FROM n, launch_template t WHERE t.name = 'the-5000th'
+                """)
+            try db.execute(sql: "UPDATE launch_template SET latest_version = 10000 WHERE name = 'the-5000th'")
+        }
         let full = await #expect(throws: IngotError.self) {
             try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "the-5000th", data: data))
         }

@@ -128,7 +128,14 @@ import IngotCore
         #expect(result.stdout.contains("\"action\" : \"created-version\""))
         let conflict = try ingot.run("templates", "refresh", "-f", yaml, "--template", "api-lt")
         #expect(conflict.code == 2)
-        #expect(conflict.stderr.contains("file: -f takes templates and selectors from the file"))
+        #expect(conflict.stderr.contains("file: -f takes templates, regions, selectors and options from the file"))
+        // A misspelt key is refused, not ignored (`name` for `names` would select every image).
+        try Data("selectors:\n  api: {name: \"golden-api-*\", owners: [self]}\ntemplates:\n  - {name: api-lt, regions: [us-east-1], selector: api}\n".utf8)
+            .write(to: URL(fileURLWithPath: yaml))
+        let misspelt = try ingot.run("templates", "refresh", "-f", yaml)
+        #expect(misspelt.code == 2)
+        #expect(misspelt.stderr.contains("selectors.api: unknown key 'name'"))
+        #expect(try ingot.run("resolve", "--name", "x*", "--region", ",").code == 2)
     }
 }
 
