@@ -7,15 +7,18 @@ struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Find what will bite: moving template versions, dead images, drifted instances, lagging regions, orphaned snapshots.",
-        discussion: "The golden selector (for lagging regions) defaults to --owner self --tag golden=true. Exit 3 when anything is found.")
+        discussion: "Without --region it looks at every region where you own images, templates or groups. The golden selector (for lagging regions) defaults to --owner self --tag golden=true. Exit 3 when anything is found.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var regions: RegionsOption
     @OptionGroup var selector: SelectorOptions
 
     func run() async throws {
-        let regions = try regions.resolve()
+        let given = regions.regions.isEmpty ? nil : try regions.resolve()
         let golden = selector.isEmpty ? ImageSelector(tags: ["golden": ["true"]], owners: ["self"]) : try selector.resolve()
         let cloud = try global.cloud()
+        var regions: [Region]
+        if let given { regions = given } else { regions = try await cloud.regionsInUse() }
+        if regions.isEmpty { regions = [try Region(RegionOption.defaultCode)] }
         let findings = try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: cloud.clock.now)
         let orphanGiB = findings.filter { $0.kind == .orphanedSnapshot }.count > 0
             ? try await regions.asyncReduce(0) { sum, r in sum + (try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: r, orphanedOnly: true))).reduce(0) { $0 + $1.volumeSize } }

@@ -237,3 +237,19 @@ public struct LocalCloud: Cloud {
 
     var context: Operations { Operations(caller: caller, now: clock.now) }
 }
+
+extension LocalCloud {
+    /// The regions where the caller owns images, launch templates or groups (what `doctor` looks at
+    /// when no region is given).
+    public func regionsInUse() async throws -> [Region] {
+        let caller = caller
+        return try await store.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT region FROM image WHERE owner_id = ?1
+                UNION SELECT region FROM launch_template WHERE owner_id = ?1
+                UNION SELECT region FROM auto_scaling_group WHERE owner_id = ?1
+                ORDER BY region
+                """, arguments: [caller.rawValue]).map(Region.init(trusted:))
+        }
+    }
+}
