@@ -83,6 +83,38 @@ public struct LaunchTemplateData: Sendable, Hashable, Codable {
         self.tagSpecifications = tagSpecifications
     }
 
+    // AWS's shape: `iamInstanceProfile` is `{"arn": ...}` or `{"name": ...}`.
+    enum CodingKeys: String, CodingKey {
+        case imageId, instanceType, keyName, securityGroupIds, userData, iamInstanceProfile, blockDeviceMappings, metadataOptions, tagSpecifications
+    }
+    struct Profile: Codable { var arn: String?; var name: String? }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        imageId = try c.decodeIfPresent(String.self, forKey: .imageId)
+        instanceType = try c.decodeIfPresent(String.self, forKey: .instanceType)
+        keyName = try c.decodeIfPresent(String.self, forKey: .keyName)
+        securityGroupIds = try c.decodeIfPresent([String].self, forKey: .securityGroupIds)
+        userData = try c.decodeIfPresent(String.self, forKey: .userData)
+        iamInstanceProfile = try c.decodeIfPresent(Profile.self, forKey: .iamInstanceProfile).flatMap { $0.arn ?? $0.name }
+        blockDeviceMappings = try c.decodeIfPresent([TemplateBlockDevice].self, forKey: .blockDeviceMappings)
+        metadataOptions = try c.decodeIfPresent(MetadataOptions.self, forKey: .metadataOptions)
+        tagSpecifications = try c.decodeIfPresent([TagSpecification].self, forKey: .tagSpecifications)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(imageId, forKey: .imageId)
+        try c.encodeIfPresent(instanceType, forKey: .instanceType)
+        try c.encodeIfPresent(keyName, forKey: .keyName)
+        try c.encodeIfPresent(securityGroupIds, forKey: .securityGroupIds)
+        try c.encodeIfPresent(userData, forKey: .userData)
+        try c.encodeIfPresent(iamInstanceProfile.map { $0.hasPrefix("arn:") ? Profile(arn: $0) : Profile(name: $0) }, forKey: .iamInstanceProfile)
+        try c.encodeIfPresent(blockDeviceMappings, forKey: .blockDeviceMappings)
+        try c.encodeIfPresent(metadataOptions, forKey: .metadataOptions)
+        try c.encodeIfPresent(tagSpecifications, forKey: .tagSpecifications)
+    }
+
     /// This data with every field `other` sets replacing ours (SourceVersion inheritance).
     public func overridden(by other: LaunchTemplateData) -> LaunchTemplateData {
         LaunchTemplateData(
@@ -100,6 +132,7 @@ public struct LaunchTemplateData: Sendable, Hashable, Codable {
     }
 }
 
+/// A device of a launch template, in AWS's shape: `{"deviceName": ..., "ebs": {"volumeSize": ...}}`.
 public struct TemplateBlockDevice: Sendable, Hashable, Codable {
     public var deviceName: String
     public var volumeSize: Int?
@@ -115,6 +148,26 @@ public struct TemplateBlockDevice: Sendable, Hashable, Codable {
         self.encrypted = encrypted
         self.kmsKeyId = kmsKeyId
         self.deleteOnTermination = deleteOnTermination
+    }
+
+    struct Ebs: Codable { var volumeSize: Int?; var volumeType: String?; var encrypted: Bool?; var kmsKeyId: String?; var deleteOnTermination: Bool? }
+    enum CodingKeys: String, CodingKey { case deviceName, ebs }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        deviceName = try c.decode(String.self, forKey: .deviceName)
+        let ebs = try c.decodeIfPresent(Ebs.self, forKey: .ebs)
+        volumeSize = ebs?.volumeSize
+        volumeType = ebs?.volumeType
+        encrypted = ebs?.encrypted
+        kmsKeyId = ebs?.kmsKeyId
+        deleteOnTermination = ebs?.deleteOnTermination
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(deviceName, forKey: .deviceName)
+        try c.encode(Ebs(volumeSize: volumeSize, volumeType: volumeType, encrypted: encrypted, kmsKeyId: kmsKeyId, deleteOnTermination: deleteOnTermination), forKey: .ebs)
     }
 }
 

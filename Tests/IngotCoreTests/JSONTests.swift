@@ -120,3 +120,19 @@ import Testing
         #expect(object["creationDate"] as? String == "2025-06-01T10:00:00.000Z")
     }
 }
+
+@Suite struct LaunchTemplateJSONTests {
+    @Test func launchTemplateDataUsesAWSsShape() throws {
+        let data = LaunchTemplateData(imageId: "ami-12345678", instanceType: "t3.micro", iamInstanceProfile: "arn:aws:iam::123456789012:instance-profile/web",
+                                      blockDeviceMappings: [TemplateBlockDevice(deviceName: "/dev/xvda", volumeSize: 30, volumeType: "gp3")])
+        let encoded = try JSONEncoder().encode(data)
+        let object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        #expect((object["iamInstanceProfile"] as? [String: String]) == ["arn": "arn:aws:iam::123456789012:instance-profile/web"])
+        let device = try #require((object["blockDeviceMappings"] as? [[String: Any]])?.first)
+        #expect(device["deviceName"] as? String == "/dev/xvda")
+        #expect((device["ebs"] as? [String: Any])?["volumeSize"] as? Int == 30)
+        #expect(try JSONDecoder().decode(LaunchTemplateData.self, from: encoded) == data)
+        let named = LaunchTemplateData(iamInstanceProfile: "web-profile")
+        #expect(String(decoding: try JSONEncoder().encode(named), as: UTF8.self).contains("\"name\":\"web-profile\""))
+    }
+}
