@@ -116,6 +116,15 @@ extension Operations {
         var current = try GroupRows.instances(db, region: g.region, owner: caller, group: g.name)
         let (version, image) = try resolveGroupTemplate(g, db)
         var perZone = Dictionary(grouping: current, by: \.availabilityZone).mapValues(\.count)
+        if current.count < desired {
+            // Launching needs an image the account can still launch (deprecated is fine; disabled or gone is not).
+            let found = try? visibleImage(ImageID(trusted: image), region: g.region, db).1
+            guard let found, found.state == .available else {
+                throw IngotError.refused("InvalidAMIID.Unavailable", "\(g.name) cannot launch: \(image) (launch template \(g.launchTemplateName) version \(version)) is \(found?.state.rawValue ?? "not found")")
+            }
+        }
+        let instanceType = try TemplateRows.versions(db, template: launchTemplate(g.launchTemplateName, region: g.region, db))
+            .first { $0.versionNumber == version }?.data.instanceType ?? "t3.micro"
         while current.count < desired {
             let zone = g.availabilityZones.min { a, b in
                 let ca = perZone[a, default: 0], cb = perZone[b, default: 0]
@@ -125,16 +134,15 @@ extension Operations {
             let id = InstanceID.random()
             try db.execute(sql: """
                 INSERT INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time, group_name, template_version, health_status)
-                VALUES (?, ?, ?, ?, 'from-template', ?, 'running', ?, ?, ?, 'Healthy')
-                """, arguments: [id.rawValue, g.region.code, caller.rawValue, image, zone, Timestamp.millis(now), g.name, version])
+                VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, 'Healthy')
+                """, arguments: [id.rawValue, g.region.code, caller.rawValue, image, instanceType, zone, Timestamp.millis(now), g.name, version])
             current.append(GroupInstance(instanceId: id, availabilityZone: zone, lifecycleState: "InService", healthStatus: "Healthy", launchTemplateVersion: version, imageId: image))
         }
         while current.count > desired {
             let counts = Dictionary(grouping: current, by: \.availabilityZone).mapValues(\.count)
             let zone = counts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
-            let victim = current.filter { $0.availabilityZone == zone }.min { a, b in
-                a.launchTemplateVersion != b.launchTemplateVersion ? a.launchTemplateVersion < b.launchTemplateVersion : a.instanceId < b.instanceId
-            }
+            // `current` is oldest first, and min(by:) keeps the first of equals: ties go to the oldest instance.
+            let victim = current.filter { $0.availabilityZone == zone }.min { $0.launchTemplateVersion < $1.launchTemplateVersion }
             guard let victim else { break }
             try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?", arguments: [victim.instanceId.rawValue])
             current.removeAll { $0.instanceId == victim.instanceId }

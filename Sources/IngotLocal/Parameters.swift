@@ -62,9 +62,13 @@ extension LocalCloud: ParameterCloud {
     }
 
     public func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws {
+        guard (1...10).contains(labels.count) else {
+            throw IngotError.invalid("label", "give 1 to 10 labels", code: "ParameterVersionLabelLimitExceeded")
+        }
         for label in labels {
-            guard !label.isEmpty, label.count <= 100, Int(label) == nil, !label.lowercased().hasPrefix("aws"), !label.lowercased().hasPrefix("ssm") else {
-                throw IngotError.invalid("label", "'\(label)' is not a label (1-100 characters, not a number, not starting with aws or ssm)", code: "ParameterVersionLabelLimitExceeded")
+            guard (1...100).contains(label.count), label.first?.isNumber == false, !label.lowercased().hasPrefix("aws"), !label.lowercased().hasPrefix("ssm"),
+                  label.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+                throw IngotError.invalid("label", "'\(label)' is not a label (1-100 letters, digits, . - _; not starting with a digit, aws or ssm)", code: "ValidationException")
             }
         }
         let caller = caller

@@ -200,6 +200,20 @@ import IngotCore
         #expect(try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(maxSize: 3)).desiredCapacity == 3)
     }
 
+    @Test func aGroupCannotLaunchADisabledImageButADeprecatedOneIsFine() async throws {
+        let (f, a, b) = try await setUp()
+        _ = try await f.cloud.enableImageDeprecation(region: .usEast1, imageId: a, deprecateAt: Fixture.now.addingTimeInterval(60))
+        try await f.cloud.disableImage(region: .usEast1, imageId: b)
+        let later = f.cloud.at(.at(Fixture.now.addingTimeInterval(3600)))
+        let g = try await later.createAutoScalingGroup(region: .usEast1, name: "old-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 1, maxSize: 2))
+        #expect(g.instances.map(\.imageId) == [a.rawValue])
+        let refused = await #expect(throws: IngotError.self) {
+            try await later.createAutoScalingGroup(region: .usEast1, name: "new-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: "2", minSize: 1, maxSize: 2))
+        }
+        #expect(refused?.code == "InvalidAMIID.Unavailable")
+        #expect(try await f.cloud.describeInstances(region: .usEast1, instanceIds: [g.instances[0].instanceId]).first?.instanceType == "t3.micro")
+    }
+
     @Test func groupValidationFollowsAutoScaling() async throws {
         let (f, _, _) = try await setUp()
         let bad = await #expect(throws: IngotError.self) {
