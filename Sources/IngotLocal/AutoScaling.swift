@@ -20,11 +20,7 @@ extension LocalCloud: AutoScalingCloud {
                 desiredCapacity: settings.desiredCapacity ?? min, availabilityZones: settings.availabilityZones ?? region.availabilityZones,
                 healthCheckGracePeriod: settings.healthCheckGracePeriod ?? 0, defaultInstanceWarmup: settings.defaultInstanceWarmup,
                 createdTime: ctx.now, instances: [])
-            try GroupRows.validate(group)
-            _ = try ctx.resolveGroupTemplate(group, db)
-            try GroupRows.save(group, owner: ctx.caller, db)
-            try ctx.scale(group, to: group.desiredCapacity, db)
-            return try GroupRows.group(db, region: region, owner: ctx.caller, name: name).orThrow()
+            return try ctx.commit(group, db)
         }
     }
 
@@ -49,11 +45,7 @@ extension LocalCloud: AutoScalingCloud {
             if let v = settings.defaultInstanceWarmup { group.defaultInstanceWarmup = v }
             // As on AWS, moving min or max past desired pulls desired along.
             if settings.desiredCapacity == nil { group.desiredCapacity = Swift.min(Swift.max(group.desiredCapacity, group.minSize), group.maxSize) }
-            try GroupRows.validate(group)
-            _ = try ctx.resolveGroupTemplate(group, db)
-            try GroupRows.save(group, owner: ctx.caller, db)
-            try ctx.scale(group, to: group.desiredCapacity, db)
-            return try GroupRows.group(db, region: region, owner: ctx.caller, name: name).orThrow()
+            return try ctx.commit(group, db)
         }
     }
 
@@ -71,6 +63,15 @@ extension LocalCloud: AutoScalingCloud {
 }
 
 extension Operations {
+    /// Validates and saves a group's settings, then launches or terminates to its desired capacity
+    /// (which also checks its template version): one transaction with the caller's.
+    func commit(_ group: AutoScalingGroup, _ db: Database) throws -> AutoScalingGroup {
+        try GroupRows.validate(group)
+        try GroupRows.save(group, owner: caller, db)
+        try scale(group, to: group.desiredCapacity, db)
+        return try GroupRows.group(db, region: group.region, owner: caller, name: group.name).orThrow()
+    }
+
     /// The template version a group launches from now, and the image it resolves to.
     func resolveGroupTemplate(_ g: AutoScalingGroup, _ db: Database) throws -> (Int, String) {
         let template = try launchTemplate(g.launchTemplateName, region: g.region, db)
