@@ -102,9 +102,7 @@ struct ImagesList: AsyncParsableCommand {
         if !ids.isEmpty, try regions.resolve().count > 1 {
             throw IngotError.invalid("image-id", "an image id belongs to one region: give a single --region with --image-id")
         }
-        for o in owners where !["self", "amazon", "aws-marketplace", "aws-backup-vault"].contains(o) {
-            _ = try AccountID(o, field: "owner")
-        }
+        for o in owners { try DescribeImagesRequest.validateOwner(o) }
         for e in executableBy where !["self", "all"].contains(e) { _ = try AccountID(e, field: "executable-by") }
         return try regions.resolve().map {
             DescribeImagesRequest(region: $0, imageIds: ids, owners: owners, executableBy: executableBy, filters: list,

@@ -24,7 +24,7 @@ struct SelectorOptions: ParsableArguments {
         s.names += names
         for (k, v) in try Self.pairs(tags, field: "tag") { s.tags[k, default: []] += v }
         s.owners += owners
-        for o in s.owners where !["self", "amazon", "aws-marketplace", "aws-backup-vault"].contains(o) { _ = try AccountID(o, field: "owner") }
+        for o in s.owners { try DescribeImagesRequest.validateOwner(o) }
         if let a = architecture { s.architecture = try Self.choice(a, field: "architecture", Architecture.self) }
         if let r = rootDeviceType { s.rootDeviceType = try Self.choice(r, field: "root-device-type", RootDeviceType.self) }
         if let v = versionRange { s.versionRange = try VersionRange(v, field: "version-range") }
@@ -101,7 +101,7 @@ struct SelectorFile: Decodable {
         var s = ImageSelector(names: names ?? [], owners: owners ?? [])
         for (k, v) in tags ?? [:] { s.tags[k] = v.values }
         for (k, v) in excludeTags ?? [:] { s.excludeTags[k] = v.values }
-        for o in s.owners where !["self", "amazon", "aws-marketplace", "aws-backup-vault"].contains(o) { _ = try AccountID(o, field: "\(field) owners") }
+        for o in s.owners { try DescribeImagesRequest.validateOwner(o, field: "\(field) owners") }
         if let a = architecture { s.architecture = try SelectorOptions.choice(a, field: "\(field) architecture", Architecture.self) }
         if let r = rootDeviceType { s.rootDeviceType = try SelectorOptions.choice(r, field: "\(field) rootDeviceType", RootDeviceType.self) }
         if let v = version { s.versionRange = try VersionRange(v, field: "\(field) version") }

@@ -318,3 +318,14 @@ public struct CreateLaunchTemplateVersionRequest: Sendable, Hashable {
         self.clientToken = clientToken
     }
 }
+
+extension DescribeImagesRequest {
+    /// Owner aliases DescribeImages accepts besides `self` and account ids.
+    public static let ownerAliases: Set<String> = ["amazon", "aws-marketplace", "aws-backup-vault"]
+
+    /// Checks one Owners value: `self`, an alias, or a 12-digit account id (the error names `field`).
+    public static func validateOwner(_ owner: String, field: String = "owner") throws {
+        guard owner != "self", !ownerAliases.contains(owner) else { return }
+        _ = try AccountID(owner, field: field)
+    }
+}

@@ -32,10 +32,10 @@ enum DescribeImagesQuery {
             let parts = try r.owners.map { owner -> String in
                 switch owner {
                 case "self": return "image.owner_id = :caller"
-                case "amazon", "aws-marketplace", "aws-backup-vault": return "image.owner_alias = \(bind(owner))"
+                case _ where DescribeImagesRequest.ownerAliases.contains(owner): return "image.owner_alias = \(bind(owner))"
                 default:
-                    let account = try AccountID(owner, field: "owner")
-                    return "image.owner_id = \(bind(account.rawValue))"
+                    try DescribeImagesRequest.validateOwner(owner)
+                    return "image.owner_id = \(bind(owner))"
                 }
             }
             clauses.append("(" + parts.joined(separator: " OR ") + ")")
