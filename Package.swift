@@ -1,10 +1,21 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
+
+/// Rollout strategies: one target per folder of Sources/Strategies, found here so that adding a
+/// strategy is adding a folder (the StrategyRegistry plugin registers what a module depends on).
+let strategyNames = ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Sources/Strategies")) ?? [])
+    .filter { !$0.hasPrefix(".") }
+    .sorted()
+let strategyTargets: [Target] = strategyNames.map {
+    .target(name: $0, dependencies: ["IngotRollout"], path: "Sources/Strategies/\($0)", swiftSettings: swiftSettings)
+}
+let strategyDependencies: [Target.Dependency] = strategyNames.map { .target(name: $0) }
 
 let package = Package(
     name: "Ingot",
@@ -13,6 +24,9 @@ let package = Package(
         .executable(name: "ingot", targets: ["IngotCLI"]),
         .library(name: "IngotCore", targets: ["IngotCore"]),
         .library(name: "IngotLocal", targets: ["IngotLocal"]),
+        .library(name: "IngotRollout", targets: ["IngotRollout"]),
+        .library(name: "IngotStrategies", targets: strategyNames),
+        .plugin(name: "StrategyRegistry", targets: ["StrategyRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(name: "IngotCore", swiftSettings: swiftSettings),
@@ -33,14 +48,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "IngotRollout",
+            dependencies: ["IngotCore", .product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "StrategyRegistryGenerator", swiftSettings: swiftSettings),
+        .plugin(name: "StrategyRegistry", capability: .buildTool(), dependencies: ["StrategyRegistryGenerator"]),
         .executableTarget(
             name: "IngotCLI",
-            dependencies: [
-                "IngotCore", "IngotLocal",
+            dependencies: strategyDependencies + [
+                "IngotCore", "IngotLocal", "IngotRollout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings,
+            plugins: ["StrategyRegistry"]
+        ),
+        .testTarget(
+            name: "IngotRolloutTests",
+            dependencies: strategyDependencies + ["IngotCore", "IngotRollout", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -62,3 +90,4 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+package.targets += strategyTargets

@@ -1,0 +1,680 @@
+import HeapModule
+import IngotCore
+
+/// A discrete-event simulation of an instance refresh in virtual time. Deterministic for a seed:
+/// ties in time are broken by the order events were scheduled. The engine owns time, health, faults
+/// and accounting; the strategy only decides.
+public struct RolloutSimulation {
+    // Instance states.
+    private enum S {
+        static let queued: UInt8 = 0, booting: UInt8 = 1, warming: UInt8 = 2, serving: UInt8 = 3, idle: UInt8 = 4
+        static let swapping: UInt8 = 5, failed: UInt8 = 6, standby: UInt8 = 7, terminated: UInt8 = 8
+        static let count = 9
+    }
+    // Configurations: 0 previous, 1 new (launched by the refresh), 2 new but there before it.
+    private static let configs = 3
+
+    private enum E: UInt8 {
+        case launchStart, inService, warmed, unhealthy, retryDone, swapDone, wake, bakeDone, alarm, outage, ice, scale, cancel
+    }
+
+    private struct Event: Comparable {
+        var time: Double
+        var order: UInt64
+        var instance: Int32
+        var kind: E
+        static func < (a: Event, b: Event) -> Bool { a.time < b.time || (a.time == b.time && a.order < b.order) }
+        static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.order == b.order }
+    }
+
+    public let spec: FleetSpec
+    public let preferences: RefreshPreferences
+    public let world: World
+    public let seed: UInt64
+    public let record: Bool
+    private var strategy: any RolloutStrategy
+    private let strategyName: String
+    private var rng: SeededGenerator
+
+    // Instances, struct of arrays.
+    private var config: [UInt8] = []
+    private var state: [UInt8] = []
+    private var zone: [UInt8] = []
+    private var flags: [UInt8] = []   // bit 0 unhealthy, 1 held, 2 launched serving, 3 protected
+    private var launchedAt: [Double] = []
+    private var counts: [Int]
+    private var zoneActive: [Int]
+    private var pools: [[Int32]]
+    private var poolLive: [Int]
+    private var heldServing = 0, heldWaiting = 0
+
+    private var heap = Heap<Event>()
+    private var order: UInt64 = 0
+    private var now = 0.0
+    private var status = RefreshStatus.pending
+    private var desired: Int
+    private let warmup: Double
+    private var rollingBack = false
+    private var outdated: [Bool]
+    private var target: UInt8 = 1
+    private var holdUntil = 0.0
+    private var lastProgress = 0.0
+    private var lastCheckpoint = 0
+    private var alarm = false
+    private var zoneDown: [Bool]
+    private var zoneAvoid: [Bool]
+    private var iceActive: [Bool]
+    private var tokens: Double
+    private var tokenTime = 0.0
+    private var faultSinceHealthy = true
+
+    // Accounting.
+    private var launched = 0, terminatedCount = 0, replacedCount = 0, failedLaunches = 0, unhealthyReplaced = 0, unhealthyNew = 0, launchedNew = 0
+    private var checkpoints: [Int] = []
+    private var rollbackReason: String?, failureReason: String?, statusReason: String?
+    private var minInService = Int.max, maxInService = 0, maxActive = 0
+    private var unexplainedBreaches = 0, ceilingBreaches = 0
+    private var eventCount = 0
+    private var endTime = 0.0
+    private var timeline: [TimelineEvent] = []
+    private var samples: [FleetSample] = []
+
+    /// A simulation never runs past a week of virtual time.
+    public static let horizon = 7 * 86_400.0
+    /// A refresh that makes no progress for an hour fails (AWS).
+    public static let blockedLimit = 3600.0
+
+    public init(spec: FleetSpec, preferences: RefreshPreferences, world: World = World(), strategy: any RolloutStrategy, seed: UInt64 = 1, record: Bool = false) throws {
+        try spec.validate()
+        let prefs = strategy.adjusted(preferences)
+        try prefs.validate()
+        try world.validate(zones: spec.zones.count)
+        self.spec = spec
+        self.preferences = prefs
+        self.world = world
+        self.seed = seed
+        self.record = record
+        self.strategy = strategy
+        self.strategyName = strategy.instanceName
+        self.rng = SeededGenerator(seed: seed)
+        self.desired = spec.desiredCapacity
+        self.warmup = Double(prefs.instanceWarmup ?? spec.defaultInstanceWarmup ?? spec.healthCheckGracePeriod)
+        let zones = spec.zones.count
+        counts = Array(repeating: 0, count: Self.configs * S.count)
+        zoneActive = Array(repeating: 0, count: zones)
+        pools = Array(repeating: [], count: Self.configs * zones)
+        poolLive = Array(repeating: 0, count: Self.configs * zones)
+        zoneDown = Array(repeating: false, count: zones)
+        zoneAvoid = Array(repeating: false, count: zones)
+        iceActive = Array(repeating: false, count: zones)
+        outdated = [true, false, !prefs.skipMatching]
+        tokens = world.launchBurst
+        let n = spec.instances.count
+        config.reserveCapacity(n + n / 4 + 16); state.reserveCapacity(n + n / 4 + 16); zone.reserveCapacity(n + n / 4 + 16)
+        flags.reserveCapacity(n + n / 4 + 16); launchedAt.reserveCapacity(n + n / 4 + 16)
+        for inst in spec.instances {
+            let c: UInt8 = inst.matching ? (prefs.skipMatching ? 1 : 2) : 0
+            let s = inst.standby ? S.standby : S.serving
+            var f: UInt8 = (inst.protected ? 8 : 0) | (inst.standby ? 0 : 4)
+            let held = (inst.standby && prefs.standbyInstances != .replace) || (inst.protected && !inst.standby && prefs.scaleInProtectedInstances != .replace)
+            if held { f |= 2 }
+            append(config: c, state: s, zone: UInt8(inst.zone), flags: f, at: -1)
+            if held {
+                if s == S.serving { heldServing += 1 }
+                let waits = inst.standby ? prefs.standbyInstances == .wait : prefs.scaleInProtectedInstances == .wait
+                if waits && outdated[Int(c)] { heldWaiting += 1 }
+            }
+        }
+        if record { timeline.reserveCapacity(4 * n + 64) }
+    }
+
+    // MARK: Bookkeeping
+
+    @inline(__always) private func slot(_ c: UInt8, _ s: UInt8) -> Int { Int(c) * S.count + Int(s) }
+
+    private mutating func append(config c: UInt8, state s: UInt8, zone z: UInt8, flags f: UInt8, at t: Double) {
+        let i = state.count
+        config.append(c); state.append(s); zone.append(z); flags.append(f); launchedAt.append(t)
+        if f & 2 == 0 {
+            counts[slot(c, s)] += 1
+            if Self.pooled(s) { enterPool(i) }
+        }
+        if s != S.standby && s != S.terminated { zoneActive[Int(z)] += 1 }
+    }
+
+    /// States whose instances a strategy can terminate: the pools hold them per configuration and zone.
+    @inline(__always) private static func pooled(_ s: UInt8) -> Bool { s <= S.idle }
+
+    @inline(__always) private func poolSlot(_ i: Int) -> Int { Int(config[i]) * spec.zones.count + Int(zone[i]) }
+
+    private mutating func enterPool(_ i: Int) {
+        let p = poolSlot(i)
+        pools[p].append(Int32(i))
+        poolLive[p] += 1
+    }
+
+    @inline(__always) private func isHeld(_ i: Int) -> Bool { flags[i] & 2 != 0 }
+
+    /// Moves instance `i` to state `s`, keeping the counts.
+    @inline(__always) private mutating func move(_ i: Int, to s: UInt8) {
+        let old = state[i]
+        if !isHeld(i) {
+            counts[slot(config[i], old)] -= 1
+            counts[slot(config[i], s)] += 1
+            let was = Self.pooled(old), will = Self.pooled(s)
+            if was && !will { poolLive[poolSlot(i)] -= 1 } else if will && !was { enterPool(i) }
+        } else if old == S.serving && s == S.terminated {
+            heldServing -= 1
+        }
+        if s == S.terminated && old != S.standby { zoneActive[Int(zone[i])] -= 1 }
+        state[i] = s
+    }
+
+    private mutating func schedule(_ kind: E, at time: Double, instance: Int32 = -1) {
+        order &+= 1
+        heap.insert(Event(time: time, order: order, instance: instance, kind: kind))
+    }
+
+    private mutating func log(_ kind: TimelineEvent.Kind, _ i: Int = -1, _ detail: String? = nil) {
+        guard record else { return }
+        let version: Int8 = i < 0 ? -1 : (config[i] == 0 ? 0 : 1)
+        timeline.append(TimelineEvent(time: now, kind: kind, instance: Int32(i), zone: i < 0 ? -1 : Int16(zone[i]), version: version, detail: detail))
+    }
+
+    private mutating func setStatus(_ s: RefreshStatus, _ reason: String? = nil) {
+        status = s
+        if let reason { statusReason = reason }
+        log(.status, -1, reason.map { "\(s.rawValue): \($0)" } ?? s.rawValue)
+        if s.isFinal { endTime = now }
+    }
+
+    private func side(_ wantOutdated: Bool) -> SideCounts {
+        var r = SideCounts()
+        for c in 0..<Self.configs where outdated[c] == wantOutdated {
+            let b = c * S.count
+            r.pending += counts[b + Int(S.queued)] + counts[b + Int(S.booting)] + counts[b + Int(S.failed)]
+            r.warming += counts[b + Int(S.warming)]
+            r.serving += counts[b + Int(S.serving)]
+            r.idle += counts[b + Int(S.idle)]
+            r.swapping += counts[b + Int(S.swapping)]
+        }
+        if wantOutdated { r.held = heldWaiting }
+        return r
+    }
+
+    public func snapshot() -> FleetSnapshot {
+        let current = side(false), old = side(true)
+        let denominator = max(1, desired - heldServing + (rollingBack ? 0 : 0))
+        let done = min(current.ready, denominator)
+        return FleetSnapshot(
+            time: now, status: status, desiredCapacity: desired, zones: spec.zones.count, preferences: preferences, warmupSeconds: warmup,
+            current: current, outdated: old, heldInService: heldServing, rollingBack: rollingBack, alarm: alarm, lastCheckpoint: lastCheckpoint,
+            percentageComplete: done * 100 / denominator, instancesToUpdate: max(0, denominator - done))
+    }
+
+    private var servingTotal: Int {
+        var n = heldServing
+        for c in 0..<Self.configs { n += counts[c * S.count + Int(S.serving)] }
+        return n
+    }
+
+    private var activeTotal: Int {
+        var n = 0
+        for c in 0..<Self.configs {
+            let b = c * S.count
+            for s in [S.queued, S.booting, S.warming, S.serving, S.idle, S.swapping, S.failed] { n += counts[b + Int(s)] }
+        }
+        return n + heldServing
+    }
+
+    // MARK: Running
+
+    /// Runs the refresh to a final status.
+    public mutating func run() -> RolloutResult {
+        scheduleWorld()
+        setStatus(.pending)
+        setStatus(.inProgress)
+        terminateReleasedStandby()
+        decide()
+        observe()
+        while !status.isFinal {
+            let deadline = lastProgress + Self.blockedLimit
+            let watching = status == .inProgress || status == .rollbackInProgress
+            if let next = heap.min, !(watching && next.time > deadline) {
+                if next.time > Self.horizon {
+                    now = Self.horizon
+                    finishFailed("the simulation passed its horizon of 7 days")
+                    break
+                }
+                now = next.time
+                while let e = heap.min, e.time == now {
+                    heap.removeMin()
+                    eventCount += 1
+                    process(e)
+                }
+            } else if watching {
+                now = max(now, deadline)
+                blocked()
+            } else {
+                // Nothing left to happen (e.g. cancelling with nothing pending).
+                settleCancel()
+                if !status.isFinal { finishFailed("the refresh stalled with nothing left to do") }
+                break
+            }
+            decide()
+            settleCancel()
+            observe()
+        }
+        return result()
+    }
+
+    private mutating func scheduleWorld() {
+        if let t = world.alarmAt { schedule(.alarm, at: t) }
+        if let z = world.outageZone { schedule(.outage, at: world.outageAt, instance: Int32(z)) }
+        if let z = world.iceZone { schedule(.ice, at: world.iceAt, instance: Int32(z)) }
+        for (i, c) in world.capacityChanges.enumerated() { schedule(.scale, at: c.at, instance: Int32(i)) }
+        if let t = world.cancelAt { schedule(.cancel, at: t) }
+    }
+
+    /// StandbyInstances=Terminate: Standby instances are terminated, not replaced.
+    private mutating func terminateReleasedStandby() {
+        guard preferences.standbyInstances == .replace else { return }
+        for i in 0..<state.count where state[i] == S.standby && !isHeld(i) { terminate(i) }
+    }
+
+    private mutating func process(_ e: Event) {
+        let i = Int(e.instance)
+        switch e.kind {
+        case .launchStart:
+            guard state[i] == S.queued else { return }
+            start(i)
+        case .inService:
+            guard state[i] == S.booting else { return }
+            move(i, to: S.warming)
+            log(.inService, i)
+            if flags[i] & 1 != 0 {
+                schedule(.unhealthy, at: max(launchedAt[i] + Double(spec.healthCheckGracePeriod), now) + world.healthCheckDetection, instance: e.instance)
+            }
+            if warmup <= 0 { warmed(i) } else { schedule(.warmed, at: now + warmup, instance: e.instance) }
+        case .warmed:
+            guard state[i] == S.warming else { return }
+            warmed(i)
+        case .unhealthy:
+            let s = state[i]
+            guard s == S.warming || s == S.serving || s == S.idle else { return }
+            if s == S.serving { faultSinceHealthy = true }
+            log(.unhealthy, i)
+            unhealthyReplaced += 1
+            unhealthyNew += 1
+            terminate(i)
+            if let limit = world.alarmUnhealthyFraction, launchedNew >= 5, Double(unhealthyNew) / Double(launchedNew) > limit, !alarm {
+                raiseAlarm("the unhealthy share of new instances passed \(Int(limit * 100))%")
+            }
+        case .retryDone:
+            guard state[i] == S.failed else { return }
+            move(i, to: S.terminated)
+        case .swapDone:
+            guard state[i] == S.swapping else { return }
+            counts[slot(config[i], S.swapping)] -= 1
+            config[i] = target
+            counts[slot(config[i], S.swapping)] += 1
+            move(i, to: S.warming)
+            log(.rootVolumeReplaced, i)
+            if warmup <= 0 { warmed(i) } else { schedule(.warmed, at: now + warmup, instance: e.instance) }
+        case .wake:
+            break
+        case .bakeDone:
+            if status == .baking { setStatus(.successful) }
+        case .alarm:
+            raiseAlarm("the alarm went into ALARM")
+        case .outage:
+            zoneDown[i] = true
+            zoneAvoid[i] = true
+            faultSinceHealthy = true
+            log(.fault, -1, "availability zone \(spec.zones[i]) lost")
+            for j in 0..<state.count where Int(zone[j]) == i && state[j] != S.terminated {
+                if isHeld(j) { releaseHeld(j) }
+                terminate(j)
+            }
+        case .ice:
+            iceActive[i] = true
+            log(.fault, -1, "InsufficientInstanceCapacity in \(spec.zones[i])")
+        case .scale:
+            let change = world.capacityChanges[i]
+            log(.fault, -1, "desired capacity \(desired) -> \(change.desired)")
+            faultSinceHealthy = true
+            desired = change.desired
+            shrink()
+        case .cancel:
+            guard !status.isFinal, status != .cancelling else { return }
+            log(.fault, -1, "CancelInstanceRefresh")
+            setStatus(.cancelling, "cancelled by the user")
+            for j in 0..<state.count where state[j] == S.queued { terminate(j) }
+        }
+    }
+
+    private mutating func releaseHeld(_ i: Int) {
+        if state[i] == S.serving { heldServing -= 1 }
+        let waits = state[i] == S.standby ? preferences.standbyInstances == .wait : preferences.scaleInProtectedInstances == .wait
+        if waits && outdated[Int(config[i])] { heldWaiting -= 1 }
+        flags[i] &= ~2
+        counts[slot(config[i], state[i])] += 1
+        if Self.pooled(state[i]) { enterPool(i) }
+    }
+
+    private mutating func warmed(_ i: Int) {
+        move(i, to: flags[i] & 4 != 0 ? S.serving : S.idle)
+        log(.replaced, i)
+        if !outdated[Int(config[i])] {
+            replacedCount += 1
+            lastProgress = max(lastProgress, now)
+        }
+    }
+
+    private mutating func start(_ i: Int) {
+        let z = Int(zone[i])
+        if zoneDown[z] || iceActive[z] || rng.chance(world.launchFailureRate) {
+            failedLaunches += 1
+            if iceActive[z] || zoneDown[z] { zoneAvoid[z] = true }
+            move(i, to: S.failed)
+            log(.launchFailed, i, zoneDown[z] ? "zone unavailable" : (iceActive[z] ? "InsufficientInstanceCapacity" : "RunInstances failed"))
+            schedule(.retryDone, at: now + world.launchRetryDelay, instance: Int32(i))
+            return
+        }
+        launched += 1
+        if config[i] != 0 || !rollingBack { launchedNew += 1 }
+        launchedAt[i] = now
+        if rng.chance(world.unhealthyRate) && !rollingBack { flags[i] |= 1 }
+        move(i, to: S.booting)
+        log(.launched, i)
+        schedule(.inService, at: now + world.boot.sample(&rng), instance: Int32(i))
+    }
+
+    /// Terminates instance `i` (any state but terminated).
+    private mutating func terminate(_ i: Int) {
+        let s = state[i]
+        guard s != S.terminated else { return }
+        move(i, to: S.terminated)
+        if s != S.queued && s != S.failed { terminatedCount += 1 }
+        log(.terminated, i)
+    }
+
+    // MARK: Decisions
+
+    private mutating func decide() {
+        guard status == .inProgress || status == .rollbackInProgress, now >= holdUntil else { return }
+        for _ in 0..<8 {
+            let actions: [RolloutAction]
+            do {
+                actions = try strategy.decide(snapshot())
+            } catch {
+                log(.strategyError, -1, "\(error)")
+                finishFailed("the strategy failed: \(error)")
+                return
+            }
+            if actions.isEmpty { return }
+            var again = false
+            for a in actions {
+                guard status == .inProgress || status == .rollbackInProgress else { return }
+                again = apply(a) || again
+            }
+            if !again { return }
+        }
+    }
+
+    /// Carries out one action; true when the strategy should be asked again at once.
+    private mutating func apply(_ action: RolloutAction) -> Bool {
+        switch action {
+        case .launch(let n, let z, let serving):
+            for _ in 0..<max(0, n) { launch(zone: z, serving: serving) }
+            return false
+        case .terminate(let n, let old):
+            for _ in 0..<max(0, n) { guard terminateOne(outdated: old) else { break } }
+            return false
+        case .setServing(let n, let old, let serving):
+            setServing(n, outdated: old, serving: serving)
+            return false
+        case .replaceRootVolume(let n):
+            for _ in 0..<max(0, n) { guard swapOne() else { break } }
+            return false
+        case .wait(let until):
+            guard until > now else { return false }
+            schedule(.wake, at: until)
+            lastProgress = max(lastProgress, until)
+            return false
+        case .checkpoint(let p):
+            guard p > lastCheckpoint else { return false }
+            lastCheckpoint = p
+            checkpoints.append(p)
+            log(.checkpoint, -1, "\(p)%")
+            let delay = Double(preferences.effectiveCheckpointDelay)
+            holdUntil = now + delay
+            lastProgress = max(lastProgress, holdUntil)
+            if delay > 0 { schedule(.wake, at: holdUntil); return false }
+            return true
+        case .rollback(let reason):
+            startRollback(reason)
+            return true
+        case .complete:
+            if !rollingBack, preferences.checkpointPercentages.last == 100, lastCheckpoint < 100 {
+                lastCheckpoint = 100
+                checkpoints.append(100)
+                log(.checkpoint, -1, "100%")
+            }
+            if rollingBack {
+                setStatus(.rollbackSuccessful, rollbackReason)
+            } else if preferences.bakeTime > 0 {
+                setStatus(.baking)
+                schedule(.bakeDone, at: now + Double(preferences.bakeTime))
+            } else {
+                setStatus(.successful)
+            }
+            return false
+        case .fail(let reason):
+            finishFailed(reason)
+            return false
+        }
+    }
+
+    private mutating func launch(zone requested: Int?, serving: Bool) {
+        let z: Int
+        if let requested, (0..<spec.zones.count).contains(requested) {
+            z = requested
+        } else {
+            var best = -1
+            for c in 0..<spec.zones.count where !zoneAvoid[c] {
+                if best < 0 || zoneActive[c] < zoneActive[best] { best = c }
+            }
+            z = best < 0 ? (0..<spec.zones.count).min { zoneActive[$0] < zoneActive[$1] } ?? 0 : best
+        }
+        let i = state.count
+        append(config: target, state: S.queued, zone: UInt8(z), flags: serving ? 4 : 0, at: now)
+        log(.launchRequested, i)
+        // RunInstances' token bucket: each instance takes a token; without one, it waits for the refill.
+        tokens = min(world.launchBurst, tokens + (now - tokenTime) * world.launchRatePerSecond)
+        tokenTime = now
+        if tokens >= 1 {
+            tokens -= 1
+            eventCount += 1
+            start(i)
+        } else {
+            let wait = (1 - tokens) / world.launchRatePerSecond
+            tokens -= 1
+            schedule(.launchStart, at: now + wait, instance: Int32(i))
+        }
+    }
+
+    /// Takes one instance from the fullest zone's pool of the chosen side (newest first).
+    private mutating func pick(outdated wantOutdated: Bool, where accept: (UInt8) -> Bool) -> Int? {
+        let zones = spec.zones.count
+        while true {
+            var best = -1
+            for c in 0..<Self.configs where outdated[c] == wantOutdated {
+                for z in 0..<zones where poolLive[c * zones + z] > 0 {
+                    if best < 0 || poolLive[c * zones + z] > poolLive[best] { best = c * zones + z }
+                }
+            }
+            guard best >= 0 else { return nil }
+            var index = pools[best].count - 1
+            while index >= 0 {
+                let i = Int(pools[best][index])
+                let s = state[i]
+                let stale = !Self.pooled(s) || isHeld(i) || poolSlot(i) != best
+                if stale {
+                    pools[best].remove(at: index)
+                } else if accept(s) {
+                    pools[best].remove(at: index)
+                    return i
+                }
+                index -= 1
+            }
+            // Nothing acceptable in the fullest pool: stop rather than loop.
+            return nil
+        }
+    }
+
+    private mutating func terminateOne(outdated wantOutdated: Bool) -> Bool {
+        guard let i = pick(outdated: wantOutdated, where: { _ in true }) else { return false }
+        terminate(i)
+        return true
+    }
+
+    private mutating func swapOne() -> Bool {
+        guard let i = pick(outdated: true, where: { $0 == S.serving || $0 == S.idle }) else { return false }
+        if state[i] == S.serving { flags[i] |= 4 } else { flags[i] &= ~4 }
+        move(i, to: S.swapping)
+        launchedAt[i] = now
+        if rng.chance(world.unhealthyRate) && !rollingBack { flags[i] |= 1 } else { flags[i] &= ~1 }
+        // The root volume is replaced from the new image's snapshot and the instance reboots.
+        schedule(.swapDone, at: now + 30 + world.boot.sample(&rng), instance: Int32(i))
+        return true
+    }
+
+    private mutating func setServing(_ n: Int, outdated wantOutdated: Bool, serving: Bool) {
+        var changed = 0
+        let from = serving ? S.idle : S.serving, to = serving ? S.serving : S.idle
+        for i in 0..<state.count where changed < n && state[i] == from && !isHeld(i) && outdated[Int(config[i])] == wantOutdated {
+            move(i, to: to)
+            if serving { flags[i] |= 4 } else { flags[i] &= ~4 }
+            changed += 1
+        }
+        // Instances still warming follow the switch when they become ready.
+        if changed < n {
+            for i in 0..<state.count where changed < n && (state[i] == S.warming || state[i] == S.booting || state[i] == S.queued) && !isHeld(i)
+                && outdated[Int(config[i])] == wantOutdated && (flags[i] & 4 != 0) != serving {
+                if serving { flags[i] |= 4 } else { flags[i] &= ~4 }
+                changed += 1
+            }
+        }
+        if changed > 0 { log(.servingChanged, -1, "\(changed) \(wantOutdated ? "outdated" : "current") instance(s) \(serving ? "registered" : "deregistered")") }
+    }
+
+    /// Desired capacity went down: terminate the surplus, outdated first.
+    private mutating func shrink() {
+        var surplus = activeTotal - heldServing - max(0, desired - heldServing)
+        while surplus > 0, terminateOne(outdated: true) { surplus -= 1 }
+        while surplus > 0, terminateOne(outdated: false) { surplus -= 1 }
+    }
+
+    private mutating func raiseAlarm(_ reason: String) {
+        alarm = true
+        log(.fault, -1, reason)
+        switch status {
+        case .inProgress, .baking:
+            if preferences.autoRollback { startRollback(reason) } else { finishFailed(reason) }
+        default: break
+        }
+    }
+
+    private mutating func blocked() {
+        let reason = "no instance was replaced for an hour"
+        if status == .rollbackInProgress {
+            failureReason = reason
+            setStatus(.rollbackFailed, reason)
+        } else if preferences.autoRollback {
+            startRollback(reason)
+        } else {
+            finishFailed(reason)
+        }
+    }
+
+    private mutating func finishFailed(_ reason: String) {
+        failureReason = reason
+        setStatus(status == .rollbackInProgress ? .rollbackFailed : .failed, reason)
+    }
+
+    private mutating func startRollback(_ reason: String) {
+        guard !rollingBack else { return }
+        rollingBack = true
+        rollbackReason = reason
+        target = 0
+        outdated = [false, true, false]
+        // Held instances waiting on the new configuration no longer block; previous ones now match.
+        heldWaiting = 0
+        holdUntil = now
+        lastProgress = now
+        lastCheckpoint = 0
+        setStatus(.rollbackInProgress, reason)
+        for j in 0..<state.count where state[j] == S.queued && config[j] != 0 { terminate(j) }
+    }
+
+    private mutating func settleCancel() {
+        guard status == .cancelling else { return }
+        var inFlight = 0
+        for c in 0..<Self.configs {
+            let b = c * S.count
+            inFlight += counts[b + Int(S.queued)] + counts[b + Int(S.booting)] + counts[b + Int(S.swapping)]
+        }
+        if inFlight == 0 { setStatus(.cancelled, "cancelled by the user") }
+    }
+
+    /// After each instant: capacity figures, the floor and ceiling checks, a chart sample.
+    private mutating func observe() {
+        let inService = servingTotal
+        let active = activeTotal
+        let snap = snapshot()
+        let floor = snap.healthyFloor
+        minInService = min(minInService, inService)
+        maxInService = max(maxInService, inService)
+        maxActive = max(maxActive, active)
+        if inService >= floor {
+            faultSinceHealthy = false
+        } else if !faultSinceHealthy {
+            unexplainedBreaches += 1
+        }
+        if active > snap.healthyCeiling + heldServing { ceilingBreaches += 1 }
+        guard record else { return }
+        var prevServing = 0, newServing = 0, pending = 0, warming = 0, idle = 0
+        for c in 0..<Self.configs {
+            let b = c * S.count
+            if c == 0 { prevServing += counts[b + Int(S.serving)] } else { newServing += counts[b + Int(S.serving)] }
+            pending += counts[b + Int(S.queued)] + counts[b + Int(S.booting)] + counts[b + Int(S.failed)] + counts[b + Int(S.swapping)]
+            warming += counts[b + Int(S.warming)]
+            idle += counts[b + Int(S.idle)]
+        }
+        prevServing += heldServing
+        let sample = FleetSample(time: now, servingPrevious: Int32(prevServing), servingNew: Int32(newServing), pending: Int32(pending), warming: Int32(warming),
+                                 idle: Int32(idle), desired: Int32(desired), floor: Int32(floor))
+        if let last = samples.last, last.time == now {
+            samples[samples.count - 1] = sample
+        } else if samples.last.map({ $0.servingPrevious != sample.servingPrevious || $0.servingNew != sample.servingNew || $0.pending != sample.pending
+            || $0.warming != sample.warming || $0.idle != sample.idle || $0.desired != sample.desired || $0.floor != sample.floor }) ?? true {
+            samples.append(sample)
+        }
+    }
+
+    private func result() -> RolloutResult {
+        let snap = snapshot()
+        var finals: [FinalInstance] = []
+        for i in 0..<state.count where state[i] != S.terminated && state[i] != S.failed {
+            finals.append(FinalInstance(initialIndex: i < spec.instances.count ? i : nil, zone: Int(zone[i]), onNewVersion: config[i] != 0, standby: state[i] == S.standby))
+        }
+        return RolloutResult(
+            strategy: strategyName, seed: seed, status: status, durationSeconds: endTime, minInService: minInService == .max ? 0 : minInService,
+            maxInService: maxInService, desiredCapacity: desired, healthyFloor: snap.healthyFloor, healthyCeiling: snap.healthyCeiling, maxActive: maxActive,
+            launched: launched, terminated: terminatedCount, replaced: replacedCount, failedLaunches: failedLaunches, unhealthyReplaced: unhealthyReplaced,
+            checkpointsReached: checkpoints, rollbackReason: rollbackReason, failureReason: failureReason, statusReason: statusReason,
+            percentageComplete: snap.percentageComplete, events: eventCount, unexplainedFloorBreaches: unexplainedBreaches, ceilingBreaches: ceilingBreaches,
+            timeline: timeline, samples: samples, finalInstances: finals, previousVersion: spec.previousVersion, newVersion: spec.newVersion)
+    }
+}

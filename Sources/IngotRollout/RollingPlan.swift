@@ -1,0 +1,38 @@
+/// AWS's instance refresh replacement rule, shared by the strategies that roll.
+///
+/// At each decision point: terminate outdated instances while in-service capacity stays at or above
+/// the healthy floor (instances not in service can always go), then launch current ones up to the
+/// ceiling. MaxHealthyPercentage omitted: the ceiling is desired capacity, so instances are terminated
+/// and launched together; set: new instances are launched first, up to Max% of desired. A checkpoint
+/// ahead caps the batch so the refresh stops at it.
+public enum RollingPlan {
+    public static func step(_ f: FleetSnapshot, floor: Int? = nil, ceiling: Int? = nil, budget: Int? = nil) -> [RolloutAction] {
+        let cur = f.current, old = f.outdated
+        let wanted = max(0, f.desiredCapacity - f.heldInService)
+        let checkpoints = f.rollingBack ? [] : f.preferences.checkpointPercentages
+
+        if let passed = checkpoints.last(where: { $0 <= f.percentageComplete && $0 > f.lastCheckpoint }), passed < 100 {
+            return [.checkpoint(percentage: passed)]
+        }
+        if let last = checkpoints.last, last < 100, f.lastCheckpoint >= last { return [.complete] }
+        if old.active == 0 && old.held == 0 && cur.pending == 0 && cur.warming == 0 && cur.swapping == 0 && cur.ready >= wanted {
+            return [.complete]
+        }
+
+        var limit = budget ?? Int.max
+        if let next = checkpoints.first(where: { $0 > f.lastCheckpoint }), next < 100 {
+            let denominator = max(1, wanted)
+            let allowed = (next * denominator + 99) / 100
+            limit = min(limit, max(0, allowed - (cur.ready + cur.pending + cur.warming + cur.swapping)))
+        }
+        let floor = floor ?? f.healthyFloor
+        let ceiling = ceiling ?? f.healthyCeiling
+        let notServing = old.active - old.serving
+        let terminate = min(old.active, max(0, f.inService - floor) + notServing, limit)
+        let launch = min(max(0, wanted - cur.active), max(0, ceiling - (f.active - terminate)), limit)
+        var actions: [RolloutAction] = []
+        if terminate > 0 { actions.append(.terminate(count: terminate)) }
+        if launch > 0 { actions.append(.launch(count: launch)) }
+        return actions
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import IngotCore
+
+/// The lifecycle of an instance refresh, as DescribeInstanceRefreshes reports it.
+public enum RefreshStatus: String, Sendable, Codable, CaseIterable {
+    case pending = "Pending", inProgress = "InProgress", baking = "Baking", successful = "Successful", failed = "Failed"
+    case cancelling = "Cancelling", cancelled = "Cancelled"
+    case rollbackInProgress = "RollbackInProgress", rollbackSuccessful = "RollbackSuccessful", rollbackFailed = "RollbackFailed"
+
+    public var isFinal: Bool { [.successful, .failed, .cancelled, .rollbackSuccessful, .rollbackFailed].contains(self) }
+    /// Final and not what the user wanted: exit 3.
+    public var isProblem: Bool { [.failed, .cancelled, .rollbackSuccessful, .rollbackFailed].contains(self) }
+}
+
+/// Counts of one side of the fleet: instances on the configuration the refresh moves to (`current`),
+/// or on any other (`outdated`). Standby and held (protected under Wait/Ignore) instances are counted apart.
+public struct SideCounts: Sendable, Hashable, Codable {
+    /// Launch requested (waiting for RunInstances tokens or booting, or a failed launch being retried).
+    public var pending = 0
+    /// InService and healthy, still warming up.
+    public var warming = 0
+    /// InService, healthy and warmed up, receiving traffic.
+    public var serving = 0
+    /// InService, healthy and warmed up, deregistered from traffic (blue/green's idle side).
+    public var idle = 0
+    /// Root volume being replaced in place.
+    public var swapping = 0
+    /// Standby or scale-in protected instances the refresh may not touch.
+    public var held = 0
+
+    public init() {}
+    public var ready: Int { serving + idle }
+    /// Instances that occupy capacity (everything but held ones).
+    public var active: Int { pending + warming + serving + idle + swapping }
+}
+
+/// What a strategy sees at a decision point: a read-only summary of the fleet and the refresh.
+public struct FleetSnapshot: Sendable, Codable {
+    public var time: Double
+    public var status: RefreshStatus
+    public var desiredCapacity: Int
+    public var zones: Int
+    public var preferences: RefreshPreferences
+    /// Seconds from InService to counting as replaced.
+    public var warmupSeconds: Double
+    public var current: SideCounts
+    public var outdated: SideCounts
+    /// Protected instances left in service (ScaleInProtectedInstances Ignore or Wait): they keep serving.
+    public var heldInService: Int
+    /// True while rolling back: `current` is then the saved (previous) configuration.
+    public var rollingBack: Bool
+    /// Whether an alarm is in ALARM.
+    public var alarm: Bool
+    /// The highest checkpoint reached so far (0 when none).
+    public var lastCheckpoint: Int
+    /// Replaced (current and ready) as a percentage of desired capacity, floored.
+    public var percentageComplete: Int
+    public var instancesToUpdate: Int
+
+    /// MinHealthyPercentage of desired, rounded up; with MaxHealthyPercentage omitted at least one
+    /// instance can always be replaced (AWS: Min 100 without Max means one at a time).
+    public var healthyFloor: Int {
+        let floor = (desiredCapacity * preferences.minHealthyPercentage + 99) / 100
+        return preferences.maxHealthyPercentage == nil && desiredCapacity > 0 ? min(floor, desiredCapacity - 1) : floor
+    }
+    /// MaxHealthyPercentage of desired, rounded down (desired itself when omitted), never below desired.
+    public var healthyCeiling: Int {
+        guard let max = preferences.maxHealthyPercentage else { return desiredCapacity }
+        return Swift.max(desiredCapacity, desiredCapacity * max / 100)
+    }
+    /// In-service capacity: healthy, warmed-up instances receiving traffic.
+    public var inService: Int { current.serving + outdated.serving + heldInService }
+    /// Instances counted against the ceiling.
+    public var active: Int { current.active + outdated.active + heldInService }
+}
+
+/// What a strategy answers. The engine carries it out and owns everything that follows
+/// (launch limits, boot, health, faults, time).
+public enum RolloutAction: Sendable, Hashable {
+    /// Launch instances on the current configuration; the engine balances zones unless one is named.
+    case launch(count: Int, zone: Int? = nil, serving: Bool = true)
+    /// Terminate instances, outdated ones (default) or current ones; the engine picks, fullest zone first.
+    case terminate(count: Int, outdated: Bool = true)
+    /// Register (serving) or deregister ready instances with the load balancer.
+    case setServing(count: Int, outdated: Bool, serving: Bool)
+    /// Replace the root volume of outdated instances in place (no launch): they reboot onto the current image.
+    case replaceRootVolume(count: Int)
+    /// Call me again at this time (a deliberate wait does not count as being blocked).
+    case wait(until: Double)
+    /// A checkpoint: the engine records it and holds for CheckpointDelay.
+    case checkpoint(percentage: Int)
+    /// Start rolling back to the saved configuration.
+    case rollback(reason: String)
+    /// Everything is replaced: the engine bakes (BakeTime), then reports success.
+    case complete
+    case fail(reason: String)
+}
+
+/// A strategy parameter, for `ingot strategies list` and validation.
+public struct StrategyParameter: Sendable, Hashable, Codable {
+    public var name: String
+    public var defaultValue: String
+    public var help: String
+    public init(_ name: String, default defaultValue: String, _ help: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+}
+
+/// A rollout strategy: it only decides. One per folder under `Sources/Strategies/<Name>`, with a
+/// type `<Name>Strategy`; the StrategyRegistry build plugin registers every one a module depends on.
+public protocol RolloutStrategy: Sendable {
+    static var name: String { get }
+    static var summary: String { get }
+    static var parameters: [StrategyParameter] { get }
+    /// The name reported in results (the type's name, or an external strategy's own).
+    var instanceName: String { get }
+    /// Strategy parameters (`--param key=value`), already checked against `parameters`' names.
+    init(parameters: [String: String]) throws
+    /// The refresh preferences this strategy runs with (AllAtOnce forces MinHealthyPercentage 0, ...).
+    func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences
+    /// Called at every decision point while the refresh is InProgress or RollbackInProgress.
+    mutating func decide(_ fleet: FleetSnapshot) throws -> [RolloutAction]
+}
+
+extension RolloutStrategy {
+    public func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences { preferences }
+    public static var parameters: [StrategyParameter] { [] }
+    public var instanceName: String { Self.name }
+}
+
+extension [String: String] {
+    /// A strategy parameter as a number of seconds ("600", "10m").
+    public func seconds(_ key: String, default value: Double) throws -> Double {
+        guard let text = self[key] else { return value }
+        guard let v = Duration.seconds(parsing: text), v >= 0 else { throw IngotError.invalid("param \(key)", "'\(text)' is not a duration like 600s or 10m") }
+        return v
+    }
+
+    /// A strategy parameter as a list of percentages ("25,50,100"), ascending and within 1...100.
+    public func percentages(_ key: String, default value: [Int]) throws -> [Int] {
+        guard let text = self[key] else { return value }
+        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0.map { (1...100).contains($0) } == true }) else {
+            throw IngotError.invalid("param \(key)", "'\(text)' is not a list of percentages 1-100 like 25,50,100")
+        }
+        let values = parts.compactMap { $0 }
+        guard zip(values, values.dropFirst()).allSatisfy({ $0 < $1 }) else { throw IngotError.invalid("param \(key)", "values must be ascending and unique") }
+        return values
+    }
+
+    public func percentage(_ key: String, default value: Int) throws -> Int {
+        try percentages(key, default: [value])[0]
+    }
+}
+
+/// The strategies a program knows, by name (case-insensitive).
+public struct StrategyRegistry: Sendable {
+    public let strategies: [any RolloutStrategy.Type]
+
+    public init(_ strategies: [any RolloutStrategy.Type]) {
+        self.strategies = strategies.sorted { $0.name < $1.name }
+    }
+
+    public func find(_ name: String) -> (any RolloutStrategy.Type)? {
+        strategies.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    /// A strategy by name with its parameters. Unknown names fall back to an `ingot-strategy-<name>`
+    /// executable on PATH; unknown parameters are refused.
+    public func make(_ name: String, parameters: [String: String]) throws -> any RolloutStrategy {
+        if let type = find(name) { return try Self.instantiate(type, parameters: parameters) }
+        if let external = try ExternalStrategy.find(name: name, parameters: parameters) {
+            let strategy: any RolloutStrategy = external
+            return strategy
+        }
+        let names = strategies.map { $0.name }.joined(separator: ", ")
+        throw IngotError.invalid("strategy", "'\(name)' is not one of \(names), and no ingot-strategy-\(name.lowercased()) is on PATH")
+    }
+
+    private static func instantiate(_ type: any RolloutStrategy.Type, parameters: [String: String]) throws -> any RolloutStrategy {
+        let known = Set(type.parameters.map { $0.name })
+        if let bad = parameters.keys.sorted().first(where: { !known.contains($0) }) {
+            let accepted = known.isEmpty ? "none" : known.sorted().joined(separator: ", ")
+            throw IngotError.invalid("param", "\(type.name) has no parameter '\(bad)' (accepted: \(accepted))")
+        }
+        return try type.init(parameters: parameters)
+    }
+}
