@@ -427,16 +427,17 @@ public struct RolloutSimulation {
         switch action {
         case .launch(let n, let z, let serving):
             for _ in 0..<max(0, n) { launch(zone: z, serving: serving) }
-            return false
+            return n > 0
         case .terminate(let n, let old):
-            for _ in 0..<max(0, n) { guard terminateOne(outdated: old) else { break } }
-            return false
+            var done = 0
+            while done < n, terminateOne(outdated: old) { done += 1 }
+            return done > 0
         case .setServing(let n, let old, let serving):
-            setServing(n, outdated: old, serving: serving)
-            return false
+            return setServing(n, outdated: old, serving: serving) > 0
         case .replaceRootVolume(let n):
-            for _ in 0..<max(0, n) { guard swapOne() else { break } }
-            return false
+            var done = 0
+            while done < n, swapOne() { done += 1 }
+            return done > 0
         case .wait(let until):
             guard until > now else { return false }
             schedule(.wake, at: until)
@@ -550,7 +551,8 @@ public struct RolloutSimulation {
         return true
     }
 
-    private mutating func setServing(_ n: Int, outdated wantOutdated: Bool, serving: Bool) {
+    @discardableResult
+    private mutating func setServing(_ n: Int, outdated wantOutdated: Bool, serving: Bool) -> Int {
         var changed = 0
         let from = serving ? S.idle : S.serving, to = serving ? S.serving : S.idle
         for i in 0..<state.count where changed < n && state[i] == from && !isHeld(i) && outdated[Int(config[i])] == wantOutdated {
@@ -567,6 +569,7 @@ public struct RolloutSimulation {
             }
         }
         if changed > 0 { log(.servingChanged, -1, "\(changed) \(wantOutdated ? "outdated" : "current") instance(s) \(serving ? "registered" : "deregistered")") }
+        return changed
     }
 
     /// Desired capacity went down: terminate the surplus, outdated first.
