@@ -57,11 +57,12 @@ public struct FleetSnapshot: Sendable, Codable {
     public var percentageComplete: Int
     public var instancesToUpdate: Int
 
-    /// MinHealthyPercentage of desired, rounded up; with MaxHealthyPercentage omitted at least one
-    /// instance can always be replaced (AWS: Min 100 without Max means one at a time).
+    /// MinHealthyPercentage of desired, rounded up. When the ceiling leaves no room to launch first
+    /// (MaxHealthyPercentage omitted, or too small to add a whole instance), at least one instance can
+    /// always be replaced: AWS's Min 100 without Max means one at a time.
     public var healthyFloor: Int {
         let floor = (desiredCapacity * preferences.minHealthyPercentage + 99) / 100
-        return preferences.maxHealthyPercentage == nil && desiredCapacity > 0 ? min(floor, desiredCapacity - 1) : floor
+        return healthyCeiling <= desiredCapacity && desiredCapacity > 0 ? min(floor, desiredCapacity - 1) : floor
     }
     /// MaxHealthyPercentage of desired, rounded down (desired itself when omitted), never below desired.
     public var healthyCeiling: Int {

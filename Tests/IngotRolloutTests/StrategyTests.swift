@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+import IngotCore
+import IngotRollout
+import AllAtOnce
+import BlueGreen
+import Canary
+import ReplaceRootVolume
+import Rolling
+import RollingBlueGreen
+
+@Suite struct StrategyTests {
+    static let registry = StrategyRegistry([AllAtOnceStrategy.self, BlueGreenStrategy.self, CanaryStrategy.self, ReplaceRootVolumeStrategy.self,
+                                            RollingStrategy.self, RollingBlueGreenStrategy.self])
+
+    static func run(_ name: String, size: Int = 20, parameters: [String: String] = [:], world: World = World(),
+                    _ configure: (inout RefreshPreferences) -> Void = { _ in }) throws -> RolloutResult {
+        var p = RefreshPreferences()
+        configure(&p)
+        var sim = try RolloutSimulation(spec: .uniform(size: size), preferences: p, world: world,
+                                        strategy: try registry.make(name, parameters: parameters), seed: 3, record: true)
+        return sim.run()
+    }
+
+    @Test("Every built-in strategy replaces a healthy fleet", arguments: ["Rolling", "ReplaceRootVolume", "Canary", "BlueGreen", "RollingBlueGreen", "AllAtOnce"])
+    func healthyDay(name: String) throws {
+        let r = try Self.run(name)
+        #expect(r.status == .successful, "\(r.statusReason ?? "")")
+        #expect(r.finalInstances.count == 20 && r.finalInstances.allSatisfy { $0.onNewVersion })
+    }
+
+    @Test("Names are accepted case-insensitively; unknown names and parameters are refused")
+    func names() throws {
+        #expect(Self.registry.find("replacerootvolume") != nil)
+        #expect(Self.registry.find("BLUEGREEN") != nil)
+        #expect { try Self.registry.make("no-such-strategy", parameters: [:]) } throws: { "\($0)".contains("Rolling") }
+        #expect { try Self.registry.make("canary", parameters: ["bake": "1m"]) } throws: { "\($0)".contains("canary-bake") }
+        #expect { try Self.registry.make("canary", parameters: ["canary-bake": "soon"]) } throws: { ($0 as? IngotError)?.kind == .invalidInput }
+    }
+
+    @Test("ReplaceRootVolume launches nothing: instances keep their ids")
+    func replaceRootVolume() throws {
+        let r = try Self.run("ReplaceRootVolume")
+        #expect(r.launched == 0 && r.terminated == 0)
+        #expect(r.finalInstances.allSatisfy { $0.initialIndex != nil })
+        #expect(r.timeline.filter { $0.kind == .rootVolumeReplaced }.count == 20)
+        #expect(r.minInService >= 18)
+    }
+
+    @Test("Canary: the first batch is launched ahead and bakes before the rest rolls")
+    func canary() throws {
+        let r = try Self.run("Canary", parameters: ["canary-percentage": "10", "canary-bake": "15m"])
+        #expect(r.status == .successful)
+        let firstTerminate = try #require(r.timeline.first { $0.kind == .terminated }).time
+        let canaryReady = try #require(r.timeline.filter { $0.kind == .replaced }.dropFirst().first).time
+        #expect(firstTerminate >= canaryReady + 900)
+        #expect(r.minInService >= 18)
+    }
+
+    @Test("Canary with a bad image rolls back (it turns AutoRollback on)")
+    func canaryBadImage() throws {
+        var world = World()
+        world.alarmUnhealthyFraction = 0.5
+        world.unhealthyRate = 1
+        let r = try Self.run("Canary", world: world)
+        #expect(r.status == .rollbackSuccessful)
+        #expect(r.finalInstances.allSatisfy { !$0.onNewVersion })
+    }
+
+    @Test("BlueGreen: full-size new group, one switch, capacity never dips, old group kept for the window")
+    func blueGreen() throws {
+        let r = try Self.run("BlueGreen", parameters: ["rollback-window": "20m"])
+        #expect(r.status == .successful)
+        #expect(r.minInService == 20)
+        #expect(r.maxActive == 40)
+        let switchTime = try #require(r.timeline.first { $0.kind == .servingChanged }).time
+        let firstTerminate = try #require(r.timeline.first { $0.kind == .terminated }).time
+        #expect(firstTerminate == switchTime + 1200)
+    }
+
+    @Test("BlueGreen: an alarm in the rollback window switches traffic back")
+    func blueGreenAlarm() throws {
+        let clean = try Self.run("BlueGreen")
+        let switchTime = try #require(clean.timeline.first { $0.kind == .servingChanged }).time
+        var world = World()
+        world.alarmAt = switchTime + 60
+        let r = try Self.run("BlueGreen", world: world)
+        #expect(r.status == .rollbackSuccessful)
+        #expect(r.finalInstances.count == 20 && r.finalInstances.allSatisfy { !$0.onNewVersion && $0.initialIndex != nil })
+        #expect(r.minInService == 20)
+    }
+
+    @Test("RollingBlueGreen: steps through its targets without losing capacity")
+    func rollingBlueGreen() throws {
+        let r = try Self.run("RollingBlueGreen", parameters: ["targets": "50,100", "step-delay": "2m"])
+        #expect(r.status == .successful)
+        #expect(r.minInService >= 20)
+        #expect(r.timeline.filter { $0.kind == .servingChanged }.count == 2)
+    }
+
+    @Test("AllAtOnce forces MinHealthyPercentage 0")
+    func allAtOnce() throws {
+        let r = try Self.run("AllAtOnce") { $0.minHealthyPercentage = 90 }
+        #expect(r.minInService == 0 && r.status == .successful)
+    }
+}
+
+/// `ingot-strategy-<name>` executables: answers, errors, timeouts.
+@Suite struct ExternalStrategyTests {
+    static func script(_ body: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingot-strategy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("ingot-strategy-test").path
+        try ("#!/bin/sh\n" + body).write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return path
+    }
+
+    static func run(_ path: String, timeout: Double = 2) throws -> RolloutResult {
+        var sim = try RolloutSimulation(spec: .uniform(size: 4), preferences: RefreshPreferences(),
+                                        strategy: ExternalStrategy(executable: path, name: "test", parameters: [:], timeout: timeout), seed: 1)
+        return sim.run()
+    }
+
+    @Test("A strategy in Python drives the refresh over JSON lines")
+    func pythonStrategy() throws {
+        let path = try Self.script("""
+            exec python3 -u -c '
+            import json, sys
+            for line in sys.stdin:
+                f = json.loads(line)["fleet"]
+                cur, old = f["current"], f["outdated"]
+                if old["serving"] + old["pending"] == 0 and cur["pending"] + cur["warming"] == 0:
+                    print(json.dumps([{"action": "complete"}]))
+                elif cur["pending"] + cur["warming"] == 0:
+                    print(json.dumps([{"action": "terminate", "count": 1}, {"action": "launch", "count": 1}]))
+                else:
+                    print("[]")
+            '
+            """)
+        let r = try Self.run(path)
+        #expect(r.status == .successful, "\(r.statusReason ?? "")")
+        #expect(r.strategy == "test" && r.launched == 4)
+    }
+
+    @Test("Malformed answers, unknown actions, exits and silence fail the rollout with a message", arguments: [
+        ("while read l; do echo 'not json'; done", "not a JSON array"),
+        ("while read l; do echo '[{\"action\":\"dance\"}]'; done", "unknown action 'dance'"),
+        ("while read l; do echo '[{\"action\":\"launch\"}]'; done", "needs 'count'"),
+        ("exit 3", "exit"),
+        ("sleep 30", "did not answer within"),
+    ])
+    func failures(body: String, message: String) throws {
+        let start = Date()
+        let r = try Self.run(try Self.script(body), timeout: 0.5)
+        #expect(r.status == .failed)
+        #expect(r.failureReason?.contains(message) == true, "\(r.failureReason ?? "")")
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+}
