@@ -6,7 +6,7 @@ import IngotLocal
 struct Groups: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groups", abstract: "Auto Scaling groups launching from launch templates.",
-        subcommands: [GroupsCreate.self, GroupsList.self, GroupsShow.self, GroupsUpdate.self])
+        subcommands: [GroupsCreate.self, GroupsList.self, GroupsShow.self, GroupsUpdate.self, GroupsRefresh.self, GroupsRefreshes.self])
 }
 
 /// The AWS CLI's group options; nil leaves a setting as it is on update.

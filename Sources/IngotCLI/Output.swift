@@ -39,6 +39,12 @@ enum Output {
         FileHandle.standardOutput.write(Data(out.utf8))
     }
 
+    /// One labelled value per line, labels aligned (a summary rather than a table).
+    static func fields(_ pairs: [(String, String)]) {
+        let width = pairs.map(\.0.count).max() ?? 0
+        line(pairs.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + ($0.1.isEmpty ? "-" : $0.1) }.joined(separator: "\n"))
+    }
+
     static func line(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }

@@ -108,6 +108,7 @@ enum Schema {
         m.registerMigration("v2: launch templates") { db in try db.execute(sql: v2) }
         m.registerMigration("v3: SSM parameters") { db in try db.execute(sql: v3) }
         m.registerMigration("v4: Auto Scaling groups") { db in try db.execute(sql: v4) }
+        m.registerMigration("v5: instance refreshes") { db in try db.execute(sql: v5) }
         return m
     }
 }
@@ -178,5 +179,17 @@ extension Schema {
         ALTER TABLE instance ADD COLUMN template_version INTEGER;
         ALTER TABLE instance ADD COLUMN health_status TEXT;
         CREATE INDEX instance_by_group ON instance(region, owner_id, group_name) WHERE group_name IS NOT NULL;
+        """
+
+    static let v5 = """
+        CREATE TABLE instance_refresh (
+            id TEXT NOT NULL UNIQUE,
+            region TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            group_name TEXT NOT NULL,
+            start_time INTEGER NOT NULL,
+            record TEXT NOT NULL
+        );
+        CREATE INDEX instance_refresh_by_group ON instance_refresh(region, owner_id, group_name, start_time);
         """
 }

@@ -59,6 +59,7 @@ extension RolloutChart {
         static let warming = "#f5d38a"
         static let pending = "#cc79a7"
         static let idle = "#b4b4ae"
+        static let inService = "#7a4a00"
         static let desired = "#1f1f1c"
         static let floor = "#1f1f1c"
         static let checkpoint = "#009e73"
@@ -179,6 +180,9 @@ extension RolloutChart {
                 guard points.contains(where: { $0.v > 0 }) else { continue }
                 out += "<path d=\"\(areaPath(points))\" fill=\"\(color)\"/>\n"
             }
+            // The edge of in-service capacity, stroked: a dip narrower than a pixel still shows as a line.
+            let inService = series(samples, buckets: buckets) { Double($0.servingPrevious) + Double($0.servingNew) }
+            out += "<path d=\"\(linePath(inService))\" fill=\"none\" stroke=\"\(Palette.inService)\" stroke-width=\"1\" stroke-linejoin=\"bevel\"/>\n"
             let floor = series(samples, buckets: buckets) { Double($0.floor) }
             let desired = series(samples, buckets: buckets) { Double($0.desired) }
             out += "<path d=\"\(linePath(floor))\" fill=\"none\" stroke=\"\(Palette.floor)\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n"

@@ -1,0 +1,313 @@
+import ArgumentParser
+import Foundation
+import IngotCore
+import IngotLocal
+import IngotRollout
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate", abstract: "Simulate in virtual time; nothing in the store changes.",
+        subcommands: [SimulateRollout.self])
+}
+
+struct SimulateRollout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollout",
+        abstract: "Simulate an Auto Scaling instance refresh of a group (or of a fleet of a given size) with a strategy and faults.",
+        discussion: """
+            Deterministic for a seed. Exit 3 when the refresh fails, rolls back or is cancelled.
+            Durations: 300, 300s, 5m, 1h30m. Times of faults count from the start of the refresh.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "A group of the local store to refresh (with --region).") var group: String?
+    @OptionGroup var region: RegionOption
+    @Option(name: .customLong("fleet-size"), help: "Instead of a group: this many in-service instances.") var fleetSize: Int?
+    @Option(help: "Zones of the fleet (with --fleet-size).") var zones = 3
+    @Option(name: .customLong("health-check-grace-period"), help: "Seconds (with --fleet-size; default 300).") var grace = 300
+    @Option(name: .customLong("default-instance-warmup"), help: "Seconds (with --fleet-size).") var defaultWarmup: Int?
+    @Option(help: "Instances already on the new configuration (with --fleet-size).") var matching = 0
+    @Option(help: "Scale-in protected instances (with --fleet-size).") var protected = 0
+    @Option(help: "Instances in Standby (with --fleet-size).") var standby = 0
+    @Option(name: .customLong("desired-version"), help: "With --group: the launch template version to move to (default the group's own).") var desiredVersion: String?
+    @OptionGroup var refresh: RefreshOptions
+    @OptionGroup var faults: WorldOptions
+    @OptionGroup var run: RunOptions
+
+    func run() async throws {
+        let preferences = try refresh.preferences()
+        let strategy = try refresh.makeStrategy()
+        try run.validate(strategy: strategy)
+        let spec: FleetSpec
+        switch (group, fleetSize) {
+        case (nil, let size?):
+            guard (0...1_000_000).contains(size) else { throw IngotError.invalid("fleet-size", "\(size) must be between 0 and 1000000") }
+            guard (1...6).contains(zones) else { throw IngotError.invalid("zones", "\(zones) must be between 1 and 6") }
+            for (field, v) in [("matching", matching), ("protected", protected), ("standby", standby)] where !(0...size).contains(v) {
+                throw IngotError.invalid(field, "\(v) must be between 0 and the fleet size \(size)")
+            }
+            spec = .uniform(size: size, zones: zones, region: try region.resolve(), healthCheckGracePeriod: grace, defaultInstanceWarmup: defaultWarmup,
+                            matching: matching, protected: protected, standby: standby)
+        case (let name?, nil):
+            let cloud = try global.cloud()
+            spec = try await GroupFleet.load(cloud: cloud, region: try region.resolve(), group: name, desiredVersion: desiredVersion).spec
+        default:
+            throw IngotError.invalid("group", "give either --group NAME (with --region) or --fleet-size N")
+        }
+        let world = try faults.world(zones: spec.zones)
+        // Validate the whole configuration once (the strategy may adjust preferences) before running.
+        _ = try RolloutSimulation(spec: spec, preferences: preferences, world: world, strategy: strategy, seed: run.seed)
+        if run.runs > 1 {
+            let factory = refresh
+            let summary = try await MonteCarlo.run(runs: run.runs, seed: run.seed) { seed in
+                var sim = try RolloutSimulation(spec: spec, preferences: preferences, world: world, strategy: try factory.makeStrategy(), seed: seed)
+                return sim.run()
+            }
+            try RolloutReport.print(summary, global: global)
+            return
+        }
+        var sim = try RolloutSimulation(spec: spec, preferences: preferences, world: world, strategy: strategy, seed: run.seed,
+                                        record: run.timeline != nil || run.svg != nil)
+        let result = sim.run()
+        try RolloutReport.write(result, spec: spec, options: run)
+        try RolloutReport.print(result, global: global)
+        if result.status.isProblem { throw CommandFailure(code: 3) }
+    }
+}
+
+/// A group of the store as the simulation's fleet.
+struct GroupFleet {
+    var group: AutoScalingGroup
+    var spec: FleetSpec
+    var desiredVersion: Int
+    var previousVersion: Int?
+
+    static func load(cloud: LocalCloud, region: Region, group name: String, desiredVersion: String?) async throws -> GroupFleet {
+        if let v = desiredVersion, Int(v).map({ $0 >= 1 }) != true && v != "$Latest" && v != "$Default" {
+            throw IngotError.invalid("desired-version", "'\(v)' is not $Latest, $Default or a version number")
+        }
+        guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
+            throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name) in \(region)")
+        }
+        let target = try await cloud.groupTarget(region: region, name: name, version: desiredVersion)
+        var zones = group.availabilityZones
+        for i in group.instances where !zones.contains(i.availabilityZone) { zones.append(i.availabilityZone) }
+        let instances = group.instances.map { i in
+            FleetSpec.InitialInstance(zone: zones.firstIndex(of: i.availabilityZone) ?? 0,
+                                      matching: i.launchTemplateVersion == target.version && i.imageId == target.imageId)
+        }
+        let outdated = group.instances.filter { !($0.launchTemplateVersion == target.version && $0.imageId == target.imageId) }
+        let previous = Dictionary(grouping: outdated, by: \.launchTemplateVersion).max { a, b in
+            a.value.count != b.value.count ? a.value.count < b.value.count : a.key < b.key
+        }
+        let previousLabel = previous.map { "\(group.launchTemplateName):\($0.key) \($0.value.first?.imageId ?? "")" } ?? "none"
+        let spec = FleetSpec(desiredCapacity: group.desiredCapacity, zones: zones, healthCheckGracePeriod: group.healthCheckGracePeriod,
+                             defaultInstanceWarmup: group.defaultInstanceWarmup, instances: instances, previousVersion: previousLabel,
+                             newVersion: "\(group.launchTemplateName):\(target.version) \(target.imageId)")
+        return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key)
+    }
+}
+
+/// Monte Carlo: many seeds, spread over the cores.
+struct MonteCarloSummary: Encodable {
+    struct Percentiles: Encodable { let p50, p95, p99: Double }
+    let strategy: String
+    let runs: Int
+    let seed: UInt64
+    let desiredCapacity: Int
+    let durationSeconds: Percentiles
+    /// Lowest in-service count: p95 is the value 95 % of runs stay at or above.
+    let minInService: Percentiles
+    let failedShare: Double
+    let rolledBackShare: Double
+    let statuses: [String: Int]
+}
+
+enum MonteCarlo {
+    static func run(runs: Int, seed: UInt64, _ simulate: @escaping @Sendable (UInt64) throws -> RolloutResult) async throws -> MonteCarloSummary {
+        struct Row: Sendable { let duration: Double; let minInService: Int; let status: RefreshStatus; let strategy: String; let desired: Int }
+        let workers = max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount))
+        let rows = try await withThrowingTaskGroup(of: [Row].self) { group in
+            for w in 0..<workers {
+                group.addTask {
+                    var out: [Row] = []
+                    for i in stride(from: w, to: runs, by: workers) {
+                        let r = try simulate(SeededGenerator.derive(seed, run: i))
+                        out.append(Row(duration: r.durationSeconds, minInService: r.minInService, status: r.status, strategy: r.strategy, desired: r.desiredCapacity))
+                    }
+                    return out
+                }
+            }
+            var all: [Row] = []
+            for try await part in group { all += part }
+            return all
+        }
+        func percentiles(_ values: [Double], descending: Bool = false) -> MonteCarloSummary.Percentiles {
+            let sorted = descending ? values.sorted(by: >) : values.sorted()
+            func at(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1)] }
+            return .init(p50: at(0.5), p95: at(0.95), p99: at(0.99))
+        }
+        let statuses = Dictionary(grouping: rows, by: \.status.rawValue).mapValues(\.count)
+        let n = Double(rows.count)
+        return MonteCarloSummary(
+            strategy: rows.first?.strategy ?? "", runs: rows.count, seed: seed, desiredCapacity: rows.first?.desired ?? 0,
+            durationSeconds: percentiles(rows.map(\.duration)), minInService: percentiles(rows.map { Double($0.minInService) }, descending: true),
+            failedShare: Double(rows.filter { $0.status == .failed || $0.status == .rollbackFailed }.count) / n,
+            rolledBackShare: Double(rows.filter { $0.status == .rollbackSuccessful || $0.status == .rollbackFailed }.count) / n,
+            statuses: statuses)
+    }
+}
+
+enum RolloutReport {
+    struct Summary: Encodable {
+        let strategy, status: String
+        let statusReason: String?
+        let seed: UInt64
+        let durationSeconds: Double
+        let minInService, maxInService, desiredCapacity: Int
+        let minInServicePercent, maxInServicePercent: Int
+        let healthyFloor: Int
+        let launched, terminated, replaced, failedLaunches, unhealthyReplaced: Int
+        let checkpointsReached: [Int]
+        let rollbackReason: String?
+        let percentageComplete: Int
+        let events: Int
+    }
+
+    static func summary(_ r: RolloutResult) -> Summary {
+        let desired = max(1, r.desiredCapacity)
+        return Summary(
+            strategy: r.strategy, status: r.status.rawValue, statusReason: r.failureReason, seed: r.seed, durationSeconds: (r.durationSeconds * 1000).rounded() / 1000,
+            minInService: r.minInService, maxInService: r.maxInService, desiredCapacity: r.desiredCapacity,
+            minInServicePercent: r.minInService * 100 / desired, maxInServicePercent: r.maxInService * 100 / desired, healthyFloor: r.healthyFloor,
+            launched: r.launched, terminated: r.terminated, replaced: r.replaced, failedLaunches: r.failedLaunches, unhealthyReplaced: r.unhealthyReplaced,
+            checkpointsReached: r.checkpointsReached, rollbackReason: r.rollbackReason, percentageComplete: r.percentageComplete, events: r.events)
+    }
+
+    static func print(_ r: RolloutResult, global: GlobalOptions) throws {
+        let s = summary(r)
+        if global.structured { try Output.document(global.output, s); return }
+        Output.fields([
+            ("Strategy", "\(s.strategy) (seed \(s.seed))"),
+            ("Status", s.status + (s.statusReason.map { ": \($0)" } ?? "")),
+            ("Duration", formatDuration(s.durationSeconds)),
+            ("In service", "\(s.minInService)-\(s.maxInService) of \(s.desiredCapacity) desired (\(s.minInServicePercent)%-\(s.maxInServicePercent)%), floor \(s.healthyFloor)"),
+            ("Instances", "launched \(s.launched), terminated \(s.terminated), replaced \(s.replaced), failed launches \(s.failedLaunches), unhealthy \(s.unhealthyReplaced)"),
+            ("Checkpoints", s.checkpointsReached.isEmpty ? "-" : s.checkpointsReached.map { "\($0)%" }.joined(separator: ", ")),
+            ("Rollback", s.rollbackReason ?? "-"),
+            ("Complete", "\(s.percentageComplete)%"),
+            ("Events", String(s.events)),
+        ])
+    }
+
+    static func print(_ m: MonteCarloSummary, global: GlobalOptions) throws {
+        if global.structured { try Output.document(global.output, m); return }
+        func pct(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
+        Output.table(["", "P50", "P95", "P99"], [
+            ["Duration", formatDuration(m.durationSeconds.p50), formatDuration(m.durationSeconds.p95), formatDuration(m.durationSeconds.p99)],
+            ["Lowest in service (of \(m.desiredCapacity))", String(Int(m.minInService.p50)), String(Int(m.minInService.p95)), String(Int(m.minInService.p99))],
+        ])
+        Output.line("\(m.runs) runs of \(m.strategy) from seed \(m.seed): failed \(pct(m.failedShare)), rolled back \(pct(m.rolledBackShare)); "
+            + m.statuses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
+
+    static func formatDuration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+        return "\(s / 3600)h\(String(format: "%02d", s / 60 % 60))m"
+    }
+
+    /// The timeline file and the chart, when asked for.
+    static func write(_ r: RolloutResult, spec: FleetSpec, options: RunOptions) throws {
+        if let path = options.timeline { try writeTimeline(r, spec: spec, to: path) }
+        if let path = options.svg {
+            let svg = RolloutChart.svg(samples: r.samples, markers: markers(r), title: "\(r.strategy) instance refresh: \(r.status.rawValue)",
+                                       subtitle: "\(r.desiredCapacity) desired, \(formatDuration(r.durationSeconds)), seed \(r.seed)",
+                                       previousLabel: r.previousVersion, newLabel: r.newVersion)
+            try Data(svg.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
+    }
+
+    static func markers(_ r: RolloutResult) -> [RolloutChart.Marker] {
+        r.timeline.compactMap { e in
+            switch e.kind {
+            case .checkpoint: return RolloutChart.Marker(time: e.time, label: "checkpoint \(e.detail ?? "")", kind: .checkpoint)
+            case .fault: return RolloutChart.Marker(time: e.time, label: e.detail ?? "fault", kind: .fault)
+            case .servingChanged: return RolloutChart.Marker(time: e.time, label: "traffic switch", kind: .status)
+            case .status:
+                guard let d = e.detail else { return nil }
+                if d.hasPrefix("RollbackInProgress") { return RolloutChart.Marker(time: e.time, label: "rollback: \(r.rollbackReason ?? "")", kind: .rollback) }
+                if d.hasPrefix("Baking") { return RolloutChart.Marker(time: e.time, label: "baking", kind: .status) }
+                return nil
+            default: return nil
+            }
+        }
+    }
+
+    /// Streams the timeline as JSON: {"strategy":..,"seed":..,"events":[{"time":..,"event":..,...}]}.
+    static func writeTimeline(_ r: RolloutResult, spec: FleetSpec, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path + ".partial", contents: nil), let handle = FileHandle(forWritingAtPath: path + ".partial") else {
+            throw IngotError.invalid("timeline", "cannot write \(path)")
+        }
+        func json(_ s: String) -> String {
+            var out = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                default: if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                }
+            }
+            return out + "\""
+        }
+        var buffer = "{\"strategy\":\(json(r.strategy)),\"seed\":\(r.seed),\"status\":\(json(r.status.rawValue)),\"durationSeconds\":\(r.durationSeconds),"
+            + "\"previousVersion\":\(json(r.previousVersion)),\"newVersion\":\(json(r.newVersion)),\"events\":["
+        for (n, e) in r.timeline.enumerated() {
+            buffer += n == 0 ? "\n" : ",\n"
+            buffer += "{\"time\":\((e.time * 1000).rounded() / 1000),\"event\":\(json(e.kind.name))"
+            if e.instance >= 0 { buffer += ",\"instance\":\(e.instance)" }
+            if e.zone >= 0, Int(e.zone) < spec.zones.count { buffer += ",\"zone\":\(json(spec.zones[Int(e.zone)]))" }
+            if e.version >= 0 { buffer += ",\"version\":\(e.version == 0 ? "\"previous\"" : "\"new\"")" }
+            if let d = e.detail { buffer += ",\"detail\":\(json(d))" }
+            buffer += "}"
+            if buffer.utf8.count > 1 << 20 { handle.write(Data(buffer.utf8)); buffer = "" }
+        }
+        buffer += "\n]}\n"
+        handle.write(Data(buffer.utf8))
+        try handle.close()
+        _ = try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.moveItem(atPath: path + ".partial", toPath: path)
+    }
+}
+
+struct Strategies: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "strategies", abstract: "Rollout strategies.", subcommands: [StrategiesList.self])
+}
+
+struct StrategiesList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The strategies built in (one per Sources/Strategies folder) and ingot-strategy-* on PATH.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        struct Entry: Encodable { let name, summary, kind: String; let parameters: [StrategyParameter] }
+        var entries = StrategyRegistry.linked.strategies.map { Entry(name: $0.name, summary: $0.summary, kind: "built-in", parameters: $0.parameters) }
+        var seen = Set<String>()
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: String(dir))) ?? [] where file.hasPrefix("ingot-strategy-") {
+                let name = String(file.dropFirst("ingot-strategy-".count))
+                guard FileManager.default.isExecutableFile(atPath: "\(dir)/\(file)"), seen.insert(name).inserted else { continue }
+                entries.append(Entry(name: name, summary: "\(dir)/\(file) (JSON lines on stdin/stdout)", kind: "external", parameters: []))
+            }
+        }
+        if global.structured {
+            struct List: Encodable { let strategies: [Entry] }
+            try Output.document(global.output, List(strategies: entries))
+            return
+        }
+        Output.table(["STRATEGY", "KIND", "PARAMETERS", "SUMMARY"], entries.map { e in
+            [e.name, e.kind, e.parameters.isEmpty ? "-" : e.parameters.map { "\($0.name)=\($0.defaultValue)" }.joined(separator: " "), e.summary]
+        })
+    }
+}

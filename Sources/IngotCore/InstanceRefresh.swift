@@ -1,0 +1,89 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An instance refresh of a group, as DescribeInstanceRefreshes reports it.
+public struct InstanceRefresh: Sendable, Hashable, Codable {
+    public var instanceRefreshId: String
+    public var autoScalingGroupName: String
+    public var region: Region
+    public var status: String
+    public var statusReason: String?
+    public var startTime: Date
+    public var endTime: Date?
+    public var percentageComplete: Int
+    public var instancesToUpdate: Int
+    public var strategy: String
+    /// The launch template version the refresh moved to (DesiredConfiguration).
+    public var desiredLaunchTemplateVersion: Int
+    /// The saved configuration a rollback returns to.
+    public var previousLaunchTemplateVersion: Int?
+    /// StartInstanceRefresh's Preferences as given (JSON object, AWS's key names).
+    public var preferences: [String: String]
+    public var rollbackReason: String?
+    /// What the simulation counted (launched, terminated, replaced, failedLaunches, ...).
+    public var summary: [String: Int]
+
+    public init(instanceRefreshId: String, autoScalingGroupName: String, region: Region, status: String, statusReason: String?, startTime: Date, endTime: Date?,
+                percentageComplete: Int, instancesToUpdate: Int, strategy: String, desiredLaunchTemplateVersion: Int, previousLaunchTemplateVersion: Int?,
+                preferences: [String: String], rollbackReason: String?, summary: [String: Int]) {
+        self.instanceRefreshId = instanceRefreshId
+        self.autoScalingGroupName = autoScalingGroupName
+        self.region = region
+        self.status = status
+        self.statusReason = statusReason
+        self.startTime = startTime
+        self.endTime = endTime
+        self.percentageComplete = percentageComplete
+        self.instancesToUpdate = instancesToUpdate
+        self.strategy = strategy
+        self.desiredLaunchTemplateVersion = desiredLaunchTemplateVersion
+        self.previousLaunchTemplateVersion = previousLaunchTemplateVersion
+        self.preferences = preferences
+        self.rollbackReason = rollbackReason
+        self.summary = summary
+    }
+
+    /// AWS's refresh ids are UUIDs.
+    public static func newId() -> String { UUID().uuidString.lowercased() }
+}
+
+/// The result of a refresh to write to a group: which instances remain (and on which configuration),
+/// and which were launched.
+public struct RefreshOutcome: Sendable, Hashable {
+    public var refresh: InstanceRefresh
+    /// The group's instances when the refresh started, in order: what the simulation started from.
+    public var startingInstances: [InstanceID]
+    /// Survivors among them: true when now on the desired configuration (a root volume swap).
+    public var kept: [InstanceID: Bool]
+    /// New instances: zone and whether on the desired configuration (rollbacks launch the previous one).
+    public var launched: [(zone: String, desired: Bool)]
+    /// Set the group's launch template version to the desired one (a successful refresh with a DesiredConfiguration).
+    public var updateGroupVersion: Bool
+
+    public init(refresh: InstanceRefresh, startingInstances: [InstanceID], kept: [InstanceID: Bool], launched: [(zone: String, desired: Bool)], updateGroupVersion: Bool) {
+        self.refresh = refresh
+        self.startingInstances = startingInstances
+        self.kept = kept
+        self.launched = launched
+        self.updateGroupVersion = updateGroupVersion
+    }
+
+    public static func == (a: RefreshOutcome, b: RefreshOutcome) -> Bool {
+        a.refresh == b.refresh && a.startingInstances == b.startingInstances && a.kept == b.kept && a.updateGroupVersion == b.updateGroupVersion
+            && a.launched.map(\.zone) == b.launched.map(\.zone) && a.launched.map(\.desired) == b.launched.map(\.desired)
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(refresh) }
+}
+
+/// Instance refreshes where the cloud runs them itself (the local cloud applies a simulated one).
+public protocol InstanceRefreshCloud: AutoScalingCloud {
+    /// The launch template version and image a group's template resolves to now.
+    func groupTarget(region: Region, name: String, version: String?) async throws -> (version: Int, imageId: String)
+    /// Writes a refresh's outcome to the group and records it; refused if the group changed meanwhile.
+    func applyInstanceRefresh(region: Region, group: String, outcome: RefreshOutcome) async throws
+    func describeInstanceRefreshes(region: Region, group: String) async throws -> [InstanceRefresh]
+}

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import IngotCore
+
+extension LocalCloud: InstanceRefreshCloud {
+    public func groupTarget(region: Region, name: String, version: String?) async throws -> (version: Int, imageId: String) {
+        let ctx = context
+        return try await store.read { db in
+            guard var group = try GroupRows.group(db, region: region, owner: ctx.caller, name: name) else {
+                throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
+            }
+            if let version { group.launchTemplateVersion = version }
+            let (number, image) = try ctx.resolveGroupTemplate(group, db)
+            return (number, image)
+        }
+    }
+
+    public func applyInstanceRefresh(region: Region, group name: String, outcome: RefreshOutcome) async throws {
+        let ctx = context
+        try await store.write { db in
+            guard var group = try GroupRows.group(db, region: region, owner: ctx.caller, name: name) else {
+                throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
+            }
+            guard group.instances.map(\.instanceId) == outcome.startingInstances else {
+                throw IngotError.refused("InstanceRefreshInProgress", "\(name) changed while its refresh was simulated; run it again")
+            }
+            let refresh = outcome.refresh
+            var desiredGroup = group
+            desiredGroup.launchTemplateVersion = String(refresh.desiredLaunchTemplateVersion)
+            let (desiredVersion, desiredImage) = try ctx.resolveGroupTemplate(desiredGroup, db)
+            var previous = (desiredVersion, desiredImage)
+            if let p = refresh.previousLaunchTemplateVersion {
+                desiredGroup.launchTemplateVersion = String(p)
+                previous = try ctx.resolveGroupTemplate(desiredGroup, db)
+            }
+            let instanceType = try TemplateRows.versions(db, template: ctx.launchTemplate(group.launchTemplateName, region: region, db))
+                .first { $0.versionNumber == desiredVersion }?.data.instanceType ?? "t3.micro"
+            for instance in group.instances {
+                guard let onDesired = outcome.kept[instance.instanceId] else {
+                    try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?", arguments: [instance.instanceId.rawValue])
+                    continue
+                }
+                let wasDesired = instance.launchTemplateVersion == desiredVersion && instance.imageId == desiredImage
+                if onDesired != wasDesired {
+                    // A root volume replaced in place: same instance, the other configuration's image.
+                    let (v, image) = onDesired ? (desiredVersion, desiredImage) : previous
+                    try db.execute(sql: "UPDATE instance SET template_version = ?, image_id = ? WHERE instance_id = ?", arguments: [v, image, instance.instanceId.rawValue])
+                }
+            }
+            for (offset, launch) in outcome.launched.enumerated() {
+                let (v, image) = launch.desired ? (desiredVersion, desiredImage) : previous
+                try db.execute(sql: """
+                    INSERT INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time, group_name, template_version, health_status)
+                    VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, 'Healthy')
+                    """, arguments: [InstanceID.random().rawValue, region.code, ctx.caller.rawValue, image, instanceType, launch.zone,
+                                     Timestamp.millis(ctx.now) + Int64(offset), name, v])
+            }
+            if outcome.updateGroupVersion {
+                group.launchTemplateVersion = String(desiredVersion)
+                try GroupRows.save(group, owner: ctx.caller, db)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            try db.execute(sql: """
+                INSERT INTO instance_refresh (id, region, owner_id, group_name, start_time, record) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [refresh.instanceRefreshId, region.code, ctx.caller.rawValue, name, Timestamp.millis(refresh.startTime),
+                                 String(decoding: try encoder.encode(refresh), as: UTF8.self)])
+        }
+    }
+
+    public func describeInstanceRefreshes(region: Region, group: String) async throws -> [InstanceRefresh] {
+        let caller = caller
+        return try await store.read { db in
+            guard try GroupRows.group(db, region: region, owner: caller, name: group) != nil else {
+                throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(group)")
+            }
+            // Newest first, as DescribeInstanceRefreshes lists them.
+            return try String.fetchAll(db, sql: """
+                SELECT record FROM instance_refresh WHERE region = ? AND owner_id = ? AND group_name = ? ORDER BY start_time DESC, rowid DESC
+                """, arguments: [region.code, caller.rawValue, group]).map { try JSONDecoder().decode(InstanceRefresh.self, from: Data($0.utf8)) }
+        }
+    }
+}
