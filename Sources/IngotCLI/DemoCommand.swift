@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IngotCore
 import IngotLocal
+import IngotRollout
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,15 +47,34 @@ struct Demo: AsyncParsableCommand {
         }
         let findings = try await Doctor.examine(regions: Self.regions, golden: ImageSelector(tags: ["golden": ["true"]], owners: ["self"]), cloud: cloud, now: now)
 
+        // 4. Roll web-asg (pinned to web-lt:1) onto the template's new default version, as an instance refresh.
+        let fleet = try await GroupFleet.load(cloud: cloud, region: .usEast1, group: "web-asg", desiredVersion: "$Default")
+        var preferences = RefreshPreferences()
+        preferences.checkpointPercentages = [50, 100]
+        preferences.checkpointDelay = 300
+        preferences.autoRollback = true
+        var simulation = try RolloutSimulation(spec: fleet.spec, preferences: preferences, strategy: try StrategyRegistry.linked.make("Rolling", parameters: [:]),
+                                               seed: 1, record: true)
+        let rollout = simulation.run()
+        let outcome = fleet.outcome(rollout, start: now, preferences: ["MinHealthyPercentage": "90", "CheckpointPercentages": "50,100", "CheckpointDelay": "300", "AutoRollback": "true"],
+                                    desiredGiven: true)
+        try await cloud.applyInstanceRefresh(region: .usEast1, group: "web-asg", outcome: outcome)
+        let chart = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("demo-rollout.svg")
+        var runOptions = try RunOptions.parse([])
+        runOptions.svg = chart
+        try RolloutReport.write(rollout, spec: fleet.spec, options: runOptions)
+
         if global.structured {
             struct Finding: Encodable { let kind, region, resource, detail: String }
             struct Report: Encodable {
                 let store: String; let resolve: [String: ResolveReport]; let plan: RefreshReport; let applied: RefreshReport; let doctor: [Finding]
+                let rollout: RolloutReport.Summary; let rolloutChart: String
             }
             try Output.document(global.output, Report(
                 store: path, resolve: Dictionary(uniqueKeysWithValues: resolutions.map { ($0.0, ResolveReport($0.1, lagging: nil)) }),
                 plan: RefreshReport(templates: plan), applied: RefreshReport(templates: applied),
-                doctor: findings.map { Finding(kind: $0.kind.rawValue, region: $0.region.code, resource: $0.resource, detail: $0.detail) }))
+                doctor: findings.map { Finding(kind: $0.kind.rawValue, region: $0.region.code, resource: $0.resource, detail: $0.detail) },
+                rollout: RolloutReport.summary(rollout), rolloutChart: chart))
             return
         }
         Output.line("Demo store \(path): account \(store.account), now \(Timestamp.format(now))\n")
@@ -73,6 +93,11 @@ struct Demo: AsyncParsableCommand {
         Output.line("\n   applied: \(created.count) new versions, set as default; a second run would change nothing.")
         Output.line("\n3. Doctor:")
         Output.table(["FINDING", "REGION", "RESOURCE", "DETAIL"], findings.map { [$0.kind.rawValue, $0.region.code, $0.resource, String($0.detail.prefix(70))] })
+        let r = RolloutReport.summary(rollout)
+        Output.line("\n4. Instance refresh of web-asg (us-east-1) onto web-lt:\(fleet.desiredVersion), Rolling, checkpoints 50,100, AutoRollback:")
+        Output.line("   \(r.status) in \(RolloutReport.formatDuration(r.durationSeconds)) of virtual time; in service \(r.minInService)-\(r.maxInService) of \(r.desiredCapacity) "
+            + "(floor \(r.healthyFloor)); launched \(r.launched), terminated \(r.terminated); checkpoints \(r.checkpointsReached.map { "\($0)%" }.joined(separator: ", "))")
+        Output.line("   chart: \(chart); the record: ingot groups refreshes --store \(path) --group web-asg")
         Output.line("\nExplore: ingot resolve --store \(path) --owner self --name 'golden-api-*' --region us-east-1,eu-west-1,ap-southeast-2 --explain --consistent")
     }
 

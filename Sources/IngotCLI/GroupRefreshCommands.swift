@@ -38,23 +38,9 @@ struct GroupsRefresh: AsyncParsableCommand {
         var sim = try RolloutSimulation(spec: fleet.spec, preferences: preferences, world: world, strategy: strategy, seed: run.seed,
                                         record: run.timeline != nil || run.svg != nil)
         let result = sim.run()
-        let start = try global.clock().now
-        let record = InstanceRefresh(
-            instanceRefreshId: InstanceRefresh.newId(), autoScalingGroupName: group, region: region, status: result.status.rawValue,
-            statusReason: result.failureReason ?? result.statusReason, startTime: start, endTime: start.addingTimeInterval(result.durationSeconds),
-            percentageComplete: result.percentageComplete, instancesToUpdate: max(0, result.desiredCapacity - result.finalInstances.filter(\.onNewVersion).count),
-            strategy: result.strategy, desiredLaunchTemplateVersion: fleet.desiredVersion, previousLaunchTemplateVersion: fleet.previousVersion,
-            preferences: refresh.awsPreferences(strategy.adjusted(preferences)), rollbackReason: result.rollbackReason,
-            summary: ["launched": result.launched, "terminated": result.terminated, "replaced": result.replaced, "failedLaunches": result.failedLaunches,
-                      "unhealthyReplaced": result.unhealthyReplaced, "minInService": result.minInService, "maxInService": result.maxInService,
-                      "durationSeconds": Int(result.durationSeconds.rounded())])
-        var kept: [InstanceID: Bool] = [:]
-        var launched: [(zone: String, desired: Bool)] = []
-        for f in result.finalInstances where !f.standby {
-            if let i = f.initialIndex { kept[fleet.group.instances[i].instanceId] = f.onNewVersion } else { launched.append((fleet.spec.zones[f.zone], f.onNewVersion)) }
-        }
-        let outcome = RefreshOutcome(refresh: record, startingInstances: fleet.group.instances.map(\.instanceId), kept: kept, launched: launched,
-                                     updateGroupVersion: result.status == .successful && desiredVersion != nil)
+        let outcome = fleet.outcome(result, start: try global.clock().now, preferences: refresh.awsPreferences(strategy.adjusted(preferences)),
+                                    desiredGiven: desiredVersion != nil)
+        let record = outcome.refresh
         try await cloud.applyInstanceRefresh(region: region, group: group, outcome: outcome)
         try RolloutReport.write(result, spec: fleet.spec, options: run)
         if global.structured {
@@ -64,6 +50,28 @@ struct GroupsRefresh: AsyncParsableCommand {
             Output.note("refresh \(record.instanceRefreshId) of \(group): \(record.status); `ingot groups refreshes --group \(group)` lists it")
         }
         if result.status.isProblem { throw CommandFailure(code: 3) }
+    }
+}
+
+extension GroupFleet {
+    /// What a simulated refresh leaves in the group, and its DescribeInstanceRefreshes record.
+    func outcome(_ result: RolloutResult, start: Date, preferences: [String: String], desiredGiven: Bool) -> RefreshOutcome {
+        let record = InstanceRefresh(
+            instanceRefreshId: InstanceRefresh.newId(), autoScalingGroupName: group.name, region: group.region, status: result.status.rawValue,
+            statusReason: result.failureReason ?? result.statusReason, startTime: start, endTime: start.addingTimeInterval(result.durationSeconds),
+            percentageComplete: result.percentageComplete, instancesToUpdate: max(0, result.desiredCapacity - result.finalInstances.filter(\.onNewVersion).count),
+            strategy: result.strategy, desiredLaunchTemplateVersion: desiredVersion, previousLaunchTemplateVersion: previousVersion,
+            preferences: preferences, rollbackReason: result.rollbackReason,
+            summary: ["launched": result.launched, "terminated": result.terminated, "replaced": result.replaced, "failedLaunches": result.failedLaunches,
+                      "unhealthyReplaced": result.unhealthyReplaced, "minInService": result.minInService, "maxInService": result.maxInService,
+                      "durationSeconds": Int(result.durationSeconds.rounded())])
+        var kept: [InstanceID: Bool] = [:]
+        var launched: [(zone: String, desired: Bool)] = []
+        for f in result.finalInstances where !f.standby {
+            if let i = f.initialIndex { kept[group.instances[i].instanceId] = f.onNewVersion } else { launched.append((spec.zones[f.zone], f.onNewVersion)) }
+        }
+        return RefreshOutcome(refresh: record, startingInstances: group.instances.map(\.instanceId), kept: kept, launched: launched,
+                              updateGroupVersion: result.status == .successful && desiredGiven)
     }
 }
 

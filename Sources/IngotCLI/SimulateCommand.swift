@@ -203,7 +203,7 @@ enum RolloutReport {
     static func print(_ m: MonteCarloSummary, global: GlobalOptions) throws {
         if global.structured { try Output.document(global.output, m); return }
         func pct(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
-        Output.table(["", "P50", "P95", "P99"], [
+        Output.table(["METRIC", "P50", "P95", "P99"], [
             ["Duration", formatDuration(m.durationSeconds.p50), formatDuration(m.durationSeconds.p95), formatDuration(m.durationSeconds.p99)],
             ["Lowest in service (of \(m.desiredCapacity))", String(Int(m.minInService.p50)), String(Int(m.minInService.p95)), String(Int(m.minInService.p99))],
         ])
