@@ -21,12 +21,14 @@ let package = Package(
     name: "Ingot",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "ingot", targets: ["IngotCLI"]),
+        .executable(name: "ingot", targets: ["ingot"]),
         .library(name: "IngotCore", targets: ["IngotCore"]),
         .library(name: "IngotLocal", targets: ["IngotLocal"]),
         .library(name: "IngotRollout", targets: ["IngotRollout"]),
         .library(name: "IngotStrategies", targets: strategyNames),
         .plugin(name: "StrategyRegistry", targets: ["StrategyRegistry"]),
+        .plugin(name: "SimulateRollout", targets: ["SimulateRollout"]),
+        .plugin(name: "RefreshLaunchTemplates", targets: ["RefreshLaunchTemplates"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,14 +57,28 @@ let package = Package(
         ),
         .executableTarget(name: "StrategyRegistryGenerator", swiftSettings: swiftSettings),
         .plugin(name: "StrategyRegistry", capability: .buildTool(), dependencies: ["StrategyRegistryGenerator"]),
+        .plugin(
+            name: "SimulateRollout",
+            capability: .command(intent: .custom(verb: "simulate-rollout", description: "Simulate an instance refresh: runs `ingot simulate rollout` with the given arguments.")),
+            dependencies: ["ingot"]
+        ),
+        .plugin(
+            name: "RefreshLaunchTemplates",
+            capability: .command(
+                intent: .custom(verb: "refresh-launch-templates", description: "Point launch templates at the golden images: runs `ingot templates refresh` with the given arguments."),
+                permissions: [.writeToPackageDirectory(reason: "ingot writes new launch template versions to the store under .ingot/")]),
+            dependencies: ["ingot"]
+        ),
         .executableTarget(
-            name: "IngotCLI",
+            // Named like its product, so that the command plugins can ask for the `ingot` tool.
+            name: "ingot",
             dependencies: strategyDependencies + [
                 "IngotCore", "IngotLocal", "IngotRollout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/IngotCLI",
             swiftSettings: swiftSettings,
             plugins: ["StrategyRegistry"]
         ),
@@ -83,8 +99,8 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            // IngotCLI: `swift test` builds the `ingot` binary these tests run.
-            dependencies: ["IngotCore", "IngotLocal", "IngotCLI", .product(name: "GRDB", package: "GRDB.swift")],
+            // ingot: `swift test` builds the `ingot` binary these tests run.
+            dependencies: ["IngotCore", "IngotLocal", "ingot", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ],

@@ -127,7 +127,7 @@ extension RolloutChart {
             ]
             if anyIdle { legend.append(("idle (deregistered)", .area(Palette.idle))) }
             if anyWarming { legend.append(("warming up", .area(Palette.warming))) }
-            if anyPending { legend.append(("pending (launching, booting)", .area(Palette.pending))) }
+            if anyPending { legend.append(("pending (launch, boot, swap)", .area(Palette.pending))) }
             legend.append(("desired capacity", .line(Palette.desired, dashed: false)))
             legend.append(("MinHealthy floor", .line(Palette.floor, dashed: true)))
             let legendBottom = drawLegend(legend, left: margin, top: 62, right: width - margin)

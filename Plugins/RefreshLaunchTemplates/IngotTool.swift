@@ -1,0 +1,1 @@
+../SimulateRollout/IngotTool.swift
