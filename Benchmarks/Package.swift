@@ -26,6 +26,16 @@ let package = Package(
             path: "Store",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Rollout",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "IngotRollout", package: ingot),
+                .product(name: "IngotStrategies", package: ingot),
+            ],
+            path: "Rollout",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,13 +18,21 @@ public struct RolloutSimulation {
         case launchStart, inService, warmed, unhealthy, retryDone, swapDone, wake, bakeDone, alarm, outage, ice, scale, cancel
     }
 
+    /// 16 bytes: the time, then the scheduling order (ties), the kind and the instance packed in one word.
     private struct Event: Comparable {
         var time: Double
-        var order: UInt64
-        var instance: Int32
-        var kind: E
-        static func < (a: Event, b: Event) -> Bool { a.time < b.time || (a.time == b.time && a.order < b.order) }
-        static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.order == b.order }
+        var key: UInt64
+        init(time: Double, order: UInt64, instance: Int32, kind: E) {
+            self.time = time
+            self.key = order << 32 | UInt64(kind.rawValue) << 27 | UInt64(UInt32(bitPattern: instance) & 0x07FF_FFFF)
+        }
+        var kind: E { E(rawValue: UInt8(truncatingIfNeeded: (key >> 27) & 0x1F)) ?? .wake }
+        var instance: Int32 {
+            let raw = Int32(truncatingIfNeeded: key & 0x07FF_FFFF)
+            return raw == 0x07FF_FFFF ? -1 : raw
+        }
+        @inline(__always) static func < (a: Event, b: Event) -> Bool { a.time < b.time || (a.time == b.time && a.key < b.key) }
+        @inline(__always) static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.key == b.key }
     }
 
     public let spec: FleetSpec
@@ -48,7 +56,31 @@ public struct RolloutSimulation {
     private var poolLive: [Int]
     private var heldServing = 0, heldWaiting = 0
 
+    /// Events at arbitrary times (boot completions, health checks, faults, wake-ups) live in a binary heap.
+    /// Three kinds are always scheduled in time order (RunInstances token reservations, warm-up ends at a
+    /// fixed delay, launch retries at a fixed delay): each has a FIFO lane, merged with the heap by
+    /// (time, scheduling order), which keeps the heap small.
     private var heap = Heap<Event>()
+    private var lanes = (Lane(), Lane(), Lane())
+
+    /// A FIFO of events in time order: an array read from a moving head, compacted now and then.
+    private struct Lane {
+        var items: [Event] = []
+        var head = 0
+        @inline(__always) var first: Event? { head < items.count ? items[head] : nil }
+        @inline(__always) var last: Event? { head < items.count ? items[items.count - 1] : nil }
+        @inline(__always) mutating func append(_ e: Event) { items.append(e) }
+        @inline(__always) mutating func removeFirst() {
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 4096 && head * 2 >= items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+        }
+    }
     private var order: UInt64 = 0
     private var now = 0.0
     private var status = RefreshStatus.pending
@@ -67,6 +99,9 @@ public struct RolloutSimulation {
     private var tokens: Double
     private var tokenTime = 0.0
     private var faultSinceHealthy = true
+    /// Something the strategy decides on changed at this instant (not merely a launch starting or an
+    /// instance booting into its warm-up, which change neither capacity nor what may be launched).
+    private var dirty = true
 
     // Accounting.
     private var launched = 0, terminatedCount = 0, replacedCount = 0, failedLaunches = 0, unhealthyReplaced = 0, unhealthyNew = 0, launchedNew = 0
@@ -172,7 +207,40 @@ public struct RolloutSimulation {
 
     private mutating func schedule(_ kind: E, at time: Double, instance: Int32 = -1) {
         order &+= 1
-        heap.insert(Event(time: time, order: order, instance: instance, kind: kind))
+        let event = Event(time: time, order: order, instance: instance, kind: kind)
+        let lane: Int
+        switch kind {
+        case .launchStart: lane = 0
+        case .warmed: lane = 1
+        case .retryDone: lane = 2
+        default: lane = -1
+        }
+        // A lane only takes events in order (a refunded token can make a reservation earlier): else the heap.
+        switch lane {
+        case 0 where lanes.0.last.map({ !(event < $0) }) ?? true: lanes.0.append(event)
+        case 1 where lanes.1.last.map({ !(event < $0) }) ?? true: lanes.1.append(event)
+        case 2 where lanes.2.last.map({ !(event < $0) }) ?? true: lanes.2.append(event)
+        default: heap.insert(event)
+        }
+    }
+
+    /// The next event: the earliest of the heap's and the lanes' heads, and where it is (-1: the heap).
+    @inline(__always) private func peek() -> (Event, Int)? {
+        var best = heap.min
+        var from = -1
+        if let h = lanes.0.first, best.map({ h < $0 }) ?? true { best = h; from = 0 }
+        if let h = lanes.1.first, best.map({ h < $0 }) ?? true { best = h; from = 1 }
+        if let h = lanes.2.first, best.map({ h < $0 }) ?? true { best = h; from = 2 }
+        return best.map { ($0, from) }
+    }
+
+    @inline(__always) private mutating func remove(from source: Int) {
+        switch source {
+        case 0: lanes.0.removeFirst()
+        case 1: lanes.1.removeFirst()
+        case 2: lanes.2.removeFirst()
+        default: heap.removeMin()
+        }
     }
 
     private mutating func log(_ kind: TimelineEvent.Kind, _ i: Int = -1, _ detail: String? = nil) {
@@ -204,12 +272,22 @@ public struct RolloutSimulation {
 
     public func snapshot() -> FleetSnapshot {
         let current = side(false), old = side(true)
-        let denominator = max(1, desired - heldServing + (rollingBack ? 0 : 0))
+        let denominator = max(1, desired - heldServing)
         let done = min(current.ready, denominator)
         return FleetSnapshot(
             time: now, status: status, desiredCapacity: desired, zones: spec.zones.count, preferences: preferences, warmupSeconds: warmup,
             current: current, outdated: old, heldInService: heldServing, rollingBack: rollingBack, alarm: alarm, lastCheckpoint: lastCheckpoint,
             percentageComplete: done * 100 / denominator, instancesToUpdate: max(0, denominator - done))
+    }
+
+    @inline(__always) static func ceiling(desired: Int, max: Int?) -> Int {
+        guard let max else { return desired }
+        return Swift.max(desired, desired * max / 100)
+    }
+
+    @inline(__always) static func floor(desired: Int, min: Int, ceiling: Int) -> Int {
+        let floor = (desired * min + 99) / 100
+        return ceiling <= desired && desired > 0 ? Swift.min(floor, desired - 1) : floor
     }
 
     private var servingTotal: Int {
@@ -219,12 +297,12 @@ public struct RolloutSimulation {
     }
 
     private var activeTotal: Int {
-        var n = 0
+        var n = heldServing
         for c in 0..<Self.configs {
             let b = c * S.count
-            for s in [S.queued, S.booting, S.warming, S.serving, S.idle, S.swapping, S.failed] { n += counts[b + Int(s)] }
+            n += counts[b] + counts[b + 1] + counts[b + 2] + counts[b + 3] + counts[b + 4] + counts[b + 5] + counts[b + 6]
         }
-        return n + heldServing
+        return n
     }
 
     // MARK: Running
@@ -240,20 +318,23 @@ public struct RolloutSimulation {
         while !status.isFinal {
             let deadline = lastProgress + Self.blockedLimit
             let watching = status == .inProgress || status == .rollbackInProgress
-            if let next = heap.min, !(watching && next.time > deadline) {
+            if let (next, _) = peek(), !(watching && next.time > deadline) {
                 if next.time > Self.horizon {
                     now = Self.horizon
                     finishFailed("the simulation passed its horizon of 7 days")
                     break
                 }
                 now = next.time
-                while let e = heap.min, e.time == now {
-                    heap.removeMin()
+                dirty = false
+                while let (e, source) = peek(), e.time == now {
+                    remove(from: source)
                     eventCount += 1
+                    if e.kind != .launchStart && e.kind != .inService { dirty = true }
                     process(e)
                 }
             } else if watching {
                 now = max(now, deadline)
+                dirty = true
                 blocked()
             } else {
                 // Nothing left to happen (e.g. cancelling with nothing pending).
@@ -261,9 +342,9 @@ public struct RolloutSimulation {
                 if !status.isFinal { finishFailed("the refresh stalled with nothing left to do") }
                 break
             }
-            decide()
+            if dirty { decide() }
             settleCancel()
-            observe()
+            if dirty || record { observe() }
         }
         return result()
     }
@@ -320,6 +401,9 @@ public struct RolloutSimulation {
             counts[slot(config[i], S.swapping)] += 1
             move(i, to: S.warming)
             log(.rootVolumeReplaced, i)
+            if flags[i] & 1 != 0 {
+                schedule(.unhealthy, at: max(launchedAt[i] + Double(spec.healthCheckGracePeriod), now) + world.healthCheckDetection, instance: e.instance)
+            }
             if warmup <= 0 { warmed(i) } else { schedule(.warmed, at: now + warmup, instance: e.instance) }
         case .wake:
             break
@@ -363,6 +447,7 @@ public struct RolloutSimulation {
     }
 
     private mutating func warmed(_ i: Int) {
+        dirty = true
         move(i, to: flags[i] & 4 != 0 ? S.serving : S.idle)
         log(.replaced, i)
         if !outdated[Int(config[i])] {
@@ -394,6 +479,8 @@ public struct RolloutSimulation {
     private mutating func terminate(_ i: Int) {
         let s = state[i]
         guard s != S.terminated else { return }
+        // A launch still waiting for a RunInstances token gives its reservation back.
+        if s == S.queued { tokens += 1 }
         move(i, to: S.terminated)
         if s != S.queued && s != S.failed { terminatedCount += 1 }
         log(.terminated, i)
@@ -402,7 +489,13 @@ public struct RolloutSimulation {
     // MARK: Decisions
 
     private mutating func decide() {
-        guard status == .inProgress || status == .rollbackInProgress, now >= holdUntil else { return }
+        guard status == .inProgress || status == .rollbackInProgress || status == .baking else { return }
+        guard status != .baking, now >= holdUntil else {
+            // Holding (a checkpoint, baking): the group still replaces lost capacity, on the current configuration.
+            let deficit = desired - activeTotal
+            for _ in 0..<max(0, deficit) { launch(zone: nil, serving: true) }
+            return
+        }
         for _ in 0..<8 {
             let actions: [RolloutAction]
             do {
@@ -505,32 +598,33 @@ public struct RolloutSimulation {
         }
     }
 
-    /// Takes one instance from the fullest zone's pool of the chosen side (newest first).
+    /// Takes one instance from the fullest zone's pool of the chosen side (newest first), trying the
+    /// next fullest pool when none in it is acceptable.
     private mutating func pick(outdated wantOutdated: Bool, where accept: (UInt8) -> Bool) -> Int? {
         let zones = spec.zones.count
+        var tried: UInt64 = 0
         while true {
             var best = -1
             for c in 0..<Self.configs where outdated[c] == wantOutdated {
-                for z in 0..<zones where poolLive[c * zones + z] > 0 {
+                for z in 0..<zones where poolLive[c * zones + z] > 0 && tried & (1 << UInt64(c * zones + z)) == 0 {
                     if best < 0 || poolLive[c * zones + z] > poolLive[best] { best = c * zones + z }
                 }
             }
             guard best >= 0 else { return nil }
+            tried |= 1 << UInt64(best)
+            // Stale entries (instances that left the pool) are dropped from the top as they are met.
+            while let last = pools[best].last, !Self.pooled(state[Int(last)]) || isHeld(Int(last)) || poolSlot(Int(last)) != best {
+                pools[best].removeLast()
+            }
             var index = pools[best].count - 1
             while index >= 0 {
                 let i = Int(pools[best][index])
-                let s = state[i]
-                let stale = !Self.pooled(s) || isHeld(i) || poolSlot(i) != best
-                if stale {
-                    pools[best].remove(at: index)
-                } else if accept(s) {
+                if Self.pooled(state[i]) && !isHeld(i) && poolSlot(i) == best && accept(state[i]) {
                     pools[best].remove(at: index)
                     return i
                 }
                 index -= 1
             }
-            // Nothing acceptable in the fullest pool: stop rather than loop.
-            return nil
         }
     }
 
@@ -635,8 +729,8 @@ public struct RolloutSimulation {
     private mutating func observe() {
         let inService = servingTotal
         let active = activeTotal
-        let snap = snapshot()
-        let floor = snap.healthyFloor
+        let ceiling = Self.ceiling(desired: desired, max: preferences.maxHealthyPercentage)
+        let floor = Self.floor(desired: desired, min: preferences.minHealthyPercentage, ceiling: ceiling)
         minInService = min(minInService, inService)
         maxInService = max(maxInService, inService)
         maxActive = max(maxActive, active)
@@ -645,7 +739,7 @@ public struct RolloutSimulation {
         } else if !faultSinceHealthy {
             unexplainedBreaches += 1
         }
-        if active > snap.healthyCeiling + heldServing { ceilingBreaches += 1 }
+        if active > ceiling { ceilingBreaches += 1 }
         guard record else { return }
         var prevServing = 0, newServing = 0, pending = 0, warming = 0, idle = 0
         for c in 0..<Self.configs {

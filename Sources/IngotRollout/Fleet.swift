@@ -52,7 +52,7 @@ public struct FleetSpec: Sendable, Hashable {
     }
 
     public func validate() throws {
-        guard !zones.isEmpty, zones.count <= 64 else { throw IngotError.invalid("zones", "give 1 to 64 availability zones") }
+        guard !zones.isEmpty, zones.count <= 16 else { throw IngotError.invalid("zones", "give 1 to 16 availability zones") }
         guard desiredCapacity >= 0 else { throw IngotError.invalid("fleet-size", "\(desiredCapacity) must not be negative") }
         guard instances.allSatisfy({ (0..<zones.count).contains($0.zone) }) else { throw IngotError.invalid("zones", "an instance is in a zone outside the group") }
         guard healthCheckGracePeriod >= 0 else { throw IngotError.invalid("health-check-grace-period", "must not be negative") }

@@ -61,13 +61,11 @@ public struct FleetSnapshot: Sendable, Codable {
     /// (MaxHealthyPercentage omitted, or too small to add a whole instance), at least one instance can
     /// always be replaced: AWS's Min 100 without Max means one at a time.
     public var healthyFloor: Int {
-        let floor = (desiredCapacity * preferences.minHealthyPercentage + 99) / 100
-        return healthyCeiling <= desiredCapacity && desiredCapacity > 0 ? min(floor, desiredCapacity - 1) : floor
+        RolloutSimulation.floor(desired: desiredCapacity, min: preferences.minHealthyPercentage, ceiling: healthyCeiling)
     }
     /// MaxHealthyPercentage of desired, rounded down (desired itself when omitted), never below desired.
     public var healthyCeiling: Int {
-        guard let max = preferences.maxHealthyPercentage else { return desiredCapacity }
-        return Swift.max(desiredCapacity, desiredCapacity * max / 100)
+        RolloutSimulation.ceiling(desired: desiredCapacity, max: preferences.maxHealthyPercentage)
     }
     /// In-service capacity: healthy, warmed-up instances receiving traffic.
     public var inService: Int { current.serving + outdated.serving + heldInService }
@@ -121,7 +119,11 @@ public protocol RolloutStrategy: Sendable {
     init(parameters: [String: String]) throws
     /// The refresh preferences this strategy runs with (AllAtOnce forces MinHealthyPercentage 0, ...).
     func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences
-    /// Called at every decision point while the refresh is InProgress or RollbackInProgress.
+    /// Called at every decision point while the refresh is InProgress or RollbackInProgress: at the start,
+    /// whenever capacity changes (an instance becomes ready, is lost or terminated, a failed launch gives
+    /// up its slot), at a wake-up the strategy asked for, after a hold and on faults; and again at once
+    /// after answering with actions that changed the fleet. Not when a launch merely starts or an instance
+    /// boots into its warm-up.
     mutating func decide(_ fleet: FleetSnapshot) throws -> [RolloutAction]
 }
 
