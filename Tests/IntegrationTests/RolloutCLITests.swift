@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+/// `ingot simulate rollout`, `strategies list`, `groups refresh|refreshes` through the built binary.
+@Suite struct RolloutCLITests {
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func simulatesARollingRefreshWithTheDocumentedSummaryKeys() throws {
+        let ingot = try IngotRunner()
+        let r = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--strategy", "rolling", "--output", "json")
+        #expect(r.code == 0, "\(r.stderr)")
+        let s = try Self.json(r.stdout)
+        for key in ["strategy", "status", "durationSeconds", "minInService", "maxInService", "desiredCapacity", "launched", "terminated", "replaced",
+                    "failedLaunches", "checkpointsReached", "events"] {
+            #expect(s[key] != nil, "missing \(key)")
+        }
+        #expect(s["strategy"] as? String == "Rolling" && s["status"] as? String == "Successful")
+        #expect(s["minInService"] as? Int == 9 && s["launched"] as? Int == 10)
+    }
+
+    @Test func sameSeedSameTimelineFileByteForByte() throws {
+        let ingot = try IngotRunner()
+        for name in ["a", "b"] {
+            let r = try ingot.run("simulate", "rollout", "--fleet-size", "40", "--launch-failure-rate", "0.1", "--unhealthy-rate", "0.1",
+                                  "--seed", "9", "--timeline", ingot.file("\(name).json"), "--svg", ingot.file("\(name).svg"))
+            #expect(r.code == 0, "\(r.stderr)")
+        }
+        let a = try #require(FileManager.default.contents(atPath: ingot.file("a.json")))
+        #expect(a == FileManager.default.contents(atPath: ingot.file("b.json")))
+        let timeline = try Self.json(String(decoding: a, as: UTF8.self))
+        let events = try #require(timeline["events"] as? [[String: Any]])
+        #expect(events.contains { $0["event"] as? String == "launch-failed" })
+        #expect(events.allSatisfy { $0["time"] is Double || $0["time"] is Int })
+        let svg = String(decoding: try #require(FileManager.default.contents(atPath: ingot.file("a.svg"))), as: UTF8.self)
+        #expect(svg.hasPrefix("<svg") && svg.contains("</svg>") && svg.contains("MinHealthy floor"))
+    }
+
+    @Test func aFailedOrRolledBackRefreshExitsThree() throws {
+        let ingot = try IngotRunner()
+        let r = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--unhealthy-rate", "1", "--auto-rollback")
+        #expect(r.code == 3)
+        #expect(r.stdout.contains("RollbackSuccessful"))
+    }
+
+    @Test func badPreferencesExitTwoNamingTheField() throws {
+        let ingot = try IngotRunner()
+        for (args, field) in [(["--min-healthy-percentage", "50", "--max-healthy-percentage", "200"], "max-healthy-percentage"),
+                              (["--checkpoint-percentages", "50,20"], "checkpoint-percentages"),
+                              (["--strategy", "Zigzag"], "strategy"),
+                              (["--strategy", "canary", "--param", "bake=1m"], "param"),
+                              (["--instance-warmup", "soon"], "instance-warmup"),
+                              (["--az-outage", "mars-1a@5m"], "az-outage")] {
+            let r = try ingot.run(["simulate", "rollout", "--fleet-size", "10"] + args)
+            #expect(r.code == 2, "\(args)")
+            #expect(r.stderr.hasPrefix("error:") && r.stderr.contains(field) && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        }
+    }
+
+    @Test func monteCarloReportsPercentilesAndShares() throws {
+        let ingot = try IngotRunner()
+        let r = try ingot.run("simulate", "rollout", "--fleet-size", "30", "--runs", "40", "--launch-failure-rate", "0.05", "--output", "json")
+        #expect(r.code == 0, "\(r.stderr)")
+        let m = try Self.json(r.stdout)
+        #expect(m["runs"] as? Int == 40)
+        let duration = try #require(m["durationSeconds"] as? [String: Double])
+        #expect(duration["p50"]! <= duration["p95"]! && duration["p95"]! <= duration["p99"]!)
+        #expect(m["failedShare"] as? Double == 0)
+        // The same seed gives the same statistics.
+        #expect(try ingot.run("simulate", "rollout", "--fleet-size", "30", "--runs", "40", "--launch-failure-rate", "0.05", "--output", "json").stdout == r.stdout)
+    }
+
+    @Test func listsTheStrategiesFromTheirFoldersAndOnesOnPath() throws {
+        let ingot = try IngotRunner()
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/python-strategy").path
+        let path = examples + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let r = try ingot.run(["strategies", "list"], env: ["PATH": path])
+        for name in ["Rolling", "ReplaceRootVolume", "Canary", "BlueGreen", "RollingBlueGreen", "AllAtOnce", "halfway"] {
+            #expect(r.stdout.contains(name), "\(name)")
+        }
+        let halfway = try ingot.run(["simulate", "rollout", "--fleet-size", "20", "--strategy", "halfway", "--output", "json"], env: ["PATH": path])
+        #expect(halfway.code == 0, "\(halfway.stderr)")
+        let s = try Self.json(halfway.stdout)
+        #expect(s["strategy"] as? String == "halfway" && s["status"] as? String == "Successful" && s["minInService"] as? Int == 10)
+    }
+
+    @Test func groupRefreshMovesTheInstancesAndRecordsTheRefresh() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        let before = try Self.json(try ingot.run("groups", "show", "web-asg", "--region", "us-east-1", "--output", "json").stdout)
+        let oldImages = Set((before["instances"] as? [[String: Any]] ?? []).compactMap { $0["imageId"] as? String })
+        // The demo already refreshed web-asg; refresh api-asg (on $Latest) onto version 2, Canary, with AutoRollback.
+        let refused = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--auto-rollback")
+        #expect(refused.code == 2 && refused.stderr.contains("auto-rollback"))
+        let r = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--strategy", "canary", "--desired-version", "2", "--output", "json")
+        #expect(r.code == 0, "\(r.stderr)")
+        let record = try Self.json(r.stdout)
+        #expect(record["status"] as? String == "Successful" && record["desiredLaunchTemplateVersion"] as? Int == 2)
+        let group = try Self.json(try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
+        let instances = try #require(group["instances"] as? [[String: Any]])
+        #expect(instances.count == 3 && instances.allSatisfy { $0["launchTemplateVersion"] as? String == "2" })
+        #expect((group["launchTemplate"] as? [String: String])?["version"] == "2")
+        let listed = try Self.json(try ingot.run("groups", "refreshes", "--group", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
+        let refreshes = try #require(listed["instanceRefreshes"] as? [[String: Any]])
+        #expect(refreshes.count == 1 && refreshes[0]["instanceRefreshId"] as? String == record["instanceRefreshId"] as? String)
+        #expect(!oldImages.isEmpty)
+    }
+}
