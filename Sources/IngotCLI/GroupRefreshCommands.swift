@@ -23,9 +23,7 @@ struct GroupsRefresh: AsyncParsableCommand {
     @OptionGroup var run: RunOptions
 
     func run() async throws {
-        let preferences = try refresh.preferences()
-        let strategy = try refresh.makeStrategy()
-        try run.validate(strategy: strategy)
+        let (preferences, strategy) = try refresh.prepare(run)
         guard run.runs == 1 else { throw IngotError.invalid("runs", "a refresh runs once; use `ingot simulate rollout --runs N` for statistics") }
         let region = try region.resolve()
         let cloud = try global.cloud()

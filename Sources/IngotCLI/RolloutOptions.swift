@@ -53,6 +53,14 @@ struct RefreshOptions: ParsableArguments {
         return result
     }
 
+    /// Preferences and strategy, validated with the run options before anything runs.
+    func prepare(_ run: RunOptions) throws -> (RefreshPreferences, any RolloutStrategy) {
+        let preferences = try preferences()
+        let strategy = try makeStrategy()
+        try run.validate()
+        return (preferences, strategy)
+    }
+
     /// Builds the strategy (refusing unknown names and parameters) once, to validate before anything runs.
     func makeStrategy() throws -> any RolloutStrategy {
         try StrategyRegistry.linked.make(strategy, parameters: try strategyParameters())
@@ -132,7 +140,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("timeline"), help: "Write every event with its virtual time to FILE.json.") var timeline: String?
     @Option(name: .customLong("svg"), help: "Draw the rollout to FILE.svg.") var svg: String?
 
-    func validate(strategy: any RolloutStrategy) throws {
+    func validate() throws {
         guard (1...100_000).contains(runs) else { throw IngotError.invalid("runs", "\(runs) must be between 1 and 100000") }
         if runs > 1 && (timeline != nil || svg != nil) { throw IngotError.invalid("runs", "--timeline and --svg draw one run: drop --runs") }
         for (field, path) in [("timeline", timeline), ("svg", svg)] {

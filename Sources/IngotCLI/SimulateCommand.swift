@@ -35,9 +35,7 @@ struct SimulateRollout: AsyncParsableCommand {
     @OptionGroup var run: RunOptions
 
     func run() async throws {
-        let preferences = try refresh.preferences()
-        let strategy = try refresh.makeStrategy()
-        try run.validate(strategy: strategy)
+        let (preferences, strategy) = try refresh.prepare(run)
         let spec: FleetSpec
         switch (group, fleetSize) {
         case (nil, let size?):

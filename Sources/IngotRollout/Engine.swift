@@ -371,12 +371,7 @@ public struct RolloutSimulation {
             start(i)
         case .inService:
             guard state[i] == S.booting else { return }
-            move(i, to: S.warming)
-            log(.inService, i)
-            if flags[i] & 1 != 0 {
-                schedule(.unhealthy, at: max(launchedAt[i] + Double(spec.healthCheckGracePeriod), now) + world.healthCheckDetection, instance: e.instance)
-            }
-            if warmup <= 0 { warmed(i) } else { schedule(.warmed, at: now + warmup, instance: e.instance) }
+            enterService(i, .inService)
         case .warmed:
             guard state[i] == S.warming else { return }
             warmed(i)
@@ -399,12 +394,7 @@ public struct RolloutSimulation {
             counts[slot(config[i], S.swapping)] -= 1
             config[i] = target
             counts[slot(config[i], S.swapping)] += 1
-            move(i, to: S.warming)
-            log(.rootVolumeReplaced, i)
-            if flags[i] & 1 != 0 {
-                schedule(.unhealthy, at: max(launchedAt[i] + Double(spec.healthCheckGracePeriod), now) + world.healthCheckDetection, instance: e.instance)
-            }
-            if warmup <= 0 { warmed(i) } else { schedule(.warmed, at: now + warmup, instance: e.instance) }
+            enterService(i, .rootVolumeReplaced)
         case .wake:
             break
         case .bakeDone:
@@ -435,6 +425,17 @@ public struct RolloutSimulation {
             setStatus(.cancelling, "cancelled by the user")
             for j in 0..<state.count where state[j] == S.queued { terminate(j) }
         }
+    }
+
+    /// InService (booted, or rebooted on a new root volume): health checks start once the grace
+    /// period is over, and the instance counts once warmed up.
+    private mutating func enterService(_ i: Int, _ kind: TimelineEvent.Kind) {
+        move(i, to: S.warming)
+        log(kind, i)
+        if flags[i] & 1 != 0 {
+            schedule(.unhealthy, at: max(launchedAt[i] + Double(spec.healthCheckGracePeriod), now) + world.healthCheckDetection, instance: Int32(i))
+        }
+        if warmup <= 0 { warmed(i) } else { schedule(.warmed, at: now + warmup, instance: Int32(i)) }
     }
 
     private mutating func releaseHeld(_ i: Int) {

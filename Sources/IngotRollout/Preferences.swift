@@ -42,6 +42,14 @@ public struct RefreshPreferences: Sendable, Hashable, Codable {
 
     public var effectiveCheckpointDelay: Int { checkpointDelay ?? 3600 }
 
+    /// The same preferences without checkpoints (for strategies that pace themselves).
+    public var withoutCheckpoints: RefreshPreferences {
+        var p = self
+        p.checkpointPercentages = []
+        p.checkpointDelay = nil
+        return p
+    }
+
     /// AWS's checks, with messages shaped like its ValidationError.
     public func validate() throws {
         guard (0...100).contains(minHealthyPercentage) else {

@@ -9,11 +9,9 @@ public struct AllAtOnceStrategy: RolloutStrategy {
     public init(parameters: [String: String]) throws {}
 
     public func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences {
-        var p = preferences
+        var p = preferences.withoutCheckpoints
         p.minHealthyPercentage = 0
         p.maxHealthyPercentage = nil
-        p.checkpointPercentages = []
-        p.checkpointDelay = nil
         return p
     }
 

@@ -18,10 +18,8 @@ public struct BlueGreenStrategy: RolloutStrategy {
     }
 
     public func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences {
-        var p = preferences
+        var p = preferences.withoutCheckpoints
         p.autoRollback = true
-        p.checkpointPercentages = []
-        p.checkpointDelay = nil
         return p
     }
 

@@ -24,10 +24,7 @@ public struct RollingBlueGreenStrategy: RolloutStrategy {
     }
 
     public func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences {
-        var p = preferences
-        p.checkpointPercentages = []
-        p.checkpointDelay = nil
-        return p
+        preferences.withoutCheckpoints
     }
 
     public mutating func decide(_ f: FleetSnapshot) throws -> [RolloutAction] {
