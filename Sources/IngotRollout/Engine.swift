@@ -258,13 +258,15 @@ public struct RolloutSimulation {
 
     private func side(_ wantOutdated: Bool) -> SideCounts {
         var r = SideCounts()
-        for c in 0..<Self.configs where outdated[c] == wantOutdated {
-            let b = c * S.count
-            r.pending += counts[b + Int(S.queued)] + counts[b + Int(S.booting)] + counts[b + Int(S.failed)]
-            r.warming += counts[b + Int(S.warming)]
-            r.serving += counts[b + Int(S.serving)]
-            r.idle += counts[b + Int(S.idle)]
-            r.swapping += counts[b + Int(S.swapping)]
+        counts.withUnsafeBufferPointer { n in
+            for c in 0..<Self.configs where outdated[c] == wantOutdated {
+                let b = c * S.count
+                r.pending += n[b + Int(S.queued)] + n[b + Int(S.booting)] + n[b + Int(S.failed)]
+                r.warming += n[b + Int(S.warming)]
+                r.serving += n[b + Int(S.serving)]
+                r.idle += n[b + Int(S.idle)]
+                r.swapping += n[b + Int(S.swapping)]
+            }
         }
         if wantOutdated { r.held = heldWaiting }
         return r

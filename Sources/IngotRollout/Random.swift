@@ -2,6 +2,8 @@
 /// The same seed gives the same sequence on every platform, which makes timelines reproducible.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0, s1, s2, s3: UInt64
+    private var spare = 0.0
+    private var hasSpare = false
 
     public init(seed: UInt64) {
         var sm = seed
@@ -32,11 +34,18 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     @inline(__always)
     public mutating func chance(_ p: Double) -> Bool { p > 0 && unit() < p }
 
-    /// A standard normal deviate (Box-Muller; one of the pair is dropped to keep the stream simple).
+    /// A standard normal deviate (Box-Muller: each pair of uniforms gives two, the second kept for the next call).
     public mutating func normal() -> Double {
+        if hasSpare {
+            hasSpare = false
+            return spare
+        }
         let u1 = max(unit(), 0x1.0p-53)
         let u2 = unit()
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+        let r = (-2 * _log(u1)).squareRoot(), theta = 2 * Double.pi * u2
+        spare = r * _sin(theta)
+        hasSpare = true
+        return r * _cos(theta)
     }
 
     /// The seed of run `index` of a Monte Carlo batch started from `seed` (independent streams).
@@ -50,10 +59,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 import Glibc
 @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Glibc.sin(x) }
 @inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
 #elseif canImport(Darwin)
 import Darwin
 @inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Darwin.cos(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Darwin.sin(x) }
 @inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
 #endif

@@ -11,16 +11,18 @@ public enum RollingPlan {
         let wanted = max(0, f.desiredCapacity - f.heldInService)
         let checkpoints = f.rollingBack ? [] : f.preferences.checkpointPercentages
 
-        if let passed = checkpoints.last(where: { $0 <= f.percentageComplete && $0 > f.lastCheckpoint }), passed < 100 {
-            return [.checkpoint(percentage: passed)]
+        if !checkpoints.isEmpty {
+            if let passed = checkpoints.last(where: { $0 <= f.percentageComplete && $0 > f.lastCheckpoint }), passed < 100 {
+                return [.checkpoint(percentage: passed)]
+            }
+            if let last = checkpoints.last, last < 100, f.lastCheckpoint >= last { return [.complete] }
         }
-        if let last = checkpoints.last, last < 100, f.lastCheckpoint >= last { return [.complete] }
         if old.active == 0 && old.held == 0 && cur.pending == 0 && cur.warming == 0 && cur.swapping == 0 && cur.ready >= wanted {
             return [.complete]
         }
 
         var limit = budget ?? Int.max
-        if let next = checkpoints.first(where: { $0 > f.lastCheckpoint }), next < 100 {
+        if !checkpoints.isEmpty, let next = checkpoints.first(where: { $0 > f.lastCheckpoint }), next < 100 {
             let denominator = max(1, wanted)
             let allowed = (next * denominator + 99) / 100
             limit = min(limit, max(0, allowed - (cur.ready + cur.pending + cur.warming + cur.swapping)))
@@ -30,9 +32,11 @@ public enum RollingPlan {
         let notServing = old.active - old.serving
         let terminate = min(old.active, max(0, f.inService - floor) + notServing, limit)
         let launch = min(max(0, wanted - cur.active), max(0, ceiling - (f.active - terminate)), limit)
-        var actions: [RolloutAction] = []
-        if terminate > 0 { actions.append(.terminate(count: terminate)) }
-        if launch > 0 { actions.append(.launch(count: launch)) }
-        return actions
+        switch (terminate > 0, launch > 0) {
+        case (true, true): return [.terminate(count: terminate), .launch(count: launch)]
+        case (true, false): return [.terminate(count: terminate)]
+        case (false, true): return [.launch(count: launch)]
+        case (false, false): return []
+        }
     }
 }

@@ -139,8 +139,10 @@ import Rolling
         world.unhealthyRate = 1
         let r = try Self.run(world: world)
         #expect(r.status == .failed)
-        // An instance that boots fast can finish warming before its health check fails: that dip is a reported fault.
-        #expect(r.unexplainedFloorBreaches == 0 && r.minInService >= 8)
+        // An instance that boots in under 30 s finishes warming before its failed health check is acted on:
+        // in service can dip below the floor then, but only through that reported fault.
+        #expect(r.unexplainedFloorBreaches == 0)
+        #expect(r.unhealthyReplaced > 0 && r.launched > 10)
     }
 
     @Test("An alarm rolls back with AutoRollback, and fails the refresh without it")
