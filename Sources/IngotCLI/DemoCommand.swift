@@ -19,6 +19,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
+        global.bootstrapLogging()
         let clock = try global.clock()
         let path = global.store ?? GlobalOptions.env("INGOT_DEMO_STORE") ?? ".ingot/demo.sqlite"
         if FileManager.default.fileExists(atPath: path), !Store.isDemo(path: path) {
@@ -64,17 +65,35 @@ struct Demo: AsyncParsableCommand {
         runOptions.svg = chart
         try RolloutReport.write(rollout, spec: fleet.spec, options: runOptions)
 
+        // 5. DR: a pilot light in eu-west-1 for the three groups; batch's build was never copied there.
+        let drRequest = DRRequest(sourceRegion: .usEast1, region: .euWest1, mode: .pilotLight, workloads: [.group("web-asg"), .group("api-asg"), .group("batch-asg")])
+        let drBefore = try await DRPlanner.plan(drRequest, cloud: cloud, now: now)
+        let drApplied = try await DRApplier.apply(drRequest, cloud: cloud, now: { now })
+        let drAfter = drApplied.remaining
+        let drFull = drAfter.workloads.reduce(0) { $0 + $1.fullCapacity }
+        let drGrace = drAfter.workloads.map { max($0.healthCheckGracePeriod, $0.warmup) }.max() ?? 0
+        let drDelay = Double((drAfter.rtoBreakdown["copy"] ?? 0) + (drAfter.rtoBreakdown["setup"] ?? 0))
+        let drZones = Array(Region.euWest1.availabilityZones.prefix(3))
+        let drill = try FailoverDrill.run(standby: 0, full: drFull, zones: drZones, healthCheckGracePeriod: drGrace, warmup: drGrace, world: World(), delay: drDelay, seed: 1)
+        var bootstrapWorld = World()
+        bootstrapWorld.boot = .userData
+        let drillUserData = try FailoverDrill.run(standby: 0, full: drFull, zones: drZones, healthCheckGracePeriod: drGrace, warmup: drGrace, world: bootstrapWorld,
+                                                  delay: drDelay, seed: 1)
+
         if global.structured {
             struct Finding: Encodable { let kind, region, resource, detail: String }
             struct Report: Encodable {
                 let store: String; let resolve: [String: ResolveReport]; let plan: RefreshReport; let applied: RefreshReport; let doctor: [Finding]
                 let rollout: RolloutReport.Summary; let rolloutChart: String
+                let drPlan: DRReport.Document; let drApplied: [DRReport.Step]; let drPlanAfter: DRReport.Document
+                let drillSecondsToFullCapacity: Double?
             }
             try Output.document(global.output, Report(
                 store: path, resolve: Dictionary(uniqueKeysWithValues: resolutions.map { ($0.0, ResolveReport($0.1, lagging: nil)) }),
                 plan: RefreshReport(templates: plan), applied: RefreshReport(templates: applied),
                 doctor: findings.map { Finding(kind: $0.kind.rawValue, region: $0.region.code, resource: $0.resource, detail: $0.detail) },
-                rollout: RolloutReport.summary(rollout), rolloutChart: chart))
+                rollout: RolloutReport.summary(rollout), rolloutChart: chart, drPlan: DRReport.document(drBefore), drApplied: drApplied.done.map(DRReport.step),
+                drPlanAfter: DRReport.document(drAfter), drillSecondsToFullCapacity: drill.secondsToFullCapacity))
             return
         }
         Output.line("Demo store \(path): account \(store.account), now \(Timestamp.format(now))\n")
@@ -98,6 +117,13 @@ struct Demo: AsyncParsableCommand {
         Output.line("   \(r.status) in \(RolloutReport.formatDuration(r.durationSeconds)) of virtual time; in service \(r.minInService)-\(r.maxInService) of \(r.desiredCapacity) "
             + "(floor \(r.healthyFloor)); launched \(r.launched), terminated \(r.terminated); checkpoints \(r.checkpointsReached.map { "\($0)%" }.joined(separator: ", "))")
         Output.line("   chart: \(chart); the record: ingot groups refreshes --store \(path) --group web-asg")
+        func t(_ v: Double?) -> String { v.map { RolloutReport.formatDuration($0) } ?? "never" }
+        Output.line("\n5. DR pilot light us-east-1 -> eu-west-1 for web-asg, api-asg, batch-asg:")
+        for b in drBefore.blockers { Output.line("   blocker: \(b.resource): \(b.reason)") }
+        Output.line("   apply: " + drApplied.done.map { "\($0.name) \($0.resource)" }.joined(separator: ", "))
+        Output.line("   then: \(drAfter.blockers.count) blockers, \(drAfter.warnings.count) warnings; \(DRReport.rtoLine(drAfter))")
+        Output.line("   drill (us-east-1 lost, 0 -> \(drFull) instances): 50 % at \(t(drill.secondsToHalfCapacity)), 90 % at \(t(drill.secondsToNinetyPercent)), "
+            + "100 % at \(t(drill.secondsToFullCapacity)); with user-data bootstrap instead of the baked AMI: \(t(drillUserData.secondsToFullCapacity))")
         Output.line("\nExplore: ingot resolve --store \(path) --owner self --name 'golden-api-*' --region us-east-1,eu-west-1,ap-southeast-2 --explain --consistent")
     }
 

@@ -6,7 +6,8 @@ import IngotLocal
 import Logging
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json, yaml
+    /// markdown: a runbook from `dr plan`; other commands print their table.
+    case table, json, yaml, markdown
 }
 
 /// Options every subcommand takes, each with its environment variable.
@@ -20,7 +21,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Fix \"now\" to this ISO-8601 time (env INGOT_NOW; default the wall clock).")
     var at: String?
 
-    @Option(help: "Output format: table, json or yaml.")
+    @Option(help: "Output format: table, json or yaml (markdown: a runbook from `dr plan`).")
     var output: OutputFormat = .table
 
     @Flag(help: "Log what the store does to stderr (env INGOT_LOG_LEVEL=trace|debug|info|notice|warning|error).")
@@ -55,7 +56,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// A document (json or yaml) rather than a table.
-    var structured: Bool { output != .table }
+    var structured: Bool { output == .json || output == .yaml }
 
     /// Sends swift-log's messages to stderr at the chosen level (default warning). Once per process.
     func bootstrapLogging() {

@@ -14,7 +14,7 @@ struct Ingot: AsyncParsableCommand {
             Exit codes: 0 success, 1 the operation failed or was refused, 2 invalid input (nothing written),
             3 completed but found a problem you asked about (e.g. a region without a golden image).
             """,
-        subcommands: [Init.self, Demo.self, Images.self, Snapshots.self, Instances.self, Resolve.self, Templates.self, SSM.self, Groups.self, Simulate.self, Strategies.self, DoctorCommand.self, Import.self]
+        subcommands: [Init.self, Demo.self, Images.self, Snapshots.self, Instances.self, Resolve.self, Templates.self, SSM.self, Groups.self, Simulate.self, Strategies.self, DR.self, DoctorCommand.self, Import.self]
     )
 }
 

@@ -18,6 +18,31 @@ import Yams
 struct IngotFile: Decodable {
     var selectors: [String: SelectorFile]?
     var templates: [TemplateEntry]?
+    var dr: DREntry?
+
+    /// `dr:` the DR pair and its workloads (`ingot dr plan|apply|drill -f ingot.yaml`).
+    struct DREntry: Decodable {
+        var sourceRegion: String?
+        var region: String?
+        var mode: String?
+        var standbyCapacity: String?
+        var drAccount: String?
+        var kmsKeyId: String?
+        var groups: [String]?
+        var templates: [String]?
+    }
+
+    static func loadDR(_ path: String) throws -> DREntry {
+        guard let data = FileManager.default.contents(atPath: path) else { throw IngotError.invalid("file", "cannot read \(path)") }
+        let text = String(decoding: data, as: UTF8.self)
+        try YAMLKeys.checkIngotFile(text)
+        do {
+            guard let entry = try YAMLDecoder().decode(IngotFile.self, from: text).dr else { throw IngotError.invalid("file", "\(path) has no dr section") }
+            return entry
+        } catch let e as IngotError { throw e } catch {
+            throw IngotError.invalid("file", "\(path) is not an ingot.yaml: \(error)")
+        }
+    }
 
     struct TemplateEntry: Decodable {
         var name: String
@@ -66,6 +91,7 @@ struct IngotFile: Decodable {
 enum YAMLKeys {
     static let selector: Set<String> = ["names", "tags", "owners", "architecture", "rootDeviceType", "version", "launchableBy", "excludeTags", "maxAge", "order"]
     static let template: Set<String> = ["name", "regions", "selector", "setDefault", "keep", "base"]
+    static let dr: Set<String> = ["sourceRegion", "region", "mode", "standbyCapacity", "drAccount", "kmsKeyId", "groups", "templates"]
 
     static func check(_ node: Any?, allowed: Set<String>, field: String) throws {
         guard let map = node as? [String: Any] else { return }
@@ -87,9 +113,10 @@ enum YAMLKeys {
 
     static func checkIngotFile(_ text: String) throws {
         let root = try? Yams.load(yaml: text)
-        try check(root, allowed: ["selectors", "templates"], field: "file")
+        try check(root, allowed: ["selectors", "templates", "dr"], field: "file")
         guard let map = root as? [String: Any] else { return }
         for (name, s) in (map["selectors"] as? [String: Any]) ?? [:] { try check(s, allowed: selector, field: "selectors.\(name)") }
         for (i, t) in ((map["templates"] as? [Any]) ?? []).enumerated() { try check(t, allowed: template, field: "templates[\(i)]") }
+        try check(map["dr"], allowed: dr, field: "dr")
     }
 }

@@ -10,7 +10,7 @@ enum Output {
         switch format {
         case .yaml:
             FileHandle.standardOutput.write(Data(try YAMLEncoder().encode(value).utf8))
-        case .json, .table:
+        case .json, .table, .markdown:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes, .sortedKeys]
             var data = try encoder.encode(value)

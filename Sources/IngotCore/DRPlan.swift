@@ -1,0 +1,403 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// AWS's DR strategies, cheapest first.
+public enum DRMode: String, Sendable, Hashable, Codable, CaseIterable {
+    case backupRestore = "backup-restore", pilotLight = "pilot-light", warmStandby = "warm-standby", activeActive = "active-active"
+
+    public init(parsing text: String) throws {
+        guard let m = DRMode(rawValue: text.lowercased()) else {
+            throw IngotError.invalid("mode", "'\(text)' is not one of \(DRMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = m
+    }
+}
+
+/// `--standby-capacity`: a number of instances or a share of the source's desired capacity.
+public enum StandbyCapacity: Sendable, Hashable {
+    case instances(Int), percent(Int)
+
+    public init(parsing text: String) throws {
+        if text.hasSuffix("%"), let p = Int(text.dropLast()), (0...100).contains(p) { self = .percent(p); return }
+        if let n = Int(text), n >= 0 { self = .instances(n); return }
+        throw IngotError.invalid("standby-capacity", "'\(text)' is not a number of instances or a percentage like 25%")
+    }
+
+    public func of(_ desired: Int) -> Int {
+        switch self {
+        case .instances(let n): min(n, desired)
+        case .percent(let p): (desired * p + 99) / 100
+        }
+    }
+}
+
+/// What a DR plan covers: an Auto Scaling group (its template and capacity) or a launch template alone.
+public enum DRWorkload: Sendable, Hashable {
+    case group(String), template(String)
+    public var name: String { switch self { case .group(let n), .template(let n): n } }
+    public var kind: String { switch self { case .group: "group"; case .template: "template" } }
+}
+
+public struct DRRequest: Sendable, Hashable {
+    public var sourceRegion: Region
+    public var region: Region
+    public var mode: DRMode
+    public var standbyCapacity: StandbyCapacity?
+    public var drAccount: AccountID?
+    public var kmsKeyId: String?
+    public var workloads: [DRWorkload]
+    /// Boot time of the copied (baked) AMI used for the RTO, seconds (p95 of the rollout engine's baked profile).
+    public var bootSeconds: Double
+    /// RunInstances token bucket: burst and refill per second.
+    public var launchBurst: Double
+    public var launchRate: Double
+
+    public init(sourceRegion: Region, region: Region, mode: DRMode = .pilotLight, standbyCapacity: StandbyCapacity? = nil, drAccount: AccountID? = nil,
+                kmsKeyId: String? = nil, workloads: [DRWorkload], bootSeconds: Double = 68, launchBurst: Double = 1000, launchRate: Double = 2) {
+        self.sourceRegion = sourceRegion
+        self.region = region
+        self.mode = mode
+        self.standbyCapacity = standbyCapacity
+        self.drAccount = drAccount
+        self.kmsKeyId = kmsKeyId
+        self.workloads = workloads
+        self.bootSeconds = bootSeconds
+        self.launchBurst = launchBurst
+        self.launchRate = launchRate
+    }
+
+    public func validate() throws {
+        guard sourceRegion != region else { throw IngotError.invalid("region", "the DR region must differ from --source-region \(sourceRegion)") }
+        guard !workloads.isEmpty else { throw IngotError.invalid("group", "give --group NAME, --template NAME or -f ingot.yaml with a dr section") }
+        if standbyCapacity != nil && mode != .warmStandby {
+            throw IngotError.invalid("standby-capacity", "only applies to --mode warm-standby (pilot light runs 0, active-active runs the full capacity)")
+        }
+    }
+
+    /// Instances the DR group keeps running in this mode, for a source group of `desired`.
+    public func standby(for desired: Int) -> Int {
+        switch mode {
+        case .backupRestore, .pilotLight: 0
+        case .warmStandby: (standbyCapacity ?? .percent(25)).of(desired)
+        case .activeActive: desired
+        }
+    }
+}
+
+/// One step of a plan, in order.
+public struct DRStep: Sendable, Hashable {
+    public enum Action: Sendable, Hashable {
+        /// CopyImage of the source image into the DR region (tags copied).
+        case copyImage(source: ImageID, encrypted: Bool, kmsKeyId: String?)
+        case shareImage(image: ImageID, account: AccountID)
+        /// A new template in the DR region from the source version's data, on the DR image.
+        case createTemplate(name: String, data: LaunchTemplateData)
+        /// A new version on the DR image, inheriting the default version.
+        case createTemplateVersion(name: String, imageId: String)
+        case setDefault(name: String, version: Int)
+        case createGroup(name: String, settings: GroupSettings)
+        case scaleGroup(name: String, desired: Int)
+    }
+
+    public var action: Action
+    public var region: Region
+    public var workload: String
+    /// What the step works on (an image, template or group), as a person reads it.
+    public var resource: String
+    public var estimatedSeconds: Int
+    public var detail: String
+    /// The step cannot run yet (a copy it needs is still pending, or comes from an earlier step).
+    public var waitsFor: String?
+
+    public var name: String {
+        switch action {
+        case .copyImage: "copy-image"
+        case .shareImage: "share-image"
+        case .createTemplate: "create-template"
+        case .createTemplateVersion: "create-template-version"
+        case .setDefault: "set-default"
+        case .createGroup: "create-group"
+        case .scaleGroup: "scale-group"
+        }
+    }
+}
+
+public struct DRFinding: Sendable, Hashable, Codable {
+    public var resource: String
+    public var reason: String
+    public init(resource: String, reason: String) {
+        self.resource = resource
+        self.reason = reason
+    }
+}
+
+/// One workload's state in the DR region.
+public struct DRWorkloadStatus: Sendable, Hashable {
+    public var workload: DRWorkload
+    public var sourceImage: Image?
+    /// The DR region's copy of the source build (by lineage, else the same version of the family).
+    public var drImage: Image?
+    /// `available`, `pending`, `missing`, `stale`, `disabled`, `deprecated`.
+    public var imageStatus: String
+    /// Source capacity and what the mode keeps running in the DR region.
+    public var fullCapacity: Int
+    public var standbyCapacity: Int
+    public var runningCapacity: Int
+    public var healthCheckGracePeriod: Int
+    public var warmup: Int
+}
+
+public struct DRPlan: Sendable, Hashable {
+    public var request: DRRequest
+    public var workloads: [DRWorkloadStatus]
+    public var steps: [DRStep]
+    public var blockers: [DRFinding]
+    public var warnings: [DRFinding]
+    public var rtoSeconds: Int
+    /// The parts of the RTO: copying, the DR account's setup at failover, launching under the
+    /// RunInstances rate limit, and boot + grace + warm-up.
+    public var rtoBreakdown: [String: Int]
+}
+
+/// Plans a standby in another region from copied AMIs: what exists, what is missing, the steps and the RTO.
+public enum DRPlanner {
+    public static func plan<C: LaunchTemplateCloud & AutoScalingCloud & ParameterCloud>(_ request: DRRequest, cloud: C, now: Date) async throws -> DRPlan {
+        try request.validate()
+        let drCloud = request.drAccount.map { cloud.acting(as: $0) } ?? cloud
+        var lineage = Lineage(cloud: cloud)
+        var statuses: [DRWorkloadStatus] = []
+        var steps: [DRStep] = [], blockers: [DRFinding] = [], warnings: [DRFinding] = []
+        var copySeconds = 0, setupSeconds = 0
+        // The DR region's own images, once for every workload.
+        let drImages = try await cloud.describeImages(DescribeImagesRequest(region: request.region, owners: ["self"], includeDeprecated: true, includeDisabled: true))
+        for image in drImages { lineage.known[image.id] = image }
+
+        for workload in request.workloads {
+            // The source: the template version the group launches (or the template's default) and its image.
+            var group: AutoScalingGroup?
+            let templateName: String, version: TemplateVersionSelector
+            switch workload {
+            case .group(let name):
+                guard let g = try await cloud.describeAutoScalingGroups(region: request.sourceRegion, names: [name]).first else {
+                    throw IngotError.refused("ValidationError", "no group \(name) in \(request.sourceRegion)")
+                }
+                group = g
+                templateName = g.launchTemplateName
+                version = try TemplateVersionSelector(g.launchTemplateVersion, field: "group")
+            case .template(let name):
+                templateName = name
+                version = .default
+            }
+            guard let sourceVersion = try await cloud.describeLaunchTemplateVersions(region: request.sourceRegion, name: templateName, versions: [version]).first else {
+                throw IngotError.refused("InvalidLaunchTemplateName.NotFoundException", "no launch template \(templateName) version in \(request.sourceRegion)")
+            }
+            var sourceImageId = sourceVersion.data.imageId ?? ""
+            if let parameter = sourceVersion.data.ssmParameter {
+                sourceImageId = try await cloud.getParameter(region: request.sourceRegion, name: parameter).value
+            }
+            let full = group?.desiredCapacity ?? 0
+            let standby = group == nil ? 0 : request.standby(for: full)
+            let source = try? ImageID(sourceImageId)
+            let sourceImage = try await source.asyncMap { try await lineage.image($0, region: request.sourceRegion) } ?? nil
+            var status = DRWorkloadStatus(workload: workload, sourceImage: sourceImage, drImage: nil, imageStatus: "missing", fullCapacity: full,
+                                          standbyCapacity: standby, runningCapacity: 0, healthCheckGracePeriod: group?.healthCheckGracePeriod ?? 0,
+                                          warmup: group?.defaultInstanceWarmup ?? group?.healthCheckGracePeriod ?? 0)
+            guard let sourceImage else {
+                blockers.append(DRFinding(resource: "\(workload.kind) \(workload.name)", reason: "its image \(sourceImageId) is not visible in \(request.sourceRegion): nothing to copy"))
+                statuses.append(status)
+                continue
+            }
+
+            // The DR copy: same lineage root, else the same version of the same family; the best state first.
+            let root = try await lineage.root(sourceImage)
+            var matches: [Image] = []
+            for image in drImages where image.state != .deregistered {
+                if try await lineage.root(image) == root { matches.append(image) }
+            }
+            if matches.isEmpty, let v = sourceImage.imageVersion {
+                matches = drImages.filter { $0.imageVersion == v && Doctor.family(of: $0.name) == Doctor.family(of: sourceImage.name) && $0.state != .deregistered }
+            }
+            func rank(_ i: Image) -> Int {
+                switch i.state {
+                case .available: (i.deprecationTime.map { $0 <= now } ?? false) ? 1 : 0
+                case .pending: 2
+                case .disabled: 3
+                default: 4
+                }
+            }
+            let dr = matches.sorted { rank($0) != rank($1) ? rank($0) < rank($1) : $0.creationDate > $1.creationDate }.first
+            let older = drImages.filter {
+                $0.state == .available && Doctor.family(of: $0.name) == Doctor.family(of: sourceImage.name) && $0.creationDate < sourceImage.creationDate
+            }.max { $0.creationDate < $1.creationDate }
+            let resource = "image \(sourceImage.id) (\(sourceImage.name))"
+            let copyEstimate = Int(ImageRules.copyDuration(totalGiB: sourceImage.totalSnapshotGiB, crossRegion: true))
+            var needsCopy = false
+            var drImageRef: String?
+            var waitsFor: String?
+
+            if let dr, rank(dr) <= 2 {
+                status.drImage = dr
+                drImageRef = dr.id.rawValue
+                switch dr.state {
+                case .pending:
+                    let left = max(0, Int((dr.availableAt ?? now).timeIntervalSince(now).rounded(.up)))
+                    status.imageStatus = "pending"
+                    copySeconds = max(copySeconds, left)
+                    waitsFor = "copy \(dr.id) (available at \(Timestamp.format(dr.availableAt ?? now)))"
+                    warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the copy of \(sourceImage.id) is still pending: available at \(Timestamp.format(dr.availableAt ?? now)) (in \(left) s)"))
+                default:
+                    status.imageStatus = rank(dr) == 1 ? "deprecated" : "available"
+                    if rank(dr) == 1 {
+                        warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the DR copy is deprecated since \(Timestamp.format(dr.deprecationTime ?? now)): still launchable by id, hidden from other accounts' searches"))
+                    }
+                }
+                let missingTags = sourceImage.tags.filter { tag in !dr.tags.contains(tag) && !tag.key.hasPrefix("aws:") }
+                if !missingTags.isEmpty {
+                    warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the copy lacks tags \(missingTags.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) (copies drop tags unless CopyImageTags): selectors on them will not find it"))
+                }
+            } else {
+                needsCopy = true
+                if let dr, dr.state == .disabled {
+                    blockers.append(DRFinding(resource: "image \(dr.id)", reason: "the DR copy of \(sourceImage.id) is disabled: it cannot launch"))
+                    status.imageStatus = "disabled"
+                } else if let older {
+                    status.imageStatus = "stale"
+                    status.drImage = older
+                    warnings.append(DRFinding(resource: "image \(older.id)", reason: "stale: \(request.region) has \(older.name), an older build than \(sourceImage.name) that \(workload.kind) \(workload.name) runs"))
+                } else {
+                    status.imageStatus = "missing"
+                    blockers.append(DRFinding(resource: resource, reason: "no copy in \(request.region): nothing launchable there for \(workload.kind) \(workload.name)"))
+                }
+            }
+            if needsCopy {
+                if sourceImage.isEncrypted && request.kmsKeyId == nil {
+                    blockers.append(DRFinding(resource: resource, reason: "encrypted: copying it needs a KMS key in \(request.region) (--kms-key-id); keys are regional"))
+                } else {
+                    copySeconds = max(copySeconds, copyEstimate)
+                    steps.append(DRStep(action: .copyImage(source: sourceImage.id, encrypted: sourceImage.isEncrypted || request.kmsKeyId != nil, kmsKeyId: request.kmsKeyId),
+                                        region: request.region, workload: workload.name, resource: sourceImage.id.rawValue, estimatedSeconds: copyEstimate,
+                                        detail: "CopyImage \(sourceImage.id) (\(sourceImage.totalSnapshotGiB) GiB) from \(request.sourceRegion), with its tags"))
+                }
+                waitsFor = "the copy of \(sourceImage.id)"
+            }
+
+            // Launch permissions: copies never inherit them.
+            if let account = request.drAccount, account != cloud.caller, let dr = status.drImage, !needsCopy {
+                if !dr.launchPermissions.userIds.contains(account) && !dr.launchPermissions.isPublic {
+                    steps.append(DRStep(action: .shareImage(image: dr.id, account: account), region: request.region, workload: workload.name,
+                                        resource: dr.id.rawValue, estimatedSeconds: 1, detail: "ModifyImageAttribute: launch permission for \(account)"))
+                }
+            } else if let account = request.drAccount, account != cloud.caller, needsCopy {
+                steps.append(DRStep(action: .shareImage(image: sourceImage.id, account: account), region: request.region, workload: workload.name,
+                                    resource: "copy of \(sourceImage.id)", estimatedSeconds: 1, detail: "launch permission for \(account) on the new copy",
+                                    waitsFor: waitsFor))
+            }
+
+            // The DR launch template: its default version must launch the DR copy.
+            let target = needsCopy ? nil : drImageRef
+            let templates = try await drCloud.describeLaunchTemplates(region: request.region, names: []).filter { $0.name == templateName }
+            if let template = templates.first {
+                let versions = try await drCloud.describeLaunchTemplateVersions(region: request.region, name: templateName, versions: [.default, .latest])
+                let defaultImage = versions.first { $0.versionNumber == template.defaultVersionNumber }?.data.imageId
+                if target == nil || defaultImage != target {
+                    if let target, let latest = versions.first(where: { $0.versionNumber == template.latestVersionNumber }), latest.data.imageId == target {
+                        steps.append(DRStep(action: .setDefault(name: templateName, version: latest.versionNumber), region: request.region, workload: workload.name,
+                                            resource: templateName, estimatedSeconds: 1, detail: "ModifyLaunchTemplate: default version \(latest.versionNumber)"))
+                    } else {
+                        steps.append(DRStep(action: .createTemplateVersion(name: templateName, imageId: target ?? ""), region: request.region, workload: workload.name,
+                                            resource: templateName, estimatedSeconds: 1, detail: "a version on \(target ?? "the copy") inheriting $Default", waitsFor: target == nil ? waitsFor : nil))
+                        steps.append(DRStep(action: .setDefault(name: templateName, version: template.latestVersionNumber + 1), region: request.region, workload: workload.name,
+                                            resource: templateName, estimatedSeconds: 1, detail: "make it the default", waitsFor: target == nil ? waitsFor : nil))
+                    }
+                }
+            } else {
+                var data = sourceVersion.data
+                data.imageId = target ?? ""
+                steps.append(DRStep(action: .createTemplate(name: templateName, data: data), region: request.region, workload: workload.name, resource: templateName,
+                                    estimatedSeconds: 1, detail: "CreateLaunchTemplate from \(request.sourceRegion)'s version \(sourceVersion.versionNumber) on \(target ?? "the copy")",
+                                    waitsFor: target == nil ? waitsFor : nil))
+            }
+
+            // The DR group, with the capacity the mode keeps running.
+            if let group {
+                let existing = try await drCloud.describeAutoScalingGroups(region: request.region, names: [group.name]).first
+                status.runningCapacity = existing?.desiredCapacity ?? 0
+                let launchWaits = status.imageStatus == "available" || status.imageStatus == "deprecated" ? nil : waitsFor
+                if let existing {
+                    if existing.desiredCapacity < standby {
+                        steps.append(DRStep(action: .scaleGroup(name: group.name, desired: standby), region: request.region, workload: workload.name, resource: group.name,
+                                            estimatedSeconds: launchSeconds(standby - existing.desiredCapacity, request) + Int(request.bootSeconds),
+                                            detail: "SetDesiredCapacity \(existing.desiredCapacity) -> \(standby) (\(request.mode.rawValue))", waitsFor: launchWaits))
+                    }
+                } else if request.mode != .backupRestore {
+                    let zones = Array(request.region.availabilityZones.prefix(max(1, group.availabilityZones.count)))
+                    let settings = GroupSettings(launchTemplateName: templateName, launchTemplateVersion: "$Default", minSize: 0, maxSize: max(group.maxSize, full),
+                                                 desiredCapacity: 0, availabilityZones: zones, healthCheckGracePeriod: group.healthCheckGracePeriod,
+                                                 defaultInstanceWarmup: group.defaultInstanceWarmup)
+                    steps.append(DRStep(action: .createGroup(name: group.name, settings: settings), region: request.region, workload: workload.name, resource: group.name,
+                                        estimatedSeconds: 1, detail: "CreateAutoScalingGroup on \(templateName):$Default in \(zones.joined(separator: ","))", waitsFor: nil))
+                    if standby > 0 {
+                        steps.append(DRStep(action: .scaleGroup(name: group.name, desired: standby), region: request.region, workload: workload.name, resource: group.name,
+                                            estimatedSeconds: launchSeconds(standby, request) + Int(request.bootSeconds),
+                                            detail: "SetDesiredCapacity 0 -> \(standby) (\(request.mode.rawValue))", waitsFor: launchWaits))
+                    }
+                } else {
+                    // Backup and restore: the group is made at failover.
+                    setupSeconds = max(setupSeconds, 60)
+                }
+            }
+            statuses.append(status)
+        }
+
+        // RTO: copies, then the capacity still to launch (all workloads share the region's RunInstances
+        // bucket), then boot, health-check grace and warm-up.
+        let missing = statuses.reduce(0) { $0 + max(0, $1.fullCapacity - $1.standbyCapacity) }
+        let launch = missing > 0 ? launchSeconds(missing, request) : 0
+        let ready = missing > 0 ? Int(request.bootSeconds) + (statuses.map { max($0.healthCheckGracePeriod, $0.warmup) }.max() ?? 0) : 0
+        let breakdown = ["copy": copySeconds, "setup": setupSeconds, "launch": launch, "bootAndWarmup": ready]
+        return DRPlan(request: request, workloads: statuses, steps: steps, blockers: blockers, warnings: warnings,
+                      rtoSeconds: copySeconds + setupSeconds + launch + ready, rtoBreakdown: breakdown)
+    }
+
+    /// Seconds until the last of `count` launches gets a RunInstances token (a full bucket to start).
+    public static func launchSeconds(_ count: Int, _ r: DRRequest) -> Int {
+        Int((max(0, Double(count) - r.launchBurst) / r.launchRate).rounded(.up))
+    }
+
+    /// Images by id, fetched from their regions as the lineage is walked (copies of copies cross regions).
+    struct Lineage<C: Cloud> {
+        let cloud: C
+        var known: [ImageID: Image] = [:]
+
+        mutating func image(_ id: ImageID, region: Region) async throws -> Image? {
+            if let i = known[id] { return i }
+            let found = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
+            if let found { known[id] = found }
+            return found
+        }
+
+        /// The original build an image was copied from, through copies of copies.
+        mutating func root(_ image: Image) async throws -> ImageID {
+            var current = image
+            var seen: Set<ImageID> = [image.id]
+            while let source = current.sourceImageId {
+                guard seen.insert(source).inserted,
+                      let next = try await self.image(source, region: current.sourceImageRegion ?? current.region) else { return source }
+                current = next
+            }
+            return current.id
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self {
+        case .some(let v): try await transform(v)
+        case .none: nil
+        }
+    }
+}

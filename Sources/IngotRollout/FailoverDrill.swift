@@ -1,0 +1,54 @@
+import IngotCore
+
+/// A failover in virtual time: the source region is lost at 0, the DR group scales from its standby
+/// to full capacity, instances boot from the copied AMI under the launch rate limit and faults.
+public enum FailoverDrill {
+    public struct Result: Sendable {
+        public var secondsToHalfCapacity: Double?
+        public var secondsToNinetyPercent: Double?
+        public var secondsToFullCapacity: Double?
+        public var status: RefreshStatus
+        public var launched: Int
+        public var failedLaunches: Int
+        public var samples: [FleetSample]
+        public var simulation: RolloutResult
+    }
+
+    /// `delay`: seconds before anything can launch (a copy still to make or finish).
+    public static func run(standby: Int, full: Int, zones: [String], healthCheckGracePeriod: Int, warmup: Int, world: World, delay: Double = 0,
+                           seed: UInt64, record: Bool = true) throws -> Result {
+        let spec = FleetSpec(desiredCapacity: full, zones: zones, healthCheckGracePeriod: healthCheckGracePeriod, defaultInstanceWarmup: warmup,
+                             instances: (0..<min(standby, full)).map { FleetSpec.InitialInstance(zone: $0 % max(1, zones.count), matching: true) },
+                             previousVersion: "source region (lost)", newVersion: "DR region")
+        var preferences = RefreshPreferences()
+        preferences.skipMatching = true
+        preferences.minHealthyPercentage = 0
+        preferences.instanceWarmup = warmup
+        var simulation = try RolloutSimulation(spec: spec, preferences: preferences, world: world, strategy: ScaleOut(),
+                                               seed: seed, record: true)
+        let r = simulation.run()
+        // Serving capacity over time, shifted by the delay before launches could start.
+        var samples = r.samples
+        if delay > 0 {
+            samples = samples.map { var s = $0; s.time += delay; return s }
+            if let first = r.samples.first { samples.insert(FleetSample(time: 0, servingPrevious: 0, servingNew: first.servingNew, pending: 0, warming: 0, idle: 0,
+                                                                       desired: first.desired, floor: 0), at: 0) }
+        }
+        func reach(_ share: Double) -> Double? {
+            let need = Int32((Double(full) * share).rounded(.up))
+            return samples.first { $0.servingNew >= need }?.time
+        }
+        let result = Result(secondsToHalfCapacity: reach(0.5), secondsToNinetyPercent: reach(0.9), secondsToFullCapacity: reach(1.0), status: r.status,
+                            launched: r.launched, failedLaunches: r.failedLaunches, samples: record ? samples : [], simulation: r)
+        return result
+    }
+
+    /// The DR group scaling out: launches up to desired capacity, as a refresh with nothing to replace.
+    struct ScaleOut: RolloutStrategy {
+        static let name = "Failover"
+        static let summary = "Scale the DR group from its standby to full capacity."
+        init() {}
+        init(parameters: [String: String]) throws {}
+        mutating func decide(_ fleet: FleetSnapshot) throws -> [RolloutAction] { RollingPlan.step(fleet) }
+    }
+}
