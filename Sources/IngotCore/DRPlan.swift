@@ -171,9 +171,12 @@ public enum DRPlanner {
         var statuses: [DRWorkloadStatus] = []
         var steps: [DRStep] = [], blockers: [DRFinding] = [], warnings: [DRFinding] = []
         var copySeconds = 0, setupSeconds = 0
-        // The DR region's own images, once for every workload.
-        let drImages = try await cloud.describeImages(DescribeImagesRequest(region: request.region, owners: ["self"], includeDeprecated: true, includeDisabled: true))
-        for image in drImages { lineage.known[image.id] = image }
+        // What the plan reads, once: the groups of both regions, the DR templates, and the DR region's
+        // images per image family (copies keep their source's name unless renamed).
+        let sourceGroups = Dictionary(try await cloud.describeAutoScalingGroups(region: request.sourceRegion, names: []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let drGroups = Dictionary(try await drCloud.describeAutoScalingGroups(region: request.region, names: []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let drTemplates = Dictionary(try await drCloud.describeLaunchTemplates(region: request.region, names: []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var familyImages: [String: [Image]] = [:]
 
         for workload in request.workloads {
             // The source: the template version the group launches (or the template's default) and its image.
@@ -181,7 +184,7 @@ public enum DRPlanner {
             let templateName: String, version: TemplateVersionSelector
             switch workload {
             case .group(let name):
-                guard let g = try await cloud.describeAutoScalingGroups(region: request.sourceRegion, names: [name]).first else {
+                guard let g = sourceGroups[name] else {
                     throw IngotError.refused("ValidationError", "no group \(name) in \(request.sourceRegion)")
                 }
                 group = g
@@ -212,6 +215,14 @@ public enum DRPlanner {
             }
 
             // The DR copy: same lineage root, else the same version of the same family; the best state first.
+            let family = Doctor.family(of: sourceImage.name)
+            if familyImages[family] == nil {
+                let found = try await cloud.describeImages(DescribeImagesRequest(region: request.region, owners: ["self"], filters: [.name(["\(family)-*", family])],
+                                                                                 includeDeprecated: true, includeDisabled: true))
+                for image in found { lineage.known[image.id] = image }
+                familyImages[family] = found
+            }
+            let drImages = familyImages[family] ?? []
             let root = try await lineage.root(sourceImage)
             var matches: [Image] = []
             for image in drImages where image.state != .deregistered {
@@ -229,9 +240,13 @@ public enum DRPlanner {
                 }
             }
             let dr = matches.sorted { rank($0) != rank($1) ? rank($0) < rank($1) : $0.creationDate > $1.creationDate }.first
-            let older = drImages.filter {
-                $0.state == .available && Doctor.family(of: $0.name) == Doctor.family(of: sourceImage.name) && $0.creationDate < sourceImage.creationDate
-            }.max { $0.creationDate < $1.creationDate }
+            // An older build of the family (by version, else by date): launchable, but stale.
+            func isOlder(_ i: Image) -> Bool {
+                if let a = i.imageVersion, let b = sourceImage.imageVersion { return a < b }
+                return i.creationDate < sourceImage.creationDate
+            }
+            let older = drImages.filter { $0.state == .available && Doctor.family(of: $0.name) == family && isOlder($0) }
+                .max { a, b in a.imageVersion.flatMap { va in b.imageVersion.map { va < $0 } } ?? (a.creationDate < b.creationDate) }
             let resource = "image \(sourceImage.id) (\(sourceImage.name))"
             let copyEstimate = Int(ImageRules.copyDuration(totalGiB: sourceImage.totalSnapshotGiB, crossRegion: true))
             var needsCopy = false
@@ -298,8 +313,7 @@ public enum DRPlanner {
 
             // The DR launch template: its default version must launch the DR copy.
             let target = needsCopy ? nil : drImageRef
-            let templates = try await drCloud.describeLaunchTemplates(region: request.region, names: []).filter { $0.name == templateName }
-            if let template = templates.first {
+            if let template = drTemplates[templateName] {
                 let versions = try await drCloud.describeLaunchTemplateVersions(region: request.region, name: templateName, versions: [.default, .latest])
                 let defaultImage = versions.first { $0.versionNumber == template.defaultVersionNumber }?.data.imageId
                 if target == nil || defaultImage != target {
@@ -323,7 +337,7 @@ public enum DRPlanner {
 
             // The DR group, with the capacity the mode keeps running.
             if let group {
-                let existing = try await drCloud.describeAutoScalingGroups(region: request.region, names: [group.name]).first
+                let existing = drGroups[group.name]
                 status.runningCapacity = existing?.desiredCapacity ?? 0
                 let launchWaits = status.imageStatus == "available" || status.imageStatus == "deprecated" ? nil : waitsFor
                 if let existing {
