@@ -158,3 +158,38 @@ import RollingBlueGreen
         #expect(Date().timeIntervalSince(start) < 10)
     }
 }
+
+/// `FailoverDrill`: the DR ramp from standby to full capacity.
+@Suite struct FailoverDrillTests {
+    static let zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+
+    @Test("The same seed gives the same drill; times are ordered; a baked AMI beats user-data bootstrap")
+    func reproducible() throws {
+        var w = World()
+        w.launchFailureRate = 0.05
+        let a = try FailoverDrill.run(standby: 10, full: 200, zones: Self.zones, healthCheckGracePeriod: 120, warmup: 60, world: w, seed: 5)
+        let b = try FailoverDrill.run(standby: 10, full: 200, zones: Self.zones, healthCheckGracePeriod: 120, warmup: 60, world: w, seed: 5)
+        #expect(a.samples == b.samples && a.secondsToFullCapacity == b.secondsToFullCapacity)
+        let half = try #require(a.secondsToHalfCapacity), ninety = try #require(a.secondsToNinetyPercent), full = try #require(a.secondsToFullCapacity)
+        #expect(half <= ninety && ninety <= full)
+        var slow = w
+        slow.boot = .userData
+        let u = try FailoverDrill.run(standby: 10, full: 200, zones: Self.zones, healthCheckGracePeriod: 120, warmup: 60, world: slow, seed: 5)
+        #expect(try #require(u.secondsToFullCapacity) > full)
+    }
+
+    @Test("More standby capacity reaches full capacity sooner; a full standby is there at once")
+    func standbyHelps() throws {
+        var w = World()
+        w.launchBurst = 10
+        w.launchRatePerSecond = 1
+        let cold = try FailoverDrill.run(standby: 0, full: 100, zones: Self.zones, healthCheckGracePeriod: 60, warmup: 60, world: w, seed: 1)
+        let warm = try FailoverDrill.run(standby: 50, full: 100, zones: Self.zones, healthCheckGracePeriod: 60, warmup: 60, world: w, seed: 1)
+        let hot = try FailoverDrill.run(standby: 100, full: 100, zones: Self.zones, healthCheckGracePeriod: 60, warmup: 60, world: w, seed: 1)
+        #expect(try #require(warm.secondsToFullCapacity) < (try #require(cold.secondsToFullCapacity)))
+        #expect(warm.secondsToHalfCapacity == 0 && hot.secondsToFullCapacity == 0)
+        // The copy still to make delays everything.
+        let late = try FailoverDrill.run(standby: 0, full: 100, zones: Self.zones, healthCheckGracePeriod: 60, warmup: 60, world: w, delay: 900, seed: 1)
+        #expect(abs((try #require(late.secondsToFullCapacity)) - (try #require(cold.secondsToFullCapacity)) - 900) < 0.001)
+    }
+}

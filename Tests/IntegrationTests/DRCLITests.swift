@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// `ingot dr plan|apply|drill` through the built binary, on the demo store.
+@Suite struct DRCLITests {
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func planBlocksOnAMissingCopyApplyFixesItAndDrillReportsTheRamp() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        // The demo already applied its own plan to eu-west-1: plan ap-southeast-2, where batch's build is missing.
+        let args = ["--source-region", "us-east-1", "--region", "ap-southeast-2", "--group", "batch-asg", "--group", "web-asg", "--mode", "warm-standby", "--standby-capacity", "50%"]
+        let plan = try ingot.run(["dr", "plan", "--output", "json"] + args)
+        #expect(plan.code == 3, "\(plan.stderr)")
+        let doc = try Self.json(plan.stdout)
+        for key in ["sourceRegion", "region", "mode", "steps", "blockers", "warnings", "rtoSeconds"] { #expect(doc[key] != nil, "missing \(key)") }
+        let steps = try #require(doc["steps"] as? [[String: Any]])
+        #expect(steps.first?["action"] as? String == "copy-image")
+        #expect(steps.allSatisfy { $0["estimatedSeconds"] is Int && $0["region"] as? String == "ap-southeast-2" && $0["resource"] is String })
+        #expect((doc["blockers"] as? [[String: String]])?.first?["reason"]?.contains("no copy in ap-southeast-2") == true)
+
+        let markdown = try ingot.run(["dr", "plan", "--output", "markdown"] + args)
+        #expect(markdown.stdout.hasPrefix("# DR runbook: us-east-1 -> ap-southeast-2 (warm-standby)") && markdown.stdout.contains("## Blockers"))
+
+        let applied = try ingot.run(["dr", "apply"] + args)
+        // The copy is still pending: scaling batch-asg waits for it (exit 3), the rest is done.
+        #expect(applied.code == 3, "\(applied.stderr)")
+        #expect(applied.stdout.contains("done     copy-image") && applied.stdout.contains("waiting  scale-group batch-asg"))
+        let again = try ingot.run(["dr", "apply"] + args)
+        #expect(again.stdout.hasPrefix("Nothing to do."))
+        let later = try ingot.run(["dr", "apply", "--at", "2026-11-27T12:00:00Z"] + args)
+        #expect(later.code == 0, "\(later.stdout)\(later.stderr)")
+        #expect(try ingot.run(["dr", "plan", "--at", "2026-11-27T12:00:00Z"] + args).stdout.contains("No steps"))
+
+        let drill = try ingot.run(["dr", "drill", "--at", "2026-11-27T12:00:00Z", "--output", "json", "--seed", "3", "--svg", ingot.file("drill.svg")] + args)
+        #expect(drill.code == 0, "\(drill.stderr)")
+        let d = try Self.json(drill.stdout)
+        for key in ["secondsToHalfCapacity", "secondsToNinetyPercent", "secondsToFullCapacity", "estimatedRtoSeconds"] { #expect(d[key] != nil, "missing \(key)") }
+        #expect((d["userDataSecondsToFullCapacity"] as? Double ?? 0) > (d["secondsToFullCapacity"] as? Double ?? .infinity))
+        #expect(try ingot.run(["dr", "drill", "--at", "2026-11-27T12:00:00Z", "--output", "json", "--seed", "3"] + args).stdout == drill.stdout)
+        #expect(String(decoding: FileManager.default.contents(atPath: ingot.file("drill.svg")) ?? Data(), as: UTF8.self).contains("</svg>"))
+        let runs = try Self.json(try ingot.run(["dr", "drill", "--at", "2026-11-27T12:00:00Z", "--output", "json", "--runs", "20"] + args).stdout)
+        #expect((runs["secondsToFullCapacity"] as? [String: Double])?["p95"] != nil)
+    }
+
+    @Test func badInputExitsTwoNamingTheField() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        for (args, field) in [(["--region", "eu-west-1", "--group", "g"], "source-region"),
+                              (["--source-region", "us-east-1", "--region", "us-east-1", "--group", "g"], "region"),
+                              (["--source-region", "us-east-1", "--region", "eu-west-1", "--group", "g", "--mode", "hot"], "mode"),
+                              (["--source-region", "us-east-1", "--region", "eu-west-1", "--group", "g", "--standby-capacity", "5"], "standby-capacity"),
+                              (["--source-region", "us-east-1", "--region", "eu-west-1"], "group")] {
+            let r = try ingot.run(["dr", "plan"] + args)
+            #expect(r.code == 2 && r.stderr.contains(field) && r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+        }
+    }
+
+    @Test func readsTheDRPairFromIngotYaml() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        let file = ingot.file("ingot.yaml")
+        try "dr:\n  sourceRegion: us-east-1\n  region: eu-west-1\n  mode: pilot-light\n  groups: [web-asg, api-asg, batch-asg]\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try ingot.run("dr", "plan", "-f", file, "--at", "2026-11-27T12:00:00Z", "--output", "json")
+        #expect(r.code == 0, "\(r.stdout)\(r.stderr)")
+        #expect((try Self.json(r.stdout)["steps"] as? [Any])?.isEmpty == true)
+        try "dr:\n  source: us-east-1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = try ingot.run("dr", "plan", "-f", file)
+        #expect(bad.code == 2 && bad.stderr.contains("unknown key 'source'"))
+    }
+}
