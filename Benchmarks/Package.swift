@@ -36,6 +36,16 @@ let package = Package(
             path: "Rollout",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "DR",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "IngotCore", package: ingot),
+                .product(name: "IngotLocal", package: ingot),
+            ],
+            path: "DR",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,4 +22,13 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+    // `ingot dr drill`'s engine: a 5,000-instance failover from 0 under the RunInstances limit, 2 % launch failures.
+    Benchmark("DR drill, 5000-instance failover") { benchmark in
+        var world = World()
+        world.launchFailureRate = 0.02
+        for _ in benchmark.scaledIterations {
+            blackHole(try FailoverDrill.run(standby: 0, full: 5000, zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], healthCheckGracePeriod: 300,
+                                            warmup: 300, world: world, seed: 1).secondsToFullCapacity)
+        }
+    }
 }
