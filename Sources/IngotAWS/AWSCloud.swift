@@ -209,7 +209,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
     }
 
     static func imageId(_ answer: XMLElement, _ action: String) throws -> ImageID {
-        guard let id = answer.string("imageId"), ImageID.isWellFormed(id) else { throw IngotError.failed("\(action): the answer has no imageId") }
+        guard let id = answer.string("imageId"), !id.isEmpty else { throw IngotError.failed("\(action): the answer has no imageId") }
         return ImageID(trusted: id)
     }
 

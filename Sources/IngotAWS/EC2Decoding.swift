@@ -53,8 +53,8 @@ public enum EC2Decoding {
     /// One `<item>` of DescribeImages' `imagesSet`.
     public static func image(_ item: XMLElement, region: Region) throws -> Image {
         let f = Fields(element: item, context: "DescribeImages")
+        // The endpoint's ids are taken as they are (emulators' bundled images use ids like `ami-ekswin`).
         let id = try f.required("imageId")
-        guard ImageID.isWellFormed(id) else { throw IngotError.failed("DescribeImages: '\(id)' is not an image id") }
         let owner = try f.required("imageOwnerId")
         let tags = tags(item)
         let mappings = try item.items("blockDeviceMapping").map { m in
@@ -81,7 +81,7 @@ public enum EC2Decoding {
             deprecationTime: try f.date("deprecationTime"),
             architecture: try f.enumValue("architecture", Architecture.self) ?? .x86_64,
             virtualizationType: try f.enumValue("virtualizationType", VirtualizationType.self) ?? .hvm,
-            rootDeviceType: try f.enumValue("rootDeviceType", RootDeviceType.self) ?? .ebs,
+            rootDeviceType: rootDeviceType(f, mappings: mappings),
             rootDeviceName: f.string("rootDeviceName") ?? "", bootMode: try f.enumValue("bootMode", BootMode.self),
             blockDeviceMappings: mappings, tags: tags,
             launchPermissions: LaunchPermissions(isPublic: f.bool("isPublic") ?? false),
@@ -89,6 +89,15 @@ public enum EC2Decoding {
             sourceImageRegion: f.string("sourceImageRegion").map(Region.init(trusted:)),
             sourceInstanceId: f.string("sourceInstanceId").map(InstanceID.init(trusted:)),
             imageVersion: AWSImageJSON.version(from: tags), deregistrationProtection: protection)
+    }
+
+    /// AWS sends `ebs` or `instance-store`; anything else (moto sends `standard`) is read off the
+    /// root device's mapping: an EBS volume makes it `ebs`.
+    static func rootDeviceType(_ f: Fields, mappings: [BlockDeviceMapping]) -> RootDeviceType {
+        if let text = f.string("rootDeviceType"), let known = RootDeviceType(rawValue: text) { return known }
+        let root = f.string("rootDeviceName")
+        let rootMapping = mappings.first { $0.deviceName == root } ?? mappings.first
+        return rootMapping?.virtualName == nil && rootMapping != nil ? .ebs : .instanceStore
     }
 
     // MARK: Snapshots and instances
