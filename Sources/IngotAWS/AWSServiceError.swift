@@ -29,7 +29,8 @@ public struct AWSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
             error = root.at("Errors/Error")
             requestId = root.string("RequestID") ?? root.string("RequestId")
         case "ErrorResponse":
-            error = root.child("Error")
+            // Auto Scaling nests one Error; some endpoints (moto's auth errors) wrap it in Errors.
+            error = root.child("Error") ?? root.at("Errors/Error")
             requestId = root.string("RequestId") ?? root.string("RequestID")
         case "Error":
             error = root

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The parameters of one Query-protocol request (EC2, Auto Scaling, STS, IAM): `Action`, `Version`
 /// and the action's arguments, flattened the way each service wants its lists.
 ///
@@ -62,8 +64,15 @@ public struct QueryParameters: Sendable, Hashable {
         for (i, v) in values.enumerated() { set("\(name).member.\(i + 1)", v) }
     }
 
-    /// The `application/x-www-form-urlencoded` body: RFC 3986 percent-encoding (space is `%20`).
+    /// The `application/x-www-form-urlencoded` body: everything but RFC 3986's unreserved characters
+    /// percent-encoded, and space as `+`, byte for byte what botocore sends. AWS signs the body's bytes
+    /// so either spelling of a space is valid there, but moto re-encodes the parsed form this way
+    /// before checking a signature.
     public var formEncoded: String {
-        items.map { SigV4Signer.uriEncode($0.name) + "=" + SigV4Signer.uriEncode($0.value) }.joined(separator: "&")
+        items.map { Self.formEncode($0.name) + "=" + Self.formEncode($0.value) }.joined(separator: "&")
+    }
+
+    static func formEncode(_ text: String) -> String {
+        SigV4Signer.uriEncode(text).replacingOccurrences(of: "%20", with: "+")
     }
 }
