@@ -38,12 +38,12 @@ public final class AWSClient: Sendable {
     public func shutdown() async throws { try await http.shutdown() }
 
     /// A Query-protocol call: returns the answer's root element (`<DescribeImagesResponse>` ...).
-    public func query(_ service: AWSService, region: Region, _ parameters: QueryParameters) async throws -> XMLElement {
+    public func query(_ service: AWSService, region: Region, _ parameters: QueryParameters) async throws -> AWSXML.Element {
         let body = Array(parameters.formEncoded.utf8)
         let bytes = try await send(service: service, region: region, action: parameters.action, body: body,
                                    headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")])
         do {
-            return try XMLDocument.parse(bytes)
+            return try AWSXML.parse(bytes)
         } catch {
             throw IngotError.failed("\(parameters.action): the answer from \(endpointHost(service, region)) is not XML: \(error)")
         }
@@ -52,8 +52,8 @@ public final class AWSClient: Sendable {
     /// Every page of a Query-protocol call: `NextToken` is sent until the answer has none.
     /// `token` is the answer's token element path (EC2 `nextToken`, Auto Scaling `DescribeAutoScalingGroupsResult/NextToken`).
     public func queryPages(_ service: AWSService, region: Region, _ parameters: QueryParameters, token: String,
-                           maxPages: Int = 10_000) async throws -> [XMLElement] {
-        var pages: [XMLElement] = []
+                           maxPages: Int = 10_000) async throws -> [AWSXML.Element] {
+        var pages: [AWSXML.Element] = []
         var parameters = parameters
         var seen = Set<String>()
         while true {
@@ -101,7 +101,9 @@ public final class AWSClient: Sendable {
             } catch let error as IngotError {
                 throw error
             } catch {
-                outcome = .retryable(.connection(Self.describe(error)), IngotError.failed("\(action): \(endpoint) could not be reached: \(Self.describe(error))"))
+                let failure = IngotError.failed("\(action): \(endpoint) could not be reached: \(Self.describe(error))")
+                guard Self.isTransient(error) else { throw failure }
+                outcome = .retryable(.connection(Self.describe(error)), failure)
             }
             let elapsed = clock.now - attemptStart
             switch outcome {
@@ -143,8 +145,8 @@ public final class AWSClient: Sendable {
         for (name, value) in signed.request.headers where name != "Host" { request.headers.add(name: name, value: value) }
         request.headers.add(name: "User-Agent", value: "ingot/aws")
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await http.execute(request, timeout: .nanoseconds(Int64(retryPolicy.attemptTimeout.components.seconds) * 1_000_000_000
-                                                                           + retryPolicy.attemptTimeout.components.attoseconds / 1_000_000_000))
+        let timeout = retryPolicy.attemptTimeout.components
+        let response = try await http.execute(request, timeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
         let buffer = try await response.body.collect(upTo: 512 * 1024 * 1024)
         let bytes = Array(buffer.readableBytesView)
         let status = Int(response.status.code)
@@ -161,7 +163,7 @@ public final class AWSClient: Sendable {
             return .fatal(IngotError.refused("UnsupportedOperation", "\(action) is not supported by this endpoint"))
         }
         var serviceError: AWSServiceError?
-        if let root = try? XMLDocument.parse(body) {
+        if let root = try? AWSXML.parse(body) {
             serviceError = AWSServiceError.fromXML(root, httpStatus: status)
         } else if let json = try? JSONDecoder().decode(JSONError.self, from: Data(body)), let type = json.type {
             // `com.amazonaws.ssm#ParameterNotFound` or `ParameterNotFound`.
@@ -189,6 +191,18 @@ public final class AWSClient: Sendable {
         var message: String?
         var Message: String?
         enum CodingKeys: String, CodingKey { case type = "__type", message, Message }
+    }
+
+    /// Connection resets, timeouts and closed connections are worth another attempt; a cancelled
+    /// task, a bad URL or a shut-down client are not.
+    static func isTransient(_ error: any Error) -> Bool {
+        if error is CancellationError { return false }
+        if let e = error as? HTTPClientError {
+            return [HTTPClientError.remoteConnectionClosed, .readTimeout, .writeTimeout, .connectTimeout, .deadlineExceeded,
+                    .getConnectionFromPoolTimeout, .tlsHandshakeTimeout].contains(e)
+        }
+        // NIO's IOError (ECONNRESET, ECONNREFUSED), ChannelError and connect errors.
+        return true
     }
 
     static func describe(_ error: any Error) -> String {

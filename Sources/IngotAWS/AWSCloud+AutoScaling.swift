@@ -4,7 +4,7 @@ import Foundation
 extension AWSCloud {
     func autoScaling(_ action: String) -> QueryParameters { QueryParameters(action: action, version: AWSService.autoScaling.apiVersion ?? "") }
 
-    func callAutoScaling(_ region: Region, _ q: QueryParameters) async throws -> XMLElement {
+    func callAutoScaling(_ region: Region, _ q: QueryParameters) async throws -> AWSXML.Element {
         try requireOwnAccount(q.action)
         return try await client.query(.autoScaling, region: region, q)
     }

@@ -66,12 +66,12 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
 
     func ec2(_ action: String) -> QueryParameters { QueryParameters(action: action, version: AWSService.ec2.apiVersion ?? "") }
 
-    func call(_ region: Region, _ q: QueryParameters) async throws -> XMLElement {
+    func call(_ region: Region, _ q: QueryParameters) async throws -> AWSXML.Element {
         try requireOwnAccount(q.action)
         return try await client.query(.ec2, region: region, q)
     }
 
-    func pages(_ region: Region, _ q: QueryParameters) async throws -> [XMLElement] {
+    func pages(_ region: Region, _ q: QueryParameters) async throws -> [AWSXML.Element] {
         try requireOwnAccount(q.action)
         return try await client.queryPages(.ec2, region: region, q, token: "nextToken")
     }
@@ -158,7 +158,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         return try await pages(region, q).flatMap { page in try Self.instances(page, region: region) }
     }
 
-    static func instances(_ page: XMLElement, region: Region) throws -> [Instance] {
+    static func instances(_ page: AWSXML.Element, region: Region) throws -> [Instance] {
         var result: [Instance] = []
         // DescribeInstances: reservationSet/item/instancesSet; RunInstances: the reservation is the root.
         let reservations = page.child("reservationSet").map { $0.children("item") } ?? [page]
@@ -208,7 +208,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         q.ec2Tags("TagSpecification.\(index).Tag", tags.map { ($0.key, $0.value) })
     }
 
-    static func imageId(_ answer: XMLElement, _ action: String) throws -> ImageID {
+    static func imageId(_ answer: AWSXML.Element, _ action: String) throws -> ImageID {
         guard let id = answer.string("imageId"), !id.isEmpty else { throw IngotError.failed("\(action): the answer has no imageId") }
         return ImageID(trusted: id)
     }

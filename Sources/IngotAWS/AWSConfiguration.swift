@@ -154,7 +154,7 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
             }
         }
         return AWSConfiguration(credentials: credentials, credentialsSource: credentialsSource, region: region, regionSource: regionSource,
-                                endpoints: endpoints, profile: profileNamed ? profileName : (credentialsSource == .defaultValue ? nil : profileName))
+                                endpoints: endpoints, profile: profileNamed || credentialEntries != nil || configEntries != nil ? profileName : nil)
     }
 
     static func expand(_ path: String, home: String) -> String {

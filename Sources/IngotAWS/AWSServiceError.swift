@@ -21,8 +21,8 @@ public struct AWSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String { "\(code): \(message) (HTTP \(httpStatus)" + (requestId.map { ", request \($0))" } ?? ")") }
 
     /// Reads either XML error envelope; nil when the document is not one.
-    public static func fromXML(_ root: XMLElement, httpStatus: Int) -> AWSServiceError? {
-        let error: XMLElement?
+    public static func fromXML(_ root: AWSXML.Element, httpStatus: Int) -> AWSServiceError? {
+        let error: AWSXML.Element?
         let requestId: String?
         switch root.name {
         case "Response":

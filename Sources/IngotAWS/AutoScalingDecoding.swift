@@ -14,7 +14,7 @@ public enum AutoScalingDecoding {
     }
 
     /// One `<member>` of DescribeAutoScalingGroups' `AutoScalingGroups`, with its instances apart.
-    public static func group(_ member: XMLElement, region: Region) throws -> (AutoScalingGroup, [InstanceEntry]) {
+    public static func group(_ member: AWSXML.Element, region: Region) throws -> (AutoScalingGroup, [InstanceEntry]) {
         let f = EC2Decoding.Fields(element: member, context: "DescribeAutoScalingGroups")
         let name = try f.required("AutoScalingGroupName")
         // A group made from a mixed instances policy keeps its template there.

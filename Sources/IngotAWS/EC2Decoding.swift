@@ -7,7 +7,7 @@ import Foundation
 /// error naming the action and the field, never a made-up value.
 public enum EC2Decoding {
     struct Fields {
-        let element: XMLElement
+        let element: AWSXML.Element
         let context: String
 
         func string(_ path: String) -> String? {
@@ -41,7 +41,7 @@ public enum EC2Decoding {
         }
     }
 
-    static func tags(_ element: XMLElement, set: String = "tagSet") -> [Tag] {
+    static func tags(_ element: AWSXML.Element, set: String = "tagSet") -> [Tag] {
         element.items(set).compactMap { item in
             guard let key = item.string("key") else { return nil }
             return Tag(key: key, value: item.string("value") ?? "")
@@ -51,7 +51,7 @@ public enum EC2Decoding {
     // MARK: Images
 
     /// One `<item>` of DescribeImages' `imagesSet`.
-    public static func image(_ item: XMLElement, region: Region) throws -> Image {
+    public static func image(_ item: AWSXML.Element, region: Region) throws -> Image {
         let f = Fields(element: item, context: "DescribeImages")
         // The endpoint's ids are taken as they are (emulators' bundled images use ids like `ami-ekswin`).
         let id = try f.required("imageId")
@@ -103,7 +103,7 @@ public enum EC2Decoding {
     // MARK: Snapshots and instances
 
     /// One `<item>` of DescribeSnapshots' `snapshotSet` (`imageIds` is filled by the caller).
-    public static func snapshot(_ item: XMLElement, region: Region) throws -> Snapshot {
+    public static func snapshot(_ item: AWSXML.Element, region: Region) throws -> Snapshot {
         let f = Fields(element: item, context: "DescribeSnapshots")
         let id = try f.required("snapshotId")
         return Snapshot(
@@ -114,7 +114,7 @@ public enum EC2Decoding {
     }
 
     /// One `<item>` of a reservation's `instancesSet` (DescribeInstances, RunInstances).
-    public static func instance(_ item: XMLElement, region: Region, owner: AccountID) throws -> Instance {
+    public static func instance(_ item: AWSXML.Element, region: Region, owner: AccountID) throws -> Instance {
         let f = Fields(element: item, context: "DescribeInstances")
         let id = try f.required("instanceId")
         let stateName = try f.required("instanceState/name")
@@ -133,7 +133,7 @@ public enum EC2Decoding {
     // MARK: Launch templates
 
     /// One `<item>` of `launchTemplates` (DescribeLaunchTemplates) or a `launchTemplate` element.
-    public static func launchTemplate(_ item: XMLElement, region: Region) throws -> LaunchTemplate {
+    public static func launchTemplate(_ item: AWSXML.Element, region: Region) throws -> LaunchTemplate {
         let f = Fields(element: item, context: "DescribeLaunchTemplates")
         let createdBy = f.string("createdBy") ?? ""
         // `arn:aws:iam::123456789012:root`: the account is the fifth field.
@@ -146,16 +146,16 @@ public enum EC2Decoding {
     }
 
     /// One `<item>` of `launchTemplateVersionSet` or a `launchTemplateVersion` element.
-    public static func launchTemplateVersion(_ item: XMLElement, region: Region) throws -> LaunchTemplateVersion {
+    public static func launchTemplateVersion(_ item: AWSXML.Element, region: Region) throws -> LaunchTemplateVersion {
         let f = Fields(element: item, context: "DescribeLaunchTemplateVersions")
         return LaunchTemplateVersion(
             templateId: try f.required("launchTemplateId"), templateName: try f.required("launchTemplateName"), region: region,
             versionNumber: try f.int("versionNumber") ?? 0, versionDescription: f.string("versionDescription"),
             defaultVersion: f.bool("defaultVersion") ?? false, createTime: try f.date("createTime") ?? Date(timeIntervalSince1970: 0),
-            data: try launchTemplateData(item.child("launchTemplateData") ?? XMLElement(name: "launchTemplateData")))
+            data: try launchTemplateData(item.child("launchTemplateData") ?? AWSXML.Element(name: "launchTemplateData")))
     }
 
-    static func launchTemplateData(_ e: XMLElement) throws -> LaunchTemplateData {
+    static func launchTemplateData(_ e: AWSXML.Element) throws -> LaunchTemplateData {
         let f = Fields(element: e, context: "launchTemplateData")
         let groups = e.items("securityGroupIdSet").map(\.text)
         let devices = try e.items("blockDeviceMappingSet").map { m in
