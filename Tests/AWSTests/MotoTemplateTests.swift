@@ -117,6 +117,17 @@ struct MotoTemplateTests {
         }
     }
 
+    @Test("StartInstanceRefresh, which moto lacks, is reported as not supported")
+    func instanceRefreshUnsupported() async throws {
+        try await withMotoCloud { cloud in
+            let error = await #expect(throws: IngotError.self) {
+                try await cloud.startInstanceRefresh(StartInstanceRefreshRequest(
+                    region: .usEast1, autoScalingGroupName: "any", launchTemplateName: "any-lt", launchTemplateVersion: 1))
+            }
+            #expect(error?.message == "StartInstanceRefresh is not supported by this endpoint")
+        }
+    }
+
     @Test("SSM parameters over the JSON protocol: put, overwrite, history, labels, get by version and label")
     func ssmParameters() async throws {
         try await withMotoCloud { cloud in
