@@ -64,7 +64,7 @@ extension AWSCloud {
         struct Answer: Decodable { var InvalidLabels: [String]? }
         let answer = try await ssm("LabelParameterVersion", region: region, Body(Name: name, ParameterVersion: version, Labels: labels), as: Answer.self)
         if let invalid = answer.InvalidLabels, !invalid.isEmpty {
-            throw IngotError.invalid("label", "SSM refused the labels \(invalid.joined(separator: ", "))", code: "ParameterVersionLabelLimitExceeded")
+            throw IngotError.invalid("label", "SSM refused the labels \(invalid.joined(separator: ", ")) (InvalidLabels)")
         }
     }
 }

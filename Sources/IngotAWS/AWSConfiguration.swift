@@ -83,7 +83,7 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
             guard let v = environment[name], !v.isEmpty else { return nil }
             return v
         }
-        let homeDir = home ?? env("HOME") ?? "~"
+        let homeDir = home ?? env("HOME") ?? FileManager.default.homeDirectoryForCurrentUser.path
         let credentialsFile = expand(env("AWS_SHARED_CREDENTIALS_FILE") ?? "\(homeDir)/.aws/credentials", home: homeDir)
         let configFile = expand(env("AWS_CONFIG_FILE") ?? "\(homeDir)/.aws/config", home: homeDir)
         let profileName = explicitProfile ?? env("AWS_PROFILE") ?? "default"

@@ -12,6 +12,8 @@ struct RecordedRequest: Sendable {
     var uri: String
     var headers: [(String, String)]
     var body: String
+    /// The client's port: requests on one kept-alive connection share it.
+    var clientPort: Int?
 
     /// The form parameters of a Query-protocol body (`+` and `%XX` decoded).
     var form: [String: String] {
@@ -121,7 +123,7 @@ final class LoopbackServer: Sendable {
             case .end:
                 guard let head else { return }
                 let request = RecordedRequest(method: "\(head.method)", uri: head.uri, headers: head.headers.map { ($0.name, $0.value) },
-                                              body: String(buffer: body))
+                                              body: String(buffer: body), clientPort: context.channel.remoteAddress?.port)
                 let index = record(request)
                 let channel = context.channel
                 let responder = responder

@@ -255,6 +255,15 @@ struct RetryTests {
         }
     }
 
+    @Test("one HTTP client: sequential calls reuse the kept-alive connection")
+    func connectionReuse() async throws {
+        try await withReplayCloud({ _, _ in .xml(Self.empty) }) { cloud, server in
+            for _ in 0..<5 { _ = try await describe(cloud) }
+            #expect(server.requests.count == 5)
+            #expect(Set(server.requests.compactMap(\.clientPort)).count == 1)
+        }
+    }
+
     @Test("a dropped connection is retried on a new one")
     func droppedConnection() async throws {
         try await withReplayCloud({ _, n in n == 0 ? .drop : .xml(Self.empty) }) { cloud, server in
