@@ -117,6 +117,42 @@ struct MotoTemplateTests {
         }
     }
 
+    @Test("DescribeAutoScalingGroups follows NextToken past moto's 50-group pages")
+    func groupPages() async throws {
+        try await withMotoCloud { cloud in
+            let template = uniqueName("paged-lt")
+            _ = try await cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usWest2, name: template,
+                                                                                 data: LaunchTemplateData(imageId: "ami-0123456789abcdef0")))
+            let prefix = uniqueName("paged")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<53 {
+                    group.addTask {
+                        _ = try await cloud.createAutoScalingGroup(region: .usWest2, name: "\(prefix)-\(i)", settings: GroupSettings(
+                            launchTemplateName: template, minSize: 0, maxSize: 1, desiredCapacity: 0, availabilityZones: ["us-west-2a"]))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let all = try await cloud.describeAutoScalingGroups(region: .usWest2, names: [])
+            #expect(all.filter { $0.name.hasPrefix(prefix) }.count == 53)
+        }
+    }
+
+    @Test("credentials and endpoint from the environment (AWS_ENDPOINT_URL) reach moto")
+    func environmentConfiguration() async throws {
+        let moto = try MotoServer.require()
+        let config = try AWSConfiguration.resolve(environment: [
+            "AWS_ACCESS_KEY_ID": "AKIAENVIRONMENT00001", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_DEFAULT_REGION": "ap-southeast-2",
+            "AWS_ENDPOINT_URL": moto.endpoint,
+        ], home: FileManager.default.temporaryDirectory.path)
+        #expect(config.region == .apSoutheast2)
+        let cloud = try await AWSCloud.connect(config)
+        let templates = try await cloud.describeLaunchTemplates(region: .apSoutheast2, names: [])
+        try await cloud.shutdown()
+        #expect(templates.isEmpty)
+        #expect(cloud.account == AccountID.defaultLocal)
+    }
+
     @Test("StartInstanceRefresh, which moto lacks, is reported as not supported")
     func instanceRefreshUnsupported() async throws {
         try await withMotoCloud { cloud in
