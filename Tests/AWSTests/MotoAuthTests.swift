@@ -3,52 +3,9 @@ import IngotAWS
 import IngotCore
 import Testing
 
-/// A moto_server whose IAM auth is on: an IAM user with an allow-all policy and an access key is
-/// made first (moto checks signatures only for keys its IAM knows), then `POST /moto-api/reset-auth 0`
-/// makes moto verify the SigV4 signature (and the policy) of every later request.
-struct MotoAuthTrait: SuiteTrait, TestScoping {
-    @TaskLocal static var credentials: AWSCredentials?
-
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let server = try await MotoServer.start()
-        do {
-            let client = AWSClient(configuration: server.configuration())
-            let user = "ingot-tests"
-            do {
-                var q = QueryParameters(action: "CreateUser", version: "2010-05-08")
-                q.set("UserName", user)
-                _ = try await client.query(.iam, region: .usEast1, q)
-                q = QueryParameters(action: "PutUserPolicy", version: "2010-05-08")
-                q.set("UserName", user)
-                q.set("PolicyName", "everything")
-                q.set("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
-                _ = try await client.query(.iam, region: .usEast1, q)
-                q = QueryParameters(action: "CreateAccessKey", version: "2010-05-08")
-                q.set("UserName", user)
-                let key = try await client.query(.iam, region: .usEast1, q)
-                try await client.shutdown()
-                let credentials = AWSCredentials(
-                    accessKeyId: try #require(key.string("CreateAccessKeyResult/AccessKey/AccessKeyId")),
-                    secretAccessKey: try #require(key.string("CreateAccessKeyResult/AccessKey/SecretAccessKey")))
-                try await server.resetAuth(0)
-                try await MotoServer.$current.withValue(server) {
-                    try await Self.$credentials.withValue(credentials) { try await function() }
-                }
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
-        } catch {
-            server.stop()
-            throw error
-        }
-        server.stop()
-    }
-}
-
-@Suite("Signed requests checked by moto_server's IAM auth", MotoAuthTrait(), .enabled(if: MotoServer.isInstalled, MotoServer.skipMessage))
+@Suite("Signed requests checked by moto_server's IAM auth", .motoServerCheckingSignatures, .enabled(if: MotoServer.isInstalled, MotoServer.skipMessage))
 struct MotoAuthTests {
-    var credentials: AWSCredentials { get throws { try #require(MotoAuthTrait.credentials) } }
+    var credentials: AWSCredentials { get throws { try #require(MotoServer.credentials) } }
 
     @Test("EC2, launch templates, Auto Scaling, SSM and STS calls pass moto's signature check")
     func signedCallsAccepted() async throws {

@@ -5,10 +5,11 @@ import Testing
 
 typealias Tag = IngotCore.Tag
 
-/// Runs `body` with an AWSCloud on the suite's moto_server, and closes its connections after.
-func withMotoCloud<T: Sendable>(credentials: AWSCredentials = AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing"),
-                                _ body: (AWSCloud) async throws -> T) async throws -> T {
+/// Runs `body` with an AWSCloud on the suite's moto_server (signing with the suite's IAM key when
+/// moto checks signatures), and closes its connections after.
+func withMotoCloud<T: Sendable>(credentials: AWSCredentials? = nil, _ body: (AWSCloud) async throws -> T) async throws -> T {
     let moto = try MotoServer.require()
+    let credentials = credentials ?? MotoServer.credentials ?? AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing")
     let cloud = try await AWSCloud.connect(moto.configuration(credentials: credentials),
                                            retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50)))
     do {
@@ -34,7 +35,7 @@ func launchBuilder(_ cloud: AWSCloud, region: Region = .usEast1) async throws ->
     return try #require(instances.first)
 }
 
-@Suite("EC2 images and snapshots against moto_server", .motoServer, .enabled(if: MotoServer.isInstalled, MotoServer.skipMessage))
+@Suite("EC2 images and snapshots against moto_server, every request signature-checked", .motoServerCheckingSignatures, .enabled(if: MotoServer.isInstalled, MotoServer.skipMessage))
 struct MotoEC2Tests {
     @Test func connectLearnsTheAccount() async throws {
         let account = try await withMotoCloud { $0.account }

@@ -97,11 +97,21 @@ final class MotoServer: Sendable {
 struct ProcessBox: @unchecked Sendable { let value: Process }
 
 /// Starts one moto_server around a suite; its tests read it from ``MotoServer/current``.
+///
+/// With `signatureChecks`, an IAM user with an allow-all policy and an access key is made first
+/// (moto checks signatures only for keys its IAM knows), then `POST /moto-api/reset-auth 0` makes
+/// moto verify the SigV4 signature (and the policy) of every later request, and the suite's tests
+/// sign with that key (``MotoServer/credentials``).
 struct MotoTrait: SuiteTrait, TestScoping {
+    var signatureChecks: Bool
+
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         let server = try await MotoServer.start()
         do {
-            try await MotoServer.$current.withValue(server) { try await function() }
+            let credentials = signatureChecks ? try await server.enableSignatureChecks() : nil
+            try await MotoServer.$current.withValue(server) {
+                try await MotoServer.$credentials.withValue(credentials) { try await function() }
+            }
         } catch {
             server.stop()
             throw error
@@ -111,15 +121,48 @@ struct MotoTrait: SuiteTrait, TestScoping {
 }
 
 extension Trait where Self == MotoTrait {
-    /// Runs the suite against its own moto_server (skipped with a message when moto_server is not installed).
-    static var motoServer: Self { MotoTrait() }
+    /// Runs the suite against its own moto_server, which checks every request's signature (pair it
+    /// with `.enabled(if: MotoServer.isInstalled, MotoServer.skipMessage)`).
+    static var motoServerCheckingSignatures: Self { MotoTrait(signatureChecks: true) }
+}
+
+extension MotoServer {
+    /// The access key of the suite's IAM user when moto checks signatures.
+    @TaskLocal static var credentials: AWSCredentials?
+
+    func enableSignatureChecks() async throws -> AWSCredentials {
+        let client = AWSClient(configuration: configuration())
+        do {
+            let user = "ingot-tests"
+            var q = QueryParameters(action: "CreateUser", version: "2010-05-08")
+            q.set("UserName", user)
+            _ = try await client.query(.iam, region: .usEast1, q)
+            q = QueryParameters(action: "PutUserPolicy", version: "2010-05-08")
+            q.set("UserName", user)
+            q.set("PolicyName", "everything")
+            q.set("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+            _ = try await client.query(.iam, region: .usEast1, q)
+            q = QueryParameters(action: "CreateAccessKey", version: "2010-05-08")
+            q.set("UserName", user)
+            let key = try await client.query(.iam, region: .usEast1, q)
+            try await client.shutdown()
+            let credentials = AWSCredentials(
+                accessKeyId: try #require(key.string("CreateAccessKeyResult/AccessKey/AccessKeyId")),
+                secretAccessKey: try #require(key.string("CreateAccessKeyResult/AccessKey/SecretAccessKey")))
+            try await resetAuth(0)
+            return credentials
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
 }
 
 extension MotoServer {
     static let skipMessage: Comment = "moto_server is not installed: pip install 'moto[server]' (.ci/run does)"
 
-    /// The suite's server (inside a `.motoServer` suite).
-    static func require() throws -> MotoServer { try #require(current, "not inside a .motoServer suite") }
+    /// The suite's server (inside a `.motoServerCheckingSignatures` suite).
+    static func require() throws -> MotoServer { try #require(current, "not inside a moto suite") }
 }
 
 /// Unique names per test, so that tests sharing a moto_server never meet.

@@ -3,7 +3,7 @@ import IngotAWS
 import IngotCore
 import Testing
 
-@Suite("Launch templates, Auto Scaling and SSM against moto_server", .motoServer, .enabled(if: MotoServer.isInstalled, MotoServer.skipMessage))
+@Suite("Launch templates, Auto Scaling and SSM against moto_server, every request signature-checked", .motoServerCheckingSignatures, .enabled(if: MotoServer.isInstalled, MotoServer.skipMessage))
 struct MotoTemplateTests {
     static let data = LaunchTemplateData(
         imageId: "ami-0123456789abcdef0", instanceType: "t3.micro", keyName: "ops",
@@ -141,8 +141,9 @@ struct MotoTemplateTests {
     @Test("credentials and endpoint from the environment (AWS_ENDPOINT_URL) reach moto")
     func environmentConfiguration() async throws {
         let moto = try MotoServer.require()
+        let key = try #require(MotoServer.credentials)
         let config = try AWSConfiguration.resolve(environment: [
-            "AWS_ACCESS_KEY_ID": "AKIAENVIRONMENT00001", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_DEFAULT_REGION": "ap-southeast-2",
+            "AWS_ACCESS_KEY_ID": key.accessKeyId, "AWS_SECRET_ACCESS_KEY": key.secretAccessKey, "AWS_DEFAULT_REGION": "ap-southeast-2",
             "AWS_ENDPOINT_URL": moto.endpoint,
         ], home: FileManager.default.temporaryDirectory.path)
         #expect(config.region == .apSoutheast2)
