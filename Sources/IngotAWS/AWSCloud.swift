@@ -68,7 +68,10 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
 
     func call(_ region: Region, _ q: QueryParameters) async throws -> AWSXML.Element {
         try requireOwnAccount(q.action)
-        return try await client.query(.ec2, region: region, q)
+        let answer = try await client.query(.ec2, region: region, q)
+        // Actions that answer only `<return>` say false when nothing was done.
+        if answer.string("return") == "false" { throw IngotError.failed("\(q.action) answered false") }
+        return answer
     }
 
     func pages(_ region: Region, _ q: QueryParameters) async throws -> [AWSXML.Element] {

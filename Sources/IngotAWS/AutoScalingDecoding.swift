@@ -34,10 +34,11 @@ public enum AutoScalingDecoding {
             name: name, region: region,
             launchTemplateName: try tf.string("LaunchTemplateName") ?? tf.required("LaunchTemplateId"),
             launchTemplateVersion: tf.string("Version") ?? "$Default",
-            minSize: try f.int("MinSize") ?? 0, maxSize: try f.int("MaxSize") ?? 0, desiredCapacity: try f.int("DesiredCapacity") ?? 0,
+            minSize: try f.requiredInt("MinSize"), maxSize: try f.requiredInt("MaxSize"), desiredCapacity: try f.requiredInt("DesiredCapacity"),
             availabilityZones: member.members("AvailabilityZones").map(\.text),
+            // AWS omits HealthCheckGracePeriod only when it is its default, 0.
             healthCheckGracePeriod: try f.int("HealthCheckGracePeriod") ?? 0, defaultInstanceWarmup: try f.int("DefaultInstanceWarmup"),
-            createdTime: try f.date("CreatedTime") ?? Date(timeIntervalSince1970: 0), instances: [])
+            createdTime: try f.requiredDate("CreatedTime"), instances: [])
         return (group, instances)
     }
 }

@@ -26,6 +26,16 @@ public enum EC2Decoding {
             return v
         }
 
+        func requiredInt(_ path: String) throws -> Int {
+            guard let v = try int(path) else { throw IngotError.failed("\(context): the answer has no \(path)") }
+            return v
+        }
+
+        func requiredDate(_ path: String) throws -> Date {
+            guard let d = try date(path) else { throw IngotError.failed("\(context): the answer has no \(path)") }
+            return d
+        }
+
         func bool(_ path: String) -> Bool? { string(path).map { $0 == "true" } }
 
         func date(_ path: String) throws -> Date? {
@@ -108,9 +118,9 @@ public enum EC2Decoding {
         let id = try f.required("snapshotId")
         return Snapshot(
             id: SnapshotID(trusted: id), region: region, ownerId: AccountID(trusted: try f.required("ownerId")),
-            volumeSize: try f.int("volumeSize") ?? 0, encrypted: f.bool("encrypted") ?? false, kmsKeyId: f.string("kmsKeyId"),
+            volumeSize: try f.requiredInt("volumeSize"), encrypted: f.bool("encrypted") ?? false, kmsKeyId: f.string("kmsKeyId"),
             state: try f.enumValue("status", SnapshotState.self) ?? .completed,
-            startTime: try f.date("startTime") ?? Date(timeIntervalSince1970: 0), description: f.string("description"))
+            startTime: try f.requiredDate("startTime"), description: f.string("description"))
     }
 
     /// One `<item>` of a reservation's `instancesSet` (DescribeInstances, RunInstances).
@@ -127,7 +137,7 @@ public enum EC2Decoding {
         return Instance(
             id: InstanceID(trusted: id), region: region, ownerId: owner, imageId: f.string("imageId").map(ImageID.init(trusted:)),
             instanceType: f.string("instanceType") ?? "", availabilityZone: f.string("placement/availabilityZone") ?? "",
-            state: state, launchTime: try f.date("launchTime") ?? Date(timeIntervalSince1970: 0), volumes: volumes)
+            state: state, launchTime: try f.requiredDate("launchTime"), volumes: volumes)
     }
 
     // MARK: Launch templates
@@ -140,8 +150,8 @@ public enum EC2Decoding {
         let owner = createdBy.split(separator: ":", omittingEmptySubsequences: false).dropFirst(4).first.map(String.init) ?? ""
         return LaunchTemplate(
             id: try f.required("launchTemplateId"), name: try f.required("launchTemplateName"), region: region,
-            ownerId: AccountID(trusted: owner), createTime: try f.date("createTime") ?? Date(timeIntervalSince1970: 0),
-            defaultVersionNumber: try f.int("defaultVersionNumber") ?? 1, latestVersionNumber: try f.int("latestVersionNumber") ?? 1,
+            ownerId: AccountID(trusted: owner), createTime: try f.requiredDate("createTime"),
+            defaultVersionNumber: try f.requiredInt("defaultVersionNumber"), latestVersionNumber: try f.requiredInt("latestVersionNumber"),
             tags: tags(item))
     }
 
@@ -150,8 +160,8 @@ public enum EC2Decoding {
         let f = Fields(element: item, context: "DescribeLaunchTemplateVersions")
         return LaunchTemplateVersion(
             templateId: try f.required("launchTemplateId"), templateName: try f.required("launchTemplateName"), region: region,
-            versionNumber: try f.int("versionNumber") ?? 0, versionDescription: f.string("versionDescription"),
-            defaultVersion: f.bool("defaultVersion") ?? false, createTime: try f.date("createTime") ?? Date(timeIntervalSince1970: 0),
+            versionNumber: try f.requiredInt("versionNumber"), versionDescription: f.string("versionDescription"),
+            defaultVersion: f.bool("defaultVersion") ?? false, createTime: try f.requiredDate("createTime"),
             data: try launchTemplateData(item.child("launchTemplateData") ?? AWSXML.Element(name: "launchTemplateData")))
     }
 

@@ -59,6 +59,9 @@ struct EncodingTests {
         let badState = try AWSXML.parse("<item><imageId>ami-1</imageId><imageOwnerId>1</imageOwnerId><creationDate>2024-01-01T00:00:00Z</creationDate><imageState>melted</imageState></item>")
         let stateError = #expect(throws: IngotError.self) { try EC2Decoding.image(badState, region: .usEast1) }
         #expect(stateError?.message.contains("imageState 'melted'") == true)
+        let version = try AWSXML.parse("<item><launchTemplateId>lt-1</launchTemplateId><launchTemplateName>web</launchTemplateName><versionNumber>2</versionNumber></item>")
+        let versionError = #expect(throws: IngotError.self) { try EC2Decoding.launchTemplateVersion(version, region: .usEast1) }
+        #expect(versionError?.message == "DescribeLaunchTemplateVersions: the answer has no createTime")
     }
 
     @Test("error envelopes: EC2 Response/Errors, Auto Scaling ErrorResponse, SSM JSON __type")

@@ -188,6 +188,16 @@ struct ReplayTests {
         }
     }
 
+    @Test("an EC2 action answering <return>false</return> is a failure, not a silent success")
+    func returnFalse() async throws {
+        try await withReplayCloud({ _, _ in .xml("<DisableImageDeprecationResponse><requestId>x</requestId><return>false</return></DisableImageDeprecationResponse>") }) { cloud, _ in
+            let error = await #expect(throws: IngotError.self) {
+                try await cloud.disableImageDeprecation(region: .usEast1, imageId: ImageID(trusted: "ami-0123456789abcdef0"))
+            }
+            #expect(error?.message == "DisableImageDeprecation answered false")
+        }
+    }
+
     @Test("groups: instances' images from EC2, versions from Auto Scaling or the launch template tag")
     func autoScalingGroupInstances() async throws {
         let groups = try Fixture.text("describe-auto-scaling-groups.xml"), instances = try Fixture.text("describe-instances-for-group.xml")
