@@ -79,6 +79,16 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         return try await client.queryPages(.ec2, region: region, q, token: "nextToken")
     }
 
+    // MARK: Regions
+
+    /// DescribeRegions: the regions enabled for the account (what `doctor` and `dr` can look at
+    /// when no region is named). Asked in `region`'s endpoint.
+    public func describeRegions(region: Region) async throws -> [Region] {
+        var q = ec2("DescribeRegions")
+        q.ec2Filters([("opt-in-status", ["opt-in-not-required", "opted-in"])])
+        return try await call(region, q).items("regionInfo").compactMap { $0.string("regionName") }.map(Region.init(trusted:)).sorted()
+    }
+
     // MARK: Describe
 
     /// DescribeImages, every page. DescribeImages lists no launch permissions beyond `isPublic`:

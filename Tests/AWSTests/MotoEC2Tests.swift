@@ -42,6 +42,12 @@ struct MotoEC2Tests {
         #expect(account == AccountID.defaultLocal)
     }
 
+    @Test func describeRegions() async throws {
+        let regions = try await withMotoCloud { try await $0.describeRegions(region: .usEast1) }
+        #expect(regions.contains(.usEast1) && regions.contains(.euWest1) && regions.contains(.apSoutheast2))
+        #expect(regions == regions.sorted())
+    }
+
     @Test("CreateImage, DescribeImages by owner, name and tag filters, CreateTags, ModifyImageAttribute, DeregisterImage")
     func imageLifecycle() async throws {
         try await withMotoCloud { cloud in
