@@ -3,6 +3,7 @@ import IngotCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import Foundation
 
 /// Signs and sends AWS requests over one shared HTTP client (connection reuse), with retries.
@@ -20,6 +21,9 @@ public final class AWSClient: Sendable {
     let logger: Logger
     /// A uniform random number in 0..<1 for jitter (injectable for tests).
     let random: @Sendable () -> Double
+    /// How far the endpoint's clock is ahead of ours, learnt from a clock-skew refusal: signatures
+    /// are dated by the endpoint's clock from then on (as the AWS SDKs do).
+    let clockSkew = Mutex<TimeInterval>(0)
 
     public init(configuration: AWSConfiguration, retryPolicy: RetryPolicy = .standard, logger: Logger = Logger(label: "ingot.aws"),
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
@@ -139,7 +143,8 @@ public final class AWSClient: Sendable {
                  extra: [(String, String)]) async throws -> Outcome {
         var headers: [(name: String, value: String)] = [("Host", host)]
         for (n, v) in extra { headers.append((n, v)) }
-        let signed = signer.sign(SignableRequest(method: "POST", path: path, headers: headers, body: body), at: Date())
+        let skew = clockSkew.withLock { $0 }
+        let signed = signer.sign(SignableRequest(method: "POST", path: path, headers: headers, body: body), at: Date().addingTimeInterval(skew))
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         for (name, value) in signed.request.headers where name != "Host" { request.headers.add(name: name, value: value) }
@@ -151,7 +156,17 @@ public final class AWSClient: Sendable {
         let bytes = Array(buffer.readableBytesView)
         let status = Int(response.status.code)
         if (200..<300).contains(status) { return .success(bytes) }
-        return Self.classify(status: status, contentType: response.headers.first(name: "Content-Type"), body: bytes, action: action)
+        let outcome = Self.classify(status: status, contentType: response.headers.first(name: "Content-Type"), body: bytes, action: action)
+        // A refused signature with the endpoint's clock far from ours: learn the skew and sign again.
+        if case .fatal(let error) = outcome, let code = error.code, Self.clockSkewCodes.contains(code),
+           let serverDate = response.headers.first(name: "Date").flatMap(Self.httpDate) {
+            let offset = serverDate.timeIntervalSince(Date())
+            if abs(offset - skew) > 4 * 60 {
+                clockSkew.withLock { $0 = offset }
+                return .retryable(.clockSkew(Int(offset.rounded())), error)
+            }
+        }
+        return outcome
     }
 
     /// Decides what a non-2xx answer means: AWS's error (retried when throttling or transient), an
@@ -191,6 +206,22 @@ public final class AWSClient: Sendable {
         var message: String?
         var Message: String?
         enum CodingKeys: String, CodingKey { case type = "__type", message, Message }
+    }
+
+    /// Refusals that a skewed local clock causes (AWS allows 5 minutes).
+    static let clockSkewCodes: Set<String> = [
+        "RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure",
+    ]
+
+    /// An HTTP `Date` header (`Sun, 06 Nov 1994 08:49:37 GMT`).
+    static func httpDate(_ text: String) -> Date? {
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[5] == "GMT", let m = months.firstIndex(of: String(parts[2])), parts[1].count == 2, parts[3].count == 4 else {
+            return nil
+        }
+        let month = m + 1 < 10 ? "0\(m + 1)" : "\(m + 1)"
+        return Timestamp.parse("\(parts[3])-\(month)-\(parts[1])T\(parts[4])Z")
     }
 
     /// Connection resets, timeouts and closed connections are worth another attempt; a cancelled

@@ -46,9 +46,12 @@ public enum RetryReason: Sendable, Hashable, CustomStringConvertible {
     case throttled(String)
     case serverError(Int)
     case connection(String)
+    /// The endpoint's clock is this many seconds ahead (negative: behind) of ours.
+    case clockSkew(Int)
 
     public var description: String {
         switch self {
+        case .clockSkew(let seconds): "clock skew of \(seconds) s"
         case .throttled(let code): "throttled (\(code))"
         case .serverError(let status): "HTTP \(status)"
         case .connection(let what): "connection: \(what)"

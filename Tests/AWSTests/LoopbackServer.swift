@@ -33,7 +33,7 @@ struct RecordedRequest: Sendable {
 
 /// What the loopback server does with a request.
 enum Reply: Sendable {
-    case respond(status: Int, contentType: String = "text/xml;charset=UTF-8", body: String)
+    case respond(status: Int, contentType: String = "text/xml;charset=UTF-8", body: String, headers: [(String, String)] = [])
     /// Waits, then answers.
     case slow(Duration, status: Int, body: String)
     /// Closes the connection without answering.
@@ -130,8 +130,8 @@ final class LoopbackServer: Sendable {
                 let keepAlive = head.isKeepAlive
                 Task {
                     let reply = await responder(request, index)
-                    func send(_ status: Int, _ contentType: String, _ text: String) {
-                        var headers = HTTPHeaders()
+                    func send(_ status: Int, _ contentType: String, _ text: String, _ extra: [(String, String)] = []) {
+                        var headers = HTTPHeaders(extra)
                         headers.add(name: "Content-Type", value: contentType)
                         headers.add(name: "Content-Length", value: String(text.utf8.count))
                         if !keepAlive { headers.add(name: "Connection", value: "close") }
@@ -140,8 +140,8 @@ final class LoopbackServer: Sendable {
                         channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
                     }
                     switch reply {
-                    case .respond(let status, let contentType, let text):
-                        send(status, contentType, text)
+                    case .respond(let status, let contentType, let text, let extra):
+                        send(status, contentType, text, extra)
                     case .slow(let wait, let status, let text):
                         try? await Task.sleep(for: wait)
                         send(status, "text/xml;charset=UTF-8", text)

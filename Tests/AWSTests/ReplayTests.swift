@@ -322,6 +322,44 @@ struct RetryTests {
         }
     }
 
+    @Test("a clock-skew refusal teaches the client the endpoint's time; the retry is signed with it")
+    func clockSkew() async throws {
+        let expired = """
+            <Response><Errors><Error><Code>RequestExpired</Code><Message>Request has expired.</Message></Error></Errors><RequestID>r</RequestID></Response>
+            """
+        // The endpoint is an hour ahead of this machine.
+        let ahead = Date().addingTimeInterval(3600)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let header = formatter.string(from: ahead)
+        try await withReplayCloud({ _, n in n == 0 ? .respond(status: 400, body: expired, headers: [("Date", header)]) : .xml(Self.empty) }) { cloud, server in
+            _ = try await describe(cloud)
+            _ = try await describe(cloud)
+            #expect(server.requests.count == 3)
+            let amz = DateFormatter()
+            amz.locale = Locale(identifier: "en_US_POSIX")
+            amz.timeZone = TimeZone(identifier: "GMT")
+            amz.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+            let offsets = server.requests.compactMap { $0.header("X-Amz-Date").flatMap(amz.date(from:)) }.map { $0.timeIntervalSince(ahead) }
+            #expect(offsets.count == 3)
+            #expect(abs(offsets[0] + 3600) < 120, "first signed by the local clock")
+            #expect(abs(offsets[1]) < 120, "then by the endpoint's")
+            #expect(abs(offsets[2]) < 120, "and it stays learnt")
+        }
+    }
+
+    @Test("a refused signature without a skewed clock is not retried")
+    func signatureRefusedNoSkew() async throws {
+        let refused = "<Response><Errors><Error><Code>AuthFailure</Code><Message>AWS was not able to validate the provided access credentials</Message></Error></Errors></Response>"
+        try await withReplayCloud({ _, _ in .respond(status: 401, body: refused) }) { cloud, server in
+            let error = await #expect(throws: IngotError.self) { try await describe(cloud) }
+            #expect(error?.code == "AuthFailure")
+            #expect(server.requests.count == 1)
+        }
+    }
+
     @Test("a validation error (400) is not retried")
     func validationNotRetried() async throws {
         let invalid = try Fixture.text("ec2-invalid-parameter.xml")
