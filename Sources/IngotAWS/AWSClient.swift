@@ -15,7 +15,9 @@ import Foundation
 ///
 /// Call ``shutdown()`` when done.
 public final class AWSClient: Sendable {
+    /// Credentials, default region and endpoint overrides.
     public let configuration: AWSConfiguration
+    /// How throttled, failed and dropped attempts are retried.
     public let retryPolicy: RetryPolicy
     let http: HTTPClient
     let logger: Logger
@@ -39,6 +41,7 @@ public final class AWSClient: Sendable {
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
     }
 
+    /// Closes the pooled connections; call once, when done with every cloud using this client.
     public func shutdown() async throws { try await http.shutdown() }
 
     /// A Query-protocol call: returns the answer's root element (`<DescribeImagesResponse>` ...).

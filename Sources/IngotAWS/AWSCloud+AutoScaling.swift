@@ -20,6 +20,7 @@ extension AWSCloud {
         q.set("DefaultInstanceWarmup", s.defaultInstanceWarmup)
     }
 
+    /// CreateAutoScalingGroup (launch template version `$Default` unless given); returns the group as described.
     public func createAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup {
         guard settings.launchTemplateName != nil else { throw IngotError.invalid("launch-template", "a group needs a launch template") }
         var q = autoScaling("CreateAutoScalingGroup")
@@ -31,6 +32,7 @@ extension AWSCloud {
         return try await group(region: region, name: name, action: "CreateAutoScalingGroup")
     }
 
+    /// UpdateAutoScalingGroup; a new version without a template name keeps the group's template.
     public func updateAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup {
         var q = autoScaling("UpdateAutoScalingGroup")
         q.set("AutoScalingGroupName", name)
@@ -44,6 +46,7 @@ extension AWSCloud {
         return try await group(region: region, name: name, action: "UpdateAutoScalingGroup")
     }
 
+    /// SetDesiredCapacity; returns the group as described.
     public func setDesiredCapacity(region: Region, name: String, desiredCapacity: Int) async throws -> AutoScalingGroup {
         var q = autoScaling("SetDesiredCapacity")
         q.set("AutoScalingGroupName", name)

@@ -15,6 +15,8 @@ extension AWSCloud {
         return first
     }
 
+    /// CreateLaunchTemplateVersion: AWS copies SourceVersion's data and applies what is given; the
+    /// ClientToken makes a retry return the version the first call made.
     public func createLaunchTemplateVersion(_ request: CreateLaunchTemplateVersionRequest) async throws -> LaunchTemplateVersion {
         var q = ec2("CreateLaunchTemplateVersion")
         q.set("LaunchTemplateName", request.name)

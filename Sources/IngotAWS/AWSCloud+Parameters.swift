@@ -28,6 +28,7 @@ extension AWSCloud {
                   version: p.Version, labels: p.Labels ?? [], lastModifiedDate: Date(timeIntervalSince1970: p.LastModifiedDate ?? 0))
     }
 
+    /// PutParameter (`Type` String, `DataType` text or `aws:ec2:image`); returns the new version.
     public func putParameter(region: Region, name: String, value: String, dataType: String, overwrite: Bool) async throws -> Int {
         struct Body: Encodable { var Name: String; var Value: String; var `Type` = "String"; var DataType: String; var Overwrite: Bool }
         struct Answer: Decodable { var Version: Int }
@@ -59,6 +60,7 @@ extension AWSCloud {
         return result.sorted { $0.version < $1.version }
     }
 
+    /// LabelParameterVersion; labels SSM refuses are an error naming them.
     public func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws {
         struct Body: Encodable { var Name: String; var ParameterVersion: Int; var Labels: [String] }
         struct Answer: Decodable { var InvalidLabels: [String]? }

@@ -16,6 +16,7 @@ import Foundation
 /// What AWS does not offer is refused with a clear error, never imitated: acting as another account
 /// (AWS acts as the credentials' account only), launching an instance without an image.
 public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingCloud {
+    /// The signed HTTP client every call goes through (shared by copies of this cloud).
     public let client: AWSClient
     /// The account the credentials belong to.
     public let account: AccountID
@@ -164,6 +165,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         return snapshots
     }
 
+    /// DescribeInstances, every page (all of the region's instances when `instanceIds` is empty).
     public func describeInstances(region: Region, instanceIds: [InstanceID]) async throws -> [Instance] {
         var q = ec2("DescribeInstances")
         q.ec2List("InstanceId", instanceIds.map(\.rawValue))
@@ -184,6 +186,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
 
     // MARK: Instances and images
 
+    /// RunInstances of `count` instances; a root volume size is set on the image's root device, read first.
     public func runInstances(_ request: RunInstancesRequest) async throws -> [Instance] {
         guard let imageId = request.imageId else {
             throw IngotError.invalid("image-id", "AWS launches instances only from an image: give an image id")
@@ -203,6 +206,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         return try Self.instances(try await call(request.region, q), region: request.region)
     }
 
+    /// TerminateInstances.
     public func terminateInstances(region: Region, instanceIds: [InstanceID]) async throws {
         var q = ec2("TerminateInstances")
         q.ec2List("InstanceId", instanceIds.map(\.rawValue))
@@ -226,6 +230,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         return ImageID(trusted: id)
     }
 
+    /// CreateImage from an instance; an image version is tagged `Version` (what DescribeImages reads back).
     public func createImage(_ request: CreateImageRequest) async throws -> ImageID {
         var q = ec2("CreateImage")
         q.set("InstanceId", request.instanceId.rawValue)
@@ -236,6 +241,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         return try Self.imageId(try await call(request.region, q), "CreateImage")
     }
 
+    /// RegisterImage from snapshots, with tags and the image version as for CreateImage.
     public func registerImage(_ request: RegisterImageRequest) async throws -> ImageID {
         var q = ec2("RegisterImage")
         q.set("Name", request.name.rawValue)
@@ -282,6 +288,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         return try Self.imageId(try await call(request.region, q), "CopyImage")
     }
 
+    /// CreateTags on an image.
     public func createTags(region: Region, imageId: ImageID, tags: [Tag]) async throws {
         var q = ec2("CreateTags")
         q.ec2List("ResourceId", [imageId.rawValue])
@@ -289,6 +296,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         _ = try await call(region, q)
     }
 
+    /// ModifyImageAttribute `LaunchPermission.Add`/`Remove`: accounts, `Group=all`, organizations and OUs.
     public func modifyLaunchPermission(_ request: ModifyLaunchPermissionRequest) async throws {
         var q = ec2("ModifyImageAttribute")
         q.set("ImageId", request.imageId.rawValue)
@@ -327,24 +335,29 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         _ = try await call(region, q)
     }
 
+    /// DisableImageDeprecation.
     public func disableImageDeprecation(region: Region, imageId: ImageID) async throws {
         try await imageAction("DisableImageDeprecation", region: region, imageId: imageId)
     }
 
+    /// DisableImage.
     public func disableImage(region: Region, imageId: ImageID) async throws {
         try await imageAction("DisableImage", region: region, imageId: imageId)
     }
 
+    /// EnableImage.
     public func enableImage(region: Region, imageId: ImageID) async throws {
         try await imageAction("EnableImage", region: region, imageId: imageId)
     }
 
+    /// EnableImageDeregistrationProtection (`WithCooldown`).
     public func enableImageDeregistrationProtection(region: Region, imageId: ImageID, withCooldown: Bool) async throws {
         try await imageAction("EnableImageDeregistrationProtection", region: region, imageId: imageId) { q in
             if withCooldown { q.set("WithCooldown", true) }
         }
     }
 
+    /// DisableImageDeregistrationProtection.
     public func disableImageDeregistrationProtection(region: Region, imageId: ImageID) async throws {
         try await imageAction("DisableImageDeregistrationProtection", region: region, imageId: imageId)
     }
@@ -376,6 +389,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
                                      retainedSnapshots: snapshots.filter { remaining.contains($0.rawValue) })
     }
 
+    /// DeleteSnapshot (AWS refuses one an image uses: `InvalidSnapshot.InUse`).
     public func deleteSnapshot(region: Region, snapshotId: SnapshotID) async throws {
         var q = ec2("DeleteSnapshot")
         q.set("SnapshotId", snapshotId.rawValue)
