@@ -68,8 +68,11 @@ public final class AWSClient: Sendable {
             pages.append(page)
             guard let next = page.string(token), !next.isEmpty else { return pages }
             // An endpoint that hands back the same token would loop forever.
-            guard seen.insert(next).inserted, pages.count < maxPages else {
+            guard seen.insert(next).inserted else {
                 throw IngotError.failed("\(parameters.action): the endpoint repeated NextToken '\(next)'")
+            }
+            guard pages.count < maxPages else {
+                throw IngotError.failed("\(parameters.action): more than \(maxPages) pages")
             }
             parameters.set("NextToken", next)
         }
