@@ -29,6 +29,7 @@ let package = Package(
         .plugin(name: "StrategyRegistry", targets: ["StrategyRegistry"]),
         .plugin(name: "SimulateRollout", targets: ["SimulateRollout"]),
         .plugin(name: "RefreshLaunchTemplates", targets: ["RefreshLaunchTemplates"]),
+        .library(name: "IngotAWS", targets: ["IngotAWS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "IngotCore", swiftSettings: swiftSettings),
@@ -68,6 +72,18 @@ let package = Package(
                 intent: .custom(verb: "refresh-launch-templates", description: "Point launch templates at the golden images: runs `ingot templates refresh` with the given arguments."),
                 permissions: [.writeToPackageDirectory(reason: "ingot writes new launch template versions to the store under .ingot/")]),
             dependencies: ["ingot"]
+        ),
+        .target(
+            name: "IngotAWS",
+            dependencies: [
+                "IngotCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             // Named like its product, so that the command plugins can ask for the `ingot` tool.
@@ -101,6 +117,20 @@ let package = Package(
             name: "IntegrationTests",
             // ingot: `swift test` builds the `ingot` binary these tests run.
             dependencies: ["IngotCore", "IngotLocal", "ingot", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AWSTests",
+            dependencies: [
+                "IngotCore", "IngotAWS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // Test data read from the source tree (#filePath): SigV4 vectors, recorded AWS responses.
+            exclude: ["Resources"],
             swiftSettings: swiftSettings
         ),
     ],

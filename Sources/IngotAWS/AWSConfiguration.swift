@@ -1,0 +1,241 @@
+import IngotCore
+import Foundation
+
+/// Where a setting came from, for `doctor`-style reports (never the secret itself).
+public enum ConfigurationSource: Sendable, Hashable, CustomStringConvertible {
+    case explicit
+    case environment(String)
+    case profile(name: String, file: String)
+    case defaultValue
+
+    public var description: String {
+        switch self {
+        case .explicit: "command line"
+        case .environment(let v): "environment \(v)"
+        case .profile(let name, let file): "profile \(name) in \(file)"
+        case .defaultValue: "default"
+        }
+    }
+}
+
+/// Credentials, region and endpoints resolved the way the AWS CLI resolves them.
+///
+/// ```swift
+/// let config = try AWSConfiguration.resolve(profile: nil, region: nil, endpointURL: nil)
+/// let cloud = try await AWSCloud.connect(config)
+/// ```
+///
+/// Order: credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` unless a
+/// profile is named explicitly, else the profile (`--profile`, `AWS_PROFILE`, `default`) in the
+/// shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`, `~/.aws/credentials`), then the config file
+/// (`AWS_CONFIG_FILE`, `~/.aws/config`, sections `[profile NAME]` and `[default]`). Region from the
+/// explicit value, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`. Endpoint from the
+/// explicit value, `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`,
+/// else AWS's public endpoint for the region.
+public struct AWSConfiguration: Sendable, CustomStringConvertible {
+    public var credentials: AWSCredentials
+    public var credentialsSource: ConfigurationSource
+    /// The default region; nil when nothing names one (operations then need an explicit region).
+    public var region: Region?
+    public var regionSource: ConfigurationSource
+    /// Endpoint overrides per service (a URL such as `http://127.0.0.1:5000`); absent: AWS's endpoint.
+    public var endpoints: [AWSService: String]
+    /// The profile used, if any.
+    public var profile: String?
+
+    public init(credentials: AWSCredentials, credentialsSource: ConfigurationSource = .explicit, region: Region? = nil,
+                regionSource: ConfigurationSource = .explicit, endpoints: [AWSService: String] = [:], profile: String? = nil) {
+        self.credentials = credentials
+        self.credentialsSource = credentialsSource
+        self.region = region
+        self.regionSource = regionSource
+        self.endpoints = endpoints
+        self.profile = profile
+    }
+
+    /// Everything but secrets: the masked access key, sources, region and endpoints.
+    public var description: String {
+        let eps = endpoints.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: ", ")
+        return "AWSConfiguration(profile: \(profile ?? "-"), credentials: \(credentials) from \(credentialsSource), "
+            + "region: \(region?.code ?? "-") from \(regionSource), endpoints: [\(eps)])"
+    }
+
+    /// The endpoint for `service` in `region`: the override, else `https://<service>.<region>.amazonaws.com`.
+    public func endpoint(for service: AWSService, region: Region) -> String {
+        if let e = endpoints[service] { return e }
+        return service.defaultEndpoint(region: region)
+    }
+
+    /// Resolves the configuration from the environment and the shared files.
+    ///
+    /// - Parameters:
+    ///   - profile: `--profile` (wins over `AWS_PROFILE` and over credentials in the environment).
+    ///   - region: `--region`.
+    ///   - endpointURL: `--endpoint-url` (for every service).
+    ///   - environment: the process environment (injectable for tests).
+    ///   - home: the home directory for `~/.aws` (injectable for tests).
+    public static func resolve(
+        profile explicitProfile: String? = nil, region explicitRegion: String? = nil, endpointURL: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment, home: String? = nil
+    ) throws -> AWSConfiguration {
+        // Empty variables count as unset, as the AWS CLI treats them.
+        func env(_ name: String) -> String? {
+            guard let v = environment[name], !v.isEmpty else { return nil }
+            return v
+        }
+        let homeDir = home ?? env("HOME") ?? FileManager.default.homeDirectoryForCurrentUser.path
+        let credentialsFile = expand(env("AWS_SHARED_CREDENTIALS_FILE") ?? "\(homeDir)/.aws/credentials", home: homeDir)
+        let configFile = expand(env("AWS_CONFIG_FILE") ?? "\(homeDir)/.aws/config", home: homeDir)
+        let profileName = explicitProfile ?? env("AWS_PROFILE") ?? "default"
+        let profileNamed = explicitProfile != nil || env("AWS_PROFILE") != nil
+
+        let credentialSections = try INIFile.load(credentialsFile)
+        let configSections = try INIFile.load(configFile)
+        // ~/.aws/credentials: `[name]`; ~/.aws/config: `[profile name]`, `[default]`.
+        let credentialEntries = credentialSections?[profileName]
+        let configEntries = configSections?[profileName == "default" ? "default" : "profile \(profileName)"]
+            ?? (profileName == "default" ? nil : configSections?[profileName])
+        if profileNamed, credentialEntries == nil, configEntries == nil {
+            throw IngotError.invalid("profile", "the profile '\(profileName)' is in neither \(credentialsFile) nor \(configFile)")
+        }
+
+        // Credentials.
+        var credentials: AWSCredentials?
+        var credentialsSource = ConfigurationSource.defaultValue
+        if explicitProfile == nil, let key = env("AWS_ACCESS_KEY_ID") {
+            guard let secret = env("AWS_SECRET_ACCESS_KEY") else {
+                throw IngotError.invalid("credentials", "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
+            }
+            credentials = AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN"))
+            credentialsSource = .environment("AWS_ACCESS_KEY_ID")
+        } else {
+            for (entries, file) in [(credentialEntries, credentialsFile), (configEntries, configFile)] {
+                guard let entries, let key = entries["aws_access_key_id"] else { continue }
+                guard let secret = entries["aws_secret_access_key"] else {
+                    throw IngotError.invalid("credentials", "profile '\(profileName)' in \(file) has aws_access_key_id but no aws_secret_access_key")
+                }
+                credentials = AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: entries["aws_session_token"])
+                credentialsSource = .profile(name: profileName, file: file)
+                break
+            }
+        }
+        guard let credentials else {
+            if let entries = configEntries, entries["role_arn"] != nil || entries["sso_session"] != nil || entries["sso_start_url"] != nil
+                || entries["credential_process"] != nil {
+                throw IngotError.invalid("credentials", "profile '\(profileName)' uses role, SSO or credential_process credentials, which Ingot does not support yet; export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (for example with `aws configure export-credentials`)")
+            }
+            throw IngotError.invalid("credentials", "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile with aws_access_key_id in \(credentialsFile)")
+        }
+
+        // Region.
+        var region: Region?
+        var regionSource = ConfigurationSource.defaultValue
+        let candidates: [(String?, ConfigurationSource)] = [
+            (explicitRegion, .explicit), (env("AWS_REGION"), .environment("AWS_REGION")),
+            (env("AWS_DEFAULT_REGION"), .environment("AWS_DEFAULT_REGION")),
+            (configEntries?["region"], .profile(name: profileName, file: configFile)),
+            (credentialEntries?["region"], .profile(name: profileName, file: credentialsFile)),
+        ]
+        if let (code, source) = candidates.first(where: { $0.0?.isEmpty == false }), let code {
+            region = try Region(code)
+            regionSource = source
+        }
+
+        // Endpoints.
+        var endpoints: [AWSService: String] = [:]
+        for service in AWSService.allCases {
+            let chosen = endpointURL ?? env("AWS_ENDPOINT_URL_\(service.endpointEnvironmentSuffix)") ?? env("AWS_ENDPOINT_URL")
+                ?? configEntries?["endpoint_url"]
+            if let chosen {
+                guard chosen.hasPrefix("http://") || chosen.hasPrefix("https://") else {
+                    throw IngotError.invalid("endpoint-url", "'\(chosen)' is not an http:// or https:// URL")
+                }
+                endpoints[service] = chosen
+            }
+        }
+        return AWSConfiguration(credentials: credentials, credentialsSource: credentialsSource, region: region, regionSource: regionSource,
+                                endpoints: endpoints, profile: profileNamed || credentialEntries != nil || configEntries != nil ? profileName : nil)
+    }
+
+    static func expand(_ path: String, home: String) -> String {
+        path.hasPrefix("~/") ? home + path.dropFirst(1) : path
+    }
+}
+
+/// The AWS services Ingot talks to, with what each needs to be called.
+public enum AWSService: String, Sendable, Hashable, CaseIterable {
+    case ec2
+    case autoScaling = "autoscaling"
+    case ssm
+    case sts
+    case iam
+
+    /// The name in SigV4's credential scope.
+    public var signingName: String { rawValue }
+
+    /// `AWS_ENDPOINT_URL_<this>` (the service id, upper-cased, spaces as underscores).
+    public var endpointEnvironmentSuffix: String {
+        switch self {
+        case .ec2: "EC2"
+        case .autoScaling: "AUTO_SCALING"
+        case .ssm: "SSM"
+        case .sts: "STS"
+        case .iam: "IAM"
+        }
+    }
+
+    public func defaultEndpoint(region: Region) -> String {
+        switch self {
+        case .iam: "https://iam.amazonaws.com"
+        default: "https://\(rawValue).\(region.code).amazonaws.com"
+        }
+    }
+
+    /// The Query protocol's API version; nil for SSM (JSON protocol).
+    public var apiVersion: String? {
+        switch self {
+        case .ec2: "2016-11-15"
+        case .autoScaling: "2011-01-01"
+        case .sts: "2011-06-15"
+        case .iam: "2010-05-08"
+        case .ssm: nil
+        }
+    }
+}
+
+/// The AWS CLI's INI dialect: `[section]`, `key = value`, `#`/`;` comments, indented lines continuing
+/// a nested block (skipped: Ingot reads no nested settings).
+enum INIFile {
+    /// Sections by name; nil when the file does not exist.
+    static func load(_ path: String) throws -> [String: [String: String]]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw IngotError.failed("cannot read \(path)")
+        }
+        return parse(String(decoding: data, as: UTF8.self))
+    }
+
+    static func parse(_ text: String) -> [String: [String: String]] {
+        var sections: [String: [String: String]] = [:]
+        var current: String?
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            let isContinuation = raw.first == " " || raw.first == "\t"
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") || isContinuation { continue }
+            if line.hasPrefix("["), line.hasSuffix("]") {
+                let name = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+                    .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+                current = name
+                sections[name, default: [:]] = sections[name] ?? [:]
+                continue
+            }
+            guard let current, let eq = line.firstIndex(of: "=") else { continue }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            // An inline comment needs whitespace before it (`key = value # note`).
+            if let hash = value.range(of: " #") ?? value.range(of: "\t#") { value = value[..<hash.lowerBound].trimmingCharacters(in: .whitespaces) }
+            sections[current, default: [:]][key] = value
+        }
+        return sections
+    }
+}

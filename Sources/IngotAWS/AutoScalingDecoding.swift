@@ -1,0 +1,44 @@
+import IngotCore
+import Foundation
+
+/// Auto Scaling's XML answers (API version 2011-01-01) decoded into IngotCore's model.
+public enum AutoScalingDecoding {
+    /// An instance of a group as Auto Scaling lists it; the image comes from EC2 (see ``AWSCloud``).
+    public struct InstanceEntry: Sendable, Hashable {
+        public var instanceId: InstanceID
+        public var availabilityZone: String
+        public var lifecycleState: String
+        public var healthStatus: String
+        /// The launch template version as Auto Scaling reports it (a number, or `$Latest`/`$Default`).
+        public var launchTemplateVersion: String?
+    }
+
+    /// One `<member>` of DescribeAutoScalingGroups' `AutoScalingGroups`, with its instances apart.
+    public static func group(_ member: AWSXML.Element, region: Region) throws -> (AutoScalingGroup, [InstanceEntry]) {
+        let f = EC2Decoding.Fields(element: member, context: "DescribeAutoScalingGroups")
+        let name = try f.required("AutoScalingGroupName")
+        // A group made from a mixed instances policy keeps its template there.
+        let template = member.child("LaunchTemplate") ?? member.at("MixedInstancesPolicy/LaunchTemplate/LaunchTemplateSpecification")
+        guard let template else {
+            throw IngotError.refused("UnsupportedGroup", "Auto Scaling group \(name) does not launch from a launch template (launch configurations are not supported)")
+        }
+        let tf = EC2Decoding.Fields(element: template, context: "DescribeAutoScalingGroups \(name) LaunchTemplate")
+        let instances = try member.members("Instances").map { i in
+            let inf = EC2Decoding.Fields(element: i, context: "DescribeAutoScalingGroups \(name) instance")
+            return InstanceEntry(
+                instanceId: InstanceID(trusted: try inf.required("InstanceId")), availabilityZone: inf.string("AvailabilityZone") ?? "",
+                lifecycleState: inf.string("LifecycleState") ?? "", healthStatus: inf.string("HealthStatus") ?? "",
+                launchTemplateVersion: inf.string("LaunchTemplate/Version"))
+        }
+        let group = AutoScalingGroup(
+            name: name, region: region,
+            launchTemplateName: try tf.string("LaunchTemplateName") ?? tf.required("LaunchTemplateId"),
+            launchTemplateVersion: tf.string("Version") ?? "$Default",
+            minSize: try f.requiredInt("MinSize"), maxSize: try f.requiredInt("MaxSize"), desiredCapacity: try f.requiredInt("DesiredCapacity"),
+            availabilityZones: member.members("AvailabilityZones").map(\.text),
+            // AWS omits HealthCheckGracePeriod only when it is its default, 0.
+            healthCheckGracePeriod: try f.int("HealthCheckGracePeriod") ?? 0, defaultInstanceWarmup: try f.int("DefaultInstanceWarmup"),
+            createdTime: try f.requiredDate("CreatedTime"), instances: [])
+        return (group, instances)
+    }
+}

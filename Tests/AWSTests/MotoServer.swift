@@ -1,0 +1,169 @@
+import AsyncHTTPClient
+import Foundation
+import IngotAWS
+import IngotCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Testing
+
+/// A `moto_server -H 127.0.0.1 -p <free port>` started for one suite and ended by its pid.
+final class MotoServer: Sendable {
+    let pid: Int32
+    let port: Int
+    private let process: ProcessBox
+
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// The path of `moto_server` on PATH, if installed.
+    static let executable: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/moto_server"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }()
+
+    static var isInstalled: Bool { executable != nil }
+
+    private init(process: ProcessBox, port: Int) {
+        self.process = process
+        self.pid = process.value.processIdentifier
+        self.port = port
+    }
+
+    static func start() async throws -> MotoServer {
+        let executable = try #require(executable, "moto_server is not installed")
+        let port = try await freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let server = MotoServer(process: ProcessBox(value: process), port: port)
+        // Ready when it answers HTTP (a cold start imports a lot of Python).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            var request = HTTPClientRequest(url: "\(server.endpoint)/moto-api/data.json")
+            request.method = .GET
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), response.status.code == 200 {
+                _ = try? await response.body.collect(upTo: 64 * 1024 * 1024)
+                return server
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        server.stop()
+        throw IngotError.failed("moto_server did not answer on port \(port) within 60 s")
+    }
+
+    /// A port nothing listens on right now (bound and released).
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
+    }
+
+    /// SIGKILL: the test runner blocks SIGTERM and its children inherit the mask; moto keeps nothing on disk.
+    func stop() {
+        kill(pid, SIGKILL)
+        process.value.waitUntilExit()
+    }
+
+    /// `POST /moto-api/reset-auth` with `count`: moto checks signatures after `count` more requests.
+    func resetAuth(_ count: Int) async throws {
+        var request = HTTPClientRequest(url: "\(endpoint)/moto-api/reset-auth")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "text/plain")
+        request.body = .bytes(ByteBuffer(string: String(count)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1024 * 1024)
+        #expect(response.status.code == 200)
+    }
+
+    func configuration(credentials: AWSCredentials = AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing"),
+                       region: Region = .usEast1) -> AWSConfiguration {
+        AWSConfiguration(credentials: credentials, region: region,
+                         endpoints: Dictionary(uniqueKeysWithValues: AWSService.allCases.map { ($0, endpoint) }))
+    }
+
+    @TaskLocal static var current: MotoServer?
+}
+
+/// Process is not Sendable; the box is only read (pid, waitUntilExit) after start.
+struct ProcessBox: @unchecked Sendable { let value: Process }
+
+/// Starts one moto_server around a suite; its tests read it from ``MotoServer/current``.
+///
+/// With `signatureChecks`, an IAM user with an allow-all policy and an access key is made first
+/// (moto checks signatures only for keys its IAM knows), then `POST /moto-api/reset-auth 0` makes
+/// moto verify the SigV4 signature (and the policy) of every later request, and the suite's tests
+/// sign with that key (``MotoServer/credentials``).
+struct MotoTrait: SuiteTrait, TestScoping {
+    var signatureChecks: Bool
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let server = try await MotoServer.start()
+        do {
+            let credentials = signatureChecks ? try await server.enableSignatureChecks() : nil
+            try await MotoServer.$current.withValue(server) {
+                try await MotoServer.$credentials.withValue(credentials) { try await function() }
+            }
+        } catch {
+            server.stop()
+            throw error
+        }
+        server.stop()
+    }
+}
+
+extension Trait where Self == MotoTrait {
+    /// Runs the suite against its own moto_server, which checks every request's signature (pair it
+    /// with `.enabled(if: MotoServer.isInstalled, MotoServer.skipMessage)`).
+    static var motoServerCheckingSignatures: Self { MotoTrait(signatureChecks: true) }
+}
+
+extension MotoServer {
+    /// The access key of the suite's IAM user when moto checks signatures.
+    @TaskLocal static var credentials: AWSCredentials?
+
+    func enableSignatureChecks() async throws -> AWSCredentials {
+        let client = AWSClient(configuration: configuration())
+        do {
+            let user = "ingot-tests"
+            var q = QueryParameters(action: "CreateUser", version: "2010-05-08")
+            q.set("UserName", user)
+            _ = try await client.query(.iam, region: .usEast1, q)
+            q = QueryParameters(action: "PutUserPolicy", version: "2010-05-08")
+            q.set("UserName", user)
+            q.set("PolicyName", "everything")
+            q.set("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+            _ = try await client.query(.iam, region: .usEast1, q)
+            q = QueryParameters(action: "CreateAccessKey", version: "2010-05-08")
+            q.set("UserName", user)
+            let key = try await client.query(.iam, region: .usEast1, q)
+            try await client.shutdown()
+            let credentials = AWSCredentials(
+                accessKeyId: try #require(key.string("CreateAccessKeyResult/AccessKey/AccessKeyId")),
+                secretAccessKey: try #require(key.string("CreateAccessKeyResult/AccessKey/SecretAccessKey")))
+            try await resetAuth(0)
+            return credentials
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+}
+
+extension MotoServer {
+    static let skipMessage: Comment = "moto_server is not installed: pip install 'moto[server]' (.ci/run does)"
+
+    /// The suite's server (inside a `.motoServerCheckingSignatures` suite).
+    static func require() throws -> MotoServer { try #require(current, "not inside a moto suite") }
+}
+
+/// Unique names per test, so that tests sharing a moto_server never meet.
+func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
