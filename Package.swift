@@ -89,7 +89,7 @@ let package = Package(
             // Named like its product, so that the command plugins can ask for the `ingot` tool.
             name: "ingot",
             dependencies: strategyDependencies + [
-                "IngotCore", "IngotLocal", "IngotRollout",
+                "IngotCore", "IngotLocal", "IngotRollout", "IngotAWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -122,7 +122,8 @@ let package = Package(
         .testTarget(
             name: "AWSTests",
             dependencies: [
-                "IngotCore", "IngotAWS",
+                // ingot: the end-to-end tests run the built binary.
+                "IngotCore", "IngotAWS", "ingot",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -23,7 +23,16 @@ extension AWSCloud {
         q.set("SourceVersion", request.sourceVersion.map(Self.versionText))
         q.set("VersionDescription", request.versionDescription)
         q.set("ClientToken", request.clientToken)
-        EC2Decoding.encode(request.data, into: &q)
+        // The full data with SourceVersion: what the version holds does not depend on the endpoint
+        // implementing inheritance (AWS does; moto, for one, does not).
+        var data = request.data
+        if let source = request.sourceVersion {
+            guard let base = try await describeLaunchTemplateVersions(region: request.region, name: request.name, versions: [source]).first else {
+                throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Launch template \(request.name) has no version \(source.text)")
+            }
+            data = base.data.overridden(by: request.data)
+        }
+        EC2Decoding.encode(data, into: &q)
         let answer = try await call(request.region, q)
         guard let version = answer.child("launchTemplateVersion") else {
             throw IngotError.failed("CreateLaunchTemplateVersion: the answer has no launchTemplateVersion")

@@ -2,7 +2,7 @@ import IngotCore
 import Foundation
 
 /// StartInstanceRefresh's Preferences (nil: AWS's default).
-public struct RefreshPreferences: Sendable, Hashable {
+public struct InstanceRefreshPreferences: Sendable, Hashable {
     /// 0-100, default 90.
     public var minHealthyPercentage: Int?
     /// 100-200 and at most 100 above the minimum; omitted: terminate and launch together.
@@ -49,10 +49,13 @@ public struct StartInstanceRefreshRequest: Sendable, Hashable {
     public var launchTemplateName: String
     /// A version number: `$Latest`/`$Default` would leave nothing to roll back to.
     public var launchTemplateVersion: Int
-    public var preferences: RefreshPreferences
+    public var preferences: InstanceRefreshPreferences
+    /// `Rolling` or `ReplaceRootVolume`, AWS's two strategies.
+    public var strategy: String
 
     public init(region: Region, autoScalingGroupName: String, launchTemplateName: String, launchTemplateVersion: Int,
-                preferences: RefreshPreferences = RefreshPreferences()) {
+                preferences: InstanceRefreshPreferences = InstanceRefreshPreferences(), strategy: String = "Rolling") {
+        self.strategy = strategy
         self.region = region
         self.autoScalingGroupName = autoScalingGroupName
         self.launchTemplateName = launchTemplateName
@@ -73,7 +76,7 @@ public struct AWSInstanceRefresh: Sendable, Hashable {
     public var endTime: Date?
     public var percentageComplete: Int?
     public var instancesToUpdate: Int?
-    public var preferences: RefreshPreferences
+    public var preferences: InstanceRefreshPreferences
     public var desiredLaunchTemplateName: String?
     /// The DesiredConfiguration's version as AWS reports it (a number when Ingot started it).
     public var desiredLaunchTemplateVersion: String?
@@ -97,7 +100,7 @@ extension AWSCloud {
         }
         var q = autoScaling("StartInstanceRefresh")
         q.set("AutoScalingGroupName", request.autoScalingGroupName)
-        q.set("Strategy", "Rolling")
+        q.set("Strategy", request.strategy)
         q.set("DesiredConfiguration.LaunchTemplate.LaunchTemplateName", request.launchTemplateName)
         q.set("DesiredConfiguration.LaunchTemplate.Version", String(request.launchTemplateVersion))
         q.set("Preferences.MinHealthyPercentage", p.minHealthyPercentage)
@@ -155,7 +158,7 @@ extension AWSCloud {
             return v
         }
         let alarms = m.at("Preferences/AlarmSpecification")?.members("Alarms").map(\.text) ?? []
-        let preferences = RefreshPreferences(
+        let preferences = InstanceRefreshPreferences(
             minHealthyPercentage: try p.int("MinHealthyPercentage"), maxHealthyPercentage: try p.int("MaxHealthyPercentage"),
             instanceWarmup: try p.int("InstanceWarmup"), checkpointPercentages: checkpoints.isEmpty ? nil : checkpoints,
             checkpointDelay: try p.int("CheckpointDelay"), skipMatching: p.bool("SkipMatching"), autoRollback: p.bool("AutoRollback"),

@@ -140,8 +140,7 @@ struct DRPlanCommand: AsyncParsableCommand {
     func run() async throws {
         let request = try dr.request()
         try request.validate()
-        let cloud = try global.cloud()
-        let plan = try await DRPlanner.plan(request, cloud: cloud, now: cloud.clock.now)
+        let plan = try await global.withCloud { cloud, now in try await DRPlanner.plan(request, cloud: cloud, now: now) }
         try DRReport.print(plan, global: global)
         if !plan.blockers.isEmpty { throw CommandFailure(code: 3) }
     }
@@ -157,11 +156,10 @@ struct DRApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let request = try dr.request()
         try request.validate()
-        let cloud = try global.cloud()
-        let clock = cloud.clock
         let outcome: DRApplier.Outcome
         do {
-            outcome = try await DRApplier.apply(request, cloud: cloud, now: { clock.now })
+            let fixed = try global.cloudKind == .local ? try global.clock() : VirtualClock.wall
+            outcome = try await global.withCloud { cloud, _ in try await DRApplier.apply(request, cloud: cloud, now: { fixed.now }) }
         } catch let failure as DRApplier.StepFailed {
             throw IngotError.failed(failure.description)
         }
@@ -201,8 +199,7 @@ struct DRDrillCommand: AsyncParsableCommand {
         if runs > 1 && svg != nil { throw IngotError.invalid("runs", "--svg draws one drill: drop --runs") }
         let request = try dr.request()
         try request.validate()
-        let cloud = try global.cloud()
-        let plan = try await DRPlanner.plan(request, cloud: cloud, now: cloud.clock.now)
+        let plan = try await global.withCloud { cloud, now in try await DRPlanner.plan(request, cloud: cloud, now: now) }
         let groups = plan.workloads.filter { $0.workload.kind == "group" }
         let full = groups.reduce(0) { $0 + $1.fullCapacity }, standby = groups.reduce(0) { $0 + $1.standbyCapacity }
         guard full > 0 else { throw IngotError.invalid("group", "nothing to drill: give groups with capacity (--group NAME)") }

@@ -15,14 +15,22 @@ struct DoctorCommand: AsyncParsableCommand {
     func run() async throws {
         let given = regions.regions.isEmpty ? nil : try regions.resolve()
         let golden = selector.isEmpty ? ImageSelector(tags: ["golden": ["true"]], owners: ["self"]) : try selector.resolve()
-        let cloud = try global.cloud()
         var regions: [Region]
-        if let given { regions = given } else { regions = try await cloud.regionsInUse() }
+        if let given {
+            regions = given
+        } else if try global.cloudKind == .local {
+            regions = try await global.cloud().regionsInUse()
+        } else {
+            throw IngotError.invalid("region", "with --cloud aws, name the regions to examine (--region, repeatable)")
+        }
         if regions.isEmpty { regions = [try Region(RegionOption.defaultCode)] }
-        let findings = try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: cloud.clock.now)
-        let orphanGiB = findings.filter { $0.kind == .orphanedSnapshot }.count > 0
-            ? try await regions.asyncReduce(0) { sum, r in sum + (try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: r, orphanedOnly: true))).reduce(0) { $0 + $1.volumeSize } }
-            : 0
+        let (findings, orphanGiB) = try await global.withCloud { cloud, now in
+            let findings = try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: now)
+            let orphanGiB = findings.filter { $0.kind == .orphanedSnapshot }.count > 0
+                ? try await regions.asyncReduce(0) { sum, r in sum + (try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: r, orphanedOnly: true))).reduce(0) { $0 + $1.volumeSize } }
+                : 0
+            return (findings, orphanGiB)
+        }
         let cost = Double(orphanGiB) * Doctor.snapshotPricePerGiBMonth
         if global.structured {
             struct Entry: Encodable { let kind, region, resource, detail: String }

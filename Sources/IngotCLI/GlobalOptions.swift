@@ -1,9 +1,18 @@
 import ArgumentParser
 import Foundation
 import Synchronization
+import IngotAWS
 import IngotCore
 import IngotLocal
 import Logging
+
+/// Where commands act: the embedded store, or AWS (or an endpoint speaking its APIs).
+enum CloudKind: String, ExpressibleByArgument, CaseIterable {
+    case local, aws
+}
+
+/// What the cloud-generic commands work with: every API Ingot uses, local or AWS.
+typealias IngotCloud = LaunchTemplateCloud & ParameterCloud & AutoScalingCloud
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     /// markdown: a runbook from `dr plan`; other commands print their table.
@@ -27,6 +36,15 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Log what the store does to stderr (env INGOT_LOG_LEVEL=trace|debug|info|notice|warning|error).")
     var debug = false
 
+    @Option(name: .customLong("cloud"), help: "local (the store, default) or aws (env INGOT_CLOUD).")
+    var cloudOption: CloudKind?
+
+    @Option(name: .customLong("endpoint-url"), help: "With --cloud aws: the endpoint (env AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2, ...), e.g. a moto_server.")
+    var endpointURL: String?
+
+    @Option(help: "With --cloud aws: the profile of ~/.aws/credentials and ~/.aws/config (env AWS_PROFILE).")
+    var profile: String?
+
     static let environment = ProcessInfo.processInfo.environment
 
     var storePath: String { store ?? Self.env("INGOT_STORE") ?? ".ingot/ingot.sqlite" }
@@ -46,13 +64,52 @@ struct GlobalOptions: ParsableArguments {
         return nil
     }
 
-    /// The local cloud over an existing store, as the chosen caller at the chosen instant.
-    /// Inputs are validated before the store is opened.
+    var cloudKind: CloudKind {
+        get throws {
+            if let cloudOption { return cloudOption }
+            guard let env = Self.env("INGOT_CLOUD") else { return .local }
+            guard let kind = CloudKind(rawValue: env.lowercased()) else { throw IngotError.invalid("INGOT_CLOUD", "'\(env)' is not local or aws") }
+            return kind
+        }
+    }
+
+    /// The local cloud over an existing store, as the chosen caller at the chosen instant. For the
+    /// commands that work on the store only: refused with `--cloud aws`.
     func cloud() throws -> LocalCloud {
+        guard try cloudKind == .local else {
+            throw IngotError.invalid("cloud", "this command works on the local store only; drop --cloud aws (or INGOT_CLOUD=aws)")
+        }
         bootstrapLogging()
         let clock = try clock()
         let caller = try caller()
         return LocalCloud(store: try Store(path: storePath), caller: caller, clock: clock)
+    }
+
+    /// Runs `body` on the chosen cloud with its "now": the store (at --at, as --caller-account), or AWS
+    /// with the AWS CLI's credentials and configuration (its connections are closed afterwards).
+    func withCloud<T>(_ body: (any IngotCloud, Date) async throws -> T) async throws -> T {
+        switch try cloudKind {
+        case .local:
+            let local = try cloud()
+            return try await body(local, local.clock.now)
+        case .aws:
+            bootstrapLogging()
+            for (field, given) in [("caller-account", callerAccount), ("at", at)] where given != nil {
+                throw IngotError.invalid(field, "does not apply to --cloud aws: AWS acts as the credentials' account, now")
+            }
+            let configuration = try AWSConfiguration.resolve(profile: profile, endpointURL: endpointURL)
+            var logger = Logger(label: "ingot.aws")
+            logger.logLevel = debug ? .debug : (Self.environment["INGOT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning)
+            let aws = try await AWSCloud.connect(configuration, logger: logger)
+            do {
+                let result = try await body(aws, Date())
+                try await aws.shutdown()
+                return result
+            } catch {
+                try? await aws.shutdown()
+                throw error
+            }
+        }
     }
 
     /// A document (json or yaml) rather than a table.

@@ -6,7 +6,7 @@ import IngotLocal
 struct Groups: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groups", abstract: "Auto Scaling groups launching from launch templates.",
-        subcommands: [GroupsCreate.self, GroupsList.self, GroupsShow.self, GroupsUpdate.self, GroupsRefresh.self, GroupsRefreshes.self])
+        subcommands: [GroupsCreate.self, GroupsList.self, GroupsShow.self, GroupsUpdate.self, GroupsRefresh.self, GroupsRefreshes.self, GroupsStopRefresh.self, GroupsRollbackRefresh.self])
 }
 
 /// The AWS CLI's group options; nil leaves a setting as it is on update.
@@ -87,7 +87,7 @@ struct GroupsCreate: AsyncParsableCommand {
         let settings = try options.resolve()
         guard settings.launchTemplateName != nil else { throw IngotError.invalid("launch-template", "give --launch-template NAME[:VERSION]") }
         guard settings.minSize != nil, settings.maxSize != nil else { throw IngotError.invalid("min-size", "give --min-size and --max-size") }
-        let group = try await global.cloud().createAutoScalingGroup(region: try region.resolve(), name: name, settings: settings)
+        let group = try await global.withCloud { c, _ in try await c.createAutoScalingGroup(region: try region.resolve(), name: name, settings: settings) }
         try GroupView.print([group], global: global)
     }
 }
@@ -99,9 +99,11 @@ struct GroupsList: AsyncParsableCommand {
 
     func run() async throws {
         let regions = try regions.resolve()
-        let cloud = try global.cloud()
-        var groups: [AutoScalingGroup] = []
-        for r in regions { groups += try await cloud.describeAutoScalingGroups(region: r, names: []) }
+        let groups = try await global.withCloud { cloud, _ in
+            var groups: [AutoScalingGroup] = []
+            for r in regions { groups += try await cloud.describeAutoScalingGroups(region: r, names: []) }
+            return groups
+        }
         try GroupView.print(groups, global: global)
     }
 }
@@ -113,7 +115,8 @@ struct GroupsShow: AsyncParsableCommand {
     @OptionGroup var region: RegionOption
 
     func run() async throws {
-        guard let g = try await global.cloud().describeAutoScalingGroups(region: try region.resolve(), names: [name]).first else {
+        let region = try region.resolve()
+        guard let g = try await global.withCloud({ c, _ in try await c.describeAutoScalingGroups(region: region, names: [name]) }).first else {
             throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
         }
         if global.structured { try Output.document(global.output, g); return }
@@ -134,7 +137,7 @@ struct GroupsUpdate: AsyncParsableCommand {
     @OptionGroup var options: GroupOptions
 
     func run() async throws {
-        let group = try await global.cloud().updateAutoScalingGroup(region: try region.resolve(), name: name, settings: try options.resolve())
+        let group = try await global.withCloud { c, _ in try await c.updateAutoScalingGroup(region: try region.resolve(), name: name, settings: try options.resolve()) }
         try GroupView.print([group], global: global)
     }
 }

@@ -121,10 +121,12 @@ struct ImagesList: AsyncParsableCommand {
 
     func run() async throws {
         let requests = try requests()
-        let cloud = try global.cloud()
-        var images: [Image] = []
-        for r in requests { images += try await cloud.describeImages(r) }
-        try ImageView.print(images, global: global, now: cloud.clock.now)
+        let (images, now) = try await global.withCloud { cloud, now in
+            var images: [Image] = []
+            for r in requests { images += try await cloud.describeImages(r) }
+            return (images, now)
+        }
+        try ImageView.print(images, global: global, now: now)
     }
 }
 
@@ -135,9 +137,11 @@ struct ImagesShow: AsyncParsableCommand {
 
     func run() async throws {
         let (region, id) = try target.resolve()
-        let cloud = try global.cloud()
-        let images = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true))
-        try ImageView.printOne(images[0], global: global, now: cloud.clock.now)
+        let (images, now) = try await global.withCloud { cloud, now in
+            (try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)), now)
+        }
+        guard let image = images.first else { throw IngotError.refused("InvalidAMIID.NotFound", "The image id '[\(id)]' does not exist") }
+        try ImageView.printOne(image, global: global, now: now)
     }
 }
 
@@ -182,7 +186,7 @@ struct ImagesCreate: AsyncParsableCommand {
 }
 
 /// Prints a new image's id, or with `--output json` the image object.
-func printCreated(_ id: ImageID, region: Region, cloud: LocalCloud, global: GlobalOptions) async throws {
+func printCreated(_ id: ImageID, region: Region, cloud: some Cloud, global: GlobalOptions) async throws {
     if global.structured {
         let image = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true))
         try Output.document(global.output, image[0])
@@ -231,9 +235,10 @@ struct ImagesRegister: AsyncParsableCommand {
             region: region, name: name, description: description, architecture: arch, rootDeviceName: rootDeviceName,
             bootMode: boot, blockDeviceMappings: mappings, tags: try parseTags(tags),
             imageVersion: try version.map { try ImageVersion($0, field: "version") })
-        let cloud = try global.cloud()
-        let id = try await cloud.registerImage(request)
-        try await printCreated(id, region: region, cloud: cloud, global: global)
+        try await global.withCloud { cloud, _ in
+            let id = try await cloud.registerImage(request)
+            try await printCreated(id, region: region, cloud: cloud, global: global)
+        }
     }
 }
 
@@ -262,9 +267,10 @@ struct ImagesCopy: AsyncParsableCommand {
         let request = CopyImageRequest(
             sourceRegion: source, sourceImageId: try ImageID(imageId), region: destination, name: try name.map { try ImageName($0) },
             description: description, copyImageTags: copyTags, tags: try parseTags(tags), encrypted: encrypted, kmsKeyId: kmsKeyId)
-        let cloud = try global.cloud()
-        let id = try await cloud.copyImage(request)
-        try await printCreated(id, region: destination, cloud: cloud, global: global)
+        try await global.withCloud { cloud, _ in
+            let id = try await cloud.copyImage(request)
+            try await printCreated(id, region: destination, cloud: cloud, global: global)
+        }
     }
 }
 
@@ -296,7 +302,7 @@ struct ImagesShare: AsyncParsableCommand {
     func run() async throws {
         let (region, id) = try target.resolve()
         let add = try permissions.resolve()
-        try await global.cloud().modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, add: add))
+        try await global.withCloud { c, _ in try await c.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, add: add)) }
     }
 }
 
@@ -309,7 +315,7 @@ struct ImagesUnshare: AsyncParsableCommand {
     func run() async throws {
         let (region, id) = try target.resolve()
         let remove = try permissions.resolve()
-        try await global.cloud().modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, remove: remove))
+        try await global.withCloud { c, _ in try await c.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, remove: remove)) }
     }
 }
 
@@ -326,7 +332,7 @@ struct ImagesDeprecate: AsyncParsableCommand {
         let when = try parseTime(deprecateAt, field: "deprecate-at")
         let clock = try global.clock()
         _ = try ImageRules.deprecationTime(when, now: clock.now)  // bounds checked before the store is touched
-        let time = try await global.cloud().enableImageDeprecation(region: region, imageId: id, deprecateAt: when)
+        let time = try await global.withCloud { c, _ in try await c.enableImageDeprecation(region: region, imageId: id, deprecateAt: when) }
         if global.structured { try Output.document(global.output, ["imageId": id.rawValue, "deprecationTime": Timestamp.format(time)]) }
         else { Output.line("\(id) deprecates at \(Timestamp.format(time))") }
     }
@@ -338,7 +344,7 @@ struct ImagesUndeprecate: AsyncParsableCommand {
     @OptionGroup var target: ImageTarget
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.cloud().disableImageDeprecation(region: region, imageId: id)
+        try await global.withCloud { c, _ in try await c.disableImageDeprecation(region: region, imageId: id) }
     }
 }
 
@@ -348,7 +354,7 @@ struct ImagesDisable: AsyncParsableCommand {
     @OptionGroup var target: ImageTarget
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.cloud().disableImage(region: region, imageId: id)
+        try await global.withCloud { c, _ in try await c.disableImage(region: region, imageId: id) }
     }
 }
 
@@ -358,7 +364,7 @@ struct ImagesEnable: AsyncParsableCommand {
     @OptionGroup var target: ImageTarget
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.cloud().enableImage(region: region, imageId: id)
+        try await global.withCloud { c, _ in try await c.enableImage(region: region, imageId: id) }
     }
 }
 
@@ -372,7 +378,7 @@ struct ImagesDeregister: AsyncParsableCommand {
 
     func run() async throws {
         let (region, id) = try target.resolve()
-        let result = try await global.cloud().deregisterImage(region: region, imageId: id, deleteAssociatedSnapshots: deleteSnapshots)
+        let result = try await global.withCloud { c, _ in try await c.deregisterImage(region: region, imageId: id, deleteAssociatedSnapshots: deleteSnapshots) }
         if global.structured { try Output.document(global.output, result); return }
         for s in result.deletedSnapshots { Output.line("deleted \(s)") }
         for s in result.retainedSnapshots { Output.line("kept \(s)") }
@@ -386,7 +392,7 @@ struct ImagesProtect: AsyncParsableCommand {
     @Flag(name: .customLong("with-cooldown"), help: "Keep protection for 24 hours after it is turned off.") var withCooldown = false
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.cloud().enableImageDeregistrationProtection(region: region, imageId: id, withCooldown: withCooldown)
+        try await global.withCloud { c, _ in try await c.enableImageDeregistrationProtection(region: region, imageId: id, withCooldown: withCooldown) }
     }
 }
 
@@ -396,7 +402,7 @@ struct ImagesUnprotect: AsyncParsableCommand {
     @OptionGroup var target: ImageTarget
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.cloud().disableImageDeregistrationProtection(region: region, imageId: id)
+        try await global.withCloud { c, _ in try await c.disableImageDeregistrationProtection(region: region, imageId: id) }
     }
 }
 
@@ -409,7 +415,7 @@ struct ImagesTag: AsyncParsableCommand {
         let (region, id) = try target.resolve()
         let tags = try parseTags(tags)
         guard !tags.isEmpty else { throw IngotError.invalid("tag", "give at least one --tag KEY=VALUE") }
-        try await global.cloud().createTags(region: region, imageId: id, tags: tags)
+        try await global.withCloud { c, _ in try await c.createTags(region: region, imageId: id, tags: tags) }
     }
 }
 

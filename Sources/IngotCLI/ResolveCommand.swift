@@ -134,9 +134,9 @@ struct Resolve: AsyncParsableCommand {
     func run() async throws {
         let regions = try regions.resolve()
         let selector = try selector.resolve()
-        let cloud = try global.cloud()
-        let now = cloud.clock.now
-        let candidates = try await GoldenImageResolver.candidates(selector, regions: regions, cloud: cloud)
+        let (candidates, now) = try await global.withCloud { cloud, now in
+            (try await GoldenImageResolver.candidates(selector, regions: regions, cloud: cloud), now)
+        }
         var lagging: [GoldenImageResolver.Lagging] = []
         let results: [RegionResolution]
         if consistent {

@@ -28,7 +28,7 @@ struct SSMPut: AsyncParsableCommand {
 
     func run() async throws {
         try Parameter.validate(name: name)
-        let version = try await global.cloud().putParameter(region: try region.resolve(), name: name, value: value, dataType: dataType, overwrite: overwrite)
+        let version = try await global.withCloud { c, _ in try await c.putParameter(region: try region.resolve(), name: name, value: value, dataType: dataType, overwrite: overwrite) }
         Output.line("\(name) version \(version)")
     }
 }
@@ -40,7 +40,7 @@ struct SSMGet: AsyncParsableCommand {
     @OptionGroup var region: RegionOption
 
     func run() async throws {
-        let p = try await global.cloud().getParameter(region: try region.resolve(), name: name)
+        let p = try await global.withCloud { c, _ in try await c.getParameter(region: try region.resolve(), name: name) }
         if global.structured { try Output.document(global.output, ["parameter": p]) } else { Output.line(p.value) }
     }
 }
@@ -52,7 +52,7 @@ struct SSMHistory: AsyncParsableCommand {
     @OptionGroup var region: RegionOption
 
     func run() async throws {
-        let history = try await global.cloud().getParameterHistory(region: try region.resolve(), name: name)
+        let history = try await global.withCloud { c, _ in try await c.getParameterHistory(region: try region.resolve(), name: name) }
         if global.structured { try Output.document(global.output, ["parameters": history]); return }
         Output.table(["VERSION", "VALUE", "LABELS", "MODIFIED"], history.map {
             [String($0.version), $0.value, $0.labels.joined(separator: ","), Output.time($0.lastModifiedDate)]
@@ -69,6 +69,6 @@ struct SSMLabel: AsyncParsableCommand {
     @Option(name: .customLong("label"), help: "A label; repeatable.") var labels: [String]
 
     func run() async throws {
-        try await global.cloud().labelParameterVersion(region: try region.resolve(), name: name, version: version, labels: labels)
+        try await global.withCloud { c, _ in try await c.labelParameterVersion(region: try region.resolve(), name: name, version: version, labels: labels) }
     }
 }

@@ -19,10 +19,12 @@ struct SnapshotsList: AsyncParsableCommand {
     func run() async throws {
         let regions = try regions.resolve()
         let ids = try snapshotIds.map { try SnapshotID($0) }
-        let cloud = try global.cloud()
-        var snapshots: [Snapshot] = []
-        for region in regions {
-            snapshots += try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: region, snapshotIds: ids, orphanedOnly: orphaned))
+        let snapshots = try await global.withCloud { cloud, _ in
+            var snapshots: [Snapshot] = []
+            for region in regions {
+                snapshots += try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: region, snapshotIds: ids, orphanedOnly: orphaned))
+            }
+            return snapshots
         }
         if global.structured {
             struct List: Encodable { let snapshots: [Snapshot] }
@@ -45,7 +47,7 @@ struct SnapshotsDelete: AsyncParsableCommand {
     func run() async throws {
         let region = try region.resolve()
         let id = try SnapshotID(snapshotId)
-        try await global.cloud().deleteSnapshot(region: region, snapshotId: id)
+        try await global.withCloud { c, _ in try await c.deleteSnapshot(region: region, snapshotId: id) }
     }
 }
 

@@ -64,7 +64,7 @@ struct TemplatesCreate: AsyncParsableCommand {
         try validateLaunchTemplateName(name)
         let request = CreateLaunchTemplateRequest(region: try region.resolve(), name: name, data: try data.resolve(),
                                                   versionDescription: versionDescription, tags: try parseTags(tags))
-        let version = try await global.cloud().createLaunchTemplate(request)
+        let version = try await global.withCloud { c, _ in try await c.createLaunchTemplate(request) }
         if global.structured { try Output.document(global.output, TemplateView.Versions(launchTemplateVersions: [version])) }
         else { Output.line("\(version.templateId) \(name) version 1") }
     }
@@ -77,9 +77,11 @@ struct TemplatesList: AsyncParsableCommand {
 
     func run() async throws {
         let regions = try regions.resolve()
-        let cloud = try global.cloud()
-        var all: [LaunchTemplate] = []
-        for r in regions { all += try await cloud.describeLaunchTemplates(region: r, names: []) }
+        let all = try await global.withCloud { cloud, _ in
+            var all: [LaunchTemplate] = []
+            for r in regions { all += try await cloud.describeLaunchTemplates(region: r, names: []) }
+            return all
+        }
         if global.structured {
             struct List: Encodable { let launchTemplates: [LaunchTemplate] }
             try Output.document(global.output, List(launchTemplates: all))
@@ -100,7 +102,7 @@ struct TemplatesShow: AsyncParsableCommand {
 
     func run() async throws {
         let selector = try TemplateVersionSelector(version, field: "version")
-        let versions = try await global.cloud().describeLaunchTemplateVersions(region: try region.resolve(), name: name, versions: [selector])
+        let versions = try await global.withCloud { c, _ in try await c.describeLaunchTemplateVersions(region: try region.resolve(), name: name, versions: [selector]) }
         guard let v = versions.first else { throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "no version \(version) of \(name)") }
         if global.structured { try Output.document(global.output, v); return }
         let d = v.data
@@ -124,7 +126,7 @@ struct TemplatesVersions: AsyncParsableCommand {
 
     func run() async throws {
         let selectors = try versions.flatMap { $0.split(separator: ",") }.map { try TemplateVersionSelector(String($0), field: "versions") }
-        let list = try await global.cloud().describeLaunchTemplateVersions(region: try region.resolve(), name: name, versions: selectors)
+        let list = try await global.withCloud { c, _ in try await c.describeLaunchTemplateVersions(region: try region.resolve(), name: name, versions: selectors) }
         if global.structured { try Output.document(global.output, TemplateView.Versions(launchTemplateVersions: list)) } else { TemplateView.table(list) }
     }
 }
@@ -138,7 +140,7 @@ struct TemplatesSetDefault: AsyncParsableCommand {
 
     func run() async throws {
         guard version >= 1 else { throw IngotError.invalid("version", "\(version) is not a version number (1 or more)") }
-        let t = try await global.cloud().modifyLaunchTemplate(region: try region.resolve(), name: name, defaultVersion: version)
+        let t = try await global.withCloud { c, _ in try await c.modifyLaunchTemplate(region: try region.resolve(), name: name, defaultVersion: version) }
         Output.line("\(t.name) default version \(t.defaultVersionNumber)")
     }
 }
@@ -155,7 +157,7 @@ struct TemplatesDeleteVersions: AsyncParsableCommand {
             guard let n = Int(text), n >= 1 else { throw IngotError.invalid("versions", "'\(text)' is not a version number") }
             return n
         }
-        let result = try await global.cloud().deleteLaunchTemplateVersions(region: try region.resolve(), name: name, versions: numbers)
+        let result = try await global.withCloud { c, _ in try await c.deleteLaunchTemplateVersions(region: try region.resolve(), name: name, versions: numbers) }
         if !result.deleted.isEmpty { Output.line("deleted versions \(result.deleted.map(String.init).joined(separator: ", ")) of \(name)") }
         for (v, code) in result.failed.sorted(by: { $0.key < $1.key }) { Output.note("not deleted: version \(v): \(code)") }
         if !result.failed.isEmpty { throw CommandFailure(code: 1) }
@@ -200,11 +202,13 @@ struct TemplatesRefresh: AsyncParsableCommand {
 
     func run() async throws {
         let jobs = try jobs()
-        let cloud = try global.cloud()
-        var results: [TemplateRefreshResult] = []
-        for job in jobs {
-            results += try await TemplateRefresher.refresh(templates: job.templates, regions: job.regions, selector: job.selector,
-                                                           options: job.options, cloud: cloud, now: cloud.clock.now)
+        let results = try await global.withCloud { cloud, now in
+            var results: [TemplateRefreshResult] = []
+            for job in jobs {
+                results += try await TemplateRefresher.refresh(templates: job.templates, regions: job.regions, selector: job.selector,
+                                                               options: job.options, cloud: cloud, now: now)
+            }
+            return results
         }
         if global.structured {
             try Output.document(global.output, RefreshReport(templates: results))

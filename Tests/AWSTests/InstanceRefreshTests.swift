@@ -17,7 +17,7 @@ struct InstanceRefreshTests {
         }) { cloud, server in
             let id = try await cloud.startInstanceRefresh(StartInstanceRefreshRequest(
                 region: .usEast1, autoScalingGroupName: "web-asg", launchTemplateName: "web-lt", launchTemplateVersion: 4,
-                preferences: RefreshPreferences(minHealthyPercentage: 90, maxHealthyPercentage: 120, instanceWarmup: 60,
+                preferences: InstanceRefreshPreferences(minHealthyPercentage: 90, maxHealthyPercentage: 120, instanceWarmup: 60,
                                                 checkpointPercentages: [25, 50, 100], checkpointDelay: 600, skipMatching: true, autoRollback: true,
                                                 scaleInProtectedInstances: "Ignore", standbyInstances: "Wait", bakeTime: 300, alarms: ["web-5xx"])))
             #expect(id == "08b91cf7-8fa6-48af-b6a6-d227f40f1b9b")
@@ -42,7 +42,7 @@ struct InstanceRefreshTests {
             let error = await #expect(throws: IngotError.self) {
                 try await cloud.startInstanceRefresh(StartInstanceRefreshRequest(
                     region: .usEast1, autoScalingGroupName: "web-asg", launchTemplateName: "web-lt", launchTemplateVersion: 4,
-                    preferences: RefreshPreferences(checkpointPercentages: [50, 25, 100])))
+                    preferences: InstanceRefreshPreferences(checkpointPercentages: [50, 25, 100])))
             }
             #expect(error?.kind == .invalidInput)
             #expect(server.requests.isEmpty)

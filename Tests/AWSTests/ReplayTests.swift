@@ -137,8 +137,11 @@ struct ReplayTests {
 
     @Test("requests carry what moto ignores: RegisterImage devices and tags, CopyImage, SourceVersion, launch permissions")
     func requestEncoding() async throws {
+        let versions = try Fixture.text("describe-launch-template-versions.xml")
         try await withReplayCloud({ request, _ in
             switch request.action {
+            case "DescribeLaunchTemplateVersions":
+                .xml(versions)
             case "RegisterImage", "CopyImage":
                 .xml("<\(request.action)Response><requestId>x</requestId><imageId>ami-0123456789abcdef0</imageId></\(request.action)Response>")
             case "CreateLaunchTemplateVersion":
@@ -180,11 +183,13 @@ struct ReplayTests {
             #expect(r[1]["SourceRegion"] == "us-east-1" && r[1]["SourceImageId"] == "ami-0fedcba9876543210")
             #expect(r[1]["CopyImageTags"] == "true" && r[1]["Encrypted"] == "true" && r[1]["KmsKeyId"] == "alias/dr")
             #expect(server.requests[1].header("Authorization")?.contains("/eu-west-1/ec2/") == true, "CopyImage goes to the destination region")
-            #expect(r[2]["SourceVersion"] == "$Default" && r[2]["ClientToken"] == "ingot-refresh-1")
-            #expect(r[2]["LaunchTemplateData.ImageId"] == "ami-0123456789abcdef0" && r[2]["LaunchTemplateData.InstanceType"] == nil)
-            #expect(r[3]["LaunchPermission.Add.1.UserId"] == "210987654321" && r[3]["LaunchPermission.Add.2.Group"] == "all")
-            #expect(r[3]["LaunchPermission.Add.3.OrganizationArn"] == "arn:aws:organizations::123456789012:organization/o-abc")
-            #expect(r[3]["LaunchPermission.Remove.1.OrganizationalUnitArn"] == "arn:aws:organizations::123456789012:ou/o-abc/ou-ab-cdefgh")
+            // The source version is read, and the full data goes with SourceVersion (endpoints without inheritance get it right).
+            #expect(r[2]["Action"] == "DescribeLaunchTemplateVersions" && r[2]["LaunchTemplateVersion.1"] == "$Default")
+            #expect(r[3]["SourceVersion"] == "$Default" && r[3]["ClientToken"] == "ingot-refresh-1")
+            #expect(r[3]["LaunchTemplateData.ImageId"] == "ami-0123456789abcdef0" && r[3]["LaunchTemplateData.InstanceType"] == "t2.micro")
+            #expect(r[4]["LaunchPermission.Add.1.UserId"] == "210987654321" && r[4]["LaunchPermission.Add.2.Group"] == "all")
+            #expect(r[4]["LaunchPermission.Add.3.OrganizationArn"] == "arn:aws:organizations::123456789012:organization/o-abc")
+            #expect(r[4]["LaunchPermission.Remove.1.OrganizationalUnitArn"] == "arn:aws:organizations::123456789012:ou/o-abc/ou-ab-cdefgh")
         }
     }
 

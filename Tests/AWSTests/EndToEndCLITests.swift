@@ -1,0 +1,86 @@
+import Foundation
+import IngotAWS
+import IngotCore
+import Testing
+
+/// Runs a program and returns its exit code and stdout (stderr appended to the message on failure).
+struct Program {
+    static func path(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        return nil
+    }
+
+    /// The `ingot` built beside this test bundle.
+    static let ingot: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        while dir.path.contains(".xctest") { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent("ingot").path
+    }()
+
+    static func run(_ executable: String, _ args: [String], env: [String: String]) throws -> (code: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.environment = env
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingot-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        p.currentDirectoryURL = dir
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self),
+                String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self))
+    }
+}
+
+/// Images made with the AWS CLI in moto, `ingot templates refresh --cloud aws` across three regions,
+/// the result read back with the AWS CLI; moto checks every request's signature (both clients').
+@Suite(.enabled(if: MotoServer.isInstalled && Program.path("aws") != nil, "needs moto_server and the AWS CLI (.ci/run installs both)"),
+       .motoServerCheckingSignatures)
+struct EndToEndCLITests {
+    @Test func templatesRefreshAcrossThreeRegionsReadBackWithTheAWSCLI() async throws {
+        let server = try MotoServer.require()
+        let credentials = try #require(MotoServer.credentials)
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("ingot-e2e-home-\(UUID().uuidString)").path
+        let env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home,
+                   "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+                   "AWS_ENDPOINT_URL": server.endpoint, "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": ""]
+        let aws = try #require(Program.path("aws"))
+        func cli(_ args: String...) throws -> String {
+            let r = try Program.run(aws, args + ["--output", "text"], env: env)
+            #expect(r.code == 0, "aws \(args.joined(separator: " ")): \(r.err)")
+            return r.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let family = uniqueName("golden-web")
+        let template = uniqueName("web-lt")
+        var built: [String: String] = [:]
+        for region in ["us-east-1", "eu-west-1", "ap-southeast-2"] {
+            let base = try cli("ec2", "describe-images", "--region", region, "--owners", "amazon", "--query", "Images[0].ImageId")
+            let instance = try cli("ec2", "run-instances", "--region", region, "--image-id", base, "--count", "1", "--query", "Instances[0].InstanceId")
+            built[region] = try cli("ec2", "create-image", "--region", region, "--instance-id", instance, "--name", "\(family)-1.0.0",
+                                    "--tag-specifications", "ResourceType=image,Tags=[{Key=golden,Value=true}]", "--query", "ImageId")
+            _ = try cli("ec2", "create-launch-template", "--region", region, "--launch-template-name", template,
+                        "--launch-template-data", "{\"ImageId\":\"\(base)\",\"InstanceType\":\"t3.micro\"}", "--query", "LaunchTemplate.LaunchTemplateId")
+        }
+        let args = ["templates", "refresh", "--cloud", "aws", "--template", template, "--region", "us-east-1", "--region", "eu-west-1",
+                    "--region", "ap-southeast-2", "--owner", "self", "--name", "\(family)-*", "--tag", "golden=true", "--set-default", "--output", "json"]
+        let refreshed = try Program.run(Program.ingot, args, env: env)
+        #expect(refreshed.code == 0, "\(refreshed.err)")
+        #expect(refreshed.out.components(separatedBy: "created-version").count - 1 == 3, "\(refreshed.out)")
+        for (region, image) in built {
+            let line = try cli("ec2", "describe-launch-template-versions", "--region", region, "--launch-template-name", template, "--versions", "$Default",
+                               "--query", "LaunchTemplateVersions[0].[VersionNumber,LaunchTemplateData.ImageId,LaunchTemplateData.InstanceType]")
+            #expect(line.split(whereSeparator: \.isWhitespace).map(String.init) == ["2", image, "t3.micro"], "\(region): \(line)")
+        }
+        // A second run changes nothing.
+        let again = try Program.run(Program.ingot, args, env: env)
+        #expect(again.code == 0 && !again.out.contains("created-version"), "\(again.out)\(again.err)")
+    }
+}
