@@ -20,7 +20,16 @@ struct Program {
         return dir.appendingPathComponent("ingot").path
     }()
 
-    static func run(_ executable: String, _ args: [String], env: [String: String]) throws -> (code: Int32, out: String, err: String) {
+    /// The same, without blocking a thread of the test's executor (a loopback server in this process answers on it).
+    static func run(_ executable: String, _ args: [String], env: [String: String]) async throws -> (code: Int32, out: String, err: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do { continuation.resume(returning: try runBlocking(executable, args, env: env)) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    static func runBlocking(_ executable: String, _ args: [String], env: [String: String]) throws -> (code: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
@@ -54,7 +63,7 @@ struct EndToEndCLITests {
                    "AWS_ENDPOINT_URL": server.endpoint, "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": ""]
         let aws = try #require(Program.path("aws"))
         func cli(_ args: String...) throws -> String {
-            let r = try Program.run(aws, args + ["--output", "text"], env: env)
+            let r = try Program.runBlocking(aws, args + ["--output", "text"], env: env)
             #expect(r.code == 0, "aws \(args.joined(separator: " ")): \(r.err)")
             return r.out.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -71,7 +80,7 @@ struct EndToEndCLITests {
         }
         let args = ["templates", "refresh", "--cloud", "aws", "--template", template, "--region", "us-east-1", "--region", "eu-west-1",
                     "--region", "ap-southeast-2", "--owner", "self", "--name", "\(family)-*", "--tag", "golden=true", "--set-default", "--output", "json"]
-        let refreshed = try Program.run(Program.ingot, args, env: env)
+        let refreshed = try await Program.run(Program.ingot, args, env: env)
         #expect(refreshed.code == 0, "\(refreshed.err)")
         #expect(refreshed.out.components(separatedBy: "created-version").count - 1 == 3, "\(refreshed.out)")
         for (region, image) in built {
@@ -80,7 +89,7 @@ struct EndToEndCLITests {
             #expect(line.split(whereSeparator: \.isWhitespace).map(String.init) == ["2", image, "t3.micro"], "\(region): \(line)")
         }
         // A second run changes nothing.
-        let again = try Program.run(Program.ingot, args, env: env)
+        let again = try await Program.run(Program.ingot, args, env: env)
         #expect(again.code == 0 && !again.out.contains("created-version"), "\(again.out)\(again.err)")
     }
 }
