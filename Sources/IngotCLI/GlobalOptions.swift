@@ -93,22 +93,28 @@ struct GlobalOptions: ParsableArguments {
             let local = try cloud()
             return try await body(local, local.clock.now)
         case .aws:
-            bootstrapLogging()
             for (field, given) in [("caller-account", callerAccount), ("at", at)] where given != nil {
                 throw IngotError.invalid(field, "does not apply to --cloud aws: AWS acts as the credentials' account, now")
             }
-            let configuration = try AWSConfiguration.resolve(profile: profile, endpointURL: endpointURL)
-            var logger = Logger(label: "ingot.aws")
-            logger.logLevel = debug ? .debug : (Self.environment["INGOT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning)
-            let aws = try await AWSCloud.connect(configuration, logger: logger)
-            do {
-                let result = try await body(aws, Date())
-                try await aws.shutdown()
-                return result
-            } catch {
-                try? await aws.shutdown()
-                throw error
-            }
+            return try await withAWS { try await body($0, Date()) }
+        }
+    }
+
+    /// Runs `body` on AWS with the AWS CLI's credentials and configuration (whatever --cloud says:
+    /// `import --from-aws` reads AWS into the store); the connections are closed afterwards.
+    func withAWS<T>(_ body: (AWSCloud) async throws -> T) async throws -> T {
+        bootstrapLogging()
+        let configuration = try AWSConfiguration.resolve(profile: profile, endpointURL: endpointURL)
+        var logger = Logger(label: "ingot.aws")
+        logger.logLevel = debug ? .debug : (Self.environment["INGOT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning)
+        let aws = try await AWSCloud.connect(configuration, logger: logger)
+        do {
+            let result = try await body(aws)
+            try await aws.shutdown()
+            return result
+        } catch {
+            try? await aws.shutdown()
+            throw error
         }
     }
 

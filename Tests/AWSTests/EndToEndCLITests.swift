@@ -91,5 +91,17 @@ struct EndToEndCLITests {
         // A second run changes nothing.
         let again = try await Program.run(Program.ingot, args, env: env)
         #expect(again.code == 0 && !again.out.contains("created-version"), "\(again.out)\(again.err)")
+
+        // The account copied into a local store, for offline study: the images and every template version.
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("ingot-e2e-\(UUID().uuidString).sqlite").path
+        #expect(try await Program.run(Program.ingot, ["init", "--store", store], env: env).code == 0)
+        let imported = try await Program.run(Program.ingot, ["import", "--from-aws", "--store", store, "--region", "us-east-1", "--region", "eu-west-1", "--output", "json"], env: env)
+        #expect(imported.code == 0, "\(imported.err)")
+        let local = try await Program.run(Program.ingot, ["templates", "versions", template, "--store", store, "--region", "eu-west-1", "--versions", "$Default", "--output", "json"], env: env)
+        #expect(local.out.contains(try #require(built["eu-west-1"])), "\(local.out)\(local.err)")
+        let images = try await Program.run(Program.ingot, ["images", "list", "--store", store, "--owner", "self", "--region", "us-east-1", "--name", "\(family)-*"], env: env)
+        #expect(images.out.contains(try #require(built["us-east-1"])), "\(images.out)\(images.err)")
+        let twice = try await Program.run(Program.ingot, ["import", "--from-aws", "--store", store, "--region", "us-east-1", "--output", "json"], env: env)
+        #expect(twice.code == 0 && twice.out.contains("\"skipped\""), "\(twice.err)")
     }
 }
