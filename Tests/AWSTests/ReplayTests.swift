@@ -323,7 +323,9 @@ struct RetryTests {
             try await cloud.shutdown()
             #expect(error?.code == "Unavailable")
             #expect(ContinuousClock.now - start < .seconds(2))
-            #expect((2...5).contains(server.requests.count))
+            // Far below the 50 attempts allowed: the time bound stopped it (on a loaded machine the first
+            // attempt alone can take most of the 350 ms, so one attempt is possible).
+            #expect((1...5).contains(server.requests.count))
         }
     }
 
