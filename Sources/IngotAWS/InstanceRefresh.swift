@@ -47,13 +47,14 @@ public struct StartInstanceRefreshRequest: Sendable, Hashable {
     public var region: Region
     public var autoScalingGroupName: String
     public var launchTemplateName: String
-    /// A version number: `$Latest`/`$Default` would leave nothing to roll back to.
-    public var launchTemplateVersion: Int
+    /// A version number (`$Latest`/`$Default` would leave nothing to roll back to); nil: no
+    /// DesiredConfiguration, the group keeps its own launch template setting.
+    public var launchTemplateVersion: Int?
     public var preferences: InstanceRefreshPreferences
     /// `Rolling` or `ReplaceRootVolume`, AWS's two strategies.
     public var strategy: String
 
-    public init(region: Region, autoScalingGroupName: String, launchTemplateName: String, launchTemplateVersion: Int,
+    public init(region: Region, autoScalingGroupName: String, launchTemplateName: String, launchTemplateVersion: Int?,
                 preferences: InstanceRefreshPreferences = InstanceRefreshPreferences(), strategy: String = "Rolling") {
         self.strategy = strategy
         self.region = region
@@ -90,8 +91,8 @@ extension AWSCloud {
     /// StartInstanceRefresh (strategy Rolling); returns the refresh id.
     public func startInstanceRefresh(_ request: StartInstanceRefreshRequest) async throws -> String {
         let p = request.preferences
-        guard request.launchTemplateVersion >= 1 else {
-            throw IngotError.invalid("launch-template-version", "'\(request.launchTemplateVersion)' is not a launch template version number")
+        if let v = request.launchTemplateVersion, v < 1 {
+            throw IngotError.invalid("launch-template-version", "'\(v)' is not a launch template version number")
         }
         if let checkpoints = p.checkpointPercentages {
             guard checkpoints.allSatisfy({ (1...100).contains($0) }), zip(checkpoints, checkpoints.dropFirst()).allSatisfy({ $0 < $1 }) else {
@@ -101,8 +102,10 @@ extension AWSCloud {
         var q = autoScaling("StartInstanceRefresh")
         q.set("AutoScalingGroupName", request.autoScalingGroupName)
         q.set("Strategy", request.strategy)
-        q.set("DesiredConfiguration.LaunchTemplate.LaunchTemplateName", request.launchTemplateName)
-        q.set("DesiredConfiguration.LaunchTemplate.Version", String(request.launchTemplateVersion))
+        if let version = request.launchTemplateVersion {
+            q.set("DesiredConfiguration.LaunchTemplate.LaunchTemplateName", request.launchTemplateName)
+            q.set("DesiredConfiguration.LaunchTemplate.Version", String(version))
+        }
         q.set("Preferences.MinHealthyPercentage", p.minHealthyPercentage)
         q.set("Preferences.MaxHealthyPercentage", p.maxHealthyPercentage)
         q.set("Preferences.InstanceWarmup", p.instanceWarmup)

@@ -117,6 +117,13 @@ enum DRReport {
             md += "\n"
         }
         md += "\nRun them all, idempotently: `ingot dr apply --source-region \(r.sourceRegion) --region \(r.region) --mode \(r.mode.rawValue)"
+        switch r.standbyCapacity {
+        case .instances(let n)?: md += " --standby-capacity \(n)"
+        case .percent(let p)?: md += " --standby-capacity \(p)%"
+        case nil: break
+        }
+        if let account = r.drAccount { md += " --dr-account \(account.rawValue)" }
+        if let key = r.kmsKeyId { md += " --kms-key-id \(key)" }
         md += p.workloads.map { " --\($0.workload.kind) \($0.workload.name)" }.joined() + "`\n"
         if !p.warnings.isEmpty {
             md += "\n## Warnings\n\n"

@@ -74,16 +74,19 @@ extension GroupsRefresh {
             guard let g = try await aws.describeAutoScalingGroups(region: region, names: [group]).first else {
                 throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(group)")
             }
-            // A numbered version: the one given, else the template's $Default/$Latest number now.
-            let wanted = desiredVersion ?? g.launchTemplateVersion
-            let version: Int
-            if let n = Int(wanted) {
-                version = n
-            } else {
-                guard let t = try await aws.describeLaunchTemplates(region: region, names: [g.launchTemplateName]).first else {
-                    throw IngotError.refused("InvalidLaunchTemplateName.NotFoundException", "no launch template \(g.launchTemplateName) in \(region)")
+            // DesiredConfiguration only when asked for (it becomes the group's setting on success): a
+            // --desired-version, or AutoRollback, which needs a numbered version to return to.
+            var version: Int?
+            if desiredVersion != nil || preferences.autoRollback {
+                let wanted = desiredVersion ?? g.launchTemplateVersion
+                if let n = Int(wanted) {
+                    version = n
+                } else {
+                    guard let t = try await aws.describeLaunchTemplates(region: region, names: [g.launchTemplateName]).first else {
+                        throw IngotError.refused("InvalidLaunchTemplateName.NotFoundException", "no launch template \(g.launchTemplateName) in \(region)")
+                    }
+                    version = wanted == "$Latest" ? t.latestVersionNumber : t.defaultVersionNumber
                 }
-                version = wanted == "$Latest" ? t.latestVersionNumber : t.defaultVersionNumber
             }
             let p = preferences
             let request = StartInstanceRefreshRequest(
@@ -97,10 +100,10 @@ extension GroupsRefresh {
             let id = try await aws.startInstanceRefresh(request)
             if !wait {
                 if global.structured {
-                    struct Started: Encodable { let instanceRefreshId, autoScalingGroupName: String; let launchTemplateVersion: Int }
+                    struct Started: Encodable { let instanceRefreshId, autoScalingGroupName: String; let launchTemplateVersion: Int? }
                     try Output.document(global.output, Started(instanceRefreshId: id, autoScalingGroupName: group, launchTemplateVersion: version))
                 } else {
-                    Output.line("\(id) started: \(group) onto \(g.launchTemplateName):\(version); follow it with `ingot groups refreshes --cloud aws --group \(group)` or --wait")
+                    Output.line("\(id) started: \(group) onto \(g.launchTemplateName):\(version.map(String.init) ?? g.launchTemplateVersion); follow it with `ingot groups refreshes --cloud aws --group \(group)` or --wait")
                 }
                 return
             }

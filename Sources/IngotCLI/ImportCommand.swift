@@ -55,7 +55,9 @@ struct Import: AsyncParsableCommand {
                 for name in Set(versions.compactMap { $0.data.ssmParameter?.split(separator: ":").first.map(String.init) }).sorted() {
                     parameters.append(try await aws.getParameter(region: region, name: name))
                 }
-                results.append(try await local.importFromCloud(region: region, images: images, templates: versions, groups: groups, parameters: parameters))
+                // What the account owns is owned by it in the store too (its images, templates, groups, parameters).
+                results.append(try await local.acting(as: aws.account).importFromCloud(region: region, images: images, templates: versions, groups: groups,
+                                                                                        parameters: parameters))
             }
         }
         if global.structured {

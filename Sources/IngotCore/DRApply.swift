@@ -48,9 +48,9 @@ public enum DRApplier {
     static func execute<C: LaunchTemplateCloud & AutoScalingCloud & ParameterCloud>(_ step: DRStep, request: DRRequest, cloud: C) async throws {
         let dr = request.drAccount.map { cloud.acting(as: $0) } ?? cloud
         switch step.action {
-        case .copyImage(let source, let encrypted, let kmsKeyId):
+        case .copyImage(let source, let encrypted, let kmsKeyId, let name):
             _ = try await cloud.copyImage(CopyImageRequest(sourceRegion: request.sourceRegion, sourceImageId: source, region: request.region,
-                                                           copyImageTags: true, encrypted: encrypted, kmsKeyId: kmsKeyId))
+                                                           name: try name.map { try ImageName($0) }, copyImageTags: true, encrypted: encrypted, kmsKeyId: kmsKeyId))
         case .shareImage(let image, let account):
             try await cloud.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: request.region, imageId: image, add: [.account(account)]))
         case .createTemplate(let name, let data):
@@ -59,7 +59,7 @@ public enum DRApplier {
         case .createTemplateVersion(let name, let imageId):
             _ = try await dr.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(
                 region: request.region, name: name, sourceVersion: .default, data: LaunchTemplateData(imageId: imageId),
-                versionDescription: "DR: \(imageId)", clientToken: "ingot-dr-\(imageId)"))
+                versionDescription: "DR: \(imageId)", clientToken: "ingot-dr-\(imageId)-\(try await dr.describeLaunchTemplates(region: request.region, names: [name]).first?.latestVersionNumber ?? 0)"))
         case .setDefault(let name, let version):
             _ = try await dr.modifyLaunchTemplate(region: request.region, name: name, defaultVersion: version)
         case .createGroup(let name, let settings):

@@ -90,8 +90,8 @@ public struct DRRequest: Sendable, Hashable {
 /// One step of a plan, in order.
 public struct DRStep: Sendable, Hashable {
     public enum Action: Sendable, Hashable {
-        /// CopyImage of the source image into the DR region (tags copied).
-        case copyImage(source: ImageID, encrypted: Bool, kmsKeyId: String?)
+        /// CopyImage of the source image into the DR region (tags copied); a name when the source's is taken there.
+        case copyImage(source: ImageID, encrypted: Bool, kmsKeyId: String?, name: String?)
         case shareImage(image: ImageID, account: AccountID)
         /// A new template in the DR region from the source version's data, on the DR image.
         case createTemplate(name: String, data: LaunchTemplateData)
@@ -258,11 +258,14 @@ public enum DRPlanner {
                 drImageRef = dr.id.rawValue
                 switch dr.state {
                 case .pending:
-                    let left = max(0, Int((dr.availableAt ?? now).timeIntervalSince(now).rounded(.up)))
+                    // AWS does not say when a copy lands: estimate it from when it started and its GiB.
+                    let lands = dr.availableAt ?? dr.creationDate.addingTimeInterval(ImageRules.copyDuration(totalGiB: sourceImage.totalSnapshotGiB, crossRegion: true))
+                    let left = max(0, Int(lands.timeIntervalSince(now).rounded(.up)))
                     status.imageStatus = "pending"
                     copySeconds = max(copySeconds, left)
-                    waitsFor = "copy \(dr.id) (available at \(Timestamp.format(dr.availableAt ?? now)))"
-                    warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the copy of \(sourceImage.id) is still pending: available at \(Timestamp.format(dr.availableAt ?? now)) (in \(left) s)"))
+                    let when = (dr.availableAt == nil ? "about " : "") + Timestamp.format(lands)
+                    waitsFor = "copy \(dr.id) (available at \(when))"
+                    warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the copy of \(sourceImage.id) is still pending: available at \(when) (in \(left) s)"))
                 default:
                     status.imageStatus = rank(dr) == 1 ? "deprecated" : "available"
                     if rank(dr) == 1 {
@@ -287,16 +290,32 @@ public enum DRPlanner {
                     blockers.append(DRFinding(resource: resource, reason: "no copy in \(request.region): nothing launchable there for \(workload.kind) \(workload.name)"))
                 }
             }
+            // Encryption: KMS keys are regional, and a copy under the AWS-managed key (what CopyImage uses
+            // without a key) cannot be shared with another account.
+            let crossAccount = request.drAccount.map { $0 != cloud.caller } ?? false
+            let sourceKey = sourceImage.blockDeviceMappings.compactMap(\.kmsKeyId).first
             if needsCopy {
-                if sourceImage.isEncrypted && request.kmsKeyId == nil {
-                    blockers.append(DRFinding(resource: resource, reason: "encrypted: copying it needs a KMS key in \(request.region) (--kms-key-id); keys are regional"))
+                let customerKey = sourceKey.map { $0 != ImageRules.defaultEBSKey } ?? false
+                if sourceImage.isEncrypted && request.kmsKeyId == nil && crossAccount {
+                    blockers.append(DRFinding(resource: resource, reason: "encrypted: a copy under the AWS-managed key \(ImageRules.defaultEBSKey) cannot be shared with \(request.drAccount?.rawValue ?? ""); give --kms-key-id of a customer-managed key in \(request.region) that account may use"))
+                } else if sourceImage.isEncrypted && request.kmsKeyId == nil && customerKey {
+                    blockers.append(DRFinding(resource: resource, reason: "encrypted with the customer-managed key \(sourceKey ?? "") of \(request.sourceRegion): KMS keys are regional, give --kms-key-id for \(request.region) (or --kms-key-id \(ImageRules.defaultEBSKey) to accept AWS's key)"))
                 } else {
+                    if sourceImage.isEncrypted && request.kmsKeyId == nil {
+                        warnings.append(DRFinding(resource: resource, reason: "the copy will be encrypted with \(request.region)'s AWS-managed key \(ImageRules.defaultEBSKey)"))
+                    }
+                    // CopyImage keeps the source's name, which must be free in the DR region (a disabled or failed copy may hold it).
+                    let taken = drImages.contains { $0.name == sourceImage.name && $0.state != .deregistered }
+                    let name = taken ? String("\(sourceImage.name)-dr-\(Timestamp.format(now).filter(\.isNumber).prefix(12))".suffix(128)) : nil
                     copySeconds = max(copySeconds, copyEstimate)
-                    steps.append(DRStep(action: .copyImage(source: sourceImage.id, encrypted: sourceImage.isEncrypted || request.kmsKeyId != nil, kmsKeyId: request.kmsKeyId),
+                    steps.append(DRStep(action: .copyImage(source: sourceImage.id, encrypted: sourceImage.isEncrypted || request.kmsKeyId != nil, kmsKeyId: request.kmsKeyId, name: name),
                                         region: request.region, workload: workload.name, resource: sourceImage.id.rawValue, estimatedSeconds: copyEstimate,
-                                        detail: "CopyImage \(sourceImage.id) (\(sourceImage.totalSnapshotGiB) GiB) from \(request.sourceRegion), with its tags"))
+                                        detail: "CopyImage \(sourceImage.id) (\(sourceImage.totalSnapshotGiB) GiB) from \(request.sourceRegion), with its tags" + (name.map { " as \($0)" } ?? "")))
                 }
                 waitsFor = "the copy of \(sourceImage.id)"
+            } else if crossAccount, let dr = status.drImage, dr.isEncrypted,
+                      dr.blockDeviceMappings.contains(where: { $0.encrypted == true && ($0.kmsKeyId == nil || $0.kmsKeyId == ImageRules.defaultEBSKey) }) {
+                blockers.append(DRFinding(resource: "image \(dr.id)", reason: "encrypted with the AWS-managed key \(ImageRules.defaultEBSKey): it cannot be shared with \(request.drAccount?.rawValue ?? ""); copy it again with --kms-key-id of a key that account may use"))
             }
 
             // Launch permissions: copies never inherit them.
@@ -313,13 +332,16 @@ public enum DRPlanner {
 
             // The DR launch template: its default version must launch the DR copy.
             let target = needsCopy ? nil : drImageRef
+            var templateWaits = false
             if let template = drTemplates[templateName] {
-                let versions = try await drCloud.describeLaunchTemplateVersions(region: request.region, name: templateName, versions: [.default, .latest])
+                let versions = try await drCloud.describeLaunchTemplateVersions(region: request.region, name: templateName, versions: [.range(1...max(1, template.latestVersionNumber))])
                 let defaultImage = versions.first { $0.versionNumber == template.defaultVersionNumber }?.data.imageId
                 if target == nil || defaultImage != target {
-                    if let target, let latest = versions.first(where: { $0.versionNumber == template.latestVersionNumber }), latest.data.imageId == target {
-                        steps.append(DRStep(action: .setDefault(name: templateName, version: latest.versionNumber), region: request.region, workload: workload.name,
-                                            resource: templateName, estimatedSeconds: 1, detail: "ModifyLaunchTemplate: default version \(latest.versionNumber)"))
+                    templateWaits = target == nil
+                    // A version that already launches the copy (after a rollback, say) becomes the default again.
+                    if let target, let existing = versions.filter({ $0.data.imageId == target }).max(by: { $0.versionNumber < $1.versionNumber }) {
+                        steps.append(DRStep(action: .setDefault(name: templateName, version: existing.versionNumber), region: request.region, workload: workload.name,
+                                            resource: templateName, estimatedSeconds: 1, detail: "ModifyLaunchTemplate: default version \(existing.versionNumber)"))
                     } else {
                         steps.append(DRStep(action: .createTemplateVersion(name: templateName, imageId: target ?? ""), region: request.region, workload: workload.name,
                                             resource: templateName, estimatedSeconds: 1, detail: "a version on \(target ?? "the copy") inheriting $Default", waitsFor: target == nil ? waitsFor : nil))
@@ -328,8 +350,20 @@ public enum DRPlanner {
                     }
                 }
             } else {
+                templateWaits = target == nil
                 var data = sourceVersion.data
                 data.imageId = target ?? ""
+                // Security groups, key pairs and KMS keys belong to their region: not carried over.
+                var dropped: [String] = []
+                if let groups = data.securityGroupIds, !groups.isEmpty { dropped.append("security groups \(groups.joined(separator: ","))"); data.securityGroupIds = nil }
+                if let key = data.keyName { dropped.append("key pair \(key)"); data.keyName = nil }
+                if let devices = data.blockDeviceMappings, devices.contains(where: { $0.kmsKeyId != nil }) {
+                    dropped.append("block device KMS keys")
+                    data.blockDeviceMappings = devices.map { var d = $0; d.kmsKeyId = nil; return d }
+                }
+                if !dropped.isEmpty {
+                    warnings.append(DRFinding(resource: "launch template \(templateName)", reason: "\(dropped.joined(separator: ", ")) of \(request.sourceRegion) are regional and left out of the DR template: set \(request.region)'s own before failing over"))
+                }
                 steps.append(DRStep(action: .createTemplate(name: templateName, data: data), region: request.region, workload: workload.name, resource: templateName,
                                     estimatedSeconds: 1, detail: "CreateLaunchTemplate from \(request.sourceRegion)'s version \(sourceVersion.versionNumber) on \(target ?? "the copy")",
                                     waitsFor: target == nil ? waitsFor : nil))
@@ -341,6 +375,12 @@ public enum DRPlanner {
                 status.runningCapacity = existing?.desiredCapacity ?? 0
                 let launchWaits = status.imageStatus == "available" || status.imageStatus == "deprecated" ? nil : waitsFor
                 if let existing {
+                    if existing.launchTemplateName != templateName || existing.launchTemplateVersion != "$Default" {
+                        warnings.append(DRFinding(resource: "group \(group.name)", reason: "launches \(existing.launchTemplateName):\(existing.launchTemplateVersion), not \(templateName):$Default: the DR template's default version does not reach it"))
+                    }
+                    if existing.maxSize < full {
+                        warnings.append(DRFinding(resource: "group \(group.name)", reason: "max size \(existing.maxSize) is below the \(full) instances a failover needs"))
+                    }
                     if existing.desiredCapacity < standby {
                         steps.append(DRStep(action: .scaleGroup(name: group.name, desired: standby), region: request.region, workload: workload.name, resource: group.name,
                                             estimatedSeconds: launchSeconds(standby - existing.desiredCapacity, request) + Int(request.bootSeconds),
@@ -352,7 +392,8 @@ public enum DRPlanner {
                                                  desiredCapacity: 0, availabilityZones: zones, healthCheckGracePeriod: group.healthCheckGracePeriod,
                                                  defaultInstanceWarmup: group.defaultInstanceWarmup)
                     steps.append(DRStep(action: .createGroup(name: group.name, settings: settings), region: request.region, workload: workload.name, resource: group.name,
-                                        estimatedSeconds: 1, detail: "CreateAutoScalingGroup on \(templateName):$Default in \(zones.joined(separator: ","))", waitsFor: nil))
+                                        estimatedSeconds: 1, detail: "CreateAutoScalingGroup on \(templateName):$Default in \(zones.joined(separator: ","))",
+                                        waitsFor: templateWaits ? "the launch template \(templateName)" : nil))
                     if standby > 0 {
                         steps.append(DRStep(action: .scaleGroup(name: group.name, desired: standby), region: request.region, workload: workload.name, resource: group.name,
                                             estimatedSeconds: launchSeconds(standby, request) + Int(request.bootSeconds),
@@ -368,7 +409,11 @@ public enum DRPlanner {
 
         // RTO: copies, then the capacity still to launch (all workloads share the region's RunInstances
         // bucket), then boot, health-check grace and warm-up.
-        let missing = statuses.reduce(0) { $0 + max(0, $1.fullCapacity - $1.standbyCapacity) }
+        // A standby can only run on a launchable copy: without one, the whole capacity is still to launch.
+        let missing = statuses.reduce(0) { sum, w in
+            let launchable = w.imageStatus == "available" || w.imageStatus == "deprecated"
+            return sum + max(0, w.fullCapacity - (launchable ? w.standbyCapacity : 0))
+        }
         let launch = missing > 0 ? launchSeconds(missing, request) : 0
         let ready = missing > 0 ? Int(request.bootSeconds) + (statuses.map { max($0.healthCheckGracePeriod, $0.warmup) }.max() ?? 0) : 0
         let breakdown = ["copy": copySeconds, "setup": setupSeconds, "launch": launch, "bootAndWarmup": ready]

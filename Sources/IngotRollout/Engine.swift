@@ -631,7 +631,15 @@ public struct RolloutSimulation {
         }
     }
 
+    /// Terminates one instance of the side: one not serving first (it costs no capacity), else the
+    /// fullest zone's newest.
     private mutating func terminateOne(outdated wantOutdated: Bool) -> Bool {
+        let side = side(wantOutdated)
+        let notServing = side.pending + side.warming + side.idle
+        if notServing > 0, let i = pick(outdated: wantOutdated, where: { $0 != S.serving }) {
+            terminate(i)
+            return true
+        }
         guard let i = pick(outdated: wantOutdated, where: { _ in true }) else { return false }
         terminate(i)
         return true

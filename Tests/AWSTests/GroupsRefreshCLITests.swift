@@ -66,8 +66,8 @@ final class Counter: Sendable {
                                                     "--wait", "--poll-interval", "0.05"], env: Self.env(server))
             #expect(r.code == 3, "\(r.out)\(r.err)")
             #expect(r.out.contains("ir-1: RollbackSuccessful"))
-            // The group runs web-lt version 3 (its own numbered version): that is what is pinned.
-            #expect(server.requests.first { $0.action == "StartInstanceRefresh" }?.form["DesiredConfiguration.LaunchTemplate.Version"] == "3")
+            // Neither --desired-version nor AutoRollback: no DesiredConfiguration, the group keeps its own setting.
+            #expect(server.requests.first { $0.action == "StartInstanceRefresh" }?.form["DesiredConfiguration.LaunchTemplate.Version"] == nil)
         }
     }
 

@@ -89,16 +89,40 @@ typealias Tag = IngotCore.Tag
         #expect(plan.blockers.contains { $0.reason.contains("disabled") })
     }
 
-    @Test func anEncryptedImageWithoutADRKeyIsABlockerAndWithOneACopyStep() async throws {
+    @Test func encryptedImagesNeedAKeyTheDRSideCanUse() async throws {
+        // A customer-managed key of the source region: keys are regional, so the copy needs one of the DR region.
         let f = try await Fixture()
-        _ = try await Self.workload(f, encrypted: true)
+        let image = try await f.cloud.buildImage(region: .usEast1, name: try ImageName("golden-web-1.2.0-1"), imageVersion: try ImageVersion("1.2.0/1"),
+                                                 volumeSize: 20, encrypted: true, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/abc")
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: image.rawValue)))
+        _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
+            launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 0, maxSize: 4, desiredCapacity: 2, healthCheckGracePeriod: 60))
         let without = try await DRPlanner.plan(Self.request(), cloud: f.cloud, now: Fixture.now)
-        #expect(without.blockers.contains { $0.reason.contains("--kms-key-id") })
+        #expect(without.blockers.contains { $0.reason.contains("--kms-key-id for eu-west-1") })
         #expect(!without.steps.contains { $0.name == "copy-image" })
         let with = try await DRPlanner.plan(Self.request(kms: "alias/dr"), cloud: f.cloud, now: Fixture.now)
-        #expect(!with.blockers.contains { $0.reason.contains("--kms-key-id") })
-        guard case .copyImage(_, let encrypted, let key)? = with.steps.first?.action else { Issue.record("no copy step"); return }
+        #expect(with.blockers.allSatisfy { !$0.reason.contains("kms") })
+        guard case .copyImage(_, let encrypted, let key, _)? = with.steps.first?.action else { Issue.record("no copy step"); return }
         #expect(encrypted && key == "alias/dr")
+
+        // AWS's own key (EBS encryption by default): the copy is made under the DR region's AWS-managed key...
+        let g = try await Fixture()
+        _ = try await Self.workload(g, encrypted: true)
+        let same = try await DRPlanner.plan(Self.request(), cloud: g.cloud, now: Fixture.now)
+        #expect(same.steps.first?.name == "copy-image" && same.warnings.contains { $0.reason.contains("alias/aws/ebs") })
+        // ... which another account cannot use: a blocker for a DR account.
+        let other = try await DRPlanner.plan(Self.request(dr: Fixture.other), cloud: g.cloud, now: Fixture.now)
+        #expect(other.blockers.contains { $0.reason.contains("cannot be shared") })
+    }
+
+    @Test func aDisabledCopyIsReplacedByACopyUnderAnotherName() async throws {
+        let f = try await Fixture()
+        let image = try await Self.workload(f)
+        let copy = try await Self.copy(f, image)
+        try await f.at(Self.later).disableImage(region: .euWest1, imageId: copy)
+        let applied = try await DRApplier.apply(Self.request(), cloud: f.at(Self.later), now: { Self.later })
+        #expect(applied.done.first?.name == "copy-image" && applied.done.first?.detail.contains("-dr-") == true)
+        #expect(applied.remaining.blockers.isEmpty)
     }
 
     @Test func aDRAccountNeedsLaunchPermissionOnTheCopy() async throws {
@@ -192,25 +216,30 @@ typealias Tag = IngotCore.Tag
         let f = try await Fixture()
         let web = try await Self.workload(f)
         _ = try await Self.copy(f, web)
-        let api = try await f.build("golden-api-2.0.0-1", version: "2.0.0/1")
-        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "api-lt", data: LaunchTemplateData(imageId: api.rawValue)))
+        // api-asg launches from a build still copying into us-east-1: CopyImage refuses a pending source.
+        let api = try await f.build("golden-api-2.0.0-1", region: .apSoutheast2, version: "2.0.0/1")
+        let landing = try await Self.copy(f, api, from: .apSoutheast2, to: .usEast1)
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "api-lt", data: LaunchTemplateData(imageId: landing.rawValue)))
         _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "api-asg", settings: GroupSettings(
-            launchTemplateName: "api-lt", launchTemplateVersion: "1", minSize: 0, maxSize: 4, desiredCapacity: 2, healthCheckGracePeriod: 60))
-        // An unrelated image already has the name in eu-west-1: CopyImage is refused (InvalidAMIName.Duplicate).
-        _ = try await f.build("golden-api-2.0.0-1", region: .euWest1, version: "7.0.0/1")
+            launchTemplateName: "api-lt", launchTemplateVersion: "1", minSize: 0, maxSize: 4, desiredCapacity: 0, healthCheckGracePeriod: 60))
         var request = Self.request()
         request.workloads = [.group("web-asg"), .group("api-asg")]
-        let c = f.at(Self.later)
+        // A minute later: web's copy to eu-west-1 is pending (templates and groups can use it), api's build is still landing in us-east-1.
+        let soon = Fixture.now.addingTimeInterval(60)
+        let c = f.at(soon)
         do {
-            _ = try await DRApplier.apply(request, cloud: c, now: { Self.later })
+            _ = try await DRApplier.apply(request, cloud: c, now: { soon })
             Issue.record("apply should have failed")
         } catch let failure as DRApplier.StepFailed {
-            #expect(failure.step.name == "copy-image" && failure.step.resource == api.rawValue)
+            #expect(failure.step.name == "copy-image" && failure.step.resource == landing.rawValue)
             #expect(failure.done.map(\.name) == ["create-template", "create-group"])
-            #expect(failure.description.contains("InvalidAMIName.Duplicate") && failure.description.contains("run `ingot dr apply` again"))
+            #expect(failure.description.contains("IncorrectState") && failure.description.contains("run `ingot dr apply` again"))
         }
         // What was done stays done: a second run does not redo it, and fails at the same step.
-        await #expect(throws: DRApplier.StepFailed.self) { _ = try await DRApplier.apply(request, cloud: c, now: { Self.later }) }
+        await #expect(throws: DRApplier.StepFailed.self) { _ = try await DRApplier.apply(request, cloud: c, now: { soon }) }
         #expect(try await c.describeAutoScalingGroups(region: .euWest1, names: []).map(\.name) == ["web-asg"])
+        // Once the build has landed in us-east-1, the same command finishes the job.
+        let done = try await DRApplier.apply(request, cloud: f.at(Self.later), now: { Self.later })
+        #expect(done.done.map(\.name).first == "copy-image")
     }
 }
