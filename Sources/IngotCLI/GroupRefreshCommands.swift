@@ -178,7 +178,8 @@ extension GroupFleet {
             if let i = f.initialIndex { kept[group.instances[i].instanceId] = f.onNewVersion } else { launched.append((spec.zones[f.zone], f.onNewVersion)) }
         }
         return RefreshOutcome(refresh: record, startingInstances: group.instances.map(\.instanceId), kept: kept, launched: launched,
-                              updateGroupVersion: result.status == .successful && desiredGiven)
+                              updateGroupVersion: result.status == .successful && desiredGiven, previousImageId: previousImageId,
+                              finalDesiredCapacity: result.desiredCapacity)
     }
 }
 

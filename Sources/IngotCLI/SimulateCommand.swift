@@ -79,6 +79,8 @@ struct GroupFleet {
     var spec: FleetSpec
     var desiredVersion: Int
     var previousVersion: Int?
+    /// The image the outdated instances run most (the saved configuration's).
+    var previousImageId: String?
 
     static func load(cloud: LocalCloud, region: Region, group name: String, desiredVersion: String?) async throws -> GroupFleet {
         if let v = desiredVersion, Int(v).map({ $0 >= 1 }) != true && v != "$Latest" && v != "$Default" {
@@ -102,7 +104,8 @@ struct GroupFleet {
         let spec = FleetSpec(desiredCapacity: group.desiredCapacity, zones: zones, healthCheckGracePeriod: group.healthCheckGracePeriod,
                              defaultInstanceWarmup: group.defaultInstanceWarmup, instances: instances, previousVersion: previousLabel,
                              newVersion: "\(group.launchTemplateName):\(target.version) \(target.imageId)")
-        return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key)
+        let previousImage = previous.flatMap { p in Dictionary(grouping: p.value, by: \.imageId).max { $0.value.count < $1.value.count }?.key }
+        return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key, previousImageId: previousImage)
     }
 }
 

@@ -62,8 +62,15 @@ public struct RefreshOutcome: Sendable, Hashable {
     public var launched: [(zone: String, desired: Bool)]
     /// Set the group's launch template version to the desired one (a successful refresh with a DesiredConfiguration).
     public var updateGroupVersion: Bool
+    /// The image the saved configuration launched (what rollbacks relaunch), as the instances ran it.
+    public var previousImageId: String?
+    /// The group's desired capacity at the end (scaling during the refresh changes it).
+    public var finalDesiredCapacity: Int?
 
-    public init(refresh: InstanceRefresh, startingInstances: [InstanceID], kept: [InstanceID: Bool], launched: [(zone: String, desired: Bool)], updateGroupVersion: Bool) {
+    public init(refresh: InstanceRefresh, startingInstances: [InstanceID], kept: [InstanceID: Bool], launched: [(zone: String, desired: Bool)], updateGroupVersion: Bool,
+                previousImageId: String? = nil, finalDesiredCapacity: Int? = nil) {
+        self.previousImageId = previousImageId
+        self.finalDesiredCapacity = finalDesiredCapacity
         self.refresh = refresh
         self.startingInstances = startingInstances
         self.kept = kept

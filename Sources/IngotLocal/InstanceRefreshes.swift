@@ -28,10 +28,16 @@ extension LocalCloud: InstanceRefreshCloud {
             var desiredGroup = group
             desiredGroup.launchTemplateVersion = String(refresh.desiredLaunchTemplateVersion)
             let (desiredVersion, desiredImage) = try ctx.resolveGroupTemplate(desiredGroup, db)
+            // The saved configuration as the instances ran it (its template version may be gone, or an SSM
+            // parameter may point elsewhere by now); else what the template says.
             var previous = (desiredVersion, desiredImage)
             if let p = refresh.previousLaunchTemplateVersion {
-                desiredGroup.launchTemplateVersion = String(p)
-                previous = try ctx.resolveGroupTemplate(desiredGroup, db)
+                if let image = outcome.previousImageId {
+                    previous = (p, image)
+                } else {
+                    desiredGroup.launchTemplateVersion = String(p)
+                    previous = (try? ctx.resolveGroupTemplate(desiredGroup, db)) ?? (p, desiredImage)
+                }
             }
             let instanceType = try TemplateRows.versions(db, template: ctx.launchTemplate(group.launchTemplateName, region: region, db))
                 .first { $0.versionNumber == desiredVersion }?.data.instanceType ?? "t3.micro"
@@ -55,10 +61,18 @@ extension LocalCloud: InstanceRefreshCloud {
                     """, arguments: [InstanceID.random().rawValue, region.code, ctx.caller.rawValue, image, instanceType, launch.zone,
                                      Timestamp.millis(ctx.now) + Int64(offset), name, v])
             }
+            var changed = false
             if outcome.updateGroupVersion {
                 group.launchTemplateVersion = String(desiredVersion)
-                try GroupRows.save(group, owner: ctx.caller, db)
+                changed = true
             }
+            if let desired = outcome.finalDesiredCapacity, desired != group.desiredCapacity {
+                group.desiredCapacity = desired
+                group.maxSize = max(group.maxSize, desired)
+                group.minSize = min(group.minSize, desired)
+                changed = true
+            }
+            if changed { try GroupRows.save(group, owner: ctx.caller, db) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             try db.execute(sql: """

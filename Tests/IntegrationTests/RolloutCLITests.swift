@@ -107,4 +107,22 @@ import Testing
         #expect(refreshes.count == 1 && refreshes[0]["instanceRefreshId"] as? String == record["instanceRefreshId"] as? String)
         #expect(!oldImages.isEmpty)
     }
+
+    @Test func aRefreshThatScalesOrRollsBackLeavesTheGroupAsTheSimulationEnded() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        let before = try Self.json(try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
+        let oldImages = Set((before["instances"] as? [[String: Any]] ?? []).compactMap { $0["imageId"] as? String })
+        // A bad image: rolled back, and the instances launched during the rollback run the image the group ran.
+        let bad = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--desired-version", "2", "--auto-rollback", "--unhealthy-rate", "1")
+        #expect(bad.code == 3 && bad.stdout.contains("RollbackSuccessful"), "\(bad.stdout)\(bad.stderr)")
+        let after = try Self.json(try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
+        #expect(Set((after["instances"] as? [[String: Any]] ?? []).compactMap { $0["imageId"] as? String }) == oldImages)
+        // Scaling out during the refresh: the group keeps the new desired capacity, its instances all on the new version.
+        let scaled = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--desired-version", "2", "--scale", "5m=5")
+        #expect(scaled.code == 0, "\(scaled.stderr)")
+        let group = try Self.json(try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
+        #expect(group["desiredCapacity"] as? Int == 5)
+        #expect((group["instances"] as? [[String: Any]])?.count == 5)
+    }
 }
