@@ -43,7 +43,9 @@ struct Import: AsyncParsableCommand {
         let regions = try RegionsOption.parse(regions.flatMap { ["--region", $0] }).resolve()
         let local = try global.cloud()
         var results: [CloudImportResult] = []
+        var importedAs: AccountID?
         try await global.withAWS { aws in
+            importedAs = aws.account
             for region in regions {
                 let images = try await aws.describeImages(DescribeImagesRequest(region: region, owners: ["self"], includeDeprecated: true, includeDisabled: true))
                 var versions: [LaunchTemplateVersion] = []
@@ -53,7 +55,8 @@ struct Import: AsyncParsableCommand {
                 let groups = try await aws.describeAutoScalingGroups(region: region, names: [])
                 var parameters: [Parameter] = []
                 for name in Set(versions.compactMap { $0.data.ssmParameter?.split(separator: ":").first.map(String.init) }).sorted() {
-                    parameters.append(try await aws.getParameter(region: region, name: name))
+                    // Every version with its labels: templates may launch from NAME:VERSION or NAME:LABEL.
+                    parameters += try await aws.getParameterHistory(region: region, name: name)
                 }
                 // What the account owns is owned by it in the store too (its images, templates, groups, parameters).
                 results.append(try await local.acting(as: aws.account).importFromCloud(region: region, images: images, templates: versions, groups: groups,
@@ -68,5 +71,8 @@ struct Import: AsyncParsableCommand {
         Output.table(["REGION", "IMAGES", "TEMPLATE VERSIONS", "GROUPS", "PARAMETERS"], results.map { r in
             [r.region] + [r.images, r.launchTemplateVersions, r.groups, r.parameters].map { "\($0.imported) (\($0.skipped) skipped)" }
         })
+        if let account = importedAs, account != local.caller {
+            Output.note("imported as account \(account): act as it with --caller-account \(account) (or INGOT_ACCOUNT)")
+        }
     }
 }

@@ -41,9 +41,6 @@ extension LocalCloud {
                 Instances: g.instances.map { .init(InstanceId: $0.instanceId.rawValue, AvailabilityZone: $0.availabilityZone, HealthStatus: $0.healthStatus,
                                                    LaunchTemplate: .init(LaunchTemplateName: g.launchTemplateName, Version: String($0.launchTemplateVersion))) })
         })
-        let parameterDoc = AWSParameters(Parameters: parameters.map {
-            .init(Name: $0.name, Type: $0.type, Value: $0.value, Version: $0.version, DataType: $0.dataType, LastModifiedDate: Timestamp.format($0.lastModifiedDate))
-        })
         return try await store.write { db in
             var imageResult = AccountImportResult(kind: "images", imported: 0, skipped: 0)
             for image in images {
@@ -57,8 +54,21 @@ extension LocalCloud {
                 try ImageRows.insert(image, db)
                 imageResult.imported += 1
             }
-            // Parameters first: templates may launch from resolve:ssm:.
-            let parameterResult = try ctx.importParameters(parameterDoc, region: region, db)
+            // Parameters first (templates may launch from resolve:ssm:), with every version and its labels.
+            var parameterResult = AccountImportResult(kind: "SSM parameters", imported: 0, skipped: 0)
+            for (name, versions) in Dictionary(grouping: parameters, by: \.name).sorted(by: { $0.key < $1.key }) {
+                try Parameter.validate(name: name, field: "parameter", reserved: true)
+                let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?)",
+                                               arguments: [region.code, ctx.caller.rawValue, name]) ?? false
+                if exists { parameterResult.skipped += 1; continue }
+                for p in versions {
+                    let labels = String(decoding: try JSONEncoder().encode(p.labels), as: UTF8.self)
+                    try db.execute(sql: """
+                        INSERT INTO ssm_parameter_version (region, owner_id, name, version, type, data_type, value, labels, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [region.code, ctx.caller.rawValue, name, p.version, p.type, p.dataType, p.value, labels, Timestamp.millis(p.lastModifiedDate)])
+                }
+                parameterResult.imported += 1
+            }
             let templateResult = try ctx.importTemplates(templateDoc, region: region, db)
             let groupResult = try ctx.importGroups(groupDoc, region: region, db)
             return CloudImportResult(region: region.code, images: imageResult, launchTemplateVersions: templateResult, groups: groupResult, parameters: parameterResult)

@@ -92,6 +92,18 @@ struct EndToEndCLITests {
         let again = try await Program.run(Program.ingot, args, env: env)
         #expect(again.code == 0 && !again.out.contains("created-version"), "\(again.out)\(again.err)")
 
+        // A template launching from an SSM parameter's label: its history comes along on import.
+        let parameter = "/\(family)/ami"
+        _ = try cli("ssm", "put-parameter", "--region", "us-east-1", "--name", parameter, "--type", "String", "--data-type", "aws:ec2:image",
+                    "--value", try #require(built["us-east-1"]), "--query", "Version")
+        _ = try cli("ssm", "put-parameter", "--region", "us-east-1", "--name", parameter, "--type", "String", "--data-type", "aws:ec2:image",
+                    "--value", try #require(built["us-east-1"]), "--overwrite", "--query", "Version")
+        _ = try cli("ssm", "label-parameter-version", "--region", "us-east-1", "--name", parameter, "--parameter-version", "1", "--labels", "prod",
+                    "--query", "ParameterVersion")
+        let ssmTemplate = uniqueName("ssm-lt")
+        _ = try cli("ec2", "create-launch-template", "--region", "us-east-1", "--launch-template-name", ssmTemplate,
+                    "--launch-template-data", "{\"ImageId\":\"resolve:ssm:\(parameter):prod\"}", "--query", "LaunchTemplate.LaunchTemplateId")
+
         // The account copied into a local store, for offline study: the images and every template version.
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("ingot-e2e-\(UUID().uuidString).sqlite").path
         #expect(try await Program.run(Program.ingot, ["init", "--store", store], env: env).code == 0)
@@ -101,6 +113,8 @@ struct EndToEndCLITests {
         #expect(local.out.contains(try #require(built["eu-west-1"])), "\(local.out)\(local.err)")
         let images = try await Program.run(Program.ingot, ["images", "list", "--store", store, "--owner", "self", "--region", "us-east-1", "--name", "\(family)-*"], env: env)
         #expect(images.out.contains(try #require(built["us-east-1"])), "\(images.out)\(images.err)")
+        let history = try await Program.run(Program.ingot, ["ssm", "history", parameter, "--store", store, "--region", "us-east-1", "--output", "json"], env: env)
+        #expect(history.code == 0 && history.out.contains("\"prod\""), "\(history.out)\(history.err)")
         let twice = try await Program.run(Program.ingot, ["import", "--from-aws", "--store", store, "--region", "us-east-1", "--output", "json"], env: env)
         #expect(twice.code == 0 && twice.out.contains("\"skipped\""), "\(twice.err)")
     }
