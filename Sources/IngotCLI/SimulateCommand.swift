@@ -47,8 +47,9 @@ struct SimulateRollout: AsyncParsableCommand {
             spec = .uniform(size: size, zones: zones, region: try region.resolve(), healthCheckGracePeriod: grace, defaultInstanceWarmup: defaultWarmup,
                             matching: matching, protected: protected, standby: standby)
         case (let name?, nil):
-            let cloud = try global.cloud()
-            spec = try await GroupFleet.load(cloud: cloud, region: try region.resolve(), group: name, desiredVersion: desiredVersion).spec
+            // The group as it is, on the store or on AWS (reading it is all the simulation asks of the cloud).
+            let region = try region.resolve()
+            spec = try await global.withCloud { cloud, _ in try await GroupFleet.load(cloud: cloud, region: region, group: name, desiredVersion: desiredVersion).spec }
         default:
             throw IngotError.invalid("group", "give either --group NAME (with --region) or --fleet-size N")
         }
@@ -82,14 +83,14 @@ struct GroupFleet {
     /// The image the outdated instances run most (the saved configuration's).
     var previousImageId: String?
 
-    static func load(cloud: LocalCloud, region: Region, group name: String, desiredVersion: String?) async throws -> GroupFleet {
+    static func load(cloud: some IngotCloud, region: Region, group name: String, desiredVersion: String?) async throws -> GroupFleet {
         if let v = desiredVersion, Int(v).map({ $0 >= 1 }) != true && v != "$Latest" && v != "$Default" {
             throw IngotError.invalid("desired-version", "'\(v)' is not $Latest, $Default or a version number")
         }
         guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
             throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name) in \(region)")
         }
-        let target = try await cloud.groupTarget(region: region, name: name, version: desiredVersion)
+        let target = try await Self.target(cloud: cloud, group: group, version: desiredVersion)
         var zones = group.availabilityZones
         for i in group.instances where !zones.contains(i.availabilityZone) { zones.append(i.availabilityZone) }
         let instances = group.instances.map { i in
@@ -106,6 +107,28 @@ struct GroupFleet {
                              newVersion: "\(group.launchTemplateName):\(target.version) \(target.imageId)")
         let previousImage = previous.flatMap { p in Dictionary(grouping: p.value, by: \.imageId).max { $0.value.count < $1.value.count }?.key }
         return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key, previousImageId: previousImage)
+    }
+}
+
+extension GroupFleet {
+    /// The launch template version a group (or `version`) resolves to now, and its image (`resolve:ssm:`
+    /// followed), through the cloud's own APIs.
+    static func target(cloud: some IngotCloud, group: AutoScalingGroup, version: String?) async throws -> (version: Int, imageId: String) {
+        let selector = try TemplateVersionSelector(version ?? group.launchTemplateVersion, field: "desired-version")
+        guard let v = try await cloud.describeLaunchTemplateVersions(region: group.region, name: group.launchTemplateName, versions: [selector]).first else {
+            throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "launch template \(group.launchTemplateName) has no version \(version ?? group.launchTemplateVersion)")
+        }
+        var image = v.data.imageId ?? ""
+        if let parameter = v.data.ssmParameter {
+            let parts = parameter.split(separator: ":", maxSplits: 1).map(String.init)
+            let history = try await cloud.getParameterHistory(region: group.region, name: parts[0])
+            let chosen = parts.count == 2 ? history.first { String($0.version) == parts[1] || $0.labels.contains(parts[1]) } : history.max { $0.version < $1.version }
+            image = chosen?.value ?? image
+        }
+        guard ImageID.isWellFormed(image) else {
+            throw IngotError.refused("ValidationError", "launch template \(group.launchTemplateName) version \(v.versionNumber) has no launchable image id")
+        }
+        return (v.versionNumber, image)
     }
 }
 

@@ -88,8 +88,6 @@ public struct RefreshOutcome: Sendable, Hashable {
 
 /// Instance refreshes where the cloud runs them itself (the local cloud applies a simulated one).
 public protocol InstanceRefreshCloud: AutoScalingCloud {
-    /// The launch template version and image a group's template resolves to now.
-    func groupTarget(region: Region, name: String, version: String?) async throws -> (version: Int, imageId: String)
     /// Writes a refresh's outcome to the group and records it; refused if the group changed meanwhile.
     func applyInstanceRefresh(region: Region, group: String, outcome: RefreshOutcome) async throws
     func describeInstanceRefreshes(region: Region, group: String) async throws -> [InstanceRefresh]

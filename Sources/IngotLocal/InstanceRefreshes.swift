@@ -3,18 +3,6 @@ import GRDB
 import IngotCore
 
 extension LocalCloud: InstanceRefreshCloud {
-    public func groupTarget(region: Region, name: String, version: String?) async throws -> (version: Int, imageId: String) {
-        let ctx = context
-        return try await store.read { db in
-            guard var group = try GroupRows.group(db, region: region, owner: ctx.caller, name: name) else {
-                throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
-            }
-            if let version { group.launchTemplateVersion = version }
-            let (number, image) = try ctx.resolveGroupTemplate(group, db)
-            return (number, image)
-        }
-    }
-
     public func applyInstanceRefresh(region: Region, group name: String, outcome: RefreshOutcome) async throws {
         let ctx = context
         try await store.write { db in
