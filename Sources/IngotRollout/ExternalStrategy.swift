@@ -118,17 +118,32 @@ public struct ExternalStrategy: RolloutStrategy {
 
         private func start(_ executable: String) throws {
             signal(SIGPIPE, SIG_IGN)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: executable)
-            let stdin = Pipe(), stdout = Pipe()
-            p.standardInput = stdin
-            p.standardOutput = stdout
-            do { try p.run() } catch { throw IngotError.failed("could not start \(executable): \(error.localizedDescription)") }
-            process = p
-            input = dup(stdin.fileHandleForWriting.fileDescriptor)
-            output = dup(stdout.fileHandleForReading.fileDescriptor)
-            try? stdin.fileHandleForWriting.close()
-            try? stdout.fileHandleForReading.close()
+            // A program written a moment ago can be briefly "busy" (ETXTBSY) while another process that
+            // forked meanwhile still holds its write descriptor: try a few times, each with a new Process.
+            var attempt = 0
+            while true {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: executable)
+                let stdin = Pipe(), stdout = Pipe()
+                p.standardInput = stdin
+                p.standardOutput = stdout
+                do {
+                    try p.run()
+                } catch {
+                    attempt += 1
+                    guard attempt < 5, FileManager.default.isExecutableFile(atPath: executable) else {
+                        throw IngotError.failed("could not start \(executable): \(error.localizedDescription)")
+                    }
+                    usleep(UInt32(50_000 * attempt))
+                    continue
+                }
+                process = p
+                input = dup(stdin.fileHandleForWriting.fileDescriptor)
+                output = dup(stdout.fileHandleForReading.fileDescriptor)
+                try? stdin.fileHandleForWriting.close()
+                try? stdout.fileHandleForReading.close()
+                return
+            }
         }
 
         func exchange(_ line: Data, executable: String, timeout: Double) throws -> Data {
