@@ -87,7 +87,8 @@ struct GroupsCreate: AsyncParsableCommand {
         let settings = try options.resolve()
         guard settings.launchTemplateName != nil else { throw IngotError.invalid("launch-template", "give --launch-template NAME[:VERSION]") }
         guard settings.minSize != nil, settings.maxSize != nil else { throw IngotError.invalid("min-size", "give --min-size and --max-size") }
-        let group = try await global.withCloud { c, _ in try await c.createAutoScalingGroup(region: try region.resolve(), name: name, settings: settings) }
+        let region = try region.resolve()
+        let group = try await global.withCloud { c, _ in try await c.createAutoScalingGroup(region: region, name: name, settings: settings) }
         try GroupView.print([group], global: global)
     }
 }
@@ -137,7 +138,9 @@ struct GroupsUpdate: AsyncParsableCommand {
     @OptionGroup var options: GroupOptions
 
     func run() async throws {
-        let group = try await global.withCloud { c, _ in try await c.updateAutoScalingGroup(region: try region.resolve(), name: name, settings: try options.resolve()) }
+        let region = try region.resolve()
+        let settings = try options.resolve()
+        let group = try await global.withCloud { c, _ in try await c.updateAutoScalingGroup(region: region, name: name, settings: settings) }
         try GroupView.print([group], global: global)
     }
 }

@@ -28,7 +28,8 @@ struct SSMPut: AsyncParsableCommand {
 
     func run() async throws {
         try Parameter.validate(name: name)
-        let version = try await global.withCloud { c, _ in try await c.putParameter(region: try region.resolve(), name: name, value: value, dataType: dataType, overwrite: overwrite) }
+        let region = try region.resolve()
+        let version = try await global.withCloud { c, _ in try await c.putParameter(region: region, name: name, value: value, dataType: dataType, overwrite: overwrite) }
         Output.line("\(name) version \(version)")
     }
 }
@@ -40,7 +41,8 @@ struct SSMGet: AsyncParsableCommand {
     @OptionGroup var region: RegionOption
 
     func run() async throws {
-        let p = try await global.withCloud { c, _ in try await c.getParameter(region: try region.resolve(), name: name) }
+        let region = try region.resolve()
+        let p = try await global.withCloud { c, _ in try await c.getParameter(region: region, name: name) }
         if global.structured { try Output.document(global.output, ["parameter": p]) } else { Output.line(p.value) }
     }
 }
@@ -52,7 +54,8 @@ struct SSMHistory: AsyncParsableCommand {
     @OptionGroup var region: RegionOption
 
     func run() async throws {
-        let history = try await global.withCloud { c, _ in try await c.getParameterHistory(region: try region.resolve(), name: name) }
+        let region = try region.resolve()
+        let history = try await global.withCloud { c, _ in try await c.getParameterHistory(region: region, name: name) }
         if global.structured { try Output.document(global.output, ["parameters": history]); return }
         Output.table(["VERSION", "VALUE", "LABELS", "MODIFIED"], history.map {
             [String($0.version), $0.value, $0.labels.joined(separator: ","), Output.time($0.lastModifiedDate)]
@@ -69,6 +72,7 @@ struct SSMLabel: AsyncParsableCommand {
     @Option(name: .customLong("label"), help: "A label; repeatable.") var labels: [String]
 
     func run() async throws {
-        try await global.withCloud { c, _ in try await c.labelParameterVersion(region: try region.resolve(), name: name, version: version, labels: labels) }
+        let region = try region.resolve()
+        try await global.withCloud { c, _ in try await c.labelParameterVersion(region: region, name: name, version: version, labels: labels) }
     }
 }

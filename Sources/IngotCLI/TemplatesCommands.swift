@@ -102,7 +102,8 @@ struct TemplatesShow: AsyncParsableCommand {
 
     func run() async throws {
         let selector = try TemplateVersionSelector(version, field: "version")
-        let versions = try await global.withCloud { c, _ in try await c.describeLaunchTemplateVersions(region: try region.resolve(), name: name, versions: [selector]) }
+        let region = try region.resolve()
+        let versions = try await global.withCloud { c, _ in try await c.describeLaunchTemplateVersions(region: region, name: name, versions: [selector]) }
         guard let v = versions.first else { throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "no version \(version) of \(name)") }
         if global.structured { try Output.document(global.output, v); return }
         let d = v.data
@@ -126,7 +127,8 @@ struct TemplatesVersions: AsyncParsableCommand {
 
     func run() async throws {
         let selectors = try versions.flatMap { $0.split(separator: ",") }.map { try TemplateVersionSelector(String($0), field: "versions") }
-        let list = try await global.withCloud { c, _ in try await c.describeLaunchTemplateVersions(region: try region.resolve(), name: name, versions: selectors) }
+        let region = try region.resolve()
+        let list = try await global.withCloud { c, _ in try await c.describeLaunchTemplateVersions(region: region, name: name, versions: selectors) }
         if global.structured { try Output.document(global.output, TemplateView.Versions(launchTemplateVersions: list)) } else { TemplateView.table(list) }
     }
 }
@@ -140,7 +142,8 @@ struct TemplatesSetDefault: AsyncParsableCommand {
 
     func run() async throws {
         guard version >= 1 else { throw IngotError.invalid("version", "\(version) is not a version number (1 or more)") }
-        let t = try await global.withCloud { c, _ in try await c.modifyLaunchTemplate(region: try region.resolve(), name: name, defaultVersion: version) }
+        let region = try region.resolve()
+        let t = try await global.withCloud { c, _ in try await c.modifyLaunchTemplate(region: region, name: name, defaultVersion: version) }
         Output.line("\(t.name) default version \(t.defaultVersionNumber)")
     }
 }
@@ -157,7 +160,8 @@ struct TemplatesDeleteVersions: AsyncParsableCommand {
             guard let n = Int(text), n >= 1 else { throw IngotError.invalid("versions", "'\(text)' is not a version number") }
             return n
         }
-        let result = try await global.withCloud { c, _ in try await c.deleteLaunchTemplateVersions(region: try region.resolve(), name: name, versions: numbers) }
+        let region = try region.resolve()
+        let result = try await global.withCloud { c, _ in try await c.deleteLaunchTemplateVersions(region: region, name: name, versions: numbers) }
         if !result.deleted.isEmpty { Output.line("deleted versions \(result.deleted.map(String.init).joined(separator: ", ")) of \(name)") }
         for (v, code) in result.failed.sorted(by: { $0.key < $1.key }) { Output.note("not deleted: version \(v): \(code)") }
         if !result.failed.isEmpty { throw CommandFailure(code: 1) }
