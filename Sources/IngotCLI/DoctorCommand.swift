@@ -15,21 +15,20 @@ struct DoctorCommand: AsyncParsableCommand {
     func run() async throws {
         let given = regions.regions.isEmpty ? nil : try regions.resolve()
         let golden = selector.isEmpty ? ImageSelector(tags: ["golden": ["true"]], owners: ["self"]) : try selector.resolve()
-        var regions: [Region]
-        if let given {
-            regions = given
-        } else if try global.cloudKind == .local {
-            regions = try await global.cloud().regionsInUse()
-        } else {
+        if given == nil, try global.cloudKind == .aws {
             throw IngotError.invalid("region", "with --cloud aws, name the regions to examine (--region, repeatable)")
         }
-        if regions.isEmpty { regions = [try Region(RegionOption.defaultCode)] }
-        let (findings, orphanGiB) = try await global.withCloud { cloud, now in
+        let fallback = try Region(RegionOption.defaultCode)
+        let (regions, findings, orphanGiB) = try await global.withCloud { cloud, now in
+            // Without --region: every region where the store holds something of yours.
+            var regions = given ?? []
+            if given == nil, let local = cloud as? LocalCloud { regions = try await local.regionsInUse() }
+            if regions.isEmpty { regions = [fallback] }
             let findings = try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: now)
             let orphanGiB = findings.filter { $0.kind == .orphanedSnapshot }.count > 0
                 ? try await regions.asyncReduce(0) { sum, r in sum + (try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: r, orphanedOnly: true))).reduce(0) { $0 + $1.volumeSize } }
                 : 0
-            return (findings, orphanGiB)
+            return (regions, findings, orphanGiB)
         }
         let cost = Double(orphanGiB) * Doctor.snapshotPricePerGiBMonth
         if global.structured {

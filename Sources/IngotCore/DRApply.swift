@@ -56,10 +56,10 @@ public enum DRApplier {
         case .createTemplate(let name, let data):
             _ = try await dr.createLaunchTemplate(CreateLaunchTemplateRequest(region: request.region, name: name, data: data,
                                                                               versionDescription: "DR copy from \(request.sourceRegion)"))
-        case .createTemplateVersion(let name, let imageId):
+        case .createTemplateVersion(let name, let imageId, let after):
             _ = try await dr.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(
                 region: request.region, name: name, sourceVersion: .default, data: LaunchTemplateData(imageId: imageId),
-                versionDescription: "DR: \(imageId)", clientToken: "ingot-dr-\(imageId)-\(try await dr.describeLaunchTemplates(region: request.region, names: [name]).first?.latestVersionNumber ?? 0)"))
+                versionDescription: "DR: \(imageId)", clientToken: "ingot-dr-\(imageId)-\(after)"))
         case .setDefault(let name, let version):
             _ = try await dr.modifyLaunchTemplate(region: request.region, name: name, defaultVersion: version)
         case .createGroup(let name, let settings):

@@ -95,8 +95,9 @@ public struct DRStep: Sendable, Hashable {
         case shareImage(image: ImageID, account: AccountID)
         /// A new template in the DR region from the source version's data, on the DR image.
         case createTemplate(name: String, data: LaunchTemplateData)
-        /// A new version on the DR image, inheriting the default version.
-        case createTemplateVersion(name: String, imageId: String)
+        /// A new version on the DR image, inheriting the default version; `after`: the template's latest
+        /// version when planned (with the image, it makes the ClientToken).
+        case createTemplateVersion(name: String, imageId: String, after: Int)
         case setDefault(name: String, version: Int)
         case createGroup(name: String, settings: GroupSettings)
         case scaleGroup(name: String, desired: Int)
@@ -334,16 +335,19 @@ public enum DRPlanner {
             let target = needsCopy ? nil : drImageRef
             var templateWaits = false
             if let template = drTemplates[templateName] {
-                let versions = try await drCloud.describeLaunchTemplateVersions(region: request.region, name: templateName, versions: [.range(1...max(1, template.latestVersionNumber))])
-                let defaultImage = versions.first { $0.versionNumber == template.defaultVersionNumber }?.data.imageId
+                let defaultImage = try await drCloud.describeLaunchTemplateVersions(region: request.region, name: templateName, versions: [.default]).first?.data.imageId
                 if target == nil || defaultImage != target {
+                    // Every version only when the default does not do: one may already launch the copy.
+                    let versions = try await drCloud.describeLaunchTemplateVersions(region: request.region, name: templateName,
+                                                                                    versions: [.range(1...max(1, template.latestVersionNumber))])
                     templateWaits = target == nil
                     // A version that already launches the copy (after a rollback, say) becomes the default again.
                     if let target, let existing = versions.filter({ $0.data.imageId == target }).max(by: { $0.versionNumber < $1.versionNumber }) {
                         steps.append(DRStep(action: .setDefault(name: templateName, version: existing.versionNumber), region: request.region, workload: workload.name,
                                             resource: templateName, estimatedSeconds: 1, detail: "ModifyLaunchTemplate: default version \(existing.versionNumber)"))
                     } else {
-                        steps.append(DRStep(action: .createTemplateVersion(name: templateName, imageId: target ?? ""), region: request.region, workload: workload.name,
+                        steps.append(DRStep(action: .createTemplateVersion(name: templateName, imageId: target ?? "", after: template.latestVersionNumber),
+                                            region: request.region, workload: workload.name,
                                             resource: templateName, estimatedSeconds: 1, detail: "a version on \(target ?? "the copy") inheriting $Default", waitsFor: target == nil ? waitsFor : nil))
                         steps.append(DRStep(action: .setDefault(name: templateName, version: template.latestVersionNumber + 1), region: request.region, workload: workload.name,
                                             resource: templateName, estimatedSeconds: 1, detail: "make it the default", waitsFor: target == nil ? waitsFor : nil))

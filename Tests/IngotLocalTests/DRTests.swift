@@ -159,7 +159,7 @@ typealias Tag = IngotCore.Tag
         let copy = try await Self.copy(f, image)
         let plan = try await DRPlanner.plan(Self.request(), cloud: f.at(Self.later), now: Self.later)
         #expect(plan.steps.map(\.name).prefix(2) == ["create-template-version", "set-default"])
-        guard case .createTemplateVersion(_, let target)? = plan.steps.first?.action else { Issue.record("no version step"); return }
+        guard case .createTemplateVersion(_, let target, _)? = plan.steps.first?.action else { Issue.record("no version step"); return }
         #expect(target == copy.rawValue)
     }
 
