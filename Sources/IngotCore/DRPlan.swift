@@ -434,6 +434,8 @@ public enum DRPlanner {
     struct Lineage<C: Cloud> {
         let cloud: C
         var known: [ImageID: Image] = [:]
+        /// Roots already walked: every workload compares the family's DR images against its source.
+        var roots: [ImageID: ImageID] = [:]
 
         mutating func image(_ id: ImageID, region: Region) async throws -> Image? {
             if let i = known[id] { return i }
@@ -444,6 +446,13 @@ public enum DRPlanner {
 
         /// The original build an image was copied from, through copies of copies.
         mutating func root(_ image: Image) async throws -> ImageID {
+            if let known = roots[image.id] { return known }
+            let found = try await walk(image)
+            roots[image.id] = found
+            return found
+        }
+
+        private mutating func walk(_ image: Image) async throws -> ImageID {
             var current = image
             var seen: Set<ImageID> = [image.id]
             while let source = current.sourceImageId {

@@ -525,8 +525,10 @@ public struct RolloutSimulation {
             for _ in 0..<max(0, n) { launch(zone: z, serving: serving) }
             return n > 0
         case .terminate(let n, let old):
+            let side = side(old)
+            var notServing = side.pending + side.warming + side.idle
             var done = 0
-            while done < n, terminateOne(outdated: old) { done += 1 }
+            while done < n, terminateOne(outdated: old, notServingFirst: &notServing) { done += 1 }
             return done > 0
         case .setServing(let n, let old, let serving):
             return setServing(n, outdated: old, serving: serving) > 0
@@ -633,12 +635,14 @@ public struct RolloutSimulation {
 
     /// Terminates one instance of the side: one not serving first (it costs no capacity), else the
     /// fullest zone's newest.
-    private mutating func terminateOne(outdated wantOutdated: Bool) -> Bool {
-        let side = side(wantOutdated)
-        let notServing = side.pending + side.warming + side.idle
-        if notServing > 0, let i = pick(outdated: wantOutdated, where: { $0 != S.serving }) {
-            terminate(i)
-            return true
+    private mutating func terminateOne(outdated wantOutdated: Bool, notServingFirst notServing: inout Int) -> Bool {
+        if notServing > 0 {
+            if let i = pick(outdated: wantOutdated, where: { $0 != S.serving }) {
+                notServing -= 1
+                terminate(i)
+                return true
+            }
+            notServing = 0
         }
         guard let i = pick(outdated: wantOutdated, where: { _ in true }) else { return false }
         terminate(i)
@@ -680,8 +684,11 @@ public struct RolloutSimulation {
     /// Desired capacity went down: terminate the surplus, outdated first.
     private mutating func shrink() {
         var surplus = activeTotal - heldServing - max(0, desired - heldServing)
-        while surplus > 0, terminateOne(outdated: true) { surplus -= 1 }
-        while surplus > 0, terminateOne(outdated: false) { surplus -= 1 }
+        for old in [true, false] {
+            let side = side(old)
+            var notServing = side.pending + side.warming + side.idle
+            while surplus > 0, terminateOne(outdated: old, notServingFirst: &notServing) { surplus -= 1 }
+        }
     }
 
     private mutating func raiseAlarm(_ reason: String) {
