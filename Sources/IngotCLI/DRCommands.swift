@@ -279,7 +279,7 @@ struct DRDrillCommand: AsyncParsableCommand {
         struct P: Encodable { let p50, p95, p99: Double? }
         func pct(_ values: [Double?]) -> P {
             let v = values.compactMap { $0 }.sorted()
-            func at(_ q: Double) -> Double? { v.isEmpty ? nil : round(v[min(v.count - 1, Int((q * Double(v.count)).rounded(.up)) - 1)]) }
+            func at(_ q: Double) -> Double? { nearestRank(v, q).map(round) }
             return P(p50: at(0.5), p95: at(0.95), p99: at(0.99))
         }
         struct Report: Encodable {

@@ -94,8 +94,8 @@ extension GroupsRefresh {
                 preferences: InstanceRefreshPreferences(
                     minHealthyPercentage: p.minHealthyPercentage, maxHealthyPercentage: p.maxHealthyPercentage, instanceWarmup: p.instanceWarmup,
                     checkpointPercentages: p.checkpointPercentages.isEmpty ? nil : p.checkpointPercentages, checkpointDelay: p.checkpointDelay,
-                    skipMatching: p.skipMatching, autoRollback: p.autoRollback, scaleInProtectedInstances: p.scaleInProtectedInstances.rawValue,
-                    standbyInstances: p.standbyInstances == .replace ? "Terminate" : p.standbyInstances.rawValue, bakeTime: p.bakeTime > 0 ? p.bakeTime : nil),
+                    skipMatching: p.skipMatching, autoRollback: p.autoRollback, scaleInProtectedInstances: p.scaleInProtectedInstances.awsValue(standby: false),
+                    standbyInstances: p.standbyInstances.awsValue(standby: true), bakeTime: p.bakeTime > 0 ? p.bakeTime : nil),
                 strategy: name)
             let id = try await aws.startInstanceRefresh(request)
             if !wait {

@@ -69,8 +69,8 @@ struct RefreshOptions: ParsableArguments {
     /// Preferences as StartInstanceRefresh's JSON names, for the refresh record.
     func awsPreferences(_ p: RefreshPreferences) -> [String: String] {
         var r: [String: String] = ["MinHealthyPercentage": String(p.minHealthyPercentage), "SkipMatching": String(p.skipMatching),
-                                   "AutoRollback": String(p.autoRollback), "ScaleInProtectedInstances": p.scaleInProtectedInstances.rawValue,
-                                   "StandbyInstances": p.standbyInstances == .replace ? "Terminate" : p.standbyInstances.rawValue]
+                                   "AutoRollback": String(p.autoRollback), "ScaleInProtectedInstances": p.scaleInProtectedInstances.awsValue(standby: false),
+                                   "StandbyInstances": p.standbyInstances.awsValue(standby: true)]
         if let v = p.maxHealthyPercentage { r["MaxHealthyPercentage"] = String(v) }
         if let v = p.instanceWarmup { r["InstanceWarmup"] = String(v) }
         if !p.checkpointPercentages.isEmpty {

@@ -132,6 +132,11 @@ extension GroupFleet {
     }
 }
 
+/// The nearest-rank percentile `q` (0...1) of values sorted in the order that ranks them; nil when empty.
+func nearestRank(_ sorted: [Double], _ q: Double) -> Double? {
+    sorted.isEmpty ? nil : sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
+}
+
 /// Monte Carlo: many seeds, spread over the cores.
 struct MonteCarloSummary: Encodable {
     struct Percentiles: Encodable { let p50, p95, p99: Double }
@@ -168,7 +173,7 @@ enum MonteCarlo {
         }
         func percentiles(_ values: [Double], descending: Bool = false) -> MonteCarloSummary.Percentiles {
             let sorted = descending ? values.sorted(by: >) : values.sorted()
-            func at(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1)] }
+            func at(_ q: Double) -> Double { nearestRank(sorted, q) ?? 0 }
             return .init(p50: at(0.5), p95: at(0.95), p99: at(0.99))
         }
         let statuses = Dictionary(grouping: rows, by: \.status.rawValue).mapValues(\.count)

@@ -9,6 +9,9 @@ public enum HeldInstancePolicy: String, Sendable, CaseIterable, Codable {
     /// Wait for someone to release them; after an hour blocked the refresh fails (AWS's default).
     case wait = "Wait"
 
+    /// AWS's value for ScaleInProtectedInstances (Refresh) or StandbyInstances (Terminate).
+    public func awsValue(standby: Bool) -> String { self == .replace && standby ? "Terminate" : rawValue }
+
     /// Accepts AWS's spellings, case-insensitively: Refresh/Terminate, Ignore, Wait.
     public init(parsing text: String, field: String) throws {
         switch text.lowercased() {
