@@ -199,11 +199,11 @@ struct DRDrillCommand: AsyncParsableCommand {
     @Option(help: "Runs with derived seeds, for percentiles.") var runs = 1
     @Option(help: "Draw the capacity ramp to FILE.svg.") var svg: String?
 
-    struct Times: Encodable { let secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity: Double? }
+    struct Times: Encodable, Sendable { let secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity: Double? }
 
     func run() async throws {
         guard (1...10_000).contains(runs) else { throw IngotError.invalid("runs", "\(runs) must be between 1 and 10000") }
-        if runs > 1 && svg != nil { throw IngotError.invalid("runs", "--svg draws one drill: drop --runs") }
+        if runs > 1 && svg != nil { throw IngotError.invalid("runs", RunOptions.oneRunOnly("--svg")) }
         let request = try dr.request()
         try request.validate()
         let plan = try await global.withCloud { cloud, now in try await DRPlanner.plan(request, cloud: cloud, now: now) }
@@ -224,7 +224,7 @@ struct DRDrillCommand: AsyncParsableCommand {
             return w
         }
         let baked = try world(.baked), userData = try world(.userData)
-        func drill(_ w: World, _ seed: UInt64) throws -> FailoverDrill.Result {
+        @Sendable func drill(_ w: World, _ seed: UInt64) throws -> FailoverDrill.Result {
             try FailoverDrill.run(standby: standby, full: full, zones: zones, healthCheckGracePeriod: grace, warmup: warmup, world: w, delay: delay, seed: seed)
         }
         if runs == 1 {
@@ -260,21 +260,11 @@ struct DRDrillCommand: AsyncParsableCommand {
             ])
             return
         }
-        let outcomes = try await withThrowingTaskGroup(of: [(Times, Times)].self) { group in
-            let workers = max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount))
-            for w in 0..<workers {
-                group.addTask {
-                    try stride(from: w, to: runs, by: workers).map { i in
-                        let s = SeededGenerator.derive(seed, run: i)
-                        let r = try drill(baked, s), u = try drill(userData, s)
-                        return (Times(secondsToHalfCapacity: r.secondsToHalfCapacity, secondsToNinetyPercent: r.secondsToNinetyPercent, secondsToFullCapacity: r.secondsToFullCapacity),
-                                Times(secondsToHalfCapacity: u.secondsToHalfCapacity, secondsToNinetyPercent: u.secondsToNinetyPercent, secondsToFullCapacity: u.secondsToFullCapacity))
-                    }
-                }
-            }
-            var all: [(Times, Times)] = []
-            for try await part in group { all += part }
-            return all
+        struct Outcome: Sendable { let baked, userData: Times }
+        let outcomes = try await MonteCarlo.map(runs: runs, seed: seed) { s in
+            let r = try drill(baked, s), u = try drill(userData, s)
+            return Outcome(baked: Times(secondsToHalfCapacity: r.secondsToHalfCapacity, secondsToNinetyPercent: r.secondsToNinetyPercent, secondsToFullCapacity: r.secondsToFullCapacity),
+                           userData: Times(secondsToHalfCapacity: u.secondsToHalfCapacity, secondsToNinetyPercent: u.secondsToNinetyPercent, secondsToFullCapacity: u.secondsToFullCapacity))
         }
         struct P: Encodable { let p50, p95, p99: Double? }
         func pct(_ values: [Double?]) -> P {
@@ -287,8 +277,8 @@ struct DRDrillCommand: AsyncParsableCommand {
             let secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity, userDataSecondsToFullCapacity: P
         }
         let report = Report(runs: runs, seed: seed, fullCapacity: full, standbyCapacity: standby, estimatedRtoSeconds: plan.rtoSeconds,
-                            secondsToHalfCapacity: pct(outcomes.map(\.0.secondsToHalfCapacity)), secondsToNinetyPercent: pct(outcomes.map(\.0.secondsToNinetyPercent)),
-                            secondsToFullCapacity: pct(outcomes.map(\.0.secondsToFullCapacity)), userDataSecondsToFullCapacity: pct(outcomes.map(\.1.secondsToFullCapacity)))
+                            secondsToHalfCapacity: pct(outcomes.map(\.baked.secondsToHalfCapacity)), secondsToNinetyPercent: pct(outcomes.map(\.baked.secondsToNinetyPercent)),
+                            secondsToFullCapacity: pct(outcomes.map(\.baked.secondsToFullCapacity)), userDataSecondsToFullCapacity: pct(outcomes.map(\.userData.secondsToFullCapacity)))
         if global.structured { try Output.document(global.output, report); return }
         func f(_ v: Double?) -> String { v.map { RolloutReport.formatDuration($0) } ?? "never" }
         Output.table(["CAPACITY", "P50", "P95", "P99"], [

@@ -32,11 +32,13 @@ struct GroupsRefresh: AsyncParsableCommand {
         let region = try region.resolve()
         let cloud = try global.cloud()
         let fleet = try await GroupFleet.load(cloud: cloud, region: region, group: group, desiredVersion: desiredVersion)
-        // AWS: AutoRollback needs a numbered version to return to.
-        if strategy.adjusted(preferences).autoRollback, fleet.group.usesMovingVersion, desiredVersion.map({ Int($0) == nil }) ?? true {
-            throw IngotError.invalid("auto-rollback", "\(group) launches from \(fleet.group.launchTemplateVersion): AutoRollback needs a numbered version; give --desired-version N", code: "ValidationError")
+        if strategy.adjusted(preferences).autoRollback,
+           let refusal = AutoRollbackPrerequisites.refusal(group: group, desiredVersion: try desiredVersion.map { try TemplateVersionSelector($0, field: "desired-version") },
+                                                          imageIsParameter: fleet.imageIsParameter) {
+            throw refusal
         }
         let world = try faults.world(zones: fleet.spec.zones)
+        if let note = strategy.adjusted(preferences).replacementOrderNote { Output.note(note) }
         var sim = try RolloutSimulation(spec: fleet.spec, preferences: preferences, world: world, strategy: strategy, seed: run.seed,
                                         record: run.timeline != nil || run.svg != nil)
         let result = sim.run()
@@ -74,11 +76,19 @@ extension GroupsRefresh {
             guard let g = try await aws.describeAutoScalingGroups(region: region, names: [group]).first else {
                 throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(group)")
             }
-            // DesiredConfiguration only when asked for (it becomes the group's setting on success): a
-            // --desired-version, or AutoRollback, which needs a numbered version to return to.
+            // DesiredConfiguration only when asked for (it becomes the group's setting on success), pinned
+            // to a number so that a rollback returns to the saved configuration.
             var version: Int?
-            if desiredVersion != nil || preferences.autoRollback {
-                let wanted = desiredVersion ?? g.launchTemplateVersion
+            if preferences.autoRollback {
+                let selector = try desiredVersion.map { try TemplateVersionSelector($0, field: "desired-version") }
+                var isParameter = false
+                if case .number(let n)? = selector {
+                    let v = try await aws.describeLaunchTemplateVersions(region: region, name: g.launchTemplateName, versions: [.number(n)]).first
+                    isParameter = v?.data.ssmParameter != nil
+                }
+                if let refusal = AutoRollbackPrerequisites.refusal(group: group, desiredVersion: selector, imageIsParameter: isParameter) { throw refusal }
+            }
+            if let wanted = desiredVersion {
                 if let n = Int(wanted) {
                     version = n
                 } else {

@@ -34,6 +34,12 @@ enum Main {
         } catch let error as CommandFailure {
             exit(error.code)
         } catch {
+            // An IngotError thrown from an option group's `validate()` arrives wrapped by the parser:
+            // it exits as its kind says (2 for invalid input), with its own one-line message.
+            if let wrapped = Self.ingotError(in: error) {
+                FileHandle.standardError.write(Data("error: \(wrapped)\n".utf8))
+                exit(Self.exitCode(wrapped))
+            }
             let code = Ingot.exitCode(for: error)
             if code == .success {
                 print(Ingot.fullMessage(for: error))
@@ -44,6 +50,17 @@ enum Main {
             FileHandle.standardError.write(Data("error: \(Ingot.message(for: error))\n".utf8))
             exit(code == .validationFailure ? 2 : 1)
         }
+    }
+
+    /// The IngotError inside an error the argument parser wrapped (its user-validation case), if any.
+    static func ingotError(in error: any Error, depth: Int = 0) -> IngotError? {
+        if let e = error as? IngotError { return e }
+        guard depth < 4 else { return nil }
+        for child in Mirror(reflecting: error).children {
+            if let e = child.value as? IngotError { return e }
+            if let inner = child.value as? any Error, let e = ingotError(in: inner, depth: depth + 1) { return e }
+        }
+        return nil
     }
 
     static func exitCode(_ error: IngotError) -> Int32 {

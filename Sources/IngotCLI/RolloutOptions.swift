@@ -9,8 +9,10 @@ struct RefreshOptions: ParsableArguments {
     var strategy = "Rolling"
     @Option(name: .customLong("param"), help: "A strategy parameter KEY=VALUE; repeatable (see `ingot strategies list`).")
     var params: [String] = []
-    @Option(name: .customLong("min-healthy-percentage"), help: "0-100 (default 90).") var minHealthy: Int?
-    @Option(name: .customLong("max-healthy-percentage"), help: "100-200; omit to terminate and launch together.") var maxHealthy: Int?
+    @Option(name: .customLong("min-healthy-percentage"), parsing: .unconditional, help: "0-100 (default 90).") var minHealthy: Int?
+    @Option(name: .customLong("max-healthy-percentage"), parsing: .unconditional,
+            help: "100-200, with --min-healthy-percentage. Omitted: an instance is terminated and its replacement launched together; given: new instances launch first, at least one above desired when the bounds leave no other room.")
+    var maxHealthy: Int?
     @Option(name: .customLong("instance-warmup"), help: "Duration, e.g. 300s or 5m (default the group's warmup, else its grace period).") var warmup: String?
     @Option(name: .customLong("checkpoint-percentages"), help: "Ascending percentages, e.g. 20,50,100.") var checkpoints: String?
     @Option(name: .customLong("checkpoint-delay"), help: "Duration (default 1h).") var checkpointDelay: String?
@@ -23,10 +25,14 @@ struct RefreshOptions: ParsableArguments {
     func preferences() throws -> RefreshPreferences {
         var p = RefreshPreferences()
         if let v = minHealthy { p.minHealthyPercentage = v }
+        // RefreshPreferences: "If you specify MaxHealthyPercentage, you must also specify MinHealthyPercentage".
+        if maxHealthy != nil && minHealthy == nil {
+            throw IngotError.invalid("max-healthy-percentage", "needs --min-healthy-percentage as well (AWS: if you specify MaxHealthyPercentage, you must also specify MinHealthyPercentage)", code: "ValidationError")
+        }
         p.maxHealthyPercentage = maxHealthy
         p.instanceWarmup = try warmup.map { Int(try seconds($0, field: "instance-warmup")) }
         if let c = checkpoints {
-            p.checkpointPercentages = try c.split(separator: ",").map {
+            p.checkpointPercentages = try c.split(separator: ",", omittingEmptySubsequences: false).map {
                 guard let n = Int($0.trimmingCharacters(in: .whitespaces)) else {
                     throw IngotError.invalid("checkpoint-percentages", "'\(c)' is not a list of percentages like 20,50,100")
                 }
@@ -37,8 +43,8 @@ struct RefreshOptions: ParsableArguments {
         p.bakeTime = try bakeTime.map { Int(try seconds($0, field: "bake-time")) } ?? 0
         p.skipMatching = skipMatching
         p.autoRollback = autoRollback
-        if let v = protectedPolicy { p.scaleInProtectedInstances = try HeldInstancePolicy(parsing: v, field: "scale-in-protected-instances") }
-        if let v = standbyPolicy { p.standbyInstances = try HeldInstancePolicy(parsing: v, field: "standby-instances") }
+        if let v = protectedPolicy { p.scaleInProtectedInstances = try HeldInstancePolicy(parsing: v, field: "scale-in-protected-instances", standby: false) }
+        if let v = standbyPolicy { p.standbyInstances = try HeldInstancePolicy(parsing: v, field: "standby-instances", standby: true) }
         try p.validate()
         return p
     }
@@ -140,9 +146,12 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("timeline"), help: "Write every event with its virtual time to FILE.json.") var timeline: String?
     @Option(name: .customLong("svg"), help: "Draw the rollout to FILE.svg.") var svg: String?
 
+    /// The one wording for asking a single-run output of a Monte Carlo run (simulate rollout and dr drill).
+    static func oneRunOnly(_ flag: String) -> String { "\(flag) draws a single run; drop --runs to use it" }
+
     func validate() throws {
         guard (1...100_000).contains(runs) else { throw IngotError.invalid("runs", "\(runs) must be between 1 and 100000") }
-        if runs > 1 && (timeline != nil || svg != nil) { throw IngotError.invalid("runs", "--timeline and --svg draw one run: drop --runs") }
+        if runs > 1, let flag = timeline != nil ? "--timeline" : (svg != nil ? "--svg" : nil) { throw IngotError.invalid("runs", RunOptions.oneRunOnly(flag)) }
         for (field, path) in [("timeline", timeline), ("svg", svg)] {
             guard let path else { continue }
             let dir = (path as NSString).deletingLastPathComponent

@@ -24,7 +24,7 @@ struct SimulateRollout: AsyncParsableCommand {
     @OptionGroup var region: RegionOption
     @Option(name: .customLong("fleet-size"), help: "Instead of a group: this many in-service instances.") var fleetSize: Int?
     @Option(help: "Zones of the fleet (with --fleet-size).") var zones = 3
-    @Option(name: .customLong("health-check-grace-period"), help: "Seconds (with --fleet-size; default 300).") var grace = 300
+    @Option(name: .customLong("health-check-grace-period"), help: "Seconds (with --fleet-size; default 300, the console's default for new groups; the API's is 0).") var grace = 300
     @Option(name: .customLong("default-instance-warmup"), help: "Seconds (with --fleet-size).") var defaultWarmup: Int?
     @Option(help: "Instances already on the new configuration (with --fleet-size).") var matching = 0
     @Option(help: "Scale-in protected instances (with --fleet-size).") var protected = 0
@@ -54,15 +54,17 @@ struct SimulateRollout: AsyncParsableCommand {
             throw IngotError.invalid("group", "give either --group NAME (with --region) or --fleet-size N")
         }
         let world = try faults.world(zones: spec.zones)
+        if let note = strategy.adjusted(preferences).replacementOrderNote { Output.note(note) }
         // Validate the whole configuration once (the strategy may adjust preferences) before running.
         _ = try RolloutSimulation(spec: spec, preferences: preferences, world: world, strategy: strategy, seed: run.seed)
         if run.runs > 1 {
             let factory = refresh
-            let summary = try await MonteCarlo.run(runs: run.runs, seed: run.seed) { seed in
+            let summary = try await MonteCarlo.rollouts(runs: run.runs, seed: run.seed) { seed in
                 var sim = try RolloutSimulation(spec: spec, preferences: preferences, world: world, strategy: try factory.makeStrategy(), seed: seed)
                 return sim.run()
             }
             try RolloutReport.print(summary, global: global)
+            if summary.problemRuns > 0 { throw CommandFailure(code: 3) }
             return
         }
         var sim = try RolloutSimulation(spec: spec, preferences: preferences, world: world, strategy: strategy, seed: run.seed,
@@ -82,6 +84,8 @@ struct GroupFleet {
     var previousVersion: Int?
     /// The image the outdated instances run most (the saved configuration's).
     var previousImageId: String?
+    /// Whether the target version's ImageId is `resolve:ssm:...` (AutoRollback is then refused).
+    var imageIsParameter = false
 
     static func load(cloud: some IngotCloud, region: Region, group name: String, desiredVersion: String?) async throws -> GroupFleet {
         if let v = desiredVersion, Int(v).map({ $0 >= 1 }) != true && v != "$Latest" && v != "$Default" {
@@ -106,14 +110,15 @@ struct GroupFleet {
                              defaultInstanceWarmup: group.defaultInstanceWarmup, instances: instances, previousVersion: previousLabel,
                              newVersion: "\(group.launchTemplateName):\(target.version) \(target.imageId)")
         let previousImage = previous.flatMap { p in Dictionary(grouping: p.value, by: \.imageId).max { $0.value.count < $1.value.count }?.key }
-        return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key, previousImageId: previousImage)
+        return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key, previousImageId: previousImage,
+                          imageIsParameter: target.imageIsParameter)
     }
 }
 
 extension GroupFleet {
     /// The launch template version a group (or `version`) resolves to now, and its image (`resolve:ssm:`
     /// followed), through the cloud's own APIs.
-    static func target(cloud: some IngotCloud, group: AutoScalingGroup, version: String?) async throws -> (version: Int, imageId: String) {
+    static func target(cloud: some IngotCloud, group: AutoScalingGroup, version: String?) async throws -> (version: Int, imageId: String, imageIsParameter: Bool) {
         let selector = try TemplateVersionSelector(version ?? group.launchTemplateVersion, field: "desired-version")
         guard let v = try await cloud.describeLaunchTemplateVersions(region: group.region, name: group.launchTemplateName, versions: [selector]).first else {
             throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "launch template \(group.launchTemplateName) has no version \(version ?? group.launchTemplateVersion)")
@@ -128,62 +133,7 @@ extension GroupFleet {
         guard ImageID.isWellFormed(image) else {
             throw IngotError.refused("ValidationError", "launch template \(group.launchTemplateName) version \(v.versionNumber) has no launchable image id")
         }
-        return (v.versionNumber, image)
-    }
-}
-
-/// The nearest-rank percentile `q` (0...1) of values sorted in the order that ranks them; nil when empty.
-func nearestRank(_ sorted: [Double], _ q: Double) -> Double? {
-    sorted.isEmpty ? nil : sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
-}
-
-/// Monte Carlo: many seeds, spread over the cores.
-struct MonteCarloSummary: Encodable {
-    struct Percentiles: Encodable { let p50, p95, p99: Double }
-    let strategy: String
-    let runs: Int
-    let seed: UInt64
-    let desiredCapacity: Int
-    let durationSeconds: Percentiles
-    /// Lowest in-service count: p95 is the value 95 % of runs stay at or above.
-    let minInService: Percentiles
-    let failedShare: Double
-    let rolledBackShare: Double
-    let statuses: [String: Int]
-}
-
-enum MonteCarlo {
-    static func run(runs: Int, seed: UInt64, _ simulate: @escaping @Sendable (UInt64) throws -> RolloutResult) async throws -> MonteCarloSummary {
-        struct Row: Sendable { let duration: Double; let minInService: Int; let status: RefreshStatus; let strategy: String; let desired: Int }
-        let workers = max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount))
-        let rows = try await withThrowingTaskGroup(of: [Row].self) { group in
-            for w in 0..<workers {
-                group.addTask {
-                    var out: [Row] = []
-                    for i in stride(from: w, to: runs, by: workers) {
-                        let r = try simulate(SeededGenerator.derive(seed, run: i))
-                        out.append(Row(duration: r.durationSeconds, minInService: r.minInService, status: r.status, strategy: r.strategy, desired: r.desiredCapacity))
-                    }
-                    return out
-                }
-            }
-            var all: [Row] = []
-            for try await part in group { all += part }
-            return all
-        }
-        func percentiles(_ values: [Double], descending: Bool = false) -> MonteCarloSummary.Percentiles {
-            let sorted = descending ? values.sorted(by: >) : values.sorted()
-            func at(_ q: Double) -> Double { nearestRank(sorted, q) ?? 0 }
-            return .init(p50: at(0.5), p95: at(0.95), p99: at(0.99))
-        }
-        let statuses = Dictionary(grouping: rows, by: \.status.rawValue).mapValues(\.count)
-        let n = Double(rows.count)
-        return MonteCarloSummary(
-            strategy: rows.first?.strategy ?? "", runs: rows.count, seed: seed, desiredCapacity: rows.first?.desired ?? 0,
-            durationSeconds: percentiles(rows.map(\.duration)), minInService: percentiles(rows.map { Double($0.minInService) }, descending: true),
-            failedShare: Double(rows.filter { $0.status == .failed || $0.status == .rollbackFailed }.count) / n,
-            rolledBackShare: Double(rows.filter { $0.status == .rollbackSuccessful || $0.status == .rollbackFailed }.count) / n,
-            statuses: statuses)
+        return (v.versionNumber, image, v.data.ssmParameter != nil)
     }
 }
 
@@ -200,7 +150,10 @@ enum RolloutReport {
         let checkpointsReached: [Int]
         let rollbackReason: String?
         let percentageComplete: Int
+        /// Events the engine processed (launches, health checks, wake-ups, faults), not the timeline's length.
         let events: Int
+        let instanceWarmupSeconds: Double
+        let healthCheckGracePeriodSeconds: Int
     }
 
     static func summary(_ r: RolloutResult) -> Summary {
@@ -210,7 +163,8 @@ enum RolloutReport {
             minInService: r.minInService, maxInService: r.maxInService, desiredCapacity: r.desiredCapacity,
             minInServicePercent: r.minInService * 100 / desired, maxInServicePercent: r.maxInService * 100 / desired, healthyFloor: r.healthyFloor,
             launched: r.launched, terminated: r.terminated, replaced: r.replaced, failedLaunches: r.failedLaunches, unhealthyReplaced: r.unhealthyReplaced,
-            checkpointsReached: r.checkpointsReached, rollbackReason: r.rollbackReason, percentageComplete: r.percentageComplete, events: r.events)
+            checkpointsReached: r.checkpointsReached, rollbackReason: r.rollbackReason, percentageComplete: r.percentageComplete, events: r.events,
+            instanceWarmupSeconds: r.warmupSeconds, healthCheckGracePeriodSeconds: r.healthCheckGracePeriod)
     }
 
     static func print(_ r: RolloutResult, global: GlobalOptions) throws {
@@ -220,12 +174,13 @@ enum RolloutReport {
             ("Strategy", "\(s.strategy) (seed \(s.seed))"),
             ("Status", s.status + (s.statusReason.map { ": \($0)" } ?? "")),
             ("Duration", formatDuration(s.durationSeconds)),
-            ("In service", "\(s.minInService)-\(s.maxInService) of \(s.desiredCapacity) desired (\(s.minInServicePercent)%-\(s.maxInServicePercent)%), floor \(s.healthyFloor)"),
+            ("In service", "\(s.minInService)-\(s.maxInService) of \(s.desiredCapacity) desired (\(s.minInServicePercent)%-\(s.maxInServicePercent)%), floor \(s.healthyFloor) (healthy, warmed-up instances)"),
+            ("Readiness", "warm-up \(formatDuration(s.instanceWarmupSeconds)), health check grace period \(formatDuration(Double(s.healthCheckGracePeriodSeconds))): ready after both"),
             ("Instances", "launched \(s.launched), terminated \(s.terminated), replaced \(s.replaced), failed launches \(s.failedLaunches), unhealthy \(s.unhealthyReplaced)"),
             ("Checkpoints", s.checkpointsReached.isEmpty ? "-" : s.checkpointsReached.map { "\($0)%" }.joined(separator: ", ")),
             ("Rollback", s.rollbackReason ?? "-"),
             ("Complete", "\(s.percentageComplete)%"),
-            ("Events", String(s.events)),
+            ("Events", "\(s.events) processed by the engine"),
         ])
     }
 
@@ -238,6 +193,10 @@ enum RolloutReport {
         ])
         Output.line("\(m.runs) runs of \(m.strategy) from seed \(m.seed): failed \(pct(m.failedShare)), rolled back \(pct(m.rolledBackShare)); "
             + m.statuses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        if m.problemRuns > 0 {
+            Output.line("\(m.problemRuns) of \(m.runs) runs did not succeed (exit 3):")
+            for r in m.reasons { Output.line("  \(r.runs) \(r.status): \(r.reason)") }
+        }
     }
 
     static func formatDuration(_ seconds: Double) -> String {

@@ -436,11 +436,22 @@ public enum DRPlanner {
         var known: [ImageID: Image] = [:]
         /// Roots already walked: every workload compares the family's DR images against its source.
         var roots: [ImageID: ImageID] = [:]
+        /// Ids DescribeImages no longer knows (deregistered), asked once.
+        var missing: Set<ImageID> = []
 
+        /// The image, or nil when it is gone: DescribeImages answers `InvalidAMIID.NotFound` for an id
+        /// that was deregistered (the source of a copy, once cleaned up), and a missing ancestor only
+        /// ends a lineage walk; it never fails the plan.
         mutating func image(_ id: ImageID, region: Region) async throws -> Image? {
             if let i = known[id] { return i }
-            let found = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
-            if let found { known[id] = found }
+            if missing.contains(id) { return nil }
+            let found: Image?
+            do {
+                found = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
+            } catch let error as IngotError where error.code == "InvalidAMIID.NotFound" {
+                found = nil
+            }
+            if let found { known[id] = found } else { missing.insert(id) }
             return found
         }
 

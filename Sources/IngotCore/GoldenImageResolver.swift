@@ -158,7 +158,9 @@ public enum GoldenImageResolver {
             let rejected = images.filter { $0.id != chosen?.id }.map { image -> Rejection in
                 if let reason = rejection(of: image, by: s, now: now) { return Rejection(image: image, reason: reason) }
                 let gaps = missing(image)
-                return Rejection(image: image, reason: gaps.isEmpty ? .supersededBy(chosen?.id ?? image.id) : .notInAllRegions(missing: gaps))
+                // An older build than the chosen one is superseded, wherever it is missing.
+                let newerThanChosen = chosen.map { newerFirst(build(image), build($0), order: s.order) } ?? true
+                return Rejection(image: image, reason: gaps.isEmpty || !newerThanChosen ? .supersededBy(chosen?.id ?? image.id) : .notInAllRegions(missing: gaps))
             }
             return RegionResolution(region: region, image: chosen, rejected: rejected.sorted { newerFirst($0.image, $1.image, order: s.order) })
         }

@@ -92,3 +92,30 @@ public protocol InstanceRefreshCloud: AutoScalingCloud {
     func applyInstanceRefresh(region: Region, group: String, outcome: RefreshOutcome) async throws
     func describeInstanceRefreshes(region: Region, group: String) async throws -> [InstanceRefresh]
 }
+
+/// StartInstanceRefresh's prerequisites for AutoRollback, as the API reference lists them
+/// (RefreshPreferences, AutoRollback): "A rollback is not supported in the following situations:
+/// There is no desired configuration specified for the instance refresh. The Auto Scaling group has a
+/// launch template that uses an Amazon Web Services Systems Manager parameter instead of an AMI ID for
+/// the ImageId property. The Auto Scaling group uses the launch template's $Latest or $Default version."
+/// AWS refuses such a request with `IrreversibleInstanceRefresh`; both backends refuse it the same way
+/// before anything starts.
+public enum AutoRollbackPrerequisites {
+    /// Why AutoRollback cannot be honoured, or nil when it can.
+    /// - Parameters:
+    ///   - desiredVersion: the DesiredConfiguration's launch template version as given (nil: none given).
+    ///   - imageIsParameter: whether that version's ImageId is `resolve:ssm:...`.
+    public static func refusal(group: String, desiredVersion: TemplateVersionSelector?, imageIsParameter: Bool) -> IngotError? {
+        let reason: String
+        switch desiredVersion {
+        case nil:
+            reason = "there is no desired configuration to return from: give --desired-version with a version number"
+        case .latest?, .default?, .range?:
+            reason = "the desired configuration uses the launch template's \(desiredVersion?.text ?? "") version: give a version number"
+        case .number?:
+            guard imageIsParameter else { return nil }
+            reason = "the launch template version's ImageId is a Systems Manager parameter, not an AMI ID"
+        }
+        return .refused("IrreversibleInstanceRefresh", "AutoRollback is not supported for \(group): \(reason)")
+    }
+}

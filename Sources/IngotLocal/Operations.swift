@@ -245,7 +245,13 @@ struct Operations: Sendable {
     func deregisterImage(region: Region, imageId: ImageID, deleteSnapshots: Bool, _ db: Database) throws -> DeregisterImageResult {
         let (row, image) = try ownedImage(imageId, region: region, db)
         if image.deregistrationProtection.blocksDeregistration(at: now) {
-            throw IngotError.refused("InvalidImage.DeregistrationProtected", "Image \(imageId) has deregistration protection (\(image.deregistrationProtection.text)); disable it first")
+            let remedy: String
+            if case .disabledUntil(let t) = image.deregistrationProtection {
+                remedy = "protection was turned off with a cooldown that ends at \(Timestamp.format(t)); deregister after that"
+            } else {
+                remedy = "turn it off first (`ingot images unprotect`)"
+            }
+            throw IngotError.refused("InvalidImage.DeregistrationProtected", "Image \(imageId) has deregistration protection (\(image.deregistrationProtection.text)); \(remedy)")
         }
         try ImageRows.delete(image, row: row, db)
         logger.info("DeregisterImage \(imageId) (\(region))")

@@ -49,7 +49,6 @@ public struct RolloutSimulation {
     private var state: [UInt8] = []
     private var zone: [UInt8] = []
     private var flags: [UInt8] = []   // bit 0 unhealthy, 1 held, 2 launched serving, 3 protected
-    private var launchedAt: [Double] = []
     private var counts: [Int]
     private var zoneActive: [Int]
     private var pools: [[Int32]]
@@ -146,14 +145,14 @@ public struct RolloutSimulation {
         tokens = world.launchBurst
         let n = spec.instances.count
         config.reserveCapacity(n + n / 4 + 16); state.reserveCapacity(n + n / 4 + 16); zone.reserveCapacity(n + n / 4 + 16)
-        flags.reserveCapacity(n + n / 4 + 16); launchedAt.reserveCapacity(n + n / 4 + 16)
+        flags.reserveCapacity(n + n / 4 + 16)
         for inst in spec.instances {
             let c: UInt8 = inst.matching ? (prefs.skipMatching ? 1 : 2) : 0
             let s = inst.standby ? S.standby : S.serving
             var f: UInt8 = (inst.protected ? 8 : 0) | (inst.standby ? 0 : 4)
             let held = (inst.standby && prefs.standbyInstances != .replace) || (inst.protected && !inst.standby && prefs.scaleInProtectedInstances != .replace)
             if held { f |= 2 }
-            append(config: c, state: s, zone: UInt8(inst.zone), flags: f, at: -1)
+            append(config: c, state: s, zone: UInt8(inst.zone), flags: f)
             if held {
                 if s == S.serving { heldServing += 1 }
                 let waits = inst.standby ? prefs.standbyInstances == .wait : prefs.scaleInProtectedInstances == .wait
@@ -167,9 +166,9 @@ public struct RolloutSimulation {
 
     @inline(__always) private func slot(_ c: UInt8, _ s: UInt8) -> Int { Int(c) * S.count + Int(s) }
 
-    private mutating func append(config c: UInt8, state s: UInt8, zone z: UInt8, flags f: UInt8, at t: Double) {
+    private mutating func append(config c: UInt8, state s: UInt8, zone z: UInt8, flags f: UInt8) {
         let i = state.count
-        config.append(c); state.append(s); zone.append(z); flags.append(f); launchedAt.append(t)
+        config.append(c); state.append(s); zone.append(z); flags.append(f)
         if f & 2 == 0 {
             counts[slot(c, s)] += 1
             if Self.pooled(s) { enterPool(i) }
@@ -282,14 +281,27 @@ public struct RolloutSimulation {
             percentageComplete: done * 100 / denominator, instancesToUpdate: max(0, denominator - done))
     }
 
-    @inline(__always) static func ceiling(desired: Int, max: Int?) -> Int {
+    /// The most instances the refresh may have (in service, healthy or pending): MaxHealthyPercentage of
+    /// desired, rounded down, never below desired; desired itself when Max is omitted. When Max is given
+    /// but the bounds leave no room to replace anything (Min 100 / Max 100, or a small group whose Max
+    /// adds no whole instance), one more than desired: AWS's API reference (RefreshPreferences,
+    /// MaxHealthyPercentage): "When MaxHealthyPercentage is explicitly set and it is mathematically
+    /// impossible to replace instances while honoring both MinHealthyPercentage and MaxHealthyPercentage
+    /// bounds simultaneously, Auto Scaling launches a new instance before terminating an old one
+    /// (temporarily exceeding the desired capacity)."
+    @inline(__always) static func ceiling(desired: Int, min: Int, max: Int?) -> Int {
         guard let max else { return desired }
-        return Swift.max(desired, desired * max / 100)
+        let ceiling = Swift.max(desired, desired * max / 100)
+        if desired > 0, ceiling <= desired, (desired * min + 99) / 100 >= desired { return desired + 1 }
+        return ceiling
     }
 
-    @inline(__always) static func floor(desired: Int, min: Int, ceiling: Int) -> Int {
+    /// The fewest instances that must stay in service: MinHealthyPercentage of desired, rounded up. When
+    /// Max is omitted and that is all of desired, one less: the same reference, "When MaxHealthyPercentage
+    /// is omitted, Auto Scaling terminates an instance and launches its replacement simultaneously."
+    @inline(__always) static func floor(desired: Int, min: Int, max: Int?) -> Int {
         let floor = (desired * min + 99) / 100
-        return ceiling <= desired && desired > 0 ? Swift.min(floor, desired - 1) : floor
+        return max == nil && desired > 0 ? Swift.min(floor, desired - 1) : floor
     }
 
     private var servingTotal: Int {
@@ -429,15 +441,24 @@ public struct RolloutSimulation {
         }
     }
 
-    /// InService (booted, or rebooted on a new root volume): health checks start once the grace
-    /// period is over, and the instance counts once warmed up.
+    /// InService (booted, or rebooted on a new root volume). Health checks start once the grace period
+    /// (counted from InService) is over; an instance counts as ready (in service, and replaced when it is on the configuration the
+    /// refresh moves to) only once it has passed its first health check and its warm-up has passed. An
+    /// unhealthy one never does: it is found out `healthCheckDetection` after its first check and replaced.
     private mutating func enterService(_ i: Int, _ kind: TimelineEvent.Kind) {
         move(i, to: S.warming)
         log(kind, i)
+        // "The health check grace period specifies the minimum amount of time (in seconds) to keep a new
+        // instance in service before terminating it if it's found to be unhealthy" (user guide): it counts
+        // from InService, and "Amazon EC2 Auto Scaling waits until the health check grace period ends
+        // before checking the health status of the instance."
+        let firstCheck = now + Double(spec.healthCheckGracePeriod)
         if flags[i] & 1 != 0 {
-            schedule(.unhealthy, at: max(launchedAt[i] + Double(spec.healthCheckGracePeriod), now) + world.healthCheckDetection, instance: Int32(i))
+            schedule(.unhealthy, at: firstCheck + world.healthCheckDetection, instance: Int32(i))
+            return
         }
-        if warmup <= 0 { warmed(i) } else { schedule(.warmed, at: now + warmup, instance: Int32(i)) }
+        let ready = max(now + warmup, firstCheck)
+        if ready <= now { warmed(i) } else { schedule(.warmed, at: ready, instance: Int32(i)) }
     }
 
     private mutating func releaseHeld(_ i: Int) {
@@ -471,7 +492,6 @@ public struct RolloutSimulation {
         }
         launched += 1
         if config[i] != 0 || !rollingBack { launchedNew += 1 }
-        launchedAt[i] = now
         if rng.chance(world.unhealthyRate) && !rollingBack { flags[i] |= 1 }
         move(i, to: S.booting)
         log(.launched, i)
@@ -555,11 +575,7 @@ public struct RolloutSimulation {
             startRollback(reason)
             return true
         case .complete:
-            if !rollingBack, preferences.checkpointPercentages.last == 100, lastCheckpoint < 100 {
-                lastCheckpoint = 100
-                checkpoints.append(100)
-                log(.checkpoint, -1, "100%")
-            }
+            // No checkpoint is reported for 100 %: the refresh simply completes.
             if rollingBack {
                 setStatus(.rollbackSuccessful, rollbackReason)
             } else if preferences.bakeTime > 0 {
@@ -587,7 +603,7 @@ public struct RolloutSimulation {
             z = best < 0 ? (0..<spec.zones.count).min { zoneActive[$0] < zoneActive[$1] } ?? 0 : best
         }
         let i = state.count
-        append(config: target, state: S.queued, zone: UInt8(z), flags: serving ? 4 : 0, at: now)
+        append(config: target, state: S.queued, zone: UInt8(z), flags: serving ? 4 : 0)
         log(.launchRequested, i)
         // RunInstances' token bucket: each instance takes a token; without one, it waits for the refill.
         tokens = min(world.launchBurst, tokens + (now - tokenTime) * world.launchRatePerSecond)
@@ -653,7 +669,6 @@ public struct RolloutSimulation {
         guard let i = pick(outdated: true, where: { $0 == S.serving || $0 == S.idle }) else { return false }
         if state[i] == S.serving { flags[i] |= 4 } else { flags[i] &= ~4 }
         move(i, to: S.swapping)
-        launchedAt[i] = now
         if rng.chance(world.unhealthyRate) && !rollingBack { flags[i] |= 1 } else { flags[i] &= ~1 }
         // The root volume is replaced from the new image's snapshot and the instance reboots.
         schedule(.swapDone, at: now + 30 + world.boot.sample(&rng), instance: Int32(i))
@@ -747,8 +762,8 @@ public struct RolloutSimulation {
     private mutating func observe() {
         let inService = servingTotal
         let active = activeTotal
-        let ceiling = Self.ceiling(desired: desired, max: preferences.maxHealthyPercentage)
-        let floor = Self.floor(desired: desired, min: preferences.minHealthyPercentage, ceiling: ceiling)
+        let ceiling = Self.ceiling(desired: desired, min: preferences.minHealthyPercentage, max: preferences.maxHealthyPercentage)
+        let floor = Self.floor(desired: desired, min: preferences.minHealthyPercentage, max: preferences.maxHealthyPercentage)
         minInService = min(minInService, inService)
         maxInService = max(maxInService, inService)
         maxActive = max(maxActive, active)
@@ -780,6 +795,15 @@ public struct RolloutSimulation {
 
     private func result() -> RolloutResult {
         let snap = snapshot()
+        var percentage = snap.percentageComplete
+        if rollingBack {
+            // DescribeInstanceRefreshes: during a rollback PercentageComplete goes back down towards 0;
+            // it is the share of desired capacity still ready on the configuration the refresh moved to.
+            var onNew = 0
+            for c in 1..<Self.configs { onNew += counts[slot(UInt8(c), S.serving)] + counts[slot(UInt8(c), S.idle)] }
+            let denominator = max(1, desired - heldServing)
+            percentage = min(onNew, denominator) * 100 / denominator
+        }
         var finals: [FinalInstance] = []
         for i in 0..<state.count where state[i] != S.terminated && state[i] != S.failed {
             finals.append(FinalInstance(initialIndex: i < spec.instances.count ? i : nil, zone: Int(zone[i]), onNewVersion: config[i] != 0, standby: state[i] == S.standby))
@@ -789,7 +813,8 @@ public struct RolloutSimulation {
             maxInService: maxInService, desiredCapacity: desired, healthyFloor: snap.healthyFloor, healthyCeiling: snap.healthyCeiling, maxActive: maxActive,
             launched: launched, terminated: terminatedCount, replaced: replacedCount, failedLaunches: failedLaunches, unhealthyReplaced: unhealthyReplaced,
             checkpointsReached: checkpoints, rollbackReason: rollbackReason, failureReason: failureReason, statusReason: statusReason,
-            percentageComplete: snap.percentageComplete, events: eventCount, unexplainedFloorBreaches: unexplainedBreaches, ceilingBreaches: ceilingBreaches,
-            timeline: timeline, samples: samples, finalInstances: finals, previousVersion: spec.previousVersion, newVersion: spec.newVersion)
+            percentageComplete: percentage, events: eventCount, unexplainedFloorBreaches: unexplainedBreaches, ceilingBreaches: ceilingBreaches,
+            timeline: timeline, samples: samples, finalInstances: finals, previousVersion: spec.previousVersion, newVersion: spec.newVersion,
+            warmupSeconds: warmup, healthCheckGracePeriod: spec.healthCheckGracePeriod)
     }
 }

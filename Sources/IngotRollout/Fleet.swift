@@ -146,4 +146,8 @@ public struct RolloutResult: Sendable {
     public var finalInstances: [FinalInstance]
     public var previousVersion: String
     public var newVersion: String
+    /// Seconds from InService to ready when healthy (InstanceWarmup, else DefaultInstanceWarmup, else the grace period).
+    public var warmupSeconds: Double
+    /// The group's HealthCheckGracePeriod: no health check before it ends, so no instance is ready before it.
+    public var healthCheckGracePeriod: Int
 }

@@ -12,14 +12,17 @@ public enum HeldInstancePolicy: String, Sendable, CaseIterable, Codable {
     /// AWS's value for ScaleInProtectedInstances (Refresh) or StandbyInstances (Terminate).
     public func awsValue(standby: Bool) -> String { self == .replace && standby ? "Terminate" : rawValue }
 
-    /// Accepts AWS's spellings, case-insensitively: Refresh/Terminate, Ignore, Wait.
-    public init(parsing text: String, field: String) throws {
-        switch text.lowercased() {
-        case "refresh", "terminate": self = .replace
-        case "ignore": self = .ignore
-        case "wait": self = .wait
-        default: throw IngotError.invalid(field, "'\(text)' is not one of Refresh, Terminate, Ignore, Wait")
+    /// The values AWS accepts for one of the two preferences: ScaleInProtectedInstances takes
+    /// Refresh | Ignore | Wait, StandbyInstances takes Terminate | Ignore | Wait.
+    public static func accepted(standby: Bool) -> [String] { allCases.map { $0.awsValue(standby: standby) } }
+
+    /// Accepts AWS's spellings for ScaleInProtectedInstances (`standby: false`) or StandbyInstances
+    /// (`standby: true`), case-insensitively; the other preference's word for `replace` is refused.
+    public init(parsing text: String, field: String, standby: Bool) throws {
+        guard let match = Self.allCases.first(where: { $0.awsValue(standby: standby).lowercased() == text.lowercased() }) else {
+            throw IngotError.invalid(field, "'\(text)' is not one of \(Self.accepted(standby: standby).joined(separator: ", "))", code: "ValidationError")
         }
+        self = match
     }
 }
 
@@ -44,6 +47,14 @@ public struct RefreshPreferences: Sendable, Hashable, Codable {
     public init() {}
 
     public var effectiveCheckpointDelay: Int { checkpointDelay ?? 3600 }
+
+    /// Said to the user when MinHealthyPercentage is 100 and MaxHealthyPercentage omitted: AWS's API
+    /// reference then "terminates an instance and launches its replacement simultaneously", which those
+    /// who read the user guide's "launch the new instances first" for Min 100 do not expect.
+    public var replacementOrderNote: String? {
+        guard minHealthyPercentage == 100, maxHealthyPercentage == nil else { return nil }
+        return "MinHealthyPercentage 100 with MaxHealthyPercentage omitted: AWS terminates an instance and launches its replacement together (in service dips by one); give --max-healthy-percentage 100 or more to launch first"
+    }
 
     /// The same preferences without checkpoints (for strategies that pace themselves).
     public var withoutCheckpoints: RefreshPreferences {

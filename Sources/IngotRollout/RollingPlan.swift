@@ -3,8 +3,10 @@
 /// At each decision point: terminate outdated instances while in-service capacity stays at or above
 /// the healthy floor (instances not in service can always go), then launch current ones up to the
 /// ceiling. MaxHealthyPercentage omitted: the ceiling is desired capacity, so instances are terminated
-/// and launched together; set: new instances are launched first, up to Max% of desired. A checkpoint
-/// ahead caps the batch so the refresh stops at it.
+/// and launched together (even at MinHealthyPercentage 100, where the floor is desired - 1); set: new
+/// instances are launched first, up to Max% of desired, and at least one above desired when the bounds
+/// leave no other room (see `RolloutSimulation.ceiling`). A checkpoint ahead caps the batch so the
+/// refresh stops at it; reaching the last checkpoint when it is under 100 ends the refresh there.
 public enum RollingPlan {
     public static func step(_ f: FleetSnapshot, floor: Int? = nil, ceiling: Int? = nil, budget: Int? = nil) -> [RolloutAction] {
         let cur = f.current, old = f.outdated
@@ -13,7 +15,8 @@ public enum RollingPlan {
 
         if !checkpoints.isEmpty {
             if let passed = checkpoints.last(where: { $0 <= f.percentageComplete && $0 > f.lastCheckpoint }), passed < 100 {
-                return [.checkpoint(percentage: passed)]
+                // The last checkpoint under 100 is where the refresh ends: no further delay.
+                return passed == checkpoints.last ? [.checkpoint(percentage: passed), .complete] : [.checkpoint(percentage: passed)]
             }
             if let last = checkpoints.last, last < 100, f.lastCheckpoint >= last { return [.complete] }
         }

@@ -57,15 +57,15 @@ public struct FleetSnapshot: Sendable, Codable {
     public var percentageComplete: Int
     public var instancesToUpdate: Int
 
-    /// MinHealthyPercentage of desired, rounded up. When the ceiling leaves no room to launch first
-    /// (MaxHealthyPercentage omitted, or too small to add a whole instance), at least one instance can
-    /// always be replaced: AWS's Min 100 without Max means one at a time.
+    /// MinHealthyPercentage of desired, rounded up; with MaxHealthyPercentage omitted, at most desired - 1
+    /// (AWS then terminates an instance and launches its replacement together).
     public var healthyFloor: Int {
-        RolloutSimulation.floor(desired: desiredCapacity, min: preferences.minHealthyPercentage, ceiling: healthyCeiling)
+        RolloutSimulation.floor(desired: desiredCapacity, min: preferences.minHealthyPercentage, max: preferences.maxHealthyPercentage)
     }
-    /// MaxHealthyPercentage of desired, rounded down (desired itself when omitted), never below desired.
+    /// MaxHealthyPercentage of desired, rounded down (desired itself when omitted), never below desired;
+    /// desired + 1 when Max is given but leaves no room between the bounds (AWS launches first then).
     public var healthyCeiling: Int {
-        RolloutSimulation.ceiling(desired: desiredCapacity, max: preferences.maxHealthyPercentage)
+        RolloutSimulation.ceiling(desired: desiredCapacity, min: preferences.minHealthyPercentage, max: preferences.maxHealthyPercentage)
     }
     /// In-service capacity: healthy, warmed-up instances receiving traffic.
     public var inService: Int { current.serving + outdated.serving + heldInService }

@@ -13,10 +13,18 @@ final class Counter: Sendable {
 /// `ingot groups refresh --cloud aws --wait` against recorded AWS answers: the real instance refresh
 /// is started with a pinned version and followed to its end.
 @Suite struct GroupsRefreshCLITests {
-    static func answers(final: String, polls: Counter = Counter()) throws -> @Sendable (RecordedRequest, Int) async -> Reply {
+    static func answers(final: String, polls: Counter = Counter(), imageId: String = "ami-0123456789abcdef0") throws -> @Sendable (RecordedRequest, Int) async -> Reply {
         let groups = try Fixture.text("describe-auto-scaling-groups.xml"), instances = try Fixture.text("describe-instances-for-group.xml")
         return { request, _ in
             switch request.action {
+            case "DescribeLaunchTemplateVersions":
+                return .xml("""
+                    <DescribeLaunchTemplateVersionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><launchTemplateVersionSet><item>
+                    <createTime>2026-11-26T11:00:00.000Z</createTime><defaultVersion>false</defaultVersion>
+                    <launchTemplateData><imageId>\(imageId)</imageId><instanceType>t3.micro</instanceType></launchTemplateData>
+                    <launchTemplateId>lt-0a20c965061f64abc</launchTemplateId><launchTemplateName>web-lt</launchTemplateName><versionNumber>4</versionNumber>
+                    </item></launchTemplateVersionSet></DescribeLaunchTemplateVersionsResponse>
+                    """)
             case "GetCallerIdentity":
                 return .xml("<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/ci</Arn><UserId>AIDA</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>")
             case "DescribeAutoScalingGroups": return .xml(groups)
@@ -57,6 +65,21 @@ final class Counter: Sendable {
             #expect(start["Preferences.AutoRollback"] == "true" && start["Preferences.SkipMatching"] == "true" && start["Preferences.CheckpointDelay"] == "600")
             #expect(start["Preferences.CheckpointPercentages.member.1"] == "50" && start["Preferences.CheckpointPercentages.member.2"] == "100")
             #expect(server.requests.filter { $0.action == "DescribeInstanceRefreshes" }.count == 3)
+        }
+    }
+
+    /// RefreshPreferences, AutoRollback: "A rollback is not supported in the following situations: There is
+    /// no desired configuration specified for the instance refresh. The Auto Scaling group has a launch
+    /// template that uses an Amazon Web Services Systems Manager parameter instead of an AMI ID for the
+    /// ImageId property. The Auto Scaling group uses the launch template's $Latest or $Default version."
+    @Test func autoRollbackIsRefusedWhereAWSCannotRollBackAndNothingStarts() async throws {
+        try await LoopbackServer.with(try Self.answers(final: "Successful", imageId: "resolve:ssm:/golden/web")) { server in
+            let base = ["groups", "refresh", "--cloud", "aws", "--group", "web-asg", "--region", "us-east-1", "--auto-rollback"]
+            for extra in [[], ["--desired-version", "$Latest"], ["--desired-version", "$Default"], ["--desired-version", "4"]] {
+                let r = try await Program.run(Program.ingot, base + extra, env: Self.env(server))
+                #expect(r.code == 1 && r.err.contains("IrreversibleInstanceRefresh"), "\(extra): \(r.err)")
+            }
+            #expect(!server.requests.contains { $0.action == "StartInstanceRefresh" })
         }
     }
 

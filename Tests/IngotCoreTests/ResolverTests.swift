@@ -134,6 +134,14 @@ typealias Tag = IngotCore.Tag
         #expect(lagging.map(\.region) == [.usWest2])
     }
 
+    @Test func consistentCallsAnOlderBuildSupersededNotLagging() {
+        let old = image(1, daysAgo: 5, version: "1.9.0/1")  // only in us-east-1, older than the chosen build
+        let east = image(2, daysAgo: 3, version: "2.0.0/1"), west = image(3, daysAgo: 3, version: "2.0.0/1", region: .usWest2)
+        let (results, _) = GoldenImageResolver.chooseConsistent([(.usEast1, [old, east]), (.usWest2, [west])], by: golden, now: Self.now)
+        #expect(results.map { $0.image?.id } == [east.id, west.id])
+        #expect(results[0].rejected.first { $0.image == old }?.reason == .supersededBy(east.id))
+    }
+
     @Test func consistentDoesNotMatchEqualVersionsOfDifferentFamilies() {
         let web = image(1, daysAgo: 1, version: "1.2.0/1")  // golden-web-1
         var api = image(2, daysAgo: 1, version: "1.2.0/1", region: .euWest1)

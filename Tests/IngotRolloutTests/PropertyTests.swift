@@ -54,6 +54,41 @@ import Rolling
         }
     }
 
+    /// The same bounds rebuilt from the timeline by code that shares nothing with the engine's counters.
+    /// Launch failures and unhealthy new instances are the only faults here, and neither may cost
+    /// in-service capacity: an unhealthy instance never passes its first health check, so it never
+    /// served. The floor is worked out from AWS's text: MinHealthyPercentage of desired "rounded up",
+    /// and with MaxHealthyPercentage omitted AWS "terminates an instance and launches its replacement
+    /// simultaneously" (so at most desired - 1).
+    @Test("From the timeline: in service never under the floor, and no more instances replaced than there were to update")
+    func timelineBounds() async {
+        await propertyCheck(count: 150, input: Self.cases) { c in
+            let r = try c.run(record: true)
+            let matching = Swift.min(c.matching, c.size), protected = Swift.min(c.protected, c.size)
+            var floor = (c.size * c.min + 99) / 100
+            if c.max == nil && c.size > 0 { floor = Swift.min(floor, c.size - 1) }
+            var serving = Set(0..<c.size)
+            var lowest = c.size
+            var time = 0.0
+            var replacedNew = Set<Int32>()
+            for e in r.timeline {
+                if e.time != time { lowest = Swift.min(lowest, serving.count); time = e.time }
+                switch e.kind {
+                case .replaced:
+                    serving.insert(Int(e.instance))
+                    if e.version == 1 && e.instance >= Int32(c.size) { replacedNew.insert(e.instance) }
+                case .terminated, .unhealthy: serving.remove(Int(e.instance))
+                default: break
+                }
+            }
+            lowest = Swift.min(lowest, serving.count)
+            #expect(lowest >= floor, "\(c): lowest \(lowest), floor \(floor)")
+            let toUpdate = (0..<c.size).filter { !($0 < matching) && !($0 >= c.size - protected) }.count
+            #expect(replacedNew.count <= toUpdate, "\(c): replaced \(replacedNew.count) of \(toUpdate)")
+            #expect(r.replaced <= toUpdate, "\(c): engine says \(r.replaced) of \(toUpdate)")
+        }
+    }
+
     @Test("Without unrecoverable faults the refresh succeeds and every instance ends on the new version")
     func completes() async {
         await propertyCheck(count: 200, input: Self.cases) { c in

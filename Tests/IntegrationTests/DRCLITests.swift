@@ -45,6 +45,27 @@ import Testing
         #expect((runs["secondsToFullCapacity"] as? [String: Double])?["p95"] != nil)
     }
 
+    /// The Quick start copies a build to eu-west-1 and deregisters the source, as teams do. DescribeImages
+    /// then answers InvalidAMIID.NotFound for the source's id; a plan that walks a copy's lineage must end
+    /// the walk there (exit 0 or 3), never fail (exit 1).
+    @Test func aDeregisteredSourceEndsTheLineageWalkAndNeverFailsThePlan() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        let created = try ingot.run("images", "create", "--region", "us-east-1", "--name", "golden-web-9.9.9", "--tag", "golden=true", "--version", "9.9.9/1", "--volume-size", "30")
+        #expect(created.code == 0, "\(created.stderr)")
+        let id = try #require(created.stdout.split(whereSeparator: \.isWhitespace).first.map(String.init))
+        #expect(try ingot.run("images", "copy", id, "--source-region", "us-east-1", "--region", "eu-west-1", "--copy-tags").code == 0)
+        #expect(try ingot.run("images", "deregister", id, "--region", "us-east-1").code == 0)
+        let args = ["--source-region", "us-east-1", "--region", "eu-west-1", "--group", "web-asg"]
+        for at in [[], ["--at", "2027-06-01T00:00:00Z"]] {
+            for command in [["dr", "plan"], ["dr", "apply"], ["dr", "drill"]] {
+                let r = try ingot.run(command + args + at)
+                #expect(r.code == 0 || r.code == 3, "\(command) \(at): exit \(r.code) \(r.stderr)")
+                #expect(!r.stderr.contains("InvalidAMIID.NotFound"), "\(command): \(r.stderr)")
+            }
+        }
+    }
+
     @Test func badInputExitsTwoNamingTheField() throws {
         let ingot = try IngotRunner()
         #expect(try ingot.run("init").code == 0)

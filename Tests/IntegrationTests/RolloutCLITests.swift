@@ -92,8 +92,11 @@ import Testing
         let before = try Self.json(try ingot.run("groups", "show", "web-asg", "--region", "us-east-1", "--output", "json").stdout)
         let oldImages = Set((before["instances"] as? [[String: Any]] ?? []).compactMap { $0["imageId"] as? String })
         // The demo already refreshed web-asg; refresh api-asg (on $Latest) onto version 2, Canary, with AutoRollback.
-        let refused = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--auto-rollback")
-        #expect(refused.code == 2 && refused.stderr.contains("auto-rollback"))
+        // AWS refuses AutoRollback without a desired configuration, or with $Latest/$Default (IrreversibleInstanceRefresh).
+        for extra in [[], ["--desired-version", "$Latest"]] {
+            let refused = try ingot.run(["groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--auto-rollback"] + extra)
+            #expect(refused.code == 1 && refused.stderr.contains("IrreversibleInstanceRefresh"), "\(refused.stderr)")
+        }
         let r = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--strategy", "canary", "--desired-version", "2", "--output", "json")
         #expect(r.code == 0, "\(r.stderr)")
         let record = try Self.json(r.stdout)
