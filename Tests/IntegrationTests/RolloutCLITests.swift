@@ -37,6 +37,60 @@ import Testing
         #expect(svg.hasPrefix("<svg") && svg.contains("</svg>") && svg.contains("MinHealthy floor"))
     }
 
+    @Test func standbyAndProtectedValuesAreListedPerPreference() throws {
+        let ingot = try IngotRunner()
+        let standby = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--standby-instances", "x")
+        #expect(standby.code == 2 && standby.stderr.contains("Terminate, Ignore, Wait") && !standby.stderr.contains("Refresh"), "\(standby.stderr)")
+        let protected = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--scale-in-protected-instances", "x")
+        #expect(protected.code == 2 && protected.stderr.contains("Refresh, Ignore, Wait") && !protected.stderr.contains("Terminate"), "\(protected.stderr)")
+    }
+
+    /// A single-run output asked of a Monte Carlo run: the same exit and wording in both commands.
+    @Test func svgWithRunsIsRefusedTheSameWayInSimulateAndDrill() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        let simulate = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--runs", "20", "--svg", ingot.file("x.svg"))
+        let drill = try ingot.run("dr", "drill", "--source-region", "us-east-1", "--region", "eu-west-1", "--group", "web-asg", "--runs", "20", "--svg", ingot.file("x.svg"))
+        #expect(simulate.code == 2 && drill.code == 2)
+        #expect(simulate.stderr == drill.stderr && simulate.stderr.contains("--svg draws a single run"), "\(simulate.stderr) / \(drill.stderr)")
+    }
+
+    /// The README: "Exit 3 when the refresh fails, rolls back or is cancelled" holds for Monte Carlo runs
+    /// too, and the summary keeps the reasons.
+    @Test func monteCarloExitsThreeWhenAnyRunFailsAndListsTheReasons() throws {
+        let ingot = try IngotRunner()
+        let failing = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--unhealthy-rate", "1", "--runs", "10", "--output", "json")
+        #expect(failing.code == 3, "\(failing.stderr)")
+        let doc = try Self.json(failing.stdout)
+        #expect(doc["problemRuns"] as? Int == 10)
+        let reasons = try #require(doc["reasons"] as? [[String: Any]])
+        #expect(reasons.count == 1 && reasons[0]["runs"] as? Int == 10 && reasons[0]["status"] as? String == "Failed")
+        #expect((reasons[0]["reason"] as? String)?.contains("no instance was replaced for an hour") == true)
+        let table = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--unhealthy-rate", "1", "--auto-rollback", "--runs", "10")
+        #expect(table.code == 3 && table.stdout.contains("10 of 10 runs did not succeed") && table.stdout.contains("RollbackSuccessful"), "\(table.stdout)")
+        let healthy = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--runs", "10")
+        #expect(healthy.code == 0)
+    }
+
+    /// RefreshPreferences, AutoRollback: a rollback is not supported when "The Auto Scaling group has a launch
+    /// template that uses an Amazon Web Services Systems Manager parameter instead of an AMI ID for the ImageId property."
+    @Test func autoRollbackIsRefusedForATemplateOnAnSSMParameter() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        let listed = try Self.json(try ingot.run("images", "list", "--owner", "self", "--region", "us-east-1", "--name", "golden-web-*", "--output", "json").stdout)
+        let image = try #require((listed["images"] as? [[String: Any]])?.first { $0["state"] as? String == "available" }?["imageId"] as? String)
+        #expect(try ingot.run("ssm", "put", "/golden/web", "--value", image, "--region", "us-east-1", "--data-type", "aws:ec2:image").code == 0)
+        #expect(try ingot.run("templates", "create", "ssm-lt", "--region", "us-east-1", "--image-id", "resolve:ssm:/golden/web", "--instance-type", "t3.micro").code == 0)
+        #expect(try ingot.run("groups", "create", "ssm-asg", "--region", "us-east-1", "--launch-template", "ssm-lt:1", "--min-size", "1", "--max-size", "4",
+                              "--desired-capacity", "2").code == 0)
+        let refused = try ingot.run("groups", "refresh", "--group", "ssm-asg", "--region", "us-east-1", "--desired-version", "1", "--auto-rollback")
+        #expect(refused.code == 1 && refused.stderr.contains("IrreversibleInstanceRefresh") && refused.stderr.contains("Systems Manager parameter"), "\(refused.stderr)")
+        #expect(try ingot.run("groups", "refreshes", "--group", "ssm-asg", "--region", "us-east-1", "--output", "json").stdout.contains("\"instanceRefreshes\" : [\n\n  ]")
+                || !(try ingot.run("groups", "refreshes", "--group", "ssm-asg", "--region", "us-east-1", "--output", "json").stdout.contains("instanceRefreshId")))
+        // Without AutoRollback the same refresh runs.
+        #expect(try ingot.run("groups", "refresh", "--group", "ssm-asg", "--region", "us-east-1", "--desired-version", "1").code == 0)
+    }
+
     @Test func aFailedOrRolledBackRefreshExitsThree() throws {
         let ingot = try IngotRunner()
         let r = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--unhealthy-rate", "1", "--auto-rollback")
@@ -51,7 +105,17 @@ import Testing
                               (["--strategy", "Zigzag"], "strategy"),
                               (["--strategy", "canary", "--param", "bake=1m"], "param"),
                               (["--instance-warmup", "soon"], "instance-warmup"),
-                              (["--az-outage", "mars-1a@5m"], "az-outage")] {
+                              (["--az-outage", "mars-1a@5m"], "az-outage"),
+                              // RefreshPreferences: "If you specify MaxHealthyPercentage, you must also specify MinHealthyPercentage".
+                              (["--max-healthy-percentage", "110"], "max-healthy-percentage"),
+                              (["--min-healthy-percentage", "-1"], "min-healthy-percentage"),
+                              (["--checkpoint-percentages", ""], "checkpoint-percentages"),
+                              (["--checkpoint-percentages", "20,,100"], "checkpoint-percentages"),
+                              // ScaleInProtectedInstances takes Refresh|Ignore|Wait; StandbyInstances Terminate|Ignore|Wait.
+                              (["--scale-in-protected-instances", "Terminate"], "scale-in-protected-instances"),
+                              (["--standby-instances", "Refresh"], "standby-instances"),
+                              (["--runs", "0"], "runs"),
+                              (["--svg", "/missing-dir/x.svg"], "svg")] {
             let r = try ingot.run(["simulate", "rollout", "--fleet-size", "10"] + args)
             #expect(r.code == 2, "\(args)")
             #expect(r.stderr.hasPrefix("error:") && r.stderr.contains(field) && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
