@@ -21,14 +21,14 @@ The model:
 - each started launch fails with probability 0.02: the failed launch holds its slot for 10 s, then
   the slot is free and the next decision launches again;
 - boot time (RunInstances to InService) is lognormal, median 45 s, sigma 0.25;
-- 2% of new instances are unhealthy: detected at max(launch + 300 s grace, InService) + 30 s, then
-  terminated and replaced;
-- an instance counts as replaced 300 s (the warmup) after InService;
+- 2% of new instances are unhealthy: they never pass their first health check (at InService + 300 s
+  grace) and are detected 30 s after it, then terminated and replaced;
+- a healthy instance counts as replaced once its warmup (300 s) and its grace period (300 s), both
+  counted from InService, have passed: it is ready after its first health check;
 - the refresh is Successful when no outdated instance remains and every new one is warmed up.
 
 `events` counts what the engine counts: every launch start, failed-launch retry, InService, warmup
-end and unhealthy detection (a warmup end scheduled for an instance already found unhealthy still
-counts, as it does in the engine's event queue). The random streams differ from Ingot's, so the
+end (healthy instances) and unhealthy detection. The random streams differ from Ingot's, so the
 results agree in distribution, not to the second.
 
 Prints one JSON line: fleetSize, status, durationSeconds, launched, failedLaunches,
@@ -162,36 +162,26 @@ class Refresh:
             self.changed()
             return
         self.launched += 1
-        launched_at = env.now
         unhealthy = rng.random() < UNHEALTHY_RATE
         yield env.timeout(BOOT_MEDIAN * math.exp(BOOT_SIGMA * rng.gauss(0.0, 1.0)))
         self.events += 1  # InService
         self.pending -= 1
         self.warming += 1
         self.changed()
-        warmed_at = env.now + WARMUP
         if unhealthy:
-            detected_at = max(launched_at + HEALTH_CHECK_GRACE, env.now) + HEALTH_CHECK_DETECTION
-            if detected_at < warmed_at:
-                yield env.timeout(detected_at - env.now)
-                self.events += 2  # the detection, and the warmup end the engine still pops
-                self.warming -= 1
-                self.zone_active[zone] -= 1
-                self.unhealthy_replaced += 1
-                self.changed()
-                return
-        yield env.timeout(WARMUP)
-        self.events += 1  # warmed up: replaced
-        self.warming -= 1
-        self.serving += 1
-        self.changed()
-        if unhealthy:
-            yield env.timeout(detected_at - env.now)
+            # Never ready: found out after its first health check, at the end of the grace period.
+            yield env.timeout(HEALTH_CHECK_GRACE + HEALTH_CHECK_DETECTION)
             self.events += 1
-            self.serving -= 1
+            self.warming -= 1
             self.zone_active[zone] -= 1
             self.unhealthy_replaced += 1
             self.changed()
+            return
+        yield env.timeout(max(WARMUP, HEALTH_CHECK_GRACE))
+        self.events += 1  # warmed up and past its first health check: replaced
+        self.warming -= 1
+        self.serving += 1
+        self.changed()
 
 
 def main() -> None:
