@@ -123,8 +123,12 @@ import Testing
 
     // MARK: Checkpoints
 
-    /// Instance refresh checkpoints (user guide): events are sent for each checkpoint "except for the
-    /// 100 percent checkpoint"; a final percentage under 100 ends the refresh there.
+    /// "Add checkpoints to an instance refresh" (user guide): "Amazon EC2 Auto Scaling emits events for each
+    /// checkpoint", and "The percentage of the Auto Scaling group that needs to be successfully replaced is
+    /// indicated by the last value shown in the CheckpointPercentages array. The operation doesn't
+    /// transition to Successful until this percentage of the group is replaced successfully". The 100 %
+    /// value is where the refresh completes (Successful), not a pause; DESIGN.md and the fidelity review
+    /// read the guide as reporting no checkpoint for it, and we found no text that says otherwise.
     @Test("The 100 % checkpoint is not reported as a checkpoint")
     func noHundredCheckpoint() throws {
         let r = try Self.run { $0.checkpointPercentages = [50, 100]; $0.checkpointDelay = 600 }

@@ -206,3 +206,22 @@ import IngotCore
         #expect(try ingot.run("resolve").code == 2)
     }
 }
+
+/// The README's examples, run as a newcomer would on the demo store.
+@Suite struct ReadmeExampleTests {
+    static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("README.md")
+
+    @Test func theSelectorFileResolvesOnTheDemoStore() throws {
+        let text = try String(contentsOf: Self.readme, encoding: .utf8)
+        // The first ```yaml block that declares a selector.
+        let blocks = text.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```").first ?? "" }
+        let yaml = try #require(blocks.first { $0.hasPrefix("selector:") })
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        try yaml.write(toFile: ingot.file("golden.yaml"), atomically: true, encoding: .utf8)
+        let r = try ingot.run("resolve", "--selector", ingot.file("golden.yaml"), "--region", "us-east-1,eu-west-1", "--consistent", "--output", "json")
+        #expect(r.code == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("golden-web-2.2.3-1"), "\(r.stdout)")
+    }
+}
