@@ -8,7 +8,11 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "The main job on a fresh demo store: resolve the golden images, refresh the launch templates, run doctor.",
-        discussion: "The demo store is recreated on every run (default .ingot/demo.sqlite); explore it afterwards with --store.")
+        discussion: """
+            The demo store is recreated on every run: --store, else INGOT_DEMO_STORE, else .ingot/demo.sqlite.
+            INGOT_STORE is ignored here, so that the demo never replaces your own store (it also refuses to
+            replace any store it did not make). Explore it afterwards with --store.
+            """)
     @OptionGroup var global: GlobalOptions
 
     static let families = [("golden-web", "web-lt"), ("golden-api", "api-lt")]
@@ -111,7 +115,7 @@ struct Demo: AsyncParsableCommand {
         let created = applied.filter { $0.action == .createdVersion }
         Output.line("\n   applied: \(created.count) new versions, set as default; a second run would change nothing.")
         Output.line("\n3. Doctor:")
-        Output.table(["FINDING", "REGION", "RESOURCE", "DETAIL"], findings.map { [$0.kind.rawValue, $0.region.code, $0.resource, String($0.detail.prefix(70))] })
+        Output.table(["FINDING", "REGION", "RESOURCE", "DETAIL"], findings.map { [$0.kind.rawValue, $0.region.code, $0.resource, $0.detail] })
         let r = RolloutReport.summary(rollout)
         Output.line("\n4. Instance refresh of web-asg (us-east-1) onto web-lt:\(fleet.desiredVersion), Rolling, checkpoints 50,100, AutoRollback:")
         Output.line("   \(r.status) in \(RolloutReport.formatDuration(r.durationSeconds)) of virtual time; in service \(r.minInService)-\(r.maxInService) of \(r.desiredCapacity) "
@@ -121,7 +125,8 @@ struct Demo: AsyncParsableCommand {
         Output.line("\n5. DR pilot light us-east-1 -> eu-west-1 for web-asg, api-asg, batch-asg:")
         for b in drBefore.blockers { Output.line("   blocker: \(b.resource): \(b.reason)") }
         Output.line("   apply: " + drApplied.done.map { "\($0.name) \($0.resource)" }.joined(separator: ", "))
-        Output.line("   then: \(drAfter.blockers.count) blockers, \(drAfter.warnings.count) warnings; \(DRReport.rtoLine(drAfter))")
+        Output.line("   then: \(Output.count(drAfter.blockers.count, "blocker")), \(Output.count(drAfter.warnings.count, "warning")); \(DRReport.rtoLine(drAfter))")
+        for w in drAfter.warnings { Output.line("   warning: \(w.resource): \(w.reason)") }
         Output.line("   drill (us-east-1 lost, 0 -> \(drFull) instances): 50 % at \(t(drill.secondsToHalfCapacity)), 90 % at \(t(drill.secondsToNinetyPercent)), "
             + "100 % at \(t(drill.secondsToFullCapacity)); with user-data bootstrap instead of the baked AMI: \(t(drillUserData.secondsToFullCapacity))")
         Output.line("\nExplore: ingot resolve --store \(path) --owner self --name 'golden-api-*' --region us-east-1,eu-west-1,ap-southeast-2 --explain --consistent")

@@ -10,6 +10,7 @@ struct Init: AsyncParsableCommand {
     @Option(help: "The store's own account id.") var account: String = AccountID.defaultLocal.rawValue
 
     func run() async throws {
+        global.bootstrapLogging()
         let account = try AccountID(account, field: "account")
         let clock = try global.clock()
         let path = global.storePath

@@ -19,20 +19,60 @@ enum Output {
         }
     }
 
-    /// Aligned columns under upper-case headers; empty cells print as "-".
+    /// "1 warning", "2 warnings".
+    static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
+    }
+
+    /// The terminal's width when standard output is one, else nil (pipes and files get whole lines).
+    static let terminalWidth: Int? = {
+        guard isatty(STDOUT_FILENO) == 1 else { return nil }
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init)
+    }()
+
+    /// Splits `text` into lines of at most `width` characters at spaces (a longer word gets its own line).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0, text.count > width else { return [text] }
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if current.isEmpty {
+                current = String(word)
+            } else if current.count + 1 + word.count <= width {
+                current += " " + word
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        lines.append(current)
+        return lines
+    }
+
+    /// Aligned columns under upper-case headers; empty cells print as "-". On a terminal the last
+    /// column wraps at its width, continuing under itself; elsewhere it is printed whole.
     static func table(_ headers: [String], _ rows: [[String]]) {
         var widths = headers.map(\.count)
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
         }
         var out = ""
+        let indent = widths.dropLast().reduce(0) { $0 + $1 + 2 }
+        let lastWidth = terminalWidth.map { max(20, $0 - indent - 1) }
         func line(_ cells: [String]) {
             var parts: [String] = []
             for (i, cell) in cells.enumerated() {
                 let text = cell.isEmpty ? "-" : cell
                 parts.append(i == cells.count - 1 ? text : text.padding(toLength: widths[i], withPad: " ", startingAt: 0))
             }
-            out += parts.joined(separator: "  ") + "\n"
+            guard let lastWidth, cells.count == headers.count, let last = parts.last, last.count > lastWidth else {
+                out += parts.joined(separator: "  ") + "\n"
+                return
+            }
+            let wrapped = wrap(last, width: lastWidth)
+            out += (parts.dropLast() + [wrapped[0]]).joined(separator: "  ") + "\n"
+            for more in wrapped.dropFirst() { out += String(repeating: " ", count: indent) + more + "\n" }
         }
         line(headers)
         for row in rows { line(row) }

@@ -77,9 +77,17 @@ public final class JSONPullParser {
         }
     }
 
-    /// Malformed input is the input's fault: exit 2, as any bad input.
+    /// The last key read (by name, or by its place in a `Keys` set), to name the field in errors.
+    private var lastKeyText: String?
+    private var lastKeyNames: [[UInt8]] = []
+    private var lastKeyIndex = -1
+
+    /// Malformed input is the input's fault: exit 2, as any bad input. The message names the field
+    /// whose value was being read, where one was.
     private func fail(_ what: String) -> IngotError {
-        IngotError.invalid("file", "malformed JSON at byte \(offset): \(what)")
+        var field = lastKeyText
+        if field == nil, lastKeyNames.indices.contains(lastKeyIndex) { field = String(decoding: lastKeyNames[lastKeyIndex], as: UTF8.self) }
+        return IngotError.invalid("file", "malformed JSON at byte \(offset)\(field.map { " (field \"\($0)\")" } ?? ""): \(what)")
     }
 
     private func expect(_ c: UInt8) throws {
@@ -97,6 +105,7 @@ public final class JSONPullParser {
         guard try nextMember(closing: UInt8(ascii: "}")) else { return nil }
         let key = try readString()
         try expect(UInt8(ascii: ":"))
+        lastKeyText = key
         return key
     }
 
@@ -133,6 +142,9 @@ public final class JSONPullParser {
             found = keys.index[try readString()] ?? -1
         }
         try expect(UInt8(ascii: ":"))
+        lastKeyText = nil
+        lastKeyNames = keys.keys
+        lastKeyIndex = found
         return found
     }
 

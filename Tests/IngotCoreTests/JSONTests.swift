@@ -109,6 +109,17 @@ import Testing
         }
     }
 
+    @Test func aValueOfTheWrongTypeNamesItsField() {
+        for (bad, field) in [(#"{"Images":[{"ImageId":"ami-12345678","Architecture":5}]}"#, "Architecture"),
+                             (#"{"Images":[{"ImageId":"ami-12345678","Public":"yes"}]}"#, "Public"),
+                             (#"{"Images":[{"ImageId":"ami-12345678","Tags":{"Key":"a"}}]}"#, "Tags")] {
+            let error = #expect(throws: IngotError.self) {
+                try AWSImageJSON.forEachImage(JSONPullParser(bytes: Array(bad.utf8)), region: .usEast1) { _ in }
+            }
+            #expect(error?.message.contains("field \"\(field)\"") == true, "\(error?.message ?? "")")
+        }
+    }
+
     @Test func imageJSONUsesAWSNamesInCamelCase() throws {
         var images: [Image] = []
         try AWSImageJSON.forEachImage(JSONPullParser(bytes: Array(Self.sample.utf8)), region: .usEast1) { images.append($0) }

@@ -225,3 +225,34 @@ import IngotCore
         #expect(r.stdout.contains("golden-web-2.2.3-1"), "\(r.stdout)")
     }
 }
+
+/// Small things a newcomer trips over on the Quick-start path.
+@Suite struct NewcomerTests {
+    @Test func initLogsNothingBelowTheChosenLevel() throws {
+        let ingot = try IngotRunner()
+        let r = try ingot.run(["init", "--demo"], env: ["INGOT_LOG_LEVEL": "error"])
+        #expect(r.code == 0 && r.stderr.isEmpty, "\(r.stderr)")
+    }
+
+    /// A protection turned off with a cooldown still blocks deregistration: the message says until when.
+    @Test func deregisteringDuringTheCooldownSaysWhenItEnds() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let created = try ingot.run("images", "create", "--region", "us-east-1", "--name", "golden-web-1.0.0", "--version", "1.0.0/1")
+        let id = try #require(created.stdout.split(whereSeparator: \.isWhitespace).first.map(String.init))
+        #expect(try ingot.run("images", "protect", id, "--region", "us-east-1", "--with-cooldown").code == 0)
+        #expect(try ingot.run("images", "unprotect", id, "--region", "us-east-1").code == 0)
+        let r = try ingot.run("images", "deregister", id, "--region", "us-east-1")
+        #expect(r.code == 1 && r.stderr.contains("cooldown that ends at") && !r.stderr.contains("disable it first"), "\(r.stderr)")
+    }
+
+    @Test func theDemoPrintsWholeDoctorDetailsAndItsWarnings() throws {
+        let ingot = try IngotRunner()
+        let r = try ingot.run("demo", "--store", ingot.store)
+        #expect(r.code == 0)
+        // Not a terminal: every line whole.
+        #expect(r.stdout.contains("what runs can drift from what was tested, and an instance refresh cannot roll back to it"), "\(r.stdout)")
+        #expect(!r.stdout.contains("1 warnings") && !r.stdout.contains("1 blockers"))
+        if r.stdout.contains("1 warning") { #expect(r.stdout.contains("   warning: ")) }
+    }
+}
