@@ -9,9 +9,7 @@ struct Demo: AsyncParsableCommand {
         commandName: "demo",
         abstract: "The main job on a fresh demo store: resolve the golden images, refresh the launch templates, run doctor.",
         discussion: """
-            The demo store is recreated on every run: --store, else INGOT_DEMO_STORE, else .ingot/demo.sqlite.
-            INGOT_STORE is ignored here, so that the demo never replaces your own store (it also refuses to
-            replace any store it did not make). Explore it afterwards with --store.
+            The demo store is recreated on every run: --store, else INGOT_DEMO_STORE, else .ingot/demo.sqlite. INGOT_STORE is ignored here, so that the demo never replaces your own store (it also refuses to replace any store it did not make). Explore it afterwards with --store.
             """)
     @OptionGroup var global: GlobalOptions
 
@@ -120,7 +118,7 @@ struct Demo: AsyncParsableCommand {
         Output.line("\n4. Instance refresh of web-asg (us-east-1) onto web-lt:\(fleet.desiredVersion), Rolling, checkpoints 50,100, AutoRollback:")
         Output.line("   \(r.status) in \(RolloutReport.formatDuration(r.durationSeconds)) of virtual time; in service \(r.minInService)-\(r.maxInService) of \(r.desiredCapacity) "
             + "(floor \(r.healthyFloor)); launched \(r.launched), terminated \(r.terminated); checkpoints \(r.checkpointsReached.map { "\($0)%" }.joined(separator: ", "))")
-        Output.line("   chart: \(chart); the record: ingot groups refreshes --store \(path) --group web-asg")
+        Output.line("   chart: \(chart); the record: ingot groups refreshes web-asg --store \(path)")
         func t(_ v: Double?) -> String { v.map { RolloutReport.formatDuration($0) } ?? "never" }
         Output.line("\n5. DR pilot light us-east-1 -> eu-west-1 for web-asg, api-asg, batch-asg:")
         for b in drBefore.blockers { Output.line("   blocker: \(b.resource): \(b.reason)") }

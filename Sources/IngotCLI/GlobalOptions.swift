@@ -130,7 +130,7 @@ struct GlobalOptions: ParsableArguments {
 
 /// `--region`, defaulting like the AWS CLI: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.
 struct RegionOption: ParsableArguments {
-    @Option(help: "The region (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1).")
+    @Option(help: "The region (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1).", completion: .list(Region.all))
     var region: String?
 
     func resolve() throws -> Region { try Region(region ?? Self.defaultCode) }
@@ -142,7 +142,7 @@ struct RegionOption: ParsableArguments {
 
 /// `--region` repeatable, for commands that span regions.
 struct RegionsOption: ParsableArguments {
-    @Option(name: .customLong("region"), help: "A region; repeat for several (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1).")
+    @Option(name: .customLong("region"), help: "A region; repeat for several (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1).", completion: .list(Region.all))
     var regions: [String] = []
 
     func resolve() throws -> [Region] {
@@ -177,6 +177,24 @@ enum LoggingBootstrap {
                 handler.logLevel = level
                 return handler
             }
+        }
+    }
+}
+
+/// The Auto Scaling group a command acts on: positional, as every other noun's resource is
+/// (`ingot groups refresh web-asg`), or `--group NAME`, the earlier spelling kept for scripts.
+struct GroupArgument: ParsableArguments {
+    @Argument(help: "The Auto Scaling group.") var group: String?
+    @Option(name: .customLong("group"), help: "The same group, as an option.") var option: String?
+
+    /// The group (validated: exactly one name given).
+    var name: String { group ?? option ?? "" }
+
+    func validate() throws {
+        switch (group, option) {
+        case (nil, nil): throw IngotError.invalid("group", "give the group's name, e.g. `web-asg` (or --group web-asg)")
+        case (let a?, let b?) where a != b: throw IngotError.invalid("group", "'\(a)' and --group '\(b)' name different groups: give one")
+        default: break
         }
     }
 }

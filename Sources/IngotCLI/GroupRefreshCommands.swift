@@ -10,13 +10,12 @@ struct GroupsRefresh: AsyncParsableCommand {
         commandName: "refresh",
         abstract: "StartInstanceRefresh: roll the group onto its launch template version (or --desired-version) with a strategy.",
         discussion: """
-            On the local cloud the refresh is simulated in virtual time and its result written to the store in one
-            transaction: instances on the new version, a refresh record that `ingot groups refreshes` lists.
-            Exit 3 when it fails, rolls back or is cancelled.
+            On the local cloud the refresh is simulated in virtual time and its result written to the store in one transaction: instances on the new version, a refresh record that `ingot groups refreshes` lists. Exit 3 when it fails, rolls back or is cancelled.
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The group.") var group: String
+    @OptionGroup var groupArgument: GroupArgument
+    var group: String { groupArgument.name }
     @OptionGroup var region: RegionOption
     @Option(name: .customLong("desired-version"), help: "DesiredConfiguration: the launch template version to move to (a number, $Latest or $Default); set on the group when the refresh succeeds.") var desiredVersion: String?
     @OptionGroup var refresh: RefreshOptions
@@ -51,7 +50,7 @@ struct GroupsRefresh: AsyncParsableCommand {
             try Output.document(global.output, record)
         } else {
             try RolloutReport.print(result, global: global)
-            Output.note("refresh \(record.instanceRefreshId) of \(group): \(record.status); `ingot groups refreshes --group \(group)` lists it")
+            Output.note("refresh \(record.instanceRefreshId) of \(group): \(record.status); `ingot groups refreshes \(group)` lists it")
         }
         if result.status.isProblem { throw CommandFailure(code: 3) }
     }
@@ -113,7 +112,7 @@ extension GroupsRefresh {
                     struct Started: Encodable { let instanceRefreshId, autoScalingGroupName: String; let launchTemplateVersion: Int? }
                     try Output.document(global.output, Started(instanceRefreshId: id, autoScalingGroupName: group, launchTemplateVersion: version))
                 } else {
-                    Output.line("\(id) started: \(group) onto \(g.launchTemplateName):\(version.map(String.init) ?? g.launchTemplateVersion); follow it with `ingot groups refreshes --cloud aws --group \(group)` or --wait")
+                    Output.line("\(id) started: \(group) onto \(g.launchTemplateName):\(version.map(String.init) ?? g.launchTemplateVersion); follow it with `ingot groups refreshes \(group) --cloud aws` or --wait")
                 }
                 return
             }
@@ -196,7 +195,8 @@ extension GroupFleet {
 struct GroupsRefreshes: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "refreshes", abstract: "DescribeInstanceRefreshes: a group's refreshes, newest first.")
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The group.") var group: String
+    @OptionGroup var groupArgument: GroupArgument
+    var group: String { groupArgument.name }
     @OptionGroup var region: RegionOption
 
     func run() async throws {
@@ -234,7 +234,8 @@ struct GroupsRefreshes: AsyncParsableCommand {
 struct GroupsStopRefresh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cancel-refresh", abstract: "CancelInstanceRefresh (AWS; local refreshes finish as they are simulated).")
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The group.") var group: String
+    @OptionGroup var groupArgument: GroupArgument
+    var group: String { groupArgument.name }
     @OptionGroup var region: RegionOption
 
     func run() async throws { try await GroupsRollbackRefresh.stop(global: global, group: group, region: try region.resolve(), rollback: false) }
@@ -243,7 +244,8 @@ struct GroupsStopRefresh: AsyncParsableCommand {
 struct GroupsRollbackRefresh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rollback-refresh", abstract: "RollbackInstanceRefresh to the saved configuration (AWS).")
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The group.") var group: String
+    @OptionGroup var groupArgument: GroupArgument
+    var group: String { groupArgument.name }
     @OptionGroup var region: RegionOption
 
     func run() async throws { try await Self.stop(global: global, group: group, region: try region.resolve(), rollback: true) }

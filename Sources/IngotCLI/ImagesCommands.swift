@@ -185,6 +185,29 @@ struct ImagesCreate: AsyncParsableCommand {
     }
 }
 
+/// After a change to an image: one line saying what was done, or with `--output json|yaml` the image
+/// as it is now (the AWS CLI prints nothing for these calls; a document is more use to scripts).
+func reportImageChange(_ what: String, id: ImageID, region: Region, cloud: some Cloud, global: GlobalOptions) async throws {
+    if global.structured {
+        let image = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true))
+        if let image = image.first { try Output.document(global.output, image) } else { try Output.document(global.output, [String: String]()) }
+    } else {
+        Output.line("\(id) (\(region.code)): \(what)")
+    }
+}
+
+/// Launch permissions as words: "account 210987654321, everyone (public)".
+func describe(_ permissions: [LaunchPermission]) -> String {
+    permissions.map { p in
+        switch p {
+        case .account(let a): "account \(a)"
+        case .everyone: "everyone (public)"
+        case .organization(let arn): "organization \(arn)"
+        case .organizationalUnit(let arn): "organizational unit \(arn)"
+        }
+    }.joined(separator: ", ")
+}
+
 /// Prints a new image's id, or with `--output json` the image object.
 func printCreated(_ id: ImageID, region: Region, cloud: some Cloud, global: GlobalOptions) async throws {
     if global.structured {
@@ -269,7 +292,11 @@ struct ImagesCopy: AsyncParsableCommand {
             description: description, copyImageTags: copyTags, tags: try parseTags(tags), encrypted: encrypted, kmsKeyId: kmsKeyId)
         try await global.withCloud { cloud, _ in
             let id = try await cloud.copyImage(request)
-            try await printCreated(id, region: destination, cloud: cloud, global: global)
+            if global.structured { return try await printCreated(id, region: destination, cloud: cloud, global: global) }
+            let copy = try await cloud.describeImages(DescribeImagesRequest(region: destination, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
+            let lands = copy?.availableAt.map { "pending, lands at \(Output.time($0))" } ?? copy.map { $0.state.rawValue } ?? "pending"
+            Output.line("\(id)")
+            Output.note("copy of \(request.sourceImageId) in \(destination.code): \(lands)")
         }
     }
 }
@@ -302,7 +329,10 @@ struct ImagesShare: AsyncParsableCommand {
     func run() async throws {
         let (region, id) = try target.resolve()
         let add = try permissions.resolve()
-        try await global.withCloud { c, _ in try await c.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, add: add)) }
+        try await global.withCloud { c, _ in
+            try await c.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, add: add))
+            try await reportImageChange("shared with \(describe(add))", id: id, region: region, cloud: c, global: global)
+        }
     }
 }
 
@@ -315,7 +345,10 @@ struct ImagesUnshare: AsyncParsableCommand {
     func run() async throws {
         let (region, id) = try target.resolve()
         let remove = try permissions.resolve()
-        try await global.withCloud { c, _ in try await c.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, remove: remove)) }
+        try await global.withCloud { c, _ in
+            try await c.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, remove: remove))
+            try await reportImageChange("no longer shared with \(describe(remove))", id: id, region: region, cloud: c, global: global)
+        }
     }
 }
 
@@ -334,7 +367,7 @@ struct ImagesDeprecate: AsyncParsableCommand {
         _ = try ImageRules.deprecationTime(when, now: clock.now)  // bounds checked before the store is touched
         let time = try await global.withCloud { c, _ in try await c.enableImageDeprecation(region: region, imageId: id, deprecateAt: when) }
         if global.structured { try Output.document(global.output, ["imageId": id.rawValue, "deprecationTime": Timestamp.format(time)]) }
-        else { Output.line("\(id) deprecates at \(Timestamp.format(time))") }
+        else { Output.line("\(id) (\(region.code)): deprecates at \(Timestamp.format(time))") }
     }
 }
 
@@ -344,7 +377,10 @@ struct ImagesUndeprecate: AsyncParsableCommand {
     @OptionGroup var target: ImageTarget
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.withCloud { c, _ in try await c.disableImageDeprecation(region: region, imageId: id) }
+        try await global.withCloud { c, _ in
+            try await c.disableImageDeprecation(region: region, imageId: id)
+            try await reportImageChange("deprecation cancelled", id: id, region: region, cloud: c, global: global)
+        }
     }
 }
 
@@ -354,7 +390,10 @@ struct ImagesDisable: AsyncParsableCommand {
     @OptionGroup var target: ImageTarget
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.withCloud { c, _ in try await c.disableImage(region: region, imageId: id) }
+        try await global.withCloud { c, _ in
+            try await c.disableImage(region: region, imageId: id)
+            try await reportImageChange("disabled: private and unlaunchable; its sharing is removed for good", id: id, region: region, cloud: c, global: global)
+        }
     }
 }
 
@@ -364,7 +403,10 @@ struct ImagesEnable: AsyncParsableCommand {
     @OptionGroup var target: ImageTarget
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.withCloud { c, _ in try await c.enableImage(region: region, imageId: id) }
+        try await global.withCloud { c, _ in
+            try await c.enableImage(region: region, imageId: id)
+            try await reportImageChange("enabled (sharing is not restored)", id: id, region: region, cloud: c, global: global)
+        }
     }
 }
 
@@ -380,6 +422,7 @@ struct ImagesDeregister: AsyncParsableCommand {
         let (region, id) = try target.resolve()
         let result = try await global.withCloud { c, _ in try await c.deregisterImage(region: region, imageId: id, deleteAssociatedSnapshots: deleteSnapshots) }
         if global.structured { try Output.document(global.output, result); return }
+        Output.line("\(id) (\(region.code)): deregistered")
         for s in result.deletedSnapshots { Output.line("deleted \(s)") }
         for s in result.retainedSnapshots { Output.line("kept \(s)") }
     }
@@ -392,7 +435,10 @@ struct ImagesProtect: AsyncParsableCommand {
     @Flag(name: .customLong("with-cooldown"), help: "Keep protection for 24 hours after it is turned off.") var withCooldown = false
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.withCloud { c, _ in try await c.enableImageDeregistrationProtection(region: region, imageId: id, withCooldown: withCooldown) }
+        try await global.withCloud { c, _ in
+            try await c.enableImageDeregistrationProtection(region: region, imageId: id, withCooldown: withCooldown)
+            try await reportImageChange("deregistration protection on\(withCooldown ? " (with a 24-hour cooldown once turned off)" : "")", id: id, region: region, cloud: c, global: global)
+        }
     }
 }
 
@@ -402,7 +448,13 @@ struct ImagesUnprotect: AsyncParsableCommand {
     @OptionGroup var target: ImageTarget
     func run() async throws {
         let (region, id) = try target.resolve()
-        try await global.withCloud { c, _ in try await c.disableImageDeregistrationProtection(region: region, imageId: id) }
+        try await global.withCloud { c, _ in
+            try await c.disableImageDeregistrationProtection(region: region, imageId: id)
+            let now = try await c.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
+            var what = "deregistration protection off"
+            if case .disabledUntil(let t)? = now?.deregistrationProtection { what += "; the cooldown keeps it until \(Output.time(t))" }
+            try await reportImageChange(what, id: id, region: region, cloud: c, global: global)
+        }
     }
 }
 
@@ -415,7 +467,10 @@ struct ImagesTag: AsyncParsableCommand {
         let (region, id) = try target.resolve()
         let tags = try parseTags(tags)
         guard !tags.isEmpty else { throw IngotError.invalid("tag", "give at least one --tag KEY=VALUE") }
-        try await global.withCloud { c, _ in try await c.createTags(region: region, imageId: id, tags: tags) }
+        try await global.withCloud { c, _ in
+            try await c.createTags(region: region, imageId: id, tags: tags)
+            try await reportImageChange("tagged \(tags.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))", id: id, region: region, cloud: c, global: global)
+        }
     }
 }
 

@@ -9,9 +9,7 @@ struct Import: AsyncParsableCommand {
         commandName: "import",
         abstract: "Load a real account into the store: AWS CLI JSON (describe-images, describe-launch-template-versions, describe-auto-scaling-groups, ssm get-parameters), or --from-aws.",
         discussion: """
-            Import templates before the groups that use them (instances take their image from the template version). Existing names are skipped.
-            --from-aws reads the account of the AWS CLI's credentials (--profile, --endpoint-url) in each --region: your images, every launch
-            template with all its versions, the groups with their instances, and the SSM parameters the templates launch from (resolve:ssm:).
+            Import templates before the groups that use them (instances take their image from the template version). Existing names are skipped. --from-aws reads the account of the AWS CLI's credentials (--profile, --endpoint-url) in each --region: your images, every launch template with all its versions, the groups with their instances, and the SSM parameters the templates launch from (resolve:ssm:).
             """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The JSON file the AWS CLI printed.") var file: String?

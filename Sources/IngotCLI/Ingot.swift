@@ -8,12 +8,15 @@ struct Ingot: AsyncParsableCommand {
         commandName: "ingot",
         abstract: "Golden AMIs across regions: images, launch templates, rollouts and DR.",
         discussion: """
-            Works on an embedded local cloud (a SQLite file, the default: no account, no network).
-            Global options (--store, --caller-account, --at, --output) work on every subcommand and
-            through INGOT_STORE, INGOT_ACCOUNT, INGOT_NOW.
-            Exit codes: 0 success, 1 the operation failed or was refused, 2 invalid input (nothing written),
-            3 completed but found a problem you asked about (e.g. a region without a golden image).
+            Works on an embedded local cloud (a SQLite file, the default: no account, no network), or on AWS with --cloud aws.
+
+            Global options, on every subcommand, before or after it: --store PATH (INGOT_STORE), --caller-account ID (INGOT_ACCOUNT), --at TIME (INGOT_NOW), --output table|json|yaml, --cloud local|aws (INGOT_CLOUD), --endpoint-url URL (AWS_ENDPOINT_URL), --profile NAME (AWS_PROFILE), --region R (AWS_REGION), --debug (INGOT_LOG_LEVEL).
+
+            Exit codes: 0 success, 1 the operation failed or was refused, 2 invalid input (nothing written), 3 completed but found a problem you asked about (e.g. a region without a golden image, a rollout that rolled back).
+
+            Shell completions: ingot --generate-completion-script bash|zsh|fish (see docs/cli.md).
             """,
+        version: IngotVersion.current,
         subcommands: [Init.self, Demo.self, Images.self, Snapshots.self, Instances.self, Resolve.self, Templates.self, SSM.self, Groups.self, Simulate.self, Strategies.self, DR.self, DoctorCommand.self, Import.self]
     )
 }
@@ -22,7 +25,12 @@ struct Ingot: AsyncParsableCommand {
 enum Main {
     static func main() async {
         do {
-            var command = try Ingot.parseAsRoot()
+            let arguments = CommandLineShape.movingLeadingGlobals(Array(CommandLine.arguments.dropFirst()))
+            if let message = CommandLineShape.unknownSubcommand(arguments, root: Ingot.self) {
+                FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+                exit(2)
+            }
+            var command = try Ingot.parseAsRoot(arguments)
             if var async = command as? any AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -69,6 +77,11 @@ enum Main {
         case .refused, .failed: 1
         }
     }
+}
+
+/// Ingot's release, printed by `ingot --version`.
+enum IngotVersion {
+    static let current = "0.6.0"
 }
 
 /// A command that already reported its outcome and only needs to set the exit code (3: found a problem).

@@ -119,10 +119,7 @@ struct Resolve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Resolve the latest non-deprecated golden image in each region, with the reasons.",
         discussion: """
-            Every region is resolved concurrently. An image whose deprecation time is still ahead is
-            eligible (its deprecation is shown). --consistent picks the newest build present in all
-            regions (copies matched by lineage, else by version) and lists the lagging regions.
-            Exit 3 when a region resolves to nothing.
+            Every region is resolved concurrently. An image whose deprecation time is still ahead is eligible (its deprecation is shown). --consistent picks the newest build present in all regions (copies matched by lineage, else by version) and lists the lagging regions. Exit 3 when a region resolves to nothing.
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -5,7 +5,8 @@ import IngotRollout
 
 /// StartInstanceRefresh's preferences, as the AWS CLI spells them.
 struct RefreshOptions: ParsableArguments {
-    @Option(name: .customLong("strategy"), help: "Rolling (default), ReplaceRootVolume, Canary, BlueGreen, RollingBlueGreen, AllAtOnce, or NAME for an ingot-strategy-NAME on PATH (case-insensitive).")
+    @Option(name: .customLong("strategy"), help: "Rolling (default), ReplaceRootVolume, Canary, BlueGreen, RollingBlueGreen, AllAtOnce, or NAME for an ingot-strategy-NAME on PATH (case-insensitive).",
+            completion: .list(StrategyRegistry.linked.strategies.map { $0.name }))
     var strategy = "Rolling"
     @Option(name: .customLong("param"), help: "A strategy parameter KEY=VALUE; repeatable (see `ingot strategies list`).")
     var params: [String] = []

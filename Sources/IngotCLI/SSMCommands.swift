@@ -74,5 +74,12 @@ struct SSMLabel: AsyncParsableCommand {
     func run() async throws {
         let region = try region.resolve()
         try await global.withCloud { c, _ in try await c.labelParameterVersion(region: region, name: name, version: version, labels: labels) }
+        // LabelParameterVersion's answer: the labels that were not valid (none: they are refused before).
+        if global.structured {
+            struct Labelled: Encodable { let name: String; let parameterVersion: Int; let labels: [String]; let invalidLabels: [String] }
+            try Output.document(global.output, Labelled(name: name, parameterVersion: version, labels: labels, invalidLabels: []))
+        } else {
+            Output.line("\(name) version \(version) labelled \(labels.joined(separator: ", "))")
+        }
     }
 }

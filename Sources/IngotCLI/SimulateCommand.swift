@@ -15,8 +15,7 @@ struct SimulateRollout: AsyncParsableCommand {
         commandName: "rollout",
         abstract: "Simulate an Auto Scaling instance refresh of a group (or of a fleet of a given size) with a strategy and faults.",
         discussion: """
-            Deterministic for a seed. Exit 3 when the refresh fails, rolls back or is cancelled.
-            Durations: 300, 300s, 5m, 1h30m. Times of faults count from the start of the refresh.
+            Deterministic for a seed. Exit 3 when the refresh fails, rolls back or is cancelled. Durations: 300, 300s, 5m, 1h30m. Times of faults count from the start of the refresh.
             """)
 
     @OptionGroup var global: GlobalOptions

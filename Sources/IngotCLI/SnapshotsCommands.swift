@@ -105,5 +105,13 @@ struct InstancesTerminate: AsyncParsableCommand {
         let region = try region.resolve()
         let ids = try instanceIds.map { try InstanceID($0) }
         try await global.cloud().terminateInstances(region: region, instanceIds: ids)
+        if global.structured {
+            // TerminateInstances' answer, in camelCase.
+            struct Change: Encodable { let instanceId: String; let currentState: String }
+            struct Terminated: Encodable { let terminatingInstances: [Change] }
+            try Output.document(global.output, Terminated(terminatingInstances: ids.map { Change(instanceId: $0.rawValue, currentState: "terminated") }))
+        } else {
+            for id in ids { Output.line("\(id) terminated") }
+        }
     }
 }

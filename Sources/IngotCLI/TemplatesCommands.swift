@@ -173,11 +173,7 @@ struct TemplatesRefresh: AsyncParsableCommand {
         commandName: "refresh",
         abstract: "Point launch templates at the golden image: a new version only where it changed.",
         discussion: """
-            For each template and region: resolve the golden image (launchable by the template's account);
-            if the base version (the default, or --base latest) already references it, nothing changes;
-            otherwise a version is created from the base with only the image id changed. Idempotent: a
-            second run changes nothing, and two runs at once create one version (ClientToken).
-            Exit 3 when a template/region is blocked (no eligible image, no such template).
+            For each template and region: resolve the golden image (launchable by the template's account); if the base version (the default, or --base latest) already references it, nothing changes; otherwise a version is created from the base with only the image id changed. Idempotent: a second run changes nothing, and two runs at once create one version (ClientToken). Exit 3 when a template/region is blocked (no eligible image, no such template).
             """)
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("template"), help: "A template name; repeatable.") var templates: [String] = []

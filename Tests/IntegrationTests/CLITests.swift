@@ -37,7 +37,7 @@ import IngotCore
         let shared = try ingot.run("images", "list", "--region", "us-east-1", "--caller-account", "210987654321")
         #expect(shared.stdout.contains(id))
         #expect(try ingot.run("images", "deprecate", id, "--region", "us-east-1", "--deprecate-at", "2027-01-01T00:00:29Z").stdout
-                == "\(id) deprecates at 2027-01-01T00:00:00.000Z\n")
+                == "\(id) (us-east-1): deprecates at 2027-01-01T00:00:00.000Z\n")
         #expect(try ingot.run("images", "list", "--region", "us-east-1", "--at", "2027-02-01T00:00:00Z", env: ["INGOT_ACCOUNT": "210987654321"]).stdout.contains(id) == false)
         #expect(try ingot.run("images", "list", "--region", "us-east-1", "--at", "2027-02-01T00:00:00Z", "--include-deprecated", env: ["INGOT_ACCOUNT": "210987654321"]).stdout.contains(id))
 
@@ -244,6 +244,47 @@ import IngotCore
         #expect(try ingot.run("images", "unprotect", id, "--region", "us-east-1").code == 0)
         let r = try ingot.run("images", "deregister", id, "--region", "us-east-1")
         #expect(r.code == 1 && r.stderr.contains("cooldown that ends at") && !r.stderr.contains("disable it first"), "\(r.stderr)")
+    }
+
+    /// Every mutating command says what it did, and with --output json prints a document that parses.
+    @Test func mutatingCommandsReportWhatTheyDidAndPrintJSON() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let created = try ingot.run("images", "create", "--region", "us-east-1", "--name", "golden-web-1.0.0", "--version", "1.0.0/1")
+        let id = try #require(created.stdout.split(whereSeparator: \.isWhitespace).first.map(String.init))
+        let at = ["--at", "2027-01-01T00:00:00Z"]
+        let commands: [[String]] = [
+            ["images", "share", id, "--account", "210987654321"], ["images", "unshare", id, "--account", "210987654321"],
+            ["images", "deprecate", id, "--deprecate-at", "2027-06-01T00:00:00Z"], ["images", "undeprecate", id],
+            ["images", "tag", id, "--tag", "golden=true"], ["images", "protect", id], ["images", "unprotect", id],
+            ["images", "disable", id], ["images", "enable", id],
+        ]
+        for command in commands {
+            let table = try ingot.run(command + ["--region", "us-east-1"] + at)
+            #expect(table.code == 0 && table.stdout.hasPrefix("\(id) (us-east-1): "), "\(command): \(table.stdout)\(table.stderr)")
+        }
+        for command in commands {
+            let json = try ingot.run(command + ["--region", "us-east-1", "--output", "json"] + at)
+            #expect(json.code == 0, "\(command): \(json.stderr)")
+            #expect((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) is [String: Any], "\(command): \(json.stdout)")
+        }
+        let copy = try ingot.run("images", "copy", id, "--source-region", "us-east-1", "--region", "eu-west-1")
+        #expect(copy.code == 0 && copy.stderr.contains("pending, lands at"), "\(copy.stderr)")
+        #expect(try ingot.run("ssm", "put", "/golden/web", "--value", id, "--region", "us-east-1").code == 0)
+        let label = try ingot.run("ssm", "label", "/golden/web", "--version", "1", "--label", "prod", "--region", "us-east-1", "--output", "json")
+        #expect(label.code == 0 && (try? JSONSerialization.jsonObject(with: Data(label.stdout.utf8))) is [String: Any], "\(label.stdout)\(label.stderr)")
+    }
+
+    @Test func globalOptionsGoBeforeOrAfterTheSubcommandAndTyposGetASuggestion() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        let before = try ingot.run("--output", "json", "images", "list", "--owner", "amazon", "--region", "eu-west-1")
+        let after = try ingot.run("images", "list", "--owner", "amazon", "--region", "eu-west-1", "--output", "json")
+        #expect(before.code == 0 && before.stdout == after.stdout)
+        let typo = try ingot.run("image", "list")
+        #expect(typo.code == 2 && typo.stderr.contains("did you mean 'images'"), "\(typo.stderr)")
+        let version = try ingot.run("--version")
+        #expect(version.code == 0 && version.stdout.split(separator: ".").count == 3)
     }
 
     @Test func theDemoPrintsWholeDoctorDetailsAndItsWarnings() throws {
