@@ -101,7 +101,9 @@ let package = Package(
         .testTarget(
             name: "IngotRolloutTests",
             dependencies: strategyDependencies + ["IngotCore", "IngotRollout", .product(name: "PropertyBased", package: "swift-property-based")],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // StrategyRegistry.linked: the tests iterate every strategy folder, not a hand-kept list.
+            plugins: ["StrategyRegistry"]
         ),
         .testTarget(
             name: "IngotCoreTests",

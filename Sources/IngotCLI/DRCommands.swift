@@ -235,7 +235,8 @@ struct DRDrillCommand: AsyncParsableCommand {
                     if let t { markers.append(RolloutChart.Marker(time: t, label: label, kind: .checkpoint)) }
                 }
                 let chart = RolloutChart.svg(samples: r.samples, markers: markers, title: "DR drill: \(request.sourceRegion) lost, \(request.region) scales to \(full)",
-                                             subtitle: "\(request.mode.rawValue), standby \(standby), seed \(seed)", previousLabel: "source region", newLabel: "DR region")
+                                             subtitle: "\(request.mode.rawValue), standby \(standby), seed \(seed)", previousLabel: "source region", newLabel: "DR region",
+                                             timeAxis: "time since the source region was lost")
                 try Data(chart.utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
             }
             struct Report: Encodable {

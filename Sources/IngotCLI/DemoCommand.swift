@@ -111,7 +111,7 @@ struct Demo: AsyncParsableCommand {
             [$0.launchTemplateName, $0.region.code, $0.action.rawValue, $0.previousImageId ?? "", $0.imageId?.rawValue ?? ""]
         })
         let created = applied.filter { $0.action == .createdVersion }
-        Output.line("\n   applied: \(created.count) new versions, set as default; a second run would change nothing.")
+        Output.line("\n   applied: \(Output.count(created.count, "new version")), set as default; a second run would change nothing.")
         Output.line("\n3. Doctor:")
         Output.table(["FINDING", "REGION", "RESOURCE", "DETAIL"], findings.map { [$0.kind.rawValue, $0.region.code, $0.resource, $0.detail] })
         let r = RolloutReport.summary(rollout)

@@ -493,11 +493,11 @@ struct ImagesImport: AsyncParsableCommand {
         let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
         let result = try await cloud.importImages(from: file, region: region, batchSize: batchSize) { count, bytes in
             guard tty, size > 0 else { return }
-            FileHandle.standardError.write(Data("\rimported \(count) images (\(bytes * 100 / size)% of \(size >> 20) MiB)...".utf8))
+            FileHandle.standardError.write(Data("\rimported \(Output.count(count, "image")) (\(bytes * 100 / size)% of \(size >> 20) MiB)...".utf8))
         }
         if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if global.structured { try Output.document(global.output, result); return }
         let seconds = Date().timeIntervalSince(started)
-        Output.line("imported \(result.imported) images (\(result.skipped) already present, \(result.snapshots) snapshots) into \(region) in \(String(format: "%.1f", seconds)) s")
+        Output.line("imported \(Output.count(result.imported, "image")) (\(result.skipped) already present, \(Output.count(result.snapshots, "snapshot"))) into \(region) in \(String(format: "%.1f", seconds)) s")
     }
 }

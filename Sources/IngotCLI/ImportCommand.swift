@@ -28,7 +28,7 @@ struct Import: AsyncParsableCommand {
         // describe-images output can be huge: it streams through the image importer.
         if head.range(of: Data("\"Images\"".utf8)) != nil {
             let result = try await cloud.importImages(from: file, region: region)
-            if global.structured { try Output.document(global.output, result) } else { Output.line("imported \(result.imported) images (\(result.skipped) already present)") }
+            if global.structured { try Output.document(global.output, result) } else { Output.line("imported \(Output.count(result.imported, "image")) (\(result.skipped) already present)") }
             return
         }
         guard let data = FileManager.default.contents(atPath: file) else { throw IngotError.invalid("file", "cannot read \(file)") }

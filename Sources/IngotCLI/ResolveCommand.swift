@@ -151,7 +151,7 @@ struct Resolve: AsyncParsableCommand {
 
     func print(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging], now: Date) {
         Output.table(["REGION", "IMAGE", "NAME", "VERSION", "CREATED", "NOTE"], results.map { r in
-            guard let i = r.image else { return [r.region.code, "(none)", "", "", "", "no eligible image among \(r.rejected.count) candidates"] }
+            guard let i = r.image else { return [r.region.code, "(none)", "", "", "", "no eligible image among \(Output.count(r.rejected.count, "candidate"))"] }
             let note = i.deprecationTime.map { "deprecates \(Output.time($0))" } ?? ""
             return [r.region.code, i.id.rawValue, i.name, i.imageVersion?.description ?? "", Output.time(i.creationDate), note]
         })

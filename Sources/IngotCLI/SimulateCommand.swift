@@ -49,6 +49,10 @@ struct SimulateRollout: AsyncParsableCommand {
             // The group as it is, on the store or on AWS (reading it is all the simulation asks of the cloud).
             let region = try region.resolve()
             spec = try await global.withCloud { cloud, _ in try await GroupFleet.load(cloud: cloud, region: region, group: name, desiredVersion: desiredVersion).spec }
+            // Rolling a group onto what it already runs replaces every instance for nothing: only when asked.
+            if desiredVersion == nil, !spec.instances.isEmpty, spec.instances.allSatisfy(\.matching) {
+                throw IngotError.invalid("desired-version", "\(name) already runs \(spec.newVersion) on every instance: give --desired-version with that version to replace them anyway, or another version to roll onto")
+            }
         default:
             throw IngotError.invalid("group", "give either --group NAME (with --region) or --fleet-size N")
         }
@@ -104,10 +108,12 @@ struct GroupFleet {
         let previous = Dictionary(grouping: outdated, by: \.launchTemplateVersion).max { a, b in
             a.value.count != b.value.count ? a.value.count < b.value.count : a.key < b.key
         }
-        let previousLabel = previous.map { "\(group.launchTemplateName):\($0.key) \($0.value.first?.imageId ?? "")" } ?? "none"
+        let newLabel = "\(group.launchTemplateName):\(target.version) \(target.imageId)"
+        // Every instance already on the target: the refresh replaces them with the same (when asked to).
+        let previousLabel = previous.map { "\(group.launchTemplateName):\($0.key) \($0.value.first?.imageId ?? "")" } ?? newLabel
         let spec = FleetSpec(desiredCapacity: group.desiredCapacity, zones: zones, healthCheckGracePeriod: group.healthCheckGracePeriod,
                              defaultInstanceWarmup: group.defaultInstanceWarmup, instances: instances, previousVersion: previousLabel,
-                             newVersion: "\(group.launchTemplateName):\(target.version) \(target.imageId)")
+                             newVersion: newLabel)
         let previousImage = previous.flatMap { p in Dictionary(grouping: p.value, by: \.imageId).max { $0.value.count < $1.value.count }?.key }
         return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key, previousImageId: previousImage,
                           imageIsParameter: target.imageIsParameter)
@@ -145,6 +151,9 @@ enum RolloutReport {
         let minInService, maxInService, desiredCapacity: Int
         let minInServicePercent, maxInServicePercent: Int
         let healthyFloor: Int
+        /// Instants when in service was under the floor with no reported fault to explain it (a strategy that does not keep it).
+        let unexplainedFloorBreaches: Int
+        let previousVersion, newVersion: String
         let launched, terminated, replaced, failedLaunches, unhealthyReplaced: Int
         let checkpointsReached: [Int]
         let rollbackReason: String?
@@ -161,6 +170,7 @@ enum RolloutReport {
             strategy: r.strategy, status: r.status.rawValue, statusReason: r.failureReason, seed: r.seed, durationSeconds: (r.durationSeconds * 1000).rounded() / 1000,
             minInService: r.minInService, maxInService: r.maxInService, desiredCapacity: r.desiredCapacity,
             minInServicePercent: r.minInService * 100 / desired, maxInServicePercent: r.maxInService * 100 / desired, healthyFloor: r.healthyFloor,
+            unexplainedFloorBreaches: r.unexplainedFloorBreaches, previousVersion: r.previousVersion, newVersion: r.newVersion,
             launched: r.launched, terminated: r.terminated, replaced: r.replaced, failedLaunches: r.failedLaunches, unhealthyReplaced: r.unhealthyReplaced,
             checkpointsReached: r.checkpointsReached, rollbackReason: r.rollbackReason, percentageComplete: r.percentageComplete, events: r.events,
             instanceWarmupSeconds: r.warmupSeconds, healthCheckGracePeriodSeconds: r.healthCheckGracePeriod)
@@ -169,18 +179,24 @@ enum RolloutReport {
     static func print(_ r: RolloutResult, global: GlobalOptions) throws {
         let s = summary(r)
         if global.structured { try Output.document(global.output, s); return }
-        Output.fields([
+        var floor = "floor \(s.healthyFloor)"
+        if s.minInService < s.healthyFloor {
+            floor += s.unexplainedFloorBreaches > 0 ? ", gone under by the strategy (it does not keep MinHealthyPercentage)" : ", gone under only through the faults reported"
+        }
+        var fields = [
             ("Strategy", "\(s.strategy) (seed \(s.seed))"),
             ("Status", s.status + (s.statusReason.map { ": \($0)" } ?? "")),
             ("Duration", formatDuration(s.durationSeconds)),
-            ("In service", "\(s.minInService)-\(s.maxInService) of \(s.desiredCapacity) desired (\(s.minInServicePercent)%-\(s.maxInServicePercent)%), floor \(s.healthyFloor) (healthy, warmed-up instances)"),
+            ("In service", "\(s.minInService)-\(s.maxInService) of \(s.desiredCapacity) desired (\(s.minInServicePercent)%-\(s.maxInServicePercent)%), \(floor) (healthy, warmed-up instances)"),
             ("Readiness", "warm-up \(formatDuration(s.instanceWarmupSeconds)), health check grace period \(formatDuration(Double(s.healthCheckGracePeriodSeconds))): ready after both"),
             ("Instances", "launched \(s.launched), terminated \(s.terminated), replaced \(s.replaced), failed launches \(s.failedLaunches), unhealthy \(s.unhealthyReplaced)"),
             ("Checkpoints", s.checkpointsReached.isEmpty ? "-" : s.checkpointsReached.map { "\($0)%" }.joined(separator: ", ")),
             ("Rollback", s.rollbackReason ?? "-"),
             ("Complete", "\(s.percentageComplete)%"),
             ("Events", "\(s.events) processed by the engine"),
-        ])
+        ]
+        if s.previousVersion != "previous" || s.newVersion != "new" { fields.insert(("Versions", "\(s.previousVersion) -> \(s.newVersion)"), at: 1) }
+        Output.fields(fields)
     }
 
     static func print(_ m: MonteCarloSummary, global: GlobalOptions) throws {
@@ -209,26 +225,10 @@ enum RolloutReport {
     static func write(_ r: RolloutResult, spec: FleetSpec, options: RunOptions) throws {
         if let path = options.timeline { try writeTimeline(r, spec: spec, to: path) }
         if let path = options.svg {
-            let svg = RolloutChart.svg(samples: r.samples, markers: markers(r), title: "\(r.strategy) instance refresh: \(r.status.rawValue)",
+            let svg = RolloutChart.svg(samples: r.samples, markers: RolloutChart.markers(for: r), title: "\(r.strategy) instance refresh: \(r.status.rawValue)",
                                        subtitle: "\(r.desiredCapacity) desired, \(formatDuration(r.durationSeconds)), seed \(r.seed)",
                                        previousLabel: r.previousVersion, newLabel: r.newVersion)
             try Data(svg.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        }
-    }
-
-    static func markers(_ r: RolloutResult) -> [RolloutChart.Marker] {
-        r.timeline.compactMap { e in
-            switch e.kind {
-            case .checkpoint: return RolloutChart.Marker(time: e.time, label: "checkpoint \(e.detail ?? "")", kind: .checkpoint)
-            case .fault: return RolloutChart.Marker(time: e.time, label: e.detail ?? "fault", kind: .fault)
-            case .servingChanged: return RolloutChart.Marker(time: e.time, label: "traffic switch", kind: .status)
-            case .status:
-                guard let d = e.detail else { return nil }
-                if d.hasPrefix("RollbackInProgress") { return RolloutChart.Marker(time: e.time, label: "rollback: \(r.rollbackReason ?? "")", kind: .rollback) }
-                if d.hasPrefix("Baking") { return RolloutChart.Marker(time: e.time, label: "baking", kind: .status) }
-                return nil
-            default: return nil
-            }
         }
     }
 

@@ -35,11 +35,59 @@ public enum RolloutChart {
         }
     }
 
-    /// The chart as a standalone SVG document of `width` x `height` pixels.
+    /// The chart as a standalone SVG document of `width` x `height` pixels. `timeAxis` names what time
+    /// counts from. Series that never have a value (no instance of the previous version, a floor of 0)
+    /// stay out of the legend and the drawing.
     public static func svg(samples: [FleetSample], markers: [Marker], title: String, subtitle: String, previousLabel: String, newLabel: String,
-                           width: Int = 960, height: Int = 480) -> String {
+                           timeAxis: String = "time since the refresh started", width: Int = 960, height: Int = 480) -> String {
         var chart = Layout(width: Double(max(width, 320)), height: Double(max(height, 240)))
+        chart.timeAxis = timeAxis
         return chart.render(samples: samples, markers: markers, title: title, subtitle: subtitle, previousLabel: previousLabel, newLabel: newLabel)
+    }
+
+    /// What happened in a simulated refresh, one marker per thing: checkpoints, faults, a traffic switch
+    /// (however many instances moved at that instant), a rollback (with its reason; the fault that
+    /// started it is not drawn twice), baking, and the first failed launch with how many failed in all.
+    public static func markers(for r: RolloutResult) -> [Marker] {
+        var markers: [Marker] = []
+        var rollbackReasons: [Double: String] = [:]
+        for e in r.timeline where e.kind == .status {
+            if let d = e.detail, d.hasPrefix("RollbackInProgress") {
+                rollbackReasons[e.time] = d.split(separator: ":", maxSplits: 1).dropFirst().first.map { String($0.drop { $0 == " " }) } ?? ""
+            }
+        }
+        var lastSwitch = -Double.infinity
+        var failedLaunches = 0
+        for e in r.timeline {
+            switch e.kind {
+            case .checkpoint:
+                markers.append(Marker(time: e.time, label: "checkpoint \(e.detail ?? "")", kind: .checkpoint))
+            case .fault:
+                let detail = e.detail ?? "fault"
+                if rollbackReasons[e.time] == detail { continue }
+                markers.append(Marker(time: e.time, label: detail, kind: .fault))
+            case .servingChanged:
+                guard e.time != lastSwitch else { continue }
+                lastSwitch = e.time
+                markers.append(Marker(time: e.time, label: "traffic switch", kind: .status))
+            case .launchFailed:
+                failedLaunches += 1
+                if failedLaunches == 1 { markers.append(Marker(time: e.time, label: "first failed launch", kind: .fault)) }
+            case .status:
+                guard let d = e.detail else { continue }
+                if d.hasPrefix("RollbackInProgress") {
+                    markers.append(Marker(time: e.time, label: "rollback: \(rollbackReasons[e.time] ?? r.rollbackReason ?? "")", kind: .rollback))
+                } else if d.hasPrefix("Baking") {
+                    markers.append(Marker(time: e.time, label: "baking", kind: .status))
+                }
+            default:
+                continue
+            }
+        }
+        if failedLaunches > 1, let i = markers.firstIndex(where: { $0.label == "first failed launch" }) {
+            markers[i].label = "first failed launch (\(failedLaunches) in all)"
+        }
+        return markers
     }
 }
 
@@ -84,6 +132,7 @@ extension RolloutChart {
     struct Layout {
         let width: Double
         let height: Double
+        var timeAxis = "time since the refresh started"
         var out = ""
 
         // Plot frame and the data area inside it (below the marker band).
@@ -110,9 +159,12 @@ extension RolloutChart {
             out += text(margin, 48, fit(subtitle, width: width - 2 * margin, size: 13), size: 13, fill: Palette.muted)
 
             // Which series have anything to show: an always-empty one stays out of the legend.
-            var anyIdle = false, anyWarming = false, anyPending = false
+            var anyIdle = false, anyWarming = false, anyPending = false, anyPrevious = false, anyNew = false, anyFloor = false
             var peak = 0.0
             for s in samples {
+                anyPrevious = anyPrevious || s.servingPrevious > 0
+                anyNew = anyNew || s.servingNew > 0
+                anyFloor = anyFloor || s.floor > 0
                 anyIdle = anyIdle || s.idle > 0
                 anyWarming = anyWarming || s.warming > 0
                 anyPending = anyPending || s.pending > 0
@@ -121,15 +173,14 @@ extension RolloutChart {
             }
 
             // Legend, flowing left to right under the subtitle.
-            var legend: [(label: String, swatch: Swatch)] = [
-                ("\(clip(previousLabel, 28)) in service", .area(Palette.previous)),
-                ("\(clip(newLabel, 28)) in service", .area(Palette.new)),
-            ]
+            var legend: [(label: String, swatch: Swatch)] = []
+            if anyPrevious || !anyNew { legend.append(("\(clip(previousLabel, 28)) in service", .area(Palette.previous))) }
+            if anyNew { legend.append(("\(clip(newLabel, 28)) in service", .area(Palette.new))) }
             if anyIdle { legend.append(("idle (deregistered)", .area(Palette.idle))) }
             if anyWarming { legend.append(("warming up", .area(Palette.warming))) }
             if anyPending { legend.append(("pending (launch, boot, swap)", .area(Palette.pending))) }
             legend.append(("desired capacity", .line(Palette.desired, dashed: false)))
-            legend.append(("MinHealthy floor", .line(Palette.floor, dashed: true)))
+            if anyFloor { legend.append(("MinHealthy floor", .line(Palette.floor, dashed: true))) }
             let legendBottom = drawLegend(legend, left: margin, top: 62, right: width - margin)
 
             // Frame: room on the left for the tick labels and the rotated axis title, below for the time axis.
@@ -185,7 +236,9 @@ extension RolloutChart {
             out += "<path d=\"\(linePath(inService))\" fill=\"none\" stroke=\"\(Palette.inService)\" stroke-width=\"1\" stroke-linejoin=\"bevel\"/>\n"
             let floor = series(samples, buckets: buckets) { Double($0.floor) }
             let desired = series(samples, buckets: buckets) { Double($0.desired) }
-            out += "<path d=\"\(linePath(floor))\" fill=\"none\" stroke=\"\(Palette.floor)\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n"
+            if anyFloor {
+                out += "<path d=\"\(linePath(floor))\" fill=\"none\" stroke=\"\(Palette.floor)\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n"
+            }
             out += "<path d=\"\(linePath(desired))\" fill=\"none\" stroke=\"\(Palette.desired)\" stroke-width=\"1.75\"/>\n"
             out += "</g>\n"
             out += "<defs><clipPath id=\"data\"><rect x=\"\(num(plotLeft))\" y=\"\(num(plotTop))\" width=\"\(num(plotRight - plotLeft))\" height=\"\(num(plotBottom - plotTop + 1))\"/></clipPath></defs>\n"
@@ -334,7 +387,7 @@ extension RolloutChart {
             out += "</g>\n"
             let middle = (dataTop + plotBottom) / 2
             out += "<text x=\"20\" y=\"\(num(middle))\" transform=\"rotate(-90 20 \(num(middle)))\" font-size=\"12\" fill=\"\(Palette.muted)\" text-anchor=\"middle\">instances</text>\n"
-            out += text((plotLeft + plotRight) / 2, plotBottom + 36, "time since the refresh started", size: 12, fill: Palette.muted, anchor: "middle")
+            out += text((plotLeft + plotRight) / 2, plotBottom + 36, timeAxis, size: 12, fill: Palette.muted, anchor: "middle")
         }
 
         // MARK: Legend
@@ -376,7 +429,9 @@ extension RolloutChart {
             /// Row of its label in the band above the data, or nil when no row had room (the line is still drawn).
             var row: Int?
             var text: String
-            var anchorEnd: Bool
+            /// The label box's left edge: right of the line where it fits, else left of it, else against the
+            /// plot's right edge; never outside the plot.
+            var left: Double
         }
 
         /// Gives each marker's label the first row of the band where it overlaps no other label.
@@ -387,10 +442,17 @@ extension RolloutChart {
             var placed: [PlacedLabel] = []
             for m in sorted {
                 let px = x(m.time)
-                let label = clip(m.label, 48)
+                let label = fit(clip(m.label, 48), width: plotRight - plotLeft - 8, size: 11)
                 let w = textWidth(label, size: 11) + 8
-                let anchorEnd = px + 4 + w > plotRight && px - 4 - w >= plotLeft
-                let span = anchorEnd ? (px - 4 - w, px - 1) : (px + 1, px + 4 + w)
+                let left: Double
+                if px + 2 + w <= plotRight {
+                    left = px + 2
+                } else if px - 2 - w >= plotLeft {
+                    left = px - 2 - w
+                } else {
+                    left = max(plotLeft, plotRight - w)
+                }
+                let span = (left, left + w)
                 var row: Int?
                 for (r, used) in rows.enumerated() where !used.contains(where: { span.0 < $0.1 + 4 && $0.0 < span.1 + 4 }) {
                     row = r
@@ -401,7 +463,7 @@ extension RolloutChart {
                     row = rows.count - 1
                 }
                 if let r = row { rows[r].append(span) }
-                placed.append(PlacedLabel(marker: m, x: px, row: row, text: label, anchorEnd: anchorEnd))
+                placed.append(PlacedLabel(marker: m, x: px, row: row, text: label, left: left))
             }
             return (placed, rows.count)
         }
@@ -416,7 +478,7 @@ extension RolloutChart {
                 let (color, _, _) = style(p.marker.kind)
                 let w = textWidth(p.text, size: 11) + 8
                 let top = plotTop + 4 + Double(row) * 17
-                let left = p.anchorEnd ? p.x - 2 - w : p.x + 2
+                let left = p.left
                 out += "<rect x=\"\(num(left))\" y=\"\(num(top))\" width=\"\(num(w))\" height=\"15\" rx=\"3\" fill=\"\(Palette.plot)\" fill-opacity=\"0.92\" stroke=\"\(color)\" stroke-width=\"0.75\"/>"
                 out += text(left + 4, top + 11, p.text, size: 11, weight: p.marker.kind == .rollback ? "600" : nil, fill: color)
             }

@@ -10,8 +10,16 @@ import Rolling
 import RollingBlueGreen
 
 @Suite struct StrategyTests {
-    static let registry = StrategyRegistry([AllAtOnceStrategy.self, BlueGreenStrategy.self, CanaryStrategy.self, ReplaceRootVolumeStrategy.self,
-                                            RollingStrategy.self, RollingBlueGreenStrategy.self])
+    /// Every folder of Sources/Strategies, registered by the StrategyRegistry plugin.
+    static let registry = StrategyRegistry.linked
+
+    @Test("The registry has every strategy folder")
+    func registryMatchesTheFolders() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/Strategies")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(Self.registry.strategies.map { $0.name }.sorted() == folders)
+    }
 
     static func run(_ name: String, size: Int = 20, parameters: [String: String] = [:], world: World = World(),
                     _ configure: (inout RefreshPreferences) -> Void = { _ in }) throws -> RolloutResult {
@@ -22,7 +30,7 @@ import RollingBlueGreen
         return sim.run()
     }
 
-    @Test("Every built-in strategy replaces a healthy fleet", arguments: ["Rolling", "ReplaceRootVolume", "Canary", "BlueGreen", "RollingBlueGreen", "AllAtOnce"])
+    @Test("Every built-in strategy replaces a healthy fleet", arguments: StrategyRegistry.linked.strategies.map { $0.name })
     func healthyDay(name: String) throws {
         let r = try Self.run(name)
         #expect(r.status == .successful, "\(r.statusReason ?? "")")

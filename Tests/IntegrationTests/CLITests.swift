@@ -152,7 +152,8 @@ import IngotCore
         #expect(disabled.stdout.contains("golden-web-2.2.1-1"))
         let yaml = try ingot.run(["images", "list", "--store", ingot.file("demo.sqlite"), "--owner", "self", "--name", "golden-web-2.2.3-1", "--output", "yaml"])
         #expect(yaml.code == 0)
-        #expect(yaml.stdout.hasPrefix("images:\n- imageId: ami-"))
+        // The JSON document's keys, sorted as --output json sorts them.
+        #expect(yaml.stdout.hasPrefix("images:\n- architecture: x86_64\n") && yaml.stdout.contains("\n  imageId: ami-"))
         #expect(yaml.stdout.contains("  name: golden-web-2.2.3-1\n"))
         // Orphaned snapshots left by deregistered builds, with their size.
         let orphans = try ingot.run(["snapshots", "list", "--store", ingot.file("demo.sqlite"), "--orphaned"])
@@ -285,6 +286,28 @@ import IngotCore
         #expect(typo.code == 2 && typo.stderr.contains("did you mean 'images'"), "\(typo.stderr)")
         let version = try ingot.run("--version")
         #expect(version.code == 0 && version.stdout.split(separator: ".").count == 3)
+    }
+
+    /// `--output yaml` is the JSON document, numbers as JSON writes them (3453.435, not 3.453435e+3), and
+    /// strings that look like numbers or dates stay strings: checked by PyYAML (the AWS CLI's own YAML
+    /// library) against the JSON output.
+    @Test func yamlSaysWhatJSONSays() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("init").code == 0)
+        for command in [["simulate", "rollout", "--fleet-size", "10"], ["images", "list", "--owner", "amazon", "--region", "eu-west-1"]] {
+            let yaml = try ingot.run(command + ["--output", "yaml"]), json = try ingot.run(command + ["--output", "json"])
+            #expect(yaml.code == 0 && json.code == 0)
+            #expect(!yaml.stdout.contains("e+"), "\(yaml.stdout.prefix(400))")
+            try yaml.stdout.write(toFile: ingot.file("out.yaml"), atomically: true, encoding: .utf8)
+            try json.stdout.write(toFile: ingot.file("out.json"), atomically: true, encoding: .utf8)
+            let check = Process()
+            check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            check.arguments = ["python3", "-c", "import json,sys,yaml; a=yaml.safe_load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a == b else 1)",
+                               ingot.file("out.yaml"), ingot.file("out.json")]
+            try check.run()
+            check.waitUntilExit()
+            #expect(check.terminationStatus == 0, "\(command): the YAML and JSON documents differ")
+        }
     }
 
     @Test func theDemoPrintsWholeDoctorDetailsAndItsWarnings() throws {
