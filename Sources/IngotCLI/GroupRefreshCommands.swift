@@ -178,7 +178,7 @@ extension GroupFleet {
             percentageComplete: result.percentageComplete, instancesToUpdate: max(0, result.desiredCapacity - result.finalInstances.filter(\.onNewVersion).count),
             strategy: result.strategy, desiredLaunchTemplateVersion: desiredVersion, previousLaunchTemplateVersion: previousVersion,
             preferences: preferences, rollbackReason: result.rollbackReason,
-            summary: ["launched": result.launched, "terminated": result.terminated, "replaced": result.replaced, "failedLaunches": result.failedLaunches,
+            summary: ["launched": result.launched, "terminated": result.terminated, "replaced": result.replaced, "rolledBack": result.rolledBack, "failedLaunches": result.failedLaunches,
                       "unhealthyReplaced": result.unhealthyReplaced, "minInService": result.minInService, "maxInService": result.maxInService,
                       "durationSeconds": Int(result.durationSeconds.rounded())])
         var kept: [InstanceID: Bool] = [:]
@@ -224,7 +224,9 @@ struct GroupsRefreshes: AsyncParsableCommand {
             return
         }
         Output.table(["REFRESH", "STATUS", "STRATEGY", "VERSION", "COMPLETE", "TO UPDATE", "START", "END", "REASON"], refreshes.map { r in
-            [r.instanceRefreshId, r.status, r.strategy, "\(r.previousLaunchTemplateVersion.map(String.init) ?? "-") -> \(r.desiredLaunchTemplateVersion)",
+            [r.instanceRefreshId, r.status, r.strategy,
+             "\(r.previousLaunchTemplateVersion.map(String.init) ?? "-") -> \(r.desiredLaunchTemplateVersion)"
+                + (r.status.hasPrefix("Rollback") ? " -> \(r.previousLaunchTemplateVersion.map(String.init) ?? "-") (rolled back)" : ""),
              "\(r.percentageComplete)%", String(r.instancesToUpdate), Output.time(r.startTime), Output.time(r.endTime), r.statusReason ?? "-"]
         })
     }

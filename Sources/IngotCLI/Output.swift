@@ -98,11 +98,10 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    /// `2026-11-26 12:00` for tables.
+    /// A time as AWS writes it, `2026-11-26T12:00:00.000Z`.
     static func time(_ date: Date?) -> String {
-        guard let date else { return "" }
-        let s = Timestamp.format(date)
-        return String(s.prefix(16)).replacingOccurrences(of: "T", with: " ")
+        // One format everywhere: AWS's own (as in CreationDate), the same in tables, reasons and JSON.
+        date.map(Timestamp.format) ?? ""
     }
 }
 

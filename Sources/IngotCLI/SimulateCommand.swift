@@ -154,7 +154,7 @@ enum RolloutReport {
         /// Instants when in service was under the floor with no reported fault to explain it (a strategy that does not keep it).
         let unexplainedFloorBreaches: Int
         let previousVersion, newVersion: String
-        let launched, terminated, replaced, failedLaunches, unhealthyReplaced: Int
+        let launched, terminated, replaced, rolledBack, failedLaunches, unhealthyReplaced: Int
         let checkpointsReached: [Int]
         let rollbackReason: String?
         let percentageComplete: Int
@@ -171,7 +171,7 @@ enum RolloutReport {
             minInService: r.minInService, maxInService: r.maxInService, desiredCapacity: r.desiredCapacity,
             minInServicePercent: r.minInService * 100 / desired, maxInServicePercent: r.maxInService * 100 / desired, healthyFloor: r.healthyFloor,
             unexplainedFloorBreaches: r.unexplainedFloorBreaches, previousVersion: r.previousVersion, newVersion: r.newVersion,
-            launched: r.launched, terminated: r.terminated, replaced: r.replaced, failedLaunches: r.failedLaunches, unhealthyReplaced: r.unhealthyReplaced,
+            launched: r.launched, terminated: r.terminated, replaced: r.replaced, rolledBack: r.rolledBack, failedLaunches: r.failedLaunches, unhealthyReplaced: r.unhealthyReplaced,
             checkpointsReached: r.checkpointsReached, rollbackReason: r.rollbackReason, percentageComplete: r.percentageComplete, events: r.events,
             instanceWarmupSeconds: r.warmupSeconds, healthCheckGracePeriodSeconds: r.healthCheckGracePeriod)
     }
@@ -189,7 +189,7 @@ enum RolloutReport {
             ("Duration", formatDuration(s.durationSeconds)),
             ("In service", "\(s.minInService)-\(s.maxInService) of \(s.desiredCapacity) desired (\(s.minInServicePercent)%-\(s.maxInServicePercent)%), \(floor) (healthy, warmed-up instances)"),
             ("Readiness", "warm-up \(formatDuration(s.instanceWarmupSeconds)), health check grace period \(formatDuration(Double(s.healthCheckGracePeriodSeconds))): ready after both"),
-            ("Instances", "launched \(s.launched), terminated \(s.terminated), replaced \(s.replaced), failed launches \(s.failedLaunches), unhealthy \(s.unhealthyReplaced)"),
+            ("Instances", "launched \(s.launched), terminated \(s.terminated), replaced \(s.replaced)\(s.rolledBack > 0 || s.status.hasPrefix("Rollback") ? ", rolled back \(s.rolledBack)" : ""), failed launches \(s.failedLaunches), unhealthy \(s.unhealthyReplaced)"),
             ("Checkpoints", s.checkpointsReached.isEmpty ? "-" : s.checkpointsReached.map { "\($0)%" }.joined(separator: ", ")),
             ("Rollback", s.rollbackReason ?? "-"),
             ("Complete", "\(s.percentageComplete)%"),

@@ -103,6 +103,7 @@ public struct RolloutSimulation {
     private var dirty = true
 
     // Accounting.
+    private var rolledBackCount = 0
     private var launched = 0, terminatedCount = 0, replacedCount = 0, failedLaunches = 0, unhealthyReplaced = 0, unhealthyNew = 0, launchedNew = 0
     private var checkpoints: [Int] = []
     private var rollbackReason: String?, failureReason: String?, statusReason: String?
@@ -475,7 +476,7 @@ public struct RolloutSimulation {
         move(i, to: flags[i] & 4 != 0 ? S.serving : S.idle)
         log(.replaced, i)
         if !outdated[Int(config[i])] {
-            replacedCount += 1
+            if rollingBack { rolledBackCount += 1 } else { replacedCount += 1 }
             lastProgress = max(lastProgress, now)
         }
     }
@@ -811,7 +812,7 @@ public struct RolloutSimulation {
         return RolloutResult(
             strategy: strategyName, seed: seed, status: status, durationSeconds: endTime, minInService: minInService == .max ? 0 : minInService,
             maxInService: maxInService, desiredCapacity: desired, healthyFloor: snap.healthyFloor, healthyCeiling: snap.healthyCeiling, maxActive: maxActive,
-            launched: launched, terminated: terminatedCount, replaced: replacedCount, failedLaunches: failedLaunches, unhealthyReplaced: unhealthyReplaced,
+            launched: launched, terminated: terminatedCount, replaced: replacedCount, rolledBack: rolledBackCount, failedLaunches: failedLaunches, unhealthyReplaced: unhealthyReplaced,
             checkpointsReached: checkpoints, rollbackReason: rollbackReason, failureReason: failureReason, statusReason: statusReason,
             percentageComplete: percentage, events: eventCount, unexplainedFloorBreaches: unexplainedBreaches, ceilingBreaches: ceilingBreaches,
             timeline: timeline, samples: samples, finalInstances: finals, previousVersion: spec.previousVersion, newVersion: spec.newVersion,

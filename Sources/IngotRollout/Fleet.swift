@@ -128,7 +128,11 @@ public struct RolloutResult: Sendable {
     public var maxActive: Int
     public var launched: Int
     public var terminated: Int
+    /// Instances on the configuration the refresh moved to that became ready (a rollback's own count
+    /// is `rolledBack`, and these may since have been rolled back).
     public var replaced: Int
+    /// Instances made ready again on the saved configuration during a rollback.
+    public var rolledBack: Int
     public var failedLaunches: Int
     public var unhealthyReplaced: Int
     public var checkpointsReached: [Int]

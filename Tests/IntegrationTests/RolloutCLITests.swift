@@ -91,6 +91,18 @@ import Testing
         #expect(try ingot.run("groups", "refresh", "--group", "ssm-asg", "--region", "us-east-1", "--desired-version", "1").code == 0)
     }
 
+    @Test func aRolledBackCanarySaysWhatWasReplacedAndRolledBack() throws {
+        let ingot = try IngotRunner()
+        let r = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--strategy", "canary", "--alarm-at", "20m", "--output", "json")
+        #expect(r.code == 3)
+        let s = try Self.json(r.stdout)
+        #expect(s["status"] as? String == "RollbackSuccessful")
+        #expect(s["percentageComplete"] as? Int == 0)
+        #expect((s["replaced"] as? Int ?? 0) >= 1 && (s["rolledBack"] as? Int ?? 0) >= 1, "\(s)")
+        let table = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--strategy", "canary", "--alarm-at", "20m")
+        #expect(table.stdout.contains("rolled back") && table.stdout.contains("Complete     0%"), "\(table.stdout)")
+    }
+
     @Test func aFailedOrRolledBackRefreshExitsThree() throws {
         let ingot = try IngotRunner()
         let r = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--unhealthy-rate", "1", "--auto-rollback")
