@@ -176,7 +176,10 @@ struct TemplatesRefresh: AsyncParsableCommand {
             For each template and region: resolve the golden image (launchable by the template's account); if the base version (the default, or --base latest) already references it, nothing changes; otherwise a version is created from the base with only the image id changed. Idempotent: a second run changes nothing, and two runs at once create one version (ClientToken). Exit 3 when a template/region is blocked (no eligible image, no such template).
             """)
     @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("template"), help: "A template name; repeatable.") var templates: [String] = []
+    @Argument(help: "The launch templates to refresh.") var names: [String] = []
+    @Option(name: .customLong("template"), help: "A template name, as an option; repeatable.") var templateOptions: [String] = []
+    /// The templates, positional or `--template` (both spellings add up).
+    var templates: [String] { names + templateOptions.filter { !names.contains($0) } }
     @OptionGroup var regions: RegionsOption
     @OptionGroup var selector: SelectorOptions
     @Flag(name: .customLong("set-default"), help: "Make the version that references the image the default.") var setDefault = false
@@ -192,7 +195,7 @@ struct TemplatesRefresh: AsyncParsableCommand {
             }
             return try IngotFile.load(file, dryRun: dryRun)
         }
-        guard !templates.isEmpty else { throw IngotError.invalid("template", "give at least one --template NAME (or -f ingot.yaml)") }
+        guard !templates.isEmpty else { throw IngotError.invalid("template", "give at least one template, e.g. `ingot templates refresh web-lt` (or -f ingot.yaml)") }
         for t in templates { try validateLaunchTemplateName(t) }
         if let keep, keep < 1 { throw IngotError.invalid("keep", "\(keep) must be at least 1") }
         let base = try SelectorOptions.choice(base, field: "base", TemplateRefresher.Base.self)

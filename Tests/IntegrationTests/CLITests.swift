@@ -272,6 +272,9 @@ import IngotCore
         let copy = try ingot.run("images", "copy", id, "--source-region", "us-east-1", "--region", "eu-west-1")
         #expect(copy.code == 0 && copy.stderr.contains("pending, lands at"), "\(copy.stderr)")
         #expect(try ingot.run("ssm", "put", "/golden/web", "--value", id, "--region", "us-east-1").code == 0)
+        let instance = try ingot.run("instances", "run", "--region", "us-east-1").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let terminated = try ingot.run("instances", "terminate", instance, "--region", "us-east-1", "--output", "json")
+        #expect(terminated.code == 0 && terminated.stdout.contains("\"instanceId\" : \"\(instance)\""), "\(terminated.stdout)\(terminated.stderr)")
         let label = try ingot.run("ssm", "label", "/golden/web", "--version", "1", "--label", "prod", "--region", "us-east-1", "--output", "json")
         #expect(label.code == 0 && (try? JSONSerialization.jsonObject(with: Data(label.stdout.utf8))) is [String: Any], "\(label.stdout)\(label.stderr)")
     }
