@@ -15,8 +15,11 @@ enum CloudKind: String, ExpressibleByArgument, CaseIterable {
 typealias IngotCloud = LaunchTemplateCloud & ParameterCloud & AutoScalingCloud
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    /// markdown: a runbook from `dr plan`; other commands print their table.
+    /// markdown: a runbook, from `dr plan` only (other commands refuse it).
     case table, json, yaml, markdown
+
+    /// What help and completions offer: markdown is `dr plan`'s alone and its help says so.
+    static var allValueStrings: [String] { ["table", "json", "yaml"] }
 }
 
 /// Options every subcommand takes, each with its environment variable.
@@ -30,7 +33,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Fix \"now\" to this ISO-8601 time (env INGOT_NOW; default the wall clock).")
     var at: String?
 
-    @Option(help: "Output format: table, json or yaml (markdown: a runbook from `dr plan`).")
+    @Option(help: "Output format: table, json or yaml (`dr plan` also writes markdown, a runbook).")
     var output: OutputFormat = .table
 
     @Flag(help: "Log what the store does to stderr (env INGOT_LOG_LEVEL=trace|debug|info|notice|warning|error).")

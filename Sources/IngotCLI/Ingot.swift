@@ -31,6 +31,11 @@ enum Main {
                 exit(2)
             }
             var command = try Ingot.parseAsRoot(arguments)
+            // markdown is a runbook, which only `dr plan` writes.
+            if !(command is DRPlanCommand), zip(arguments, arguments.dropFirst()).contains(where: { $0 == "--output" && $1 == "markdown" }) || arguments.contains("--output=markdown") {
+                FileHandle.standardError.write(Data("error: output: markdown is the runbook of `ingot dr plan`; this command writes table, json or yaml\n".utf8))
+                exit(2)
+            }
             if var async = command as? any AsyncParsableCommand {
                 try await async.run()
             } else {

@@ -287,6 +287,8 @@ import IngotCore
         #expect(before.code == 0 && before.stdout == after.stdout)
         let typo = try ingot.run("image", "list")
         #expect(typo.code == 2 && typo.stderr.contains("did you mean 'images'"), "\(typo.stderr)")
+        let markdown = try ingot.run("images", "list", "--output", "markdown")
+        #expect(markdown.code == 2 && markdown.stderr.contains("dr plan"), "\(markdown.stderr)")
         let version = try ingot.run("--version")
         #expect(version.code == 0 && version.stdout.split(separator: ".").count == 3)
     }
