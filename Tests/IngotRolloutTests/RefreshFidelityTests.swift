@@ -1,17 +1,14 @@
 import IngotCore
 import IngotRollout
-import Rolling
 import Testing
 
 /// Where the instance refresh simulator follows AWS's text, each test named after the sentence it
 /// checks (quoted with its page). Expectations come from the text, not from the engine.
 @Suite struct RefreshFidelityTests {
+    /// A Rolling refresh, recorded (the same runner as RollingTests').
     static func run(_ spec: FleetSpec = .uniform(size: 10), world: World = World(), seed: UInt64 = 7,
                     _ configure: (inout RefreshPreferences) -> Void = { _ in }) throws -> RolloutResult {
-        var p = RefreshPreferences()
-        configure(&p)
-        var sim = try RolloutSimulation(spec: spec, preferences: p, world: world, strategy: RollingStrategy(parameters: [:]), seed: seed, record: true)
-        return sim.run()
+        try RollingTests.run(spec, world: world, seed: seed, configure)
     }
 
     /// In-service capacity after each instant, rebuilt from the timeline alone (instances that warmed up
