@@ -42,12 +42,6 @@ public struct AWSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
         return AWSServiceError(code: code, message: error.string("Message") ?? "", httpStatus: httpStatus, requestId: requestId)
     }
 
-    /// Throttling codes across EC2, Auto Scaling and SSM: retried with backoff.
-    public static let throttlingCodes: Set<String> = [
-        "RequestLimitExceeded", "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
-        "RequestThrottledException", "TooManyRequestsException", "SlowDown", "PriorRequestNotComplete",
-        "EC2ThrottledException", "TooManyUpdates",
-    ]
 
     /// Transient server-side codes: retried with backoff.
     public static let transientCodes: Set<String> = [
@@ -55,16 +49,12 @@ public struct AWSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
         "InternalServerError",
     ]
 
-    public var isThrottling: Bool { Self.throttlingCodes.contains(code) || httpStatus == 429 }
+    /// Throttling (the table's `throttled` codes across EC2, Auto Scaling and SSM, or HTTP 429): retried with backoff.
+    public var isThrottling: Bool { AWSErrorKind(code: code) == .throttled || httpStatus == 429 }
 
-    /// The library error: AWS's code and message; validation-type codes are the caller's input.
+    /// The library error: AWS's code and message, classified by the one table of codes (``AWSErrorKind``)
+    /// the local cloud uses too.
     public var ingotError: IngotError {
-        let text = message.isEmpty ? code : message
-        let invalidInput: Set<String> = ["ValidationError", "ValidationException", "InvalidParameterValue", "InvalidParameterCombination",
-                                         "MissingParameter", "InvalidParameter", "MalformedQueryString", "InvalidAction"]
-        if invalidInput.contains(code) || code.hasSuffix(".Malformed") {
-            return IngotError(kind: .invalidInput, code: code, message: text)
-        }
-        return IngotError.refused(code, text)
+        IngotError.refused(code, message.isEmpty ? code : message)
     }
 }

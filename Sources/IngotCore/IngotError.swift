@@ -29,10 +29,14 @@ public struct IngotError: Error, Sendable, Equatable, CustomStringConvertible {
         IngotError(kind: .invalidInput, code: code, message: "\(field): \(message)")
     }
 
-    /// The cloud refused the request with an AWS error code.
+    /// The cloud answered the request with an AWS error code: invalid input or a refusal as the one
+    /// table of codes (``AWSErrorKind``) says, on both backends alike.
     public static func refused(_ code: String, _ message: String) -> IngotError {
-        IngotError(kind: .refused, code: code, message: message)
+        IngotError(kind: AWSErrorKind(code: code).isInvalidInput ? .invalidInput : .refused, code: code, message: message)
     }
+
+    /// What the AWS error code says (nil for errors that carry none).
+    public var awsKind: AWSErrorKind? { code.map(AWSErrorKind.init(code:)) }
 
     public static func failed(_ message: String) -> IngotError {
         IngotError(kind: .failed, message: message)

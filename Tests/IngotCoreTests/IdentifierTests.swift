@@ -99,3 +99,26 @@ import Testing
         #expect(!WildcardPattern("a*b*c").matches("a-xx-c-yy-b"))
     }
 }
+
+/// The one table of AWS error codes both backends use.
+@Suite struct AWSErrorKindTests {
+    @Test("Codes from the EC2, Auto Scaling and SSM references, each with its kind")
+    func kinds() {
+        let expected: [(String, AWSErrorKind)] = [
+            ("ValidationError", .invalidInput), ("InvalidParameterValue", .invalidInput), ("InvalidAMIID.Malformed", .invalidInput),
+            ("InvalidAMIID.NotFound", .notFound), ("InvalidLaunchTemplateName.NotFoundException", .notFound), ("ParameterNotFound", .notFound),
+            ("InvalidSnapshot.InUse", .refused), ("IrreversibleInstanceRefresh", .refused), ("IncorrectState", .refused),
+            ("InvalidAMIName.Duplicate", .conflict), ("ParameterAlreadyExists", .conflict),
+            ("RequestLimitExceeded", .throttled), ("Throttling", .throttled),
+            ("AuthFailure", .unauthorized), ("UnauthorizedOperation", .unauthorized),
+            ("SomethingNew", .refused),
+        ]
+        for (code, kind) in expected { #expect(AWSErrorKind(code: code) == kind, "\(code)") }
+    }
+
+    @Test("A refusal whose code is invalid input is the caller's mistake, on either backend")
+    func refusedClassifies() {
+        #expect(IngotError.refused("ValidationError", "no such group").kind == .invalidInput)
+        #expect(IngotError.refused("InvalidAMIID.NotFound", "gone").kind == .refused)
+    }
+}
