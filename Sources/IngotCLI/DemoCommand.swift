@@ -91,7 +91,7 @@ struct Demo: AsyncParsableCommand {
                 let drillSecondsToFullCapacity: Double?
             }
             try Output.document(global.output, Report(
-                store: path, resolve: Dictionary(uniqueKeysWithValues: resolutions.map { ($0.0, ResolveReport($0.1, lagging: nil)) }),
+                store: path, resolve: Dictionary(uniqueKeysWithValues: resolutions.map { ($0.0, ResolveReport($0.1, lagging: nil, explain: true)) }),
                 plan: RefreshReport(templates: plan), applied: RefreshReport(templates: applied),
                 doctor: findings.map { Finding(kind: $0.kind.rawValue, region: $0.region.code, resource: $0.resource, detail: $0.detail) },
                 rollout: RolloutReport.summary(rollout), rolloutChart: chart, drPlan: DRReport.document(drBefore), drApplied: drApplied.done.map(DRReport.step),

@@ -59,8 +59,8 @@ struct GroupsRefresh: AsyncParsableCommand {
 extension GroupsRefresh {
     /// On AWS the real instance refresh does the rollout: StartInstanceRefresh with the preferences and a
     /// DesiredConfiguration pinned to a numbered version (so a rollback returns to the saved configuration).
-    func runOnAWS(_ preferences: RefreshPreferences, strategy: any RolloutStrategy) async throws {
-        let name = type(of: strategy).name
+    func runOnAWS(_ preferences: RefreshPreferences, strategy: any RolloutDecider) async throws {
+        let name = strategy.instanceName
         guard name == "Rolling" || name == "ReplaceRootVolume" else {
             throw IngotError.invalid("strategy", "on AWS the instance refresh strategies are Rolling and ReplaceRootVolume, not \(name)")
         }
@@ -182,9 +182,9 @@ extension GroupFleet {
                       "unhealthyReplaced": result.unhealthyReplaced, "minInService": result.minInService, "maxInService": result.maxInService,
                       "durationSeconds": Int(result.durationSeconds.rounded())])
         var kept: [InstanceID: Bool] = [:]
-        var launched: [(zone: String, desired: Bool)] = []
+        var launched: [RefreshOutcome.Launch] = []
         for f in result.finalInstances where !f.standby {
-            if let i = f.initialIndex { kept[group.instances[i].instanceId] = f.onNewVersion } else { launched.append((spec.zones[f.zone], f.onNewVersion)) }
+            if let i = f.initialIndex { kept[group.instances[i].instanceId] = f.onNewVersion } else { launched.append(RefreshOutcome.Launch(zone: spec.zones[f.zone], desired: f.onNewVersion)) }
         }
         return RefreshOutcome(refresh: record, startingInstances: group.instances.map(\.instanceId), kept: kept, launched: launched,
                               updateGroupVersion: result.status == .successful && desiredGiven, previousImageId: previousImageId,

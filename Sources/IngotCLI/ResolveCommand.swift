@@ -142,7 +142,7 @@ struct Resolve: AsyncParsableCommand {
             results = candidates.map { GoldenImageResolver.choose($0.1, region: $0.0, by: selector, now: now) }
         }
         if global.structured {
-            try Output.document(global.output, ResolveReport(results, lagging: consistent ? lagging : nil))
+            try Output.document(global.output, ResolveReport(results, lagging: consistent ? lagging : nil, explain: explain))
         } else {
             print(results, lagging: lagging, now: now)
         }
@@ -166,20 +166,26 @@ struct Resolve: AsyncParsableCommand {
     }
 }
 
-/// `{"regions":[{"region":..,"image":{...}|null,"rejected":[{"imageId":..,"name":..,"reason":..}]}]}`.
+/// `{"regions":[{"region":..,"image":{...}|null,"rejectedCount":N,"rejectedByRule":{"deprecated":N,..}}]}`, and with
+/// `--explain` each candidate too: `"rejected":[{"imageId":..,"name":..,"reason":..}]`. Without it the document stays
+/// small however many candidates there are.
 struct ResolveReport: Encodable {
     struct Entry: Encodable {
         let region: String
         let image: Image?
-        let rejected: [Rejected]
+        let rejectedCount: Int
+        let rejectedByRule: [String: Int]
+        let rejected: [Rejected]?
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(region, forKey: .region)
             try c.encode(image, forKey: .image)  // null when none, as documented
-            try c.encode(rejected, forKey: .rejected)
+            try c.encode(rejectedCount, forKey: .rejectedCount)
+            try c.encode(rejectedByRule, forKey: .rejectedByRule)
+            try c.encodeIfPresent(rejected, forKey: .rejected)
         }
-        enum CodingKeys: String, CodingKey { case region, image, rejected }
+        enum CodingKeys: String, CodingKey { case region, image, rejectedCount, rejectedByRule, rejected }
     }
     struct Rejected: Encodable { let imageId: String; let name: String; let reason: String }
     struct Lag: Encodable { let region: String; let missingImageId: String; let missingRegion: String; let name: String; let version: String? }
@@ -187,10 +193,11 @@ struct ResolveReport: Encodable {
     let regions: [Entry]
     let lagging: [Lag]?
 
-    init(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging]?) {
+    init(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging]?, explain: Bool) {
         regions = results.map { r in
-            Entry(region: r.region.code, image: r.image,
-                  rejected: r.rejected.map { Rejected(imageId: $0.image.id.rawValue, name: $0.image.name, reason: $0.reason.text) })
+            Entry(region: r.region.code, image: r.image, rejectedCount: r.rejected.count,
+                  rejectedByRule: Dictionary(grouping: r.rejected, by: \.reason.rule).mapValues(\.count),
+                  rejected: explain ? r.rejected.map { Rejected(imageId: $0.image.id.rawValue, name: $0.image.name, reason: $0.reason.text) } : nil)
         }
         self.lagging = lagging?.map {
             Lag(region: $0.region.code, missingImageId: $0.missing.id.rawValue, missingRegion: $0.missing.region.code,

@@ -61,7 +61,7 @@ struct RefreshOptions: ParsableArguments {
     }
 
     /// Preferences and strategy, validated with the run options before anything runs.
-    func prepare(_ run: RunOptions) throws -> (RefreshPreferences, any RolloutStrategy) {
+    func prepare(_ run: RunOptions) throws -> (RefreshPreferences, any RolloutDecider) {
         let preferences = try preferences()
         let strategy = try makeStrategy()
         try run.validate()
@@ -69,7 +69,7 @@ struct RefreshOptions: ParsableArguments {
     }
 
     /// Builds the strategy (refusing unknown names and parameters) once, to validate before anything runs.
-    func makeStrategy() throws -> any RolloutStrategy {
+    func makeStrategy() throws -> any RolloutDecider {
         try StrategyRegistry.linked.make(strategy, parameters: try strategyParameters())
     }
 

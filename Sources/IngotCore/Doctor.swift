@@ -113,10 +113,9 @@ public enum Doctor {
 
     /// The image the group launches now (a `resolve:ssm:` template's parameter resolved).
     static func desiredImage(_ g: AutoScalingGroup, cloud: some LaunchTemplateCloud & ParameterCloud) async throws -> String? {
-        let selector: TemplateVersionSelector = switch g.launchTemplateVersion {
-        case "$Latest": .latest
-        case "$Default": .default
-        default: .number(Int(g.launchTemplateVersion) ?? 1)
+        // A version that is no version launches nothing: a refusal the caller reports, never version 1.
+        guard let selector = try? TemplateVersionSelector(g.launchTemplateVersion), selector.isOneVersion else {
+            throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "'\(g.launchTemplateVersion)' is not a launch template version ($Latest, $Default or a number)")
         }
         let data = try await cloud.describeLaunchTemplateVersions(region: g.region, name: g.launchTemplateName, versions: [selector]).first?.data
         if let parameter = data?.ssmParameter { return try await cloud.getParameter(region: g.region, name: parameter).value }

@@ -21,6 +21,25 @@ public enum RejectionReason: Sendable, Hashable {
     /// `--consistent`: a newer build that has not landed in these regions.
     case notInAllRegions(missing: [Region])
 
+    /// The rule as one word, for counting rejections by rule: "deprecated", "superseded", ...
+    public var rule: String {
+        switch self {
+        case .disabled: "disabled"
+        case .notAvailable(let state, _): state == .pending ? "pending" : "notAvailable"
+        case .deprecated: "deprecated"
+        case .notLaunchable: "notLaunchable"
+        case .architecture: "architecture"
+        case .rootDeviceType: "rootDeviceType"
+        case .tagMismatch: "tagMismatch"
+        case .excludedByTag: "excludedByTag"
+        case .noVersion: "noVersion"
+        case .versionOutOfRange: "versionOutOfRange"
+        case .tooOld: "tooOld"
+        case .supersededBy: "superseded"
+        case .notInAllRegions: "notInAllRegions"
+        }
+    }
+
     public var text: String {
         switch self {
         case .disabled: "disabled"

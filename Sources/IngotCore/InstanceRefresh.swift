@@ -58,8 +58,19 @@ public struct RefreshOutcome: Sendable, Hashable {
     public var startingInstances: [InstanceID]
     /// Survivors among them: true when now on the desired configuration (a root volume swap).
     public var kept: [InstanceID: Bool]
-    /// New instances: zone and whether on the desired configuration (rollbacks launch the previous one).
-    public var launched: [(zone: String, desired: Bool)]
+    /// An instance the refresh launched: its zone and whether it runs the desired configuration
+    /// (rollbacks launch the previous one).
+    public struct Launch: Sendable, Hashable {
+        public var zone: String
+        public var desired: Bool
+        public init(zone: String, desired: Bool) {
+            self.zone = zone
+            self.desired = desired
+        }
+    }
+
+    /// New instances, in launch order.
+    public var launched: [Launch]
     /// Set the group's launch template version to the desired one (a successful refresh with a DesiredConfiguration).
     public var updateGroupVersion: Bool
     /// The image the saved configuration launched (what rollbacks relaunch), as the instances ran it.
@@ -67,7 +78,7 @@ public struct RefreshOutcome: Sendable, Hashable {
     /// The group's desired capacity at the end (scaling during the refresh changes it).
     public var finalDesiredCapacity: Int?
 
-    public init(refresh: InstanceRefresh, startingInstances: [InstanceID], kept: [InstanceID: Bool], launched: [(zone: String, desired: Bool)], updateGroupVersion: Bool,
+    public init(refresh: InstanceRefresh, startingInstances: [InstanceID], kept: [InstanceID: Bool], launched: [Launch], updateGroupVersion: Bool,
                 previousImageId: String? = nil, finalDesiredCapacity: Int? = nil) {
         self.previousImageId = previousImageId
         self.finalDesiredCapacity = finalDesiredCapacity
@@ -77,13 +88,6 @@ public struct RefreshOutcome: Sendable, Hashable {
         self.launched = launched
         self.updateGroupVersion = updateGroupVersion
     }
-
-    public static func == (a: RefreshOutcome, b: RefreshOutcome) -> Bool {
-        a.refresh == b.refresh && a.startingInstances == b.startingInstances && a.kept == b.kept && a.updateGroupVersion == b.updateGroupVersion
-            && a.launched.map(\.zone) == b.launched.map(\.zone) && a.launched.map(\.desired) == b.launched.map(\.desired)
-    }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(refresh) }
 }
 
 /// Instance refreshes where the cloud runs them itself (the local cloud applies a simulated one).

@@ -211,6 +211,12 @@ public enum TemplateVersionSelector: Sendable, Hashable {
         }
     }
 
+    /// One version ($Latest, $Default or a number), as a group or a DesiredConfiguration names one; not a range.
+    public var isOneVersion: Bool {
+        if case .range = self { return false }
+        return true
+    }
+
     public var text: String {
         switch self {
         case .latest: "$Latest"

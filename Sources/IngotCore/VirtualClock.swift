@@ -26,5 +26,4 @@ public struct VirtualClock: Sendable {
     }
 
     public var now: Date { fixed ?? Date() }
-    public var nowMillis: Int64 { Timestamp.millis(now) }
 }

@@ -165,15 +165,7 @@ public struct LocalCloud: Cloud {
 
     public func disableImage(region: Region, imageId: ImageID) async throws {
         let ctx = context
-        try await store.write { db in
-            let (row, image) = try ctx.ownedImage(imageId, region: region, db)
-            guard image.state == .available else {
-                throw IngotError.refused("IncorrectState", "Image \(imageId) is \(image.state.rawValue); only available images can be disabled")
-            }
-            // A disabled image is private: every launch permission goes, and re-enabling does not bring it back.
-            try ImageRows.replaceLaunchPermissions(image.launchPermissions, with: LaunchPermissions(), image: row, db)
-            try db.execute(sql: "UPDATE image SET state = 'disabled', available_at = NULL WHERE id = ?", arguments: [row])
-        }
+        try await store.write { db in try ctx.disableImage(region: region, imageId: imageId, db) }
     }
 
     public func enableImage(region: Region, imageId: ImageID) async throws {

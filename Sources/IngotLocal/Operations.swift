@@ -242,6 +242,16 @@ struct Operations: Sendable {
         logger.info("ModifyImageAttribute \(image.id): launch permissions now \(RowJSON.permissions(p))")
     }
 
+    /// DisableImage: private and unlaunchable. Every launch permission goes, and re-enabling does not bring it back.
+    func disableImage(region: Region, imageId: ImageID, _ db: Database) throws {
+        let (row, image) = try ownedImage(imageId, region: region, db)
+        guard image.state == .available else {
+            throw IngotError.refused("IncorrectState", "Image \(imageId) is \(image.state.rawValue); only available images can be disabled")
+        }
+        try ImageRows.replaceLaunchPermissions(image.launchPermissions, with: LaunchPermissions(), image: row, db)
+        try db.execute(sql: "UPDATE image SET state = 'disabled', available_at = NULL WHERE id = ?", arguments: [row])
+    }
+
     func deregisterImage(region: Region, imageId: ImageID, deleteSnapshots: Bool, _ db: Database) throws -> DeregisterImageResult {
         let (row, image) = try ownedImage(imageId, region: region, db)
         if image.deregistrationProtection.blocksDeregistration(at: now) {

@@ -44,6 +44,7 @@ extension LocalCloud {
     public func seedDemo() async throws {
         let now = clock.now
         let me = caller
+        let ctx = context
         try await store.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('demo', '1')")
             let home = Region.usEast1
@@ -78,8 +79,11 @@ extension LocalCloud {
                     }
                 }
             }
-            // golden-web 2.2.1 failed its tests after release: disabled (private, unlaunchable).
-            try db.execute(sql: "UPDATE image SET state = 'disabled' WHERE region = ? AND name = ?", arguments: [home.code, "golden-web-2.2.1-1"])
+            // golden-web 2.2.1 failed its tests after release: disabled (private, unlaunchable) as DisableImage does it.
+            if let id = try String.fetchOne(db, sql: "SELECT image_id FROM image WHERE region = ? AND name = ? AND owner_id = ?",
+                                            arguments: [home.code, "golden-web-2.2.1-1", me.rawValue]) {
+                try ctx.disableImage(region: home, imageId: ImageID(trusted: id), db)
+            }
             // The newest golden-api is shared with the staging account.
             if let row = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE region = ? AND name = 'golden-api-1.2.3-1' AND owner_id = ?",
                                             arguments: [home.code, me.rawValue]) {

@@ -40,7 +40,7 @@ public struct RolloutSimulation {
     public let world: World
     public let seed: UInt64
     public let record: Bool
-    private var strategy: any RolloutStrategy
+    private var strategy: any RolloutDecider
     private let strategyName: String
     private var rng: SeededGenerator
 
@@ -119,7 +119,7 @@ public struct RolloutSimulation {
     /// A refresh that makes no progress for an hour fails (AWS).
     public static let blockedLimit = 3600.0
 
-    public init(spec: FleetSpec, preferences: RefreshPreferences, world: World = World(), strategy: any RolloutStrategy, seed: UInt64 = 1, record: Bool = false) throws {
+    public init(spec: FleetSpec, preferences: RefreshPreferences, world: World = World(), strategy: any RolloutDecider, seed: UInt64 = 1, record: Bool = false) throws {
         try spec.validate()
         let prefs = strategy.adjusted(preferences)
         try prefs.validate()

@@ -8,20 +8,15 @@ import Darwin
 
 /// A strategy in another process: an executable `ingot-strategy-<name>` on PATH. Ingot writes one JSON
 /// snapshot per line to its stdin and reads one JSON array of actions per line from its stdout.
-/// An exit, a timeout or a malformed answer fails the rollout with a message (see docs/STRATEGIES.md).
-public struct ExternalStrategy: RolloutStrategy {
-    public static let name = "external"
-    public static let summary = "An ingot-strategy-<name> executable on PATH speaking JSON lines."
+/// An exit, a timeout or a malformed answer fails the rollout with a message (the protocol:
+/// Examples/python-strategy/README.md).
+public struct ExternalStrategy: RolloutDecider {
 
     public let executable: String
     public let strategyName: String
     let parameters: [String: String]
     let timeout: Double
     private let channel: Channel
-
-    public init(parameters: [String: String]) throws {
-        throw IngotError.invalid("strategy", "an external strategy is found by name on PATH")
-    }
 
     public init(executable: String, name: String, parameters: [String: String], timeout: Double = 5) {
         self.executable = executable

@@ -107,16 +107,12 @@ public struct StrategyParameter: Sendable, Hashable, Codable {
     }
 }
 
-/// A rollout strategy: it only decides. One per folder under `Sources/Strategies/<Name>`, with a
-/// type `<Name>Strategy`; the StrategyRegistry build plugin registers every one a module depends on.
-public protocol RolloutStrategy: Sendable {
-    static var name: String { get }
-    static var summary: String { get }
-    static var parameters: [StrategyParameter] { get }
+/// What the engine runs: something that decides, at each decision point, what the refresh does next.
+/// Built-in and package strategies are ``RolloutStrategy``s; an out-of-process one (``ExternalStrategy``)
+/// is only this.
+public protocol RolloutDecider: Sendable {
     /// The name reported in results (the type's name, or an external strategy's own).
     var instanceName: String { get }
-    /// Strategy parameters (`--param key=value`), already checked against `parameters`' names.
-    init(parameters: [String: String]) throws
     /// The refresh preferences this strategy runs with (AllAtOnce forces MinHealthyPercentage 0, ...).
     func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences
     /// Called at every decision point while the refresh is InProgress or RollbackInProgress: at the start,
@@ -127,8 +123,21 @@ public protocol RolloutStrategy: Sendable {
     mutating func decide(_ fleet: FleetSnapshot) throws -> [RolloutAction]
 }
 
-extension RolloutStrategy {
+extension RolloutDecider {
     public func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences { preferences }
+}
+
+/// A rollout strategy: it only decides. One per folder under `Sources/Strategies/<Name>`, with a
+/// type `<Name>Strategy`; the StrategyRegistry build plugin registers every one a module depends on.
+public protocol RolloutStrategy: RolloutDecider {
+    static var name: String { get }
+    static var summary: String { get }
+    static var parameters: [StrategyParameter] { get }
+    /// Strategy parameters (`--param key=value`), already checked against `parameters`' names.
+    init(parameters: [String: String]) throws
+}
+
+extension RolloutStrategy {
     public static var parameters: [StrategyParameter] { [] }
     public var instanceName: String { Self.name }
 }
@@ -172,17 +181,16 @@ public struct StrategyRegistry: Sendable {
 
     /// A strategy by name with its parameters. Unknown names fall back to an `ingot-strategy-<name>`
     /// executable on PATH; unknown parameters are refused.
-    public func make(_ name: String, parameters: [String: String]) throws -> any RolloutStrategy {
+    public func make(_ name: String, parameters: [String: String]) throws -> any RolloutDecider {
         if let type = find(name) { return try Self.instantiate(type, parameters: parameters) }
         if let external = try ExternalStrategy.find(name: name, parameters: parameters) {
-            let strategy: any RolloutStrategy = external
-            return strategy
+            return external
         }
         let names = strategies.map { $0.name }.joined(separator: ", ")
         throw IngotError.invalid("strategy", "'\(name)' is not one of \(names), and no ingot-strategy-\(name.lowercased()) is on PATH")
     }
 
-    private static func instantiate(_ type: any RolloutStrategy.Type, parameters: [String: String]) throws -> any RolloutStrategy {
+    private static func instantiate(_ type: any RolloutStrategy.Type, parameters: [String: String]) throws -> any RolloutDecider {
         let known = Set(type.parameters.map { $0.name })
         if let bad = parameters.keys.sorted().first(where: { !known.contains($0) }) {
             let accepted = known.isEmpty ? "none" : known.sorted().joined(separator: ", ")

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Testing
-import IngotCore
+@testable import IngotCore
 @testable import IngotLocal
 
 @Suite struct LaunchTemplateTests {
@@ -249,6 +249,23 @@ import IngotCore
 }
 
 @Suite struct DoctorTests {
+    /// A group whose version is no version (as an import can bring) launches nothing: a refusal the doctor
+    /// reports as a finding, never version 1's image.
+    @Test func anUnparsableGroupVersionIsNotVersionOne() async throws {
+        let f = try await Fixture()
+        let a = try await f.build("golden-web-1")
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: a.rawValue)))
+        for version in ["abc", "2-5", ""] {
+            let group = AutoScalingGroup(name: "web-asg", region: .usEast1, launchTemplateName: "web-lt", launchTemplateVersion: version, minSize: 0, maxSize: 1,
+                                         desiredCapacity: 0, availabilityZones: [], healthCheckGracePeriod: 0, defaultInstanceWarmup: nil, createdTime: Fixture.now, instances: [])
+            let error = await #expect(throws: IngotError.self) { try await Doctor.desiredImage(group, cloud: f.cloud) }
+            #expect(error?.kind == .refused && error?.code == "InvalidLaunchTemplateId.VersionNotFound", "\(version)")
+        }
+        let one = AutoScalingGroup(name: "web-asg", region: .usEast1, launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 0, maxSize: 1,
+                                   desiredCapacity: 0, availabilityZones: [], healthCheckGracePeriod: 0, defaultInstanceWarmup: nil, createdTime: Fixture.now, instances: [])
+        #expect(try await Doctor.desiredImage(one, cloud: f.cloud) == a.rawValue)
+    }
+
     @Test func findsTemplatesOnDeadImagesAndDriftedInstances() async throws {
         let f = try await Fixture()
         let a = try await f.at(Fixture.now.addingTimeInterval(-7200)).buildImage(region: .usEast1, name: try ImageName("golden-web-1"), tags: [Tag(key: "golden", value: "true")])

@@ -181,6 +181,13 @@ import IngotCore
         #expect(rejected == [["imageId": old, "name": "golden-web-1.0.0", "reason": "deprecated since 2026-11-25T00:00:00.000Z"]])
         #expect(regions[1]["image"] is NSNull)
         #expect((regions[1]["rejected"] as? [[String: String]])?.first?["reason"]?.hasPrefix("pending (copy lands at") == true)
+        // Without --explain the document counts the rejections by rule instead of listing them.
+        let brief = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--tag", "golden=true",
+                                  "--region", "us-east-1", "--region", "eu-west-1", "--output", "json")
+        let briefRegions = try #require((try JSONSerialization.jsonObject(with: Data(brief.stdout.utf8)) as? [String: Any])?["regions"] as? [[String: Any]])
+        #expect(briefRegions[0]["rejected"] == nil && briefRegions[0]["rejectedCount"] as? Int == 1)
+        #expect(briefRegions[0]["rejectedByRule"] as? [String: Int] == ["deprecated": 1])
+        #expect(briefRegions[1]["rejectedByRule"] as? [String: Int] == ["pending": 1])
 
         // An hour later the copy has landed: both regions resolve, and --consistent agrees.
         let later = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--region", "us-east-1,eu-west-1",
