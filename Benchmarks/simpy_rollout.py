@@ -4,7 +4,7 @@
 Usage:
     python3 Benchmarks/simpy_rollout.py --fleet-size 100000 --seed 1
 
-The same model as Ingot's engine (Sources/IngotRollout/Engine.swift with RollingPlan.step), written
+The same model as Ingot's engine (Sources/IngotRollout/Engine/Engine.swift with RollingPlan.step), written
 the ordinary SimPy way: a process per launched instance, and a decision process woken whenever
 something changes. It is meant to be a fair, plain baseline, neither deliberately slow nor
 heroically optimized.
