@@ -215,10 +215,20 @@ import IngotCore
     }
 }
 
-/// The README's examples, run as a newcomer would on the demo store.
+/// The documentation's examples, run as a newcomer would on the demo store.
 @Suite struct ReadmeExampleTests {
+    @Test func theExampleIngotYamlWorksOnTheDemoStore() throws {
+        let file = Self.readme.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Examples/ingot.yaml").path
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        let refresh = try ingot.run("templates", "refresh", "-f", file, "--dry-run")
+        #expect(refresh.code == 0 && refresh.stdout.contains("web-lt") && refresh.stdout.contains("api-lt"), "\(refresh.stdout)\(refresh.stderr)")
+        let plan = try ingot.run("dr", "plan", "-f", file, "--output", "json")
+        #expect(plan.code == 0 || plan.code == 3, "\(plan.stderr)")
+    }
+
     static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("README.md")
+        .appendingPathComponent("docs/resolve-and-templates.md")
 
     @Test func theSelectorFileResolvesOnTheDemoStore() throws {
         let text = try String(contentsOf: Self.readme, encoding: .utf8)

@@ -107,6 +107,7 @@ public protocol InstanceRefreshCloud: AutoScalingCloud {
 public enum AutoRollbackPrerequisites {
     /// Why AutoRollback cannot be honoured, or nil when it can.
     /// - Parameters:
+    ///   - group: the Auto Scaling group, for the message.
     ///   - desiredVersion: the DesiredConfiguration's launch template version as given (nil: none given).
     ///   - imageIsParameter: whether that version's ImageId is `resolve:ssm:...`.
     public static func refusal(group: String, desiredVersion: TemplateVersionSelector?, imageIsParameter: Bool) -> IngotError? {
