@@ -173,7 +173,7 @@ extension GroupFleet {
     /// What a simulated refresh leaves in the group, and its DescribeInstanceRefreshes record.
     func outcome(_ result: RolloutResult, start: Date, preferences: [String: String], desiredGiven: Bool) -> RefreshOutcome {
         let record = InstanceRefresh(
-            instanceRefreshId: InstanceRefresh.newId(), autoScalingGroupName: group.name, region: group.region, status: result.status.rawValue,
+            instanceRefreshId: InstanceRefresh.newId(), autoScalingGroupName: group.name, region: group.region, status: result.status,
             statusReason: result.failureReason ?? result.statusReason, startTime: start, endTime: start.addingTimeInterval(result.durationSeconds),
             percentageComplete: result.percentageComplete, instancesToUpdate: max(0, result.desiredCapacity - result.finalInstances.filter(\.onNewVersion).count),
             strategy: result.strategy, desiredLaunchTemplateVersion: desiredVersion, previousLaunchTemplateVersion: previousVersion,

@@ -1,3 +1,4 @@
+import IngotCore
 import PropertyBased
 import Testing
 import IngotRollout

@@ -9,7 +9,7 @@ public struct InstanceRefresh: Sendable, Hashable, Codable {
     public var instanceRefreshId: String
     public var autoScalingGroupName: String
     public var region: Region
-    public var status: String
+    public var status: RefreshStatus
     public var statusReason: String?
     public var startTime: Date
     public var endTime: Date?
@@ -26,7 +26,7 @@ public struct InstanceRefresh: Sendable, Hashable, Codable {
     /// What the simulation counted (launched, terminated, replaced, failedLaunches, ...).
     public var summary: [String: Int]
 
-    public init(instanceRefreshId: String, autoScalingGroupName: String, region: Region, status: String, statusReason: String?, startTime: Date, endTime: Date?,
+    public init(instanceRefreshId: String, autoScalingGroupName: String, region: Region, status: RefreshStatus, statusReason: String?, startTime: Date, endTime: Date?,
                 percentageComplete: Int, instancesToUpdate: Int, strategy: String, desiredLaunchTemplateVersion: Int, previousLaunchTemplateVersion: Int?,
                 preferences: [String: String], rollbackReason: String?, summary: [String: Int]) {
         self.instanceRefreshId = instanceRefreshId

@@ -1,3 +1,4 @@
+import IngotCore
 import Foundation
 
 /// Many simulations with seeds derived from one, spread over the cores, and what they add up to.

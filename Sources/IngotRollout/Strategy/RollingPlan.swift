@@ -1,3 +1,5 @@
+import IngotCore
+
 /// AWS's instance refresh replacement rule, shared by the strategies that roll.
 ///
 /// At each decision point: terminate outdated instances while in-service capacity stays at or above

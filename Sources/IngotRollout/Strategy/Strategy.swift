@@ -1,16 +1,11 @@
 import Foundation
 import IngotCore
 
-/// The lifecycle of an instance refresh, as DescribeInstanceRefreshes reports it.
-public enum RefreshStatus: String, Sendable, Codable, CaseIterable {
-    case pending = "Pending", inProgress = "InProgress", baking = "Baking", successful = "Successful", failed = "Failed"
-    case cancelling = "Cancelling", cancelled = "Cancelled"
-    case rollbackInProgress = "RollbackInProgress", rollbackSuccessful = "RollbackSuccessful", rollbackFailed = "RollbackFailed"
-
-    public var isFinal: Bool { [.successful, .failed, .cancelled, .rollbackSuccessful, .rollbackFailed].contains(self) }
-    /// Final and not what the user wanted: exit 3.
-    public var isProblem: Bool { [.failed, .cancelled, .rollbackSuccessful, .rollbackFailed].contains(self) }
-}
+// The refresh vocabulary lives in IngotCore (both backends use it); strategies, which import only
+// IngotRollout, see it under the same names.
+public typealias RefreshStatus = IngotCore.RefreshStatus
+public typealias RefreshPreferences = IngotCore.RefreshPreferences
+public typealias HeldInstancePolicy = IngotCore.HeldInstancePolicy
 
 /// Counts of one side of the fleet: instances on the configuration the refresh moves to (`current`),
 /// or on any other (`outdated`). Standby and held (protected under Wait/Ignore) instances are counted apart.

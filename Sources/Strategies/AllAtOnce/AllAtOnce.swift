@@ -1,3 +1,4 @@
+import IngotCore
 import IngotRollout
 
 /// Every instance at once: MinHealthyPercentage 0, so the whole fleet is terminated and relaunched

@@ -1,3 +1,4 @@
+import IngotCore
 import IngotRollout
 
 /// Blue/green: a new (green) group at full size beside the old (blue) one, traffic switched when all

@@ -1,3 +1,4 @@
+import IngotCore
 import IngotRollout
 
 /// A canary: a small first batch launched before anything is terminated, baked under the alarm,

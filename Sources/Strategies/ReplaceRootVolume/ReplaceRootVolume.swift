@@ -1,3 +1,4 @@
+import IngotCore
 import IngotRollout
 
 /// AWS's ReplaceRootVolume strategy: each instance keeps its id, ENIs and instance store; its root

@@ -1,3 +1,4 @@
+import IngotCore
 import IngotRollout
 
 /// AWS's instance refresh (the `Rolling` strategy of StartInstanceRefresh).

@@ -1,3 +1,4 @@
+import IngotCore
 import IngotRollout
 
 /// Spinnaker's rolling red/black: the new group grows through target percentages of desired capacity;
