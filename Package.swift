@@ -49,7 +49,8 @@ let package = Package(
         .target(
             name: "IngotLocal",
             dependencies: [
-                "IngotCore",
+                // The local cloud runs StartInstanceRefresh with the simulator and AWS's two strategies.
+                "IngotCore", "IngotRollout", "Rolling", "ReplaceRootVolume",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

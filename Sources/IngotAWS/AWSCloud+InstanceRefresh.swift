@@ -1,83 +1,19 @@
 import IngotCore
 import Foundation
 
-/// StartInstanceRefresh's Preferences (nil: AWS's default).
-public struct InstanceRefreshPreferences: Sendable, Hashable {
-    /// 0-100, default 90.
-    public var minHealthyPercentage: Int?
-    /// 100-200 and at most 100 above the minimum; omitted: terminate and launch together.
-    public var maxHealthyPercentage: Int?
-    public var instanceWarmup: Int?
-    /// Ascending, unique, the last 100 to finish the refresh.
-    public var checkpointPercentages: [Int]?
-    /// Seconds, default 3600.
-    public var checkpointDelay: Int?
-    public var skipMatching: Bool?
-    /// Needs a numbered launch template version in the desired configuration.
-    public var autoRollback: Bool?
-    /// `Refresh`, `Ignore` or `Wait`.
-    public var scaleInProtectedInstances: String?
-    /// `Terminate`, `Ignore` or `Wait`.
-    public var standbyInstances: String?
-    /// Seconds to wait after the last replacement (status Baking).
-    public var bakeTime: Int?
-    /// CloudWatch alarm names that fail (and with AutoRollback, roll back) the refresh.
-    public var alarms: [String]?
-
-    public init(minHealthyPercentage: Int? = nil, maxHealthyPercentage: Int? = nil, instanceWarmup: Int? = nil, checkpointPercentages: [Int]? = nil,
-                checkpointDelay: Int? = nil, skipMatching: Bool? = nil, autoRollback: Bool? = nil, scaleInProtectedInstances: String? = nil,
-                standbyInstances: String? = nil, bakeTime: Int? = nil, alarms: [String]? = nil) {
-        self.minHealthyPercentage = minHealthyPercentage
-        self.maxHealthyPercentage = maxHealthyPercentage
-        self.instanceWarmup = instanceWarmup
-        self.checkpointPercentages = checkpointPercentages
-        self.checkpointDelay = checkpointDelay
-        self.skipMatching = skipMatching
-        self.autoRollback = autoRollback
-        self.scaleInProtectedInstances = scaleInProtectedInstances
-        self.standbyInstances = standbyInstances
-        self.bakeTime = bakeTime
-        self.alarms = alarms
-    }
-}
-
-/// StartInstanceRefresh with a DesiredConfiguration pinned to a numbered launch template version,
-/// so that a rollback (AutoRollback or RollbackInstanceRefresh) returns to the saved configuration.
-public struct StartInstanceRefreshRequest: Sendable, Hashable {
-    public var region: Region
-    public var autoScalingGroupName: String
-    public var launchTemplateName: String
-    /// A version number (`$Latest`/`$Default` would leave nothing to roll back to); nil: no
-    /// DesiredConfiguration, the group keeps its own launch template setting.
-    public var launchTemplateVersion: Int?
-    public var preferences: InstanceRefreshPreferences
-    /// `Rolling` or `ReplaceRootVolume`, AWS's two strategies.
-    public var strategy: String
-
-    public init(region: Region, autoScalingGroupName: String, launchTemplateName: String, launchTemplateVersion: Int?,
-                preferences: InstanceRefreshPreferences = InstanceRefreshPreferences(), strategy: String = "Rolling") {
-        self.strategy = strategy
-        self.region = region
-        self.autoScalingGroupName = autoScalingGroupName
-        self.launchTemplateName = launchTemplateName
-        self.launchTemplateVersion = launchTemplateVersion
-        self.preferences = preferences
-    }
-}
-
-/// An instance refresh as DescribeInstanceRefreshes reports it.
+/// An instance refresh as DescribeInstanceRefreshes reports it, every field AWS gives (the protocol's
+/// ``InstanceRefresh`` is the part both clouds share).
 public struct AWSInstanceRefresh: Sendable, Hashable {
     public var instanceRefreshId: String
     public var autoScalingGroupName: String
-    /// Pending, InProgress, Baking, Successful, Failed, Cancelling, Cancelled, RollbackInProgress,
-    /// RollbackSuccessful, RollbackFailed.
-    public var status: String
+    public var status: RefreshStatus
     public var statusReason: String?
     public var startTime: Date?
     public var endTime: Date?
     public var percentageComplete: Int?
     public var instancesToUpdate: Int?
-    public var preferences: InstanceRefreshPreferences
+    public var preferences: RefreshPreferences
+    public var strategy: String
     public var desiredLaunchTemplateName: String?
     /// The DesiredConfiguration's version as AWS reports it (a number when Ingot started it).
     public var desiredLaunchTemplateVersion: String?
@@ -85,20 +21,21 @@ public struct AWSInstanceRefresh: Sendable, Hashable {
     public var rollbackStartTime: Date?
     public var percentageCompleteOnRollback: Int?
     public var instancesToUpdateOnRollback: Int?
+
+    /// The record both clouds share.
+    public func record(region: Region) -> InstanceRefresh {
+        InstanceRefresh(instanceRefreshId: instanceRefreshId, autoScalingGroupName: autoScalingGroupName, region: region, status: status,
+                        statusReason: statusReason, startTime: startTime, endTime: endTime, percentageComplete: percentageComplete ?? 0,
+                        instancesToUpdate: instancesToUpdate ?? 0, strategy: strategy, desiredLaunchTemplateVersion: desiredLaunchTemplateVersion.flatMap { Int($0) },
+                        previousLaunchTemplateVersion: nil, preferences: preferences.awsFields, rollbackReason: rollbackReason, summary: [:])
+    }
 }
 
-extension AWSCloud {
-    /// StartInstanceRefresh (strategy Rolling); returns the refresh id.
+extension AWSCloud: InstanceRefreshCloud {
+    /// StartInstanceRefresh; returns the refresh id. The request is checked as AWS checks it first.
     public func startInstanceRefresh(_ request: StartInstanceRefreshRequest) async throws -> String {
         let p = request.preferences
-        if let v = request.launchTemplateVersion, v < 1 {
-            throw IngotError.invalid("launch-template-version", "'\(v)' is not a launch template version number")
-        }
-        if let checkpoints = p.checkpointPercentages {
-            guard checkpoints.allSatisfy({ (1...100).contains($0) }), zip(checkpoints, checkpoints.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw IngotError.invalid("checkpoint-percentages", "\(checkpoints) must be ascending, unique, from 1 to 100", code: "ValidationError")
-            }
-        }
+        try request.validate()
         var q = autoScaling("StartInstanceRefresh")
         q.set("AutoScalingGroupName", request.autoScalingGroupName)
         q.set("Strategy", request.strategy)
@@ -109,19 +46,24 @@ extension AWSCloud {
         q.set("Preferences.MinHealthyPercentage", p.minHealthyPercentage)
         q.set("Preferences.MaxHealthyPercentage", p.maxHealthyPercentage)
         q.set("Preferences.InstanceWarmup", p.instanceWarmup)
-        q.memberList("Preferences.CheckpointPercentages", (p.checkpointPercentages ?? []).map(String.init))
-        q.set("Preferences.CheckpointDelay", p.checkpointDelay)
+        q.memberList("Preferences.CheckpointPercentages", p.checkpointPercentages.map(String.init))
+        q.set("Preferences.CheckpointDelay", p.checkpointPercentages.isEmpty ? nil : p.checkpointDelay)
         q.set("Preferences.SkipMatching", p.skipMatching)
         q.set("Preferences.AutoRollback", p.autoRollback)
-        q.set("Preferences.ScaleInProtectedInstances", p.scaleInProtectedInstances)
-        q.set("Preferences.StandbyInstances", p.standbyInstances)
-        q.set("Preferences.BakeTime", p.bakeTime)
-        q.memberList("Preferences.AlarmSpecification.Alarms", p.alarms ?? [])
+        q.set("Preferences.ScaleInProtectedInstances", p.scaleInProtectedInstances.awsValue(standby: false))
+        q.set("Preferences.StandbyInstances", p.standbyInstances.awsValue(standby: true))
+        q.set("Preferences.BakeTime", p.bakeTime > 0 ? p.bakeTime : nil)
+        q.memberList("Preferences.AlarmSpecification.Alarms", p.alarms)
         return try refreshId(try await callAutoScaling(request.region, q), "StartInstanceRefresh")
     }
 
-    /// DescribeInstanceRefreshes of a group (newest first, as AWS lists them), every page.
-    public func describeInstanceRefreshes(region: Region, group: String, ids: [String] = []) async throws -> [AWSInstanceRefresh] {
+    /// DescribeInstanceRefreshes of a group, newest first (the record both clouds share).
+    public func describeInstanceRefreshes(region: Region, group: String, ids: [String]) async throws -> [InstanceRefresh] {
+        try await describeInstanceRefreshDetails(region: region, group: group, ids: ids).map { $0.record(region: region) }
+    }
+
+    /// DescribeInstanceRefreshes of a group (newest first, as AWS lists them), every page, every field.
+    public func describeInstanceRefreshDetails(region: Region, group: String, ids: [String] = []) async throws -> [AWSInstanceRefresh] {
         var q = autoScaling("DescribeInstanceRefreshes")
         q.set("AutoScalingGroupName", group)
         q.memberList("InstanceRefreshIds", ids)
@@ -161,17 +103,33 @@ extension AWSCloud {
             return v
         }
         let alarms = m.at("Preferences/AlarmSpecification")?.members("Alarms").map(\.text) ?? []
-        let preferences = InstanceRefreshPreferences(
-            minHealthyPercentage: try p.int("MinHealthyPercentage"), maxHealthyPercentage: try p.int("MaxHealthyPercentage"),
-            instanceWarmup: try p.int("InstanceWarmup"), checkpointPercentages: checkpoints.isEmpty ? nil : checkpoints,
-            checkpointDelay: try p.int("CheckpointDelay"), skipMatching: p.bool("SkipMatching"), autoRollback: p.bool("AutoRollback"),
-            scaleInProtectedInstances: p.string("ScaleInProtectedInstances"), standbyInstances: p.string("StandbyInstances"),
-            bakeTime: try p.int("BakeTime"), alarms: alarms.isEmpty ? nil : alarms)
+        // Preferences AWS leaves out take its defaults, as RefreshPreferences spells them.
+        var preferences = RefreshPreferences()
+        if let v = try p.int("MinHealthyPercentage") { preferences.minHealthyPercentage = v }
+        preferences.maxHealthyPercentage = try p.int("MaxHealthyPercentage")
+        preferences.instanceWarmup = try p.int("InstanceWarmup")
+        preferences.checkpointPercentages = checkpoints
+        preferences.checkpointDelay = checkpoints.isEmpty ? nil : try p.int("CheckpointDelay")
+        preferences.skipMatching = p.bool("SkipMatching") ?? false
+        preferences.autoRollback = p.bool("AutoRollback") ?? false
+        if let v = p.string("ScaleInProtectedInstances") {
+            preferences.scaleInProtectedInstances = try HeldInstancePolicy(parsing: v, field: "DescribeInstanceRefreshes ScaleInProtectedInstances", standby: false)
+        }
+        if let v = p.string("StandbyInstances") {
+            preferences.standbyInstances = try HeldInstancePolicy(parsing: v, field: "DescribeInstanceRefreshes StandbyInstances", standby: true)
+        }
+        preferences.bakeTime = try p.int("BakeTime") ?? 0
+        preferences.alarms = alarms
+        let statusText: String = try f.required("Status")
+        guard let status = RefreshStatus(rawValue: statusText) else {
+            throw IngotError.failed("DescribeInstanceRefreshes: unknown status '\(statusText)'")
+        }
         return AWSInstanceRefresh(
             instanceRefreshId: try f.required("InstanceRefreshId"), autoScalingGroupName: try f.required("AutoScalingGroupName"),
-            status: try f.required("Status"), statusReason: f.string("StatusReason"), startTime: try f.date("StartTime"),
+            status: status, statusReason: f.string("StatusReason"), startTime: try f.date("StartTime"),
             endTime: try f.date("EndTime"), percentageComplete: try f.int("PercentageComplete"), instancesToUpdate: try f.int("InstancesToUpdate"),
-            preferences: preferences, desiredLaunchTemplateName: f.string("DesiredConfiguration/LaunchTemplate/LaunchTemplateName"),
+            preferences: preferences, strategy: f.string("Strategy") ?? "Rolling",
+            desiredLaunchTemplateName: f.string("DesiredConfiguration/LaunchTemplate/LaunchTemplateName"),
             desiredLaunchTemplateVersion: f.string("DesiredConfiguration/LaunchTemplate/Version"),
             rollbackReason: f.string("RollbackDetails/RollbackReason"), rollbackStartTime: try f.date("RollbackDetails/RollbackStartTime"),
             percentageCompleteOnRollback: try f.int("RollbackDetails/PercentageCompleteOnRollback"),

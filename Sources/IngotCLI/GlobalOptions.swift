@@ -12,7 +12,7 @@ enum CloudKind: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// What the cloud-generic commands work with: every API Ingot uses, local or AWS.
-typealias IngotCloud = LaunchTemplateCloud & ParameterCloud & AutoScalingCloud
+typealias IngotCloud = LaunchTemplateCloud & ParameterCloud & AutoScalingCloud & InstanceRefreshCloud
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     /// markdown: a runbook, from `dr plan` only (other commands refuse it).

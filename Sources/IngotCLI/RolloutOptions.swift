@@ -72,21 +72,6 @@ struct RefreshOptions: ParsableArguments {
     func makeStrategy() throws -> any RolloutDecider {
         try StrategyRegistry.linked.make(strategy, parameters: try strategyParameters())
     }
-
-    /// Preferences as StartInstanceRefresh's JSON names, for the refresh record.
-    func awsPreferences(_ p: RefreshPreferences) -> [String: String] {
-        var r: [String: String] = ["MinHealthyPercentage": String(p.minHealthyPercentage), "SkipMatching": String(p.skipMatching),
-                                   "AutoRollback": String(p.autoRollback), "ScaleInProtectedInstances": p.scaleInProtectedInstances.awsValue(standby: false),
-                                   "StandbyInstances": p.standbyInstances.awsValue(standby: true)]
-        if let v = p.maxHealthyPercentage { r["MaxHealthyPercentage"] = String(v) }
-        if let v = p.instanceWarmup { r["InstanceWarmup"] = String(v) }
-        if !p.checkpointPercentages.isEmpty {
-            r["CheckpointPercentages"] = p.checkpointPercentages.map(String.init).joined(separator: ",")
-            r["CheckpointDelay"] = String(p.effectiveCheckpointDelay)
-        }
-        if p.bakeTime > 0 { r["BakeTime"] = String(p.bakeTime) }
-        return r
-    }
 }
 
 /// The faults of the simulated world. Times are durations from the start of the refresh.

@@ -79,69 +79,6 @@ struct SimulateRollout: AsyncParsableCommand {
     }
 }
 
-/// A group of the store as the simulation's fleet.
-struct GroupFleet {
-    var group: AutoScalingGroup
-    var spec: FleetSpec
-    var desiredVersion: Int
-    var previousVersion: Int?
-    /// The image the outdated instances run most (the saved configuration's).
-    var previousImageId: String?
-    /// Whether the target version's ImageId is `resolve:ssm:...` (AutoRollback is then refused).
-    var imageIsParameter = false
-
-    static func load(cloud: some IngotCloud, region: Region, group name: String, desiredVersion: String?) async throws -> GroupFleet {
-        if let v = desiredVersion, Int(v).map({ $0 >= 1 }) != true && v != "$Latest" && v != "$Default" {
-            throw IngotError.invalid("desired-version", "'\(v)' is not $Latest, $Default or a version number")
-        }
-        guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
-            throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name) in \(region)")
-        }
-        let target = try await Self.target(cloud: cloud, group: group, version: desiredVersion)
-        var zones = group.availabilityZones
-        for i in group.instances where !zones.contains(i.availabilityZone) { zones.append(i.availabilityZone) }
-        let instances = group.instances.map { i in
-            FleetSpec.InitialInstance(zone: zones.firstIndex(of: i.availabilityZone) ?? 0,
-                                      matching: i.launchTemplateVersion == target.version && i.imageId == target.imageId)
-        }
-        let outdated = group.instances.filter { !($0.launchTemplateVersion == target.version && $0.imageId == target.imageId) }
-        let previous = Dictionary(grouping: outdated, by: \.launchTemplateVersion).max { a, b in
-            a.value.count != b.value.count ? a.value.count < b.value.count : a.key < b.key
-        }
-        let newLabel = "\(group.launchTemplateName):\(target.version) \(target.imageId)"
-        // Every instance already on the target: the refresh replaces them with the same (when asked to).
-        let previousLabel = previous.map { "\(group.launchTemplateName):\($0.key) \($0.value.first?.imageId ?? "")" } ?? newLabel
-        let spec = FleetSpec(desiredCapacity: group.desiredCapacity, zones: zones, healthCheckGracePeriod: group.healthCheckGracePeriod,
-                             defaultInstanceWarmup: group.defaultInstanceWarmup, instances: instances, previousVersion: previousLabel,
-                             newVersion: newLabel)
-        let previousImage = previous.flatMap { p in Dictionary(grouping: p.value, by: \.imageId).max { $0.value.count < $1.value.count }?.key }
-        return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key, previousImageId: previousImage,
-                          imageIsParameter: target.imageIsParameter)
-    }
-}
-
-extension GroupFleet {
-    /// The launch template version a group (or `version`) resolves to now, and its image (`resolve:ssm:`
-    /// followed), through the cloud's own APIs.
-    static func target(cloud: some IngotCloud, group: AutoScalingGroup, version: String?) async throws -> (version: Int, imageId: String, imageIsParameter: Bool) {
-        let selector = try TemplateVersionSelector(version ?? group.launchTemplateVersion, field: "desired-version")
-        guard let v = try await cloud.describeLaunchTemplateVersions(region: group.region, name: group.launchTemplateName, versions: [selector]).first else {
-            throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "launch template \(group.launchTemplateName) has no version \(version ?? group.launchTemplateVersion)")
-        }
-        var image = v.data.imageId ?? ""
-        if let parameter = v.data.ssmParameter {
-            let parts = parameter.split(separator: ":", maxSplits: 1).map(String.init)
-            let history = try await cloud.getParameterHistory(region: group.region, name: parts[0])
-            let chosen = parts.count == 2 ? history.first { String($0.version) == parts[1] || $0.labels.contains(parts[1]) } : history.max { $0.version < $1.version }
-            image = chosen?.value ?? image
-        }
-        guard ImageID.isWellFormed(image) else {
-            throw IngotError.refused("ValidationError", "launch template \(group.launchTemplateName) version \(v.versionNumber) has no launchable image id")
-        }
-        return (v.versionNumber, image, v.data.ssmParameter != nil)
-    }
-}
-
 enum RolloutReport {
     struct Summary: Encodable {
         let strategy, status: String

@@ -5,6 +5,12 @@ import Testing
 
 @Suite("Instance refresh calls, replayed from the loopback server (moto has none)")
 struct InstanceRefreshTests {
+    static func preferences(_ configure: (inout RefreshPreferences) -> Void) -> RefreshPreferences {
+        var p = RefreshPreferences()
+        configure(&p)
+        return p
+    }
+
     @Test("StartInstanceRefresh pins a numbered version and sends every preference")
     func start() async throws {
         try await withReplayCloud({ _, _ in
@@ -17,9 +23,11 @@ struct InstanceRefreshTests {
         }) { cloud, server in
             let id = try await cloud.startInstanceRefresh(StartInstanceRefreshRequest(
                 region: .usEast1, autoScalingGroupName: "web-asg", launchTemplateName: "web-lt", launchTemplateVersion: 4,
-                preferences: InstanceRefreshPreferences(minHealthyPercentage: 90, maxHealthyPercentage: 120, instanceWarmup: 60,
-                                                checkpointPercentages: [25, 50, 100], checkpointDelay: 600, skipMatching: true, autoRollback: true,
-                                                scaleInProtectedInstances: "Ignore", standbyInstances: "Wait", bakeTime: 300, alarms: ["web-5xx"])))
+                preferences: Self.preferences { p in
+                    p.minHealthyPercentage = 90; p.maxHealthyPercentage = 120; p.instanceWarmup = 60
+                    p.checkpointPercentages = [25, 50, 100]; p.checkpointDelay = 600; p.skipMatching = true; p.autoRollback = true
+                    p.scaleInProtectedInstances = .ignore; p.standbyInstances = .wait; p.bakeTime = 300; p.alarms = ["web-5xx"]
+                }))
             #expect(id == "08b91cf7-8fa6-48af-b6a6-d227f40f1b9b")
             let form = try #require(server.requests.first).form
             #expect(form["Action"] == "StartInstanceRefresh" && form["Version"] == "2011-01-01")
@@ -42,7 +50,7 @@ struct InstanceRefreshTests {
             let error = await #expect(throws: IngotError.self) {
                 try await cloud.startInstanceRefresh(StartInstanceRefreshRequest(
                     region: .usEast1, autoScalingGroupName: "web-asg", launchTemplateName: "web-lt", launchTemplateVersion: 4,
-                    preferences: InstanceRefreshPreferences(checkpointPercentages: [50, 25, 100])))
+                    preferences: Self.preferences { $0.checkpointPercentages = [50, 25, 100] }))
             }
             #expect(error?.kind == .invalidInput)
             #expect(server.requests.isEmpty)
@@ -53,21 +61,24 @@ struct InstanceRefreshTests {
     func describe() async throws {
         let page1 = try Fixture.text("describe-instance-refreshes-page1.xml"), page2 = try Fixture.text("describe-instance-refreshes-page2.xml")
         try await withReplayCloud({ r, _ in .xml(r.form["NextToken"] == "refresh-page-2" ? page2 : page1) }) { cloud, server in
-            let refreshes = try await cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg")
-            #expect(refreshes.map(\.status) == ["InProgress", "RollbackSuccessful"])
+            let refreshes = try await cloud.describeInstanceRefreshDetails(region: .usEast1, group: "web-asg")
+            #expect(refreshes.map(\.status) == [.inProgress, .rollbackSuccessful])
             let running = refreshes[0]
             #expect(running.percentageComplete == 5 && running.instancesToUpdate == 7)
             #expect(running.preferences.checkpointPercentages == [25, 50, 100])
             #expect(running.preferences.minHealthyPercentage == 90 && running.preferences.maxHealthyPercentage == 120)
             #expect(running.preferences.autoRollback == true && running.preferences.skipMatching == true)
             #expect(running.preferences.alarms == ["web-5xx"] && running.preferences.bakeTime == 300)
+            // The record both clouds share.
+            let record = running.record(region: .usEast1)
+            #expect(record.status == .inProgress && record.desiredLaunchTemplateVersion == 4 && record.preferences["Alarms"] == "web-5xx")
             #expect(running.desiredLaunchTemplateName == "web-lt" && running.desiredLaunchTemplateVersion == "4")
             #expect(running.endTime == nil && running.rollbackReason == nil)
             let rolledBack = refreshes[1]
             #expect(rolledBack.rollbackReason == "Alarm web-5xx went into ALARM state.")
             #expect(rolledBack.percentageCompleteOnRollback == 40 && rolledBack.instancesToUpdateOnRollback == 6)
             #expect(rolledBack.endTime == Timestamp.parse("2024-05-30T10:40:00Z"))
-            #expect(rolledBack.preferences.checkpointPercentages == nil)
+            #expect(rolledBack.preferences.checkpointPercentages.isEmpty)
             #expect(server.requests.map { $0.form["AutoScalingGroupName"] } == ["web-asg", "web-asg"])
         }
     }

@@ -330,3 +330,59 @@ import Testing
         #expect(full?.code == "VersionLimitExceeded")
     }
 }
+
+/// StartInstanceRefresh and its siblings through the `InstanceRefreshCloud` protocol, on the local cloud:
+/// the refresh runs at once in virtual time and is recorded, as DescribeInstanceRefreshes then lists it.
+@Suite struct LocalInstanceRefreshTests {
+    func setUp() async throws -> (Fixture, ImageID) {
+        let f = try await Fixture()
+        let a = try await f.build("golden-web-1"), b = try await f.build("golden-web-2")
+        _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: a.rawValue, instanceType: "t3.micro")))
+        _ = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .latest, data: LaunchTemplateData(imageId: b.rawValue)))
+        _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
+            launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 1, maxSize: 6, desiredCapacity: 4))
+        return (f, b)
+    }
+
+    @Test func startRunsTheRefreshAndRecordsIt() async throws {
+        let (f, b) = try await setUp()
+        let cloud: any InstanceRefreshCloud = f.cloud
+        var preferences = RefreshPreferences()
+        preferences.minHealthyPercentage = 50
+        let id = try await cloud.startInstanceRefresh(StartInstanceRefreshRequest(
+            region: .usEast1, autoScalingGroupName: "web-asg", launchTemplateName: "web-lt", launchTemplateVersion: 2, preferences: preferences))
+        let listed = try await cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg", ids: [id])
+        #expect(listed.count == 1 && listed[0].status == .successful && listed[0].desiredLaunchTemplateVersion == 2 && listed[0].percentageComplete == 100)
+        #expect(listed[0].preferences["MinHealthyPercentage"] == "50")
+        let group = try #require(try await cloud.describeAutoScalingGroups(region: .usEast1, names: ["web-asg"]).first)
+        #expect(group.launchTemplateVersion == "2" && group.instances.count == 4 && group.instances.allSatisfy { $0.imageId == b.rawValue })
+        #expect(try await cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg", ids: ["no-such-id"]).isEmpty)
+    }
+
+    /// AWS answers ActiveInstanceRefreshNotFound when no refresh is in progress; a local one never is.
+    @Test func cancelAndRollbackFindNothingInProgress() async throws {
+        let (f, _) = try await setUp()
+        for stop in [{ try await f.cloud.cancelInstanceRefresh(region: .usEast1, group: "web-asg") },
+                     { try await f.cloud.rollbackInstanceRefresh(region: .usEast1, group: "web-asg") }] {
+            let error = await #expect(throws: IngotError.self) { _ = try await stop() }
+            #expect(error?.code == "ActiveInstanceRefreshNotFound")
+        }
+    }
+
+    @Test func startRefusesWhatAWSRefuses() async throws {
+        let (f, _) = try await setUp()
+        var rollback = RefreshPreferences()
+        rollback.autoRollback = true
+        let noDesired = await #expect(throws: IngotError.self) {
+            _ = try await f.cloud.startInstanceRefresh(StartInstanceRefreshRequest(region: .usEast1, autoScalingGroupName: "web-asg", launchTemplateName: "web-lt",
+                                                                                   launchTemplateVersion: nil, preferences: rollback))
+        }
+        #expect(noDesired?.code == "IrreversibleInstanceRefresh")
+        let strategy = await #expect(throws: IngotError.self) {
+            _ = try await f.cloud.startInstanceRefresh(StartInstanceRefreshRequest(region: .usEast1, autoScalingGroupName: "web-asg", launchTemplateName: "web-lt",
+                                                                                   launchTemplateVersion: 2, strategy: "Canary"))
+        }
+        #expect(strategy?.kind == .invalidInput)
+        #expect(try await f.cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg").isEmpty)
+    }
+}

@@ -11,13 +11,13 @@ public struct InstanceRefresh: Sendable, Hashable, Codable {
     public var region: Region
     public var status: RefreshStatus
     public var statusReason: String?
-    public var startTime: Date
+    public var startTime: Date?
     public var endTime: Date?
     public var percentageComplete: Int
     public var instancesToUpdate: Int
     public var strategy: String
     /// The launch template version the refresh moved to (DesiredConfiguration).
-    public var desiredLaunchTemplateVersion: Int
+    public var desiredLaunchTemplateVersion: Int?
     /// The saved configuration a rollback returns to.
     public var previousLaunchTemplateVersion: Int?
     /// StartInstanceRefresh's Preferences as given (JSON object, AWS's key names).
@@ -26,8 +26,8 @@ public struct InstanceRefresh: Sendable, Hashable, Codable {
     /// What the simulation counted (launched, terminated, replaced, failedLaunches, ...).
     public var summary: [String: Int]
 
-    public init(instanceRefreshId: String, autoScalingGroupName: String, region: Region, status: RefreshStatus, statusReason: String?, startTime: Date, endTime: Date?,
-                percentageComplete: Int, instancesToUpdate: Int, strategy: String, desiredLaunchTemplateVersion: Int, previousLaunchTemplateVersion: Int?,
+    public init(instanceRefreshId: String, autoScalingGroupName: String, region: Region, status: RefreshStatus, statusReason: String?, startTime: Date?, endTime: Date?,
+                percentageComplete: Int, instancesToUpdate: Int, strategy: String, desiredLaunchTemplateVersion: Int?, previousLaunchTemplateVersion: Int?,
                 preferences: [String: String], rollbackReason: String?, summary: [String: Int]) {
         self.instanceRefreshId = instanceRefreshId
         self.autoScalingGroupName = autoScalingGroupName
@@ -92,9 +92,56 @@ public struct RefreshOutcome: Sendable, Hashable {
 
 /// Instance refreshes where the cloud runs them itself (the local cloud applies a simulated one).
 public protocol InstanceRefreshCloud: AutoScalingCloud {
-    /// Writes a refresh's outcome to the group and records it; refused if the group changed meanwhile.
-    func applyInstanceRefresh(region: Region, group: String, outcome: RefreshOutcome) async throws
-    func describeInstanceRefreshes(region: Region, group: String) async throws -> [InstanceRefresh]
+    /// StartInstanceRefresh; returns the refresh id. AWS runs it; the local cloud runs it in virtual time
+    /// (AWS's Rolling or ReplaceRootVolume, a healthy day) and records the outcome before answering.
+    func startInstanceRefresh(_ request: StartInstanceRefreshRequest) async throws -> String
+    /// DescribeInstanceRefreshes of a group, newest first (only `ids` when some are given).
+    func describeInstanceRefreshes(region: Region, group: String, ids: [String]) async throws -> [InstanceRefresh]
+    /// CancelInstanceRefresh of the group's refresh in progress; returns its id (`ActiveInstanceRefreshNotFound` when none).
+    func cancelInstanceRefresh(region: Region, group: String) async throws -> String
+    /// RollbackInstanceRefresh of the group's refresh in progress; returns its id (`ActiveInstanceRefreshNotFound` when none).
+    func rollbackInstanceRefresh(region: Region, group: String) async throws -> String
+}
+
+extension InstanceRefreshCloud {
+    /// Every refresh of the group, newest first.
+    public func describeInstanceRefreshes(region: Region, group: String) async throws -> [InstanceRefresh] {
+        try await describeInstanceRefreshes(region: region, group: group, ids: [])
+    }
+}
+
+/// StartInstanceRefresh. A DesiredConfiguration pinned to a numbered launch template version lets a
+/// rollback (AutoRollback or RollbackInstanceRefresh) return to the saved configuration.
+public struct StartInstanceRefreshRequest: Sendable, Hashable {
+    public var region: Region
+    public var autoScalingGroupName: String
+    public var launchTemplateName: String
+    /// A version number; nil: no DesiredConfiguration, the group keeps its own launch template setting.
+    public var launchTemplateVersion: Int?
+    public var preferences: RefreshPreferences
+    /// `Rolling` or `ReplaceRootVolume`, AWS's two strategies.
+    public var strategy: String
+
+    public init(region: Region, autoScalingGroupName: String, launchTemplateName: String, launchTemplateVersion: Int?,
+                preferences: RefreshPreferences = RefreshPreferences(), strategy: String = "Rolling") {
+        self.region = region
+        self.autoScalingGroupName = autoScalingGroupName
+        self.launchTemplateName = launchTemplateName
+        self.launchTemplateVersion = launchTemplateVersion
+        self.preferences = preferences
+        self.strategy = strategy
+    }
+
+    /// AWS's checks before anything is sent or run.
+    public func validate() throws {
+        if let v = launchTemplateVersion, v < 1 {
+            throw IngotError.invalid("launch-template-version", "'\(v)' is not a launch template version number")
+        }
+        guard ["Rolling", "ReplaceRootVolume"].contains(strategy) else {
+            throw IngotError.invalid("strategy", "'\(strategy)' is not one of Rolling, ReplaceRootVolume (StartInstanceRefresh's strategies)", code: "ValidationError")
+        }
+        try preferences.validate()
+    }
 }
 
 /// StartInstanceRefresh's prerequisites for AutoRollback, as the API reference lists them

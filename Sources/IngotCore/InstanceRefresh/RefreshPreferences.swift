@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The refresh vocabulary both backends, the simulator and the CLI share: StartInstanceRefresh's
 /// preferences with AWS's defaults and checks, and the statuses DescribeInstanceRefreshes reports.
 
@@ -55,6 +61,9 @@ public struct RefreshPreferences: Sendable, Hashable, Codable {
     public var autoRollback = false
     public var scaleInProtectedInstances: HeldInstancePolicy = .wait
     public var standbyInstances: HeldInstancePolicy = .wait
+    /// AlarmSpecification: CloudWatch alarm names that fail (and with AutoRollback, roll back) the refresh
+    /// on AWS. The simulator's alarms are faults of its world instead.
+    public var alarms: [String] = []
 
     public init() {}
 
@@ -74,6 +83,23 @@ public struct RefreshPreferences: Sendable, Hashable, Codable {
         p.checkpointPercentages = []
         p.checkpointDelay = nil
         return p
+    }
+
+    /// The preferences as StartInstanceRefresh's Preferences fields (AWS's names), as a refresh record
+    /// keeps them.
+    public var awsFields: [String: String] {
+        var r: [String: String] = ["MinHealthyPercentage": String(minHealthyPercentage), "SkipMatching": String(skipMatching),
+                                   "AutoRollback": String(autoRollback), "ScaleInProtectedInstances": scaleInProtectedInstances.awsValue(standby: false),
+                                   "StandbyInstances": standbyInstances.awsValue(standby: true)]
+        if let v = maxHealthyPercentage { r["MaxHealthyPercentage"] = String(v) }
+        if let v = instanceWarmup { r["InstanceWarmup"] = String(v) }
+        if !checkpointPercentages.isEmpty {
+            r["CheckpointPercentages"] = checkpointPercentages.map(String.init).joined(separator: ",")
+            r["CheckpointDelay"] = String(effectiveCheckpointDelay)
+        }
+        if bakeTime > 0 { r["BakeTime"] = String(bakeTime) }
+        if !alarms.isEmpty { r["Alarms"] = alarms.joined(separator: ",") }
+        return r
     }
 
     /// AWS's checks, with messages shaped like its ValidationError.

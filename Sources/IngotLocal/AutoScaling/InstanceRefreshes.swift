@@ -1,8 +1,54 @@
 import Foundation
 import GRDB
 import IngotCore
+import IngotRollout
+import ReplaceRootVolume
+import Rolling
 
 extension LocalCloud: InstanceRefreshCloud {
+    /// StartInstanceRefresh on the local cloud: the refresh runs at once in virtual time (AWS's Rolling
+    /// or ReplaceRootVolume strategy, on a healthy day: no faults), and its outcome is written to the
+    /// group in one transaction before the id is returned. `ingot groups refresh` runs the same engine
+    /// with faults, other strategies and a chart; this is what any client of the local cloud gets.
+    public func startInstanceRefresh(_ request: StartInstanceRefreshRequest) async throws -> String {
+        try request.validate()
+        let name = request.autoScalingGroupName
+        let fleet = try await GroupFleet.load(cloud: self, region: request.region, group: name, desiredVersion: request.launchTemplateVersion.map(String.init))
+        guard fleet.group.launchTemplateName == request.launchTemplateName || request.launchTemplateVersion == nil else {
+            throw IngotError.refused("ValidationError", "\(name) launches from \(fleet.group.launchTemplateName), not \(request.launchTemplateName)")
+        }
+        if request.preferences.autoRollback,
+           let refusal = AutoRollbackPrerequisites.refusal(group: name, desiredVersion: request.launchTemplateVersion.map { .number($0) },
+                                                           imageIsParameter: fleet.imageIsParameter) {
+            throw refusal
+        }
+        let strategy: any RolloutDecider = request.strategy == "ReplaceRootVolume" ? try ReplaceRootVolumeStrategy(parameters: [:]) : try RollingStrategy(parameters: [:])
+        var simulation = try RolloutSimulation(spec: fleet.spec, preferences: request.preferences, strategy: strategy)
+        let result = simulation.run()
+        let outcome = fleet.outcome(result, start: clock.now, preferences: strategy.adjusted(request.preferences).awsFields,
+                                    desiredGiven: request.launchTemplateVersion != nil)
+        try await applyInstanceRefresh(region: request.region, group: name, outcome: outcome)
+        return outcome.refresh.instanceRefreshId
+    }
+
+    /// Local refreshes run to their end before StartInstanceRefresh answers: none is ever in progress,
+    /// and AWS's answer for that is ActiveInstanceRefreshNotFound.
+    public func cancelInstanceRefresh(region: Region, group: String) async throws -> String {
+        try await requireNoActiveRefresh(region: region, group: group)
+    }
+
+    public func rollbackInstanceRefresh(region: Region, group: String) async throws -> String {
+        try await requireNoActiveRefresh(region: region, group: group)
+    }
+
+    private func requireNoActiveRefresh(region: Region, group: String) async throws -> String {
+        _ = try await describeInstanceRefreshes(region: region, group: group, ids: [])  // the group must exist
+        throw IngotError.refused("ActiveInstanceRefreshNotFound",
+                                 "No in progress or pending Instance Refresh found for Auto Scaling group \(group) (local refreshes run to their end at once)")
+    }
+
+    /// Writes a simulated refresh's outcome to the group and records it, in one transaction; refused if
+    /// the group changed while it was simulated.
     public func applyInstanceRefresh(region: Region, group name: String, outcome: RefreshOutcome) async throws {
         let ctx = context
         try await store.write { db in
@@ -14,7 +60,7 @@ extension LocalCloud: InstanceRefreshCloud {
             }
             let refresh = outcome.refresh
             var desiredGroup = group
-            desiredGroup.launchTemplateVersion = String(refresh.desiredLaunchTemplateVersion)
+            desiredGroup.launchTemplateVersion = refresh.desiredLaunchTemplateVersion.map(String.init) ?? group.launchTemplateVersion
             let (desiredVersion, desiredImage) = try ctx.resolveGroupTemplate(desiredGroup, db)
             // The saved configuration as the instances ran it (its template version may be gone, or an SSM
             // parameter may point elsewhere by now); else what the template says.
@@ -65,12 +111,12 @@ extension LocalCloud: InstanceRefreshCloud {
             encoder.outputFormatting = .sortedKeys
             try db.execute(sql: """
                 INSERT INTO instance_refresh (id, region, owner_id, group_name, start_time, record) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [refresh.instanceRefreshId, region.code, ctx.caller.rawValue, name, Timestamp.millis(refresh.startTime),
+                """, arguments: [refresh.instanceRefreshId, region.code, ctx.caller.rawValue, name, Timestamp.millis(refresh.startTime ?? ctx.now),
                                  String(decoding: try encoder.encode(refresh), as: UTF8.self)])
         }
     }
 
-    public func describeInstanceRefreshes(region: Region, group: String) async throws -> [InstanceRefresh] {
+    public func describeInstanceRefreshes(region: Region, group: String, ids: [String]) async throws -> [InstanceRefresh] {
         let caller = caller
         return try await store.read { db in
             guard try GroupRows.group(db, region: region, owner: caller, name: group) != nil else {
@@ -80,6 +126,7 @@ extension LocalCloud: InstanceRefreshCloud {
             return try String.fetchAll(db, sql: """
                 SELECT record FROM instance_refresh WHERE region = ? AND owner_id = ? AND group_name = ? ORDER BY start_time DESC, rowid DESC
                 """, arguments: [region.code, caller.rawValue, group]).map { try JSONDecoder().decode(InstanceRefresh.self, from: Data($0.utf8)) }
+                .filter { ids.isEmpty || ids.contains($0.instanceRefreshId) }
         }
     }
 }
