@@ -1,3 +1,5 @@
+import IngotCore
+
 /// A rollout as an SVG chart: the fleet's in-service capacity by version as a stacked area over time,
 /// instances on their way in (pending, warming) and out of traffic (idle) on top, desired capacity
 /// and the MinHealthy floor as lines, and what happened (checkpoints, rollbacks, faults) as markers.
@@ -51,10 +53,8 @@ public enum RolloutChart {
     public static func markers(for r: RolloutResult) -> [Marker] {
         var markers: [Marker] = []
         var rollbackReasons: [Double: String] = [:]
-        for e in r.timeline where e.kind == .status {
-            if let d = e.detail, d.hasPrefix("RollbackInProgress") {
-                rollbackReasons[e.time] = d.split(separator: ":", maxSplits: 1).dropFirst().first.map { String($0.drop { $0 == " " }) } ?? ""
-            }
+        for e in r.timeline where e.status == .rollbackInProgress {
+            rollbackReasons[e.time] = e.detail?.split(separator: ":", maxSplits: 1).dropFirst().first.map { String($0.drop { $0 == " " }) } ?? ""
         }
         var lastSwitch = -Double.infinity
         var failedLaunches = 0
@@ -74,10 +74,9 @@ public enum RolloutChart {
                 failedLaunches += 1
                 if failedLaunches == 1 { markers.append(Marker(time: e.time, label: "first failed launch", kind: .fault)) }
             case .status:
-                guard let d = e.detail else { continue }
-                if d.hasPrefix("RollbackInProgress") {
+                if e.status == .rollbackInProgress {
                     markers.append(Marker(time: e.time, label: "rollback: \(rollbackReasons[e.time] ?? r.rollbackReason ?? "")", kind: .rollback))
-                } else if d.hasPrefix("Baking") {
+                } else if e.status == .baking {
                     markers.append(Marker(time: e.time, label: "baking", kind: .status))
                 }
             default:

@@ -5,11 +5,41 @@ import IngotCore
 /// ties in time are broken by the order events were scheduled. The engine owns time, health, faults
 /// and accounting; the strategy only decides.
 public struct RolloutSimulation {
-    // Instance states.
-    private enum S {
-        static let queued: UInt8 = 0, booting: UInt8 = 1, warming: UInt8 = 2, serving: UInt8 = 3, idle: UInt8 = 4
-        static let swapping: UInt8 = 5, failed: UInt8 = 6, standby: UInt8 = 7, terminated: UInt8 = 8
+    /// Where an instance is in its life: one byte per instance in `state`.
+    private enum InstanceState: UInt8 {
+        /// Launch requested, waiting for a RunInstances token.
+        case queued
+        /// Launched, not yet InService.
+        case booting
+        /// InService, not yet ready (its first health check or its warm-up is ahead).
+        case warming
+        /// Ready and receiving traffic.
+        case serving
+        /// Ready, deregistered from traffic (blue/green's idle side).
+        case idle
+        /// Its root volume being replaced.
+        case swapping
+        /// A failed launch holding its slot until Auto Scaling tries again.
+        case failed
+        case standby
+        case terminated
         static let count = 9
+        /// States whose instances a strategy can terminate: the pools hold them per configuration and zone.
+        var isPooled: Bool { rawValue <= InstanceState.idle.rawValue }
+        var index: Int { Int(rawValue) }
+    }
+    private typealias S = InstanceState
+
+    /// What else is true of an instance: one byte per instance in `flags`.
+    private struct InstanceFlags: OptionSet {
+        let rawValue: UInt8
+        /// It will fail its health checks (drawn at launch).
+        static let unhealthy = InstanceFlags(rawValue: 1)
+        /// Standby or scale-in protected, and the refresh leaves it alone (counted apart).
+        static let held = InstanceFlags(rawValue: 2)
+        /// It receives traffic once ready (else it becomes idle).
+        static let servesWhenReady = InstanceFlags(rawValue: 4)
+        static let protected = InstanceFlags(rawValue: 8)
     }
     // Configurations: 0 previous, 1 new (launched by the refresh), 2 new but there before it.
     private static let configs = 3
@@ -46,9 +76,9 @@ public struct RolloutSimulation {
 
     // Instances, struct of arrays.
     private var config: [UInt8] = []
-    private var state: [UInt8] = []
+    private var state: [InstanceState] = []
     private var zone: [UInt8] = []
-    private var flags: [UInt8] = []   // bit 0 unhealthy, 1 held, 2 launched serving, 3 protected
+    private var flags: [InstanceFlags] = []
     private var counts: [Int]
     private var zoneActive: [Int]
     private var pools: [[Int32]]
@@ -60,7 +90,7 @@ public struct RolloutSimulation {
     /// fixed delay, launch retries at a fixed delay): each has a FIFO lane, merged with the heap by
     /// (time, scheduling order), which keeps the heap small.
     private var heap = Heap<Event>()
-    private var lanes = (Lane(), Lane(), Lane())
+    private var lanes = [Lane](repeating: Lane(), count: 3)
 
     /// A FIFO of events in time order: an array read from a moving head, compacted now and then.
     private struct Lane {
@@ -150,9 +180,10 @@ public struct RolloutSimulation {
         for inst in spec.instances {
             let c: UInt8 = inst.matching ? (prefs.skipMatching ? 1 : 2) : 0
             let s = inst.standby ? S.standby : S.serving
-            var f: UInt8 = (inst.protected ? 8 : 0) | (inst.standby ? 0 : 4)
+            var f: InstanceFlags = inst.protected ? [.protected] : []
+            if !inst.standby { f.insert(.servesWhenReady) }
             let held = (inst.standby && prefs.standbyInstances != .replace) || (inst.protected && !inst.standby && prefs.scaleInProtectedInstances != .replace)
-            if held { f |= 2 }
+            if held { f.insert(.held) }
             append(config: c, state: s, zone: UInt8(inst.zone), flags: f)
             if held {
                 if s == S.serving { heldServing += 1 }
@@ -165,20 +196,18 @@ public struct RolloutSimulation {
 
     // MARK: Bookkeeping
 
-    @inline(__always) private func slot(_ c: UInt8, _ s: UInt8) -> Int { Int(c) * S.count + Int(s) }
+    @inline(__always) private func slot(_ c: UInt8, _ s: InstanceState) -> Int { Int(c) * S.count + s.index }
 
-    private mutating func append(config c: UInt8, state s: UInt8, zone z: UInt8, flags f: UInt8) {
+    private mutating func append(config c: UInt8, state s: InstanceState, zone z: UInt8, flags f: InstanceFlags) {
         let i = state.count
         config.append(c); state.append(s); zone.append(z); flags.append(f)
-        if f & 2 == 0 {
+        if !f.contains(.held) {
             counts[slot(c, s)] += 1
-            if Self.pooled(s) { enterPool(i) }
+            if s.isPooled { enterPool(i) }
         }
         if s != S.standby && s != S.terminated { zoneActive[Int(z)] += 1 }
     }
 
-    /// States whose instances a strategy can terminate: the pools hold them per configuration and zone.
-    @inline(__always) private static func pooled(_ s: UInt8) -> Bool { s <= S.idle }
 
     @inline(__always) private func poolSlot(_ i: Int) -> Int { Int(config[i]) * spec.zones.count + Int(zone[i]) }
 
@@ -188,15 +217,15 @@ public struct RolloutSimulation {
         poolLive[p] += 1
     }
 
-    @inline(__always) private func isHeld(_ i: Int) -> Bool { flags[i] & 2 != 0 }
+    @inline(__always) private func isHeld(_ i: Int) -> Bool { flags[i].contains(.held) }
 
     /// Moves instance `i` to state `s`, keeping the counts.
-    @inline(__always) private mutating func move(_ i: Int, to s: UInt8) {
+    @inline(__always) private mutating func move(_ i: Int, to s: InstanceState) {
         let old = state[i]
         if !isHeld(i) {
             counts[slot(config[i], old)] -= 1
             counts[slot(config[i], s)] += 1
-            let was = Self.pooled(old), will = Self.pooled(s)
+            let was = old.isPooled, will = s.isPooled
             if was && !will { poolLive[poolSlot(i)] -= 1 } else if will && !was { enterPool(i) }
         } else if old == S.serving && s == S.terminated {
             heldServing -= 1
@@ -208,19 +237,24 @@ public struct RolloutSimulation {
     private mutating func schedule(_ kind: E, at time: Double, instance: Int32 = -1) {
         order &+= 1
         let event = Event(time: time, order: order, instance: instance, kind: kind)
-        let lane: Int
-        switch kind {
-        case .launchStart: lane = 0
-        case .warmed: lane = 1
-        case .retryDone: lane = 2
-        default: lane = -1
-        }
         // A lane only takes events in order (a refunded token can make a reservation earlier): else the heap.
-        switch lane {
-        case 0 where lanes.0.last.map({ !(event < $0) }) ?? true: lanes.0.append(event)
-        case 1 where lanes.1.last.map({ !(event < $0) }) ?? true: lanes.1.append(event)
-        case 2 where lanes.2.last.map({ !(event < $0) }) ?? true: lanes.2.append(event)
-        default: heap.insert(event)
+        let queued = Self.lane(of: kind).map { lane in
+            lanes.withUnsafeMutableBufferPointer { lanes in
+                guard lanes[lane].last.map({ !(event < $0) }) ?? true else { return false }
+                lanes[lane].append(event)
+                return true
+            }
+        } ?? false
+        if !queued { heap.insert(event) }
+    }
+
+    /// The FIFO lane of the kinds always scheduled at a fixed delay (nil: the heap).
+    @inline(__always) private static func lane(of kind: E) -> Int? {
+        switch kind {
+        case .launchStart: 0
+        case .warmed: 1
+        case .retryDone: 2
+        default: nil
         }
     }
 
@@ -228,19 +262,16 @@ public struct RolloutSimulation {
     @inline(__always) private func peek() -> (Event, Int)? {
         var best = heap.min
         var from = -1
-        if let h = lanes.0.first, best.map({ h < $0 }) ?? true { best = h; from = 0 }
-        if let h = lanes.1.first, best.map({ h < $0 }) ?? true { best = h; from = 1 }
-        if let h = lanes.2.first, best.map({ h < $0 }) ?? true { best = h; from = 2 }
+        lanes.withUnsafeBufferPointer { lanes in
+            for lane in 0..<lanes.count {
+                if let h = lanes[lane].first, best.map({ h < $0 }) ?? true { best = h; from = lane }
+            }
+        }
         return best.map { ($0, from) }
     }
 
     @inline(__always) private mutating func remove(from source: Int) {
-        switch source {
-        case 0: lanes.0.removeFirst()
-        case 1: lanes.1.removeFirst()
-        case 2: lanes.2.removeFirst()
-        default: heap.removeMin()
-        }
+        if source >= 0 { lanes.withUnsafeMutableBufferPointer { $0[source].removeFirst() } } else { heap.removeMin() }
     }
 
     private mutating func log(_ kind: TimelineEvent.Kind, _ i: Int = -1, _ detail: String? = nil) {
@@ -253,6 +284,7 @@ public struct RolloutSimulation {
         status = s
         if let reason { statusReason = reason }
         log(.status, -1, reason.map { "\(s.rawValue): \($0)" } ?? s.rawValue)
+        if record { timeline[timeline.count - 1].status = s }
         if s.isFinal { endTime = now }
     }
 
@@ -261,11 +293,11 @@ public struct RolloutSimulation {
         counts.withUnsafeBufferPointer { n in
             for c in 0..<Self.configs where outdated[c] == wantOutdated {
                 let b = c * S.count
-                r.pending += n[b + Int(S.queued)] + n[b + Int(S.booting)] + n[b + Int(S.failed)]
-                r.warming += n[b + Int(S.warming)]
-                r.serving += n[b + Int(S.serving)]
-                r.idle += n[b + Int(S.idle)]
-                r.swapping += n[b + Int(S.swapping)]
+                r.pending += n[b + S.queued.index] + n[b + S.booting.index] + n[b + S.failed.index]
+                r.warming += n[b + S.warming.index]
+                r.serving += n[b + S.serving.index]
+                r.idle += n[b + S.idle.index]
+                r.swapping += n[b + S.swapping.index]
             }
         }
         if wantOutdated { r.held = heldWaiting }
@@ -307,7 +339,7 @@ public struct RolloutSimulation {
 
     private var servingTotal: Int {
         var n = heldServing
-        for c in 0..<Self.configs { n += counts[c * S.count + Int(S.serving)] }
+        for c in 0..<Self.configs { n += counts[c * S.count + S.serving.index] }
         return n
     }
 
@@ -315,7 +347,9 @@ public struct RolloutSimulation {
         var n = heldServing
         for c in 0..<Self.configs {
             let b = c * S.count
-            n += counts[b] + counts[b + 1] + counts[b + 2] + counts[b + 3] + counts[b + 4] + counts[b + 5] + counts[b + 6]
+            // Every state but standby and terminated occupies capacity.
+            n += counts[b + S.queued.index] + counts[b + S.booting.index] + counts[b + S.warming.index] + counts[b + S.serving.index]
+                + counts[b + S.idle.index] + counts[b + S.swapping.index] + counts[b + S.failed.index]
         }
         return n
     }
@@ -454,7 +488,7 @@ public struct RolloutSimulation {
         // from InService, and "Amazon EC2 Auto Scaling waits until the health check grace period ends
         // before checking the health status of the instance."
         let firstCheck = now + Double(spec.healthCheckGracePeriod)
-        if flags[i] & 1 != 0 {
+        if flags[i].contains(.unhealthy) {
             schedule(.unhealthy, at: firstCheck + world.healthCheckDetection, instance: Int32(i))
             return
         }
@@ -466,14 +500,14 @@ public struct RolloutSimulation {
         if state[i] == S.serving { heldServing -= 1 }
         let waits = state[i] == S.standby ? preferences.standbyInstances == .wait : preferences.scaleInProtectedInstances == .wait
         if waits && outdated[Int(config[i])] { heldWaiting -= 1 }
-        flags[i] &= ~2
+        flags[i].remove(.held)
         counts[slot(config[i], state[i])] += 1
-        if Self.pooled(state[i]) { enterPool(i) }
+        if state[i].isPooled { enterPool(i) }
     }
 
     private mutating func warmed(_ i: Int) {
         dirty = true
-        move(i, to: flags[i] & 4 != 0 ? S.serving : S.idle)
+        move(i, to: flags[i].contains(.servesWhenReady) ? S.serving : S.idle)
         log(.replaced, i)
         if !outdated[Int(config[i])] {
             if rollingBack { rolledBackCount += 1 } else { replacedCount += 1 }
@@ -493,7 +527,7 @@ public struct RolloutSimulation {
         }
         launched += 1
         if config[i] != 0 || !rollingBack { launchedNew += 1 }
-        if rng.chance(world.unhealthyRate) && !rollingBack { flags[i] |= 1 }
+        if rng.chance(world.unhealthyRate) && !rollingBack { flags[i].insert(.unhealthy) }
         move(i, to: S.booting)
         log(.launched, i)
         schedule(.inService, at: now + world.boot.sample(&rng), instance: Int32(i))
@@ -604,7 +638,7 @@ public struct RolloutSimulation {
             z = best < 0 ? (0..<spec.zones.count).min { zoneActive[$0] < zoneActive[$1] } ?? 0 : best
         }
         let i = state.count
-        append(config: target, state: S.queued, zone: UInt8(z), flags: serving ? 4 : 0)
+        append(config: target, state: S.queued, zone: UInt8(z), flags: serving ? [.servesWhenReady] : [])
         log(.launchRequested, i)
         // RunInstances' token bucket: each instance takes a token; without one, it waits for the refill.
         tokens = min(world.launchBurst, tokens + (now - tokenTime) * world.launchRatePerSecond)
@@ -622,7 +656,7 @@ public struct RolloutSimulation {
 
     /// Takes one instance from the fullest zone's pool of the chosen side (newest first), trying the
     /// next fullest pool when none in it is acceptable.
-    private mutating func pick(outdated wantOutdated: Bool, where accept: (UInt8) -> Bool) -> Int? {
+    private mutating func pick(outdated wantOutdated: Bool, where accept: (InstanceState) -> Bool) -> Int? {
         let zones = spec.zones.count
         var tried: UInt64 = 0
         while true {
@@ -635,13 +669,13 @@ public struct RolloutSimulation {
             guard best >= 0 else { return nil }
             tried |= 1 << UInt64(best)
             // Stale entries (instances that left the pool) are dropped from the top as they are met.
-            while let last = pools[best].last, !Self.pooled(state[Int(last)]) || isHeld(Int(last)) || poolSlot(Int(last)) != best {
+            while let last = pools[best].last, !state[Int(last)].isPooled || isHeld(Int(last)) || poolSlot(Int(last)) != best {
                 pools[best].removeLast()
             }
             var index = pools[best].count - 1
             while index >= 0 {
                 let i = Int(pools[best][index])
-                if Self.pooled(state[i]) && !isHeld(i) && poolSlot(i) == best && accept(state[i]) {
+                if state[i].isPooled && !isHeld(i) && poolSlot(i) == best && accept(state[i]) {
                     pools[best].remove(at: index)
                     return i
                 }
@@ -654,7 +688,7 @@ public struct RolloutSimulation {
     /// fullest zone's newest.
     private mutating func terminateOne(outdated wantOutdated: Bool, notServingFirst notServing: inout Int) -> Bool {
         if notServing > 0 {
-            if let i = pick(outdated: wantOutdated, where: { $0 != S.serving }) {
+            if let i = pick(outdated: wantOutdated, where: { $0 != .serving }) {
                 notServing -= 1
                 terminate(i)
                 return true
@@ -667,10 +701,10 @@ public struct RolloutSimulation {
     }
 
     private mutating func swapOne() -> Bool {
-        guard let i = pick(outdated: true, where: { $0 == S.serving || $0 == S.idle }) else { return false }
-        if state[i] == S.serving { flags[i] |= 4 } else { flags[i] &= ~4 }
+        guard let i = pick(outdated: true, where: { $0 == .serving || $0 == .idle }) else { return false }
+        if state[i] == S.serving { flags[i].insert(.servesWhenReady) } else { flags[i].remove(.servesWhenReady) }
         move(i, to: S.swapping)
-        if rng.chance(world.unhealthyRate) && !rollingBack { flags[i] |= 1 } else { flags[i] &= ~1 }
+        if rng.chance(world.unhealthyRate) && !rollingBack { flags[i].insert(.unhealthy) } else { flags[i].remove(.unhealthy) }
         // The root volume is replaced from the new image's snapshot and the instance reboots.
         schedule(.swapDone, at: now + 30 + world.boot.sample(&rng), instance: Int32(i))
         return true
@@ -682,14 +716,14 @@ public struct RolloutSimulation {
         let from = serving ? S.idle : S.serving, to = serving ? S.serving : S.idle
         for i in 0..<state.count where changed < n && state[i] == from && !isHeld(i) && outdated[Int(config[i])] == wantOutdated {
             move(i, to: to)
-            if serving { flags[i] |= 4 } else { flags[i] &= ~4 }
+            if serving { flags[i].insert(.servesWhenReady) } else { flags[i].remove(.servesWhenReady) }
             changed += 1
         }
         // Instances still warming follow the switch when they become ready.
         if changed < n {
             for i in 0..<state.count where changed < n && (state[i] == S.warming || state[i] == S.booting || state[i] == S.queued) && !isHeld(i)
-                && outdated[Int(config[i])] == wantOutdated && (flags[i] & 4 != 0) != serving {
-                if serving { flags[i] |= 4 } else { flags[i] &= ~4 }
+                && outdated[Int(config[i])] == wantOutdated && flags[i].contains(.servesWhenReady) != serving {
+                if serving { flags[i].insert(.servesWhenReady) } else { flags[i].remove(.servesWhenReady) }
                 changed += 1
             }
         }
@@ -754,7 +788,7 @@ public struct RolloutSimulation {
         var inFlight = 0
         for c in 0..<Self.configs {
             let b = c * S.count
-            inFlight += counts[b + Int(S.queued)] + counts[b + Int(S.booting)] + counts[b + Int(S.swapping)]
+            inFlight += counts[b + S.queued.index] + counts[b + S.booting.index] + counts[b + S.swapping.index]
         }
         if inFlight == 0 { setStatus(.cancelled, "cancelled by the user") }
     }
@@ -778,10 +812,10 @@ public struct RolloutSimulation {
         var prevServing = 0, newServing = 0, pending = 0, warming = 0, idle = 0
         for c in 0..<Self.configs {
             let b = c * S.count
-            if c == 0 { prevServing += counts[b + Int(S.serving)] } else { newServing += counts[b + Int(S.serving)] }
-            pending += counts[b + Int(S.queued)] + counts[b + Int(S.booting)] + counts[b + Int(S.failed)] + counts[b + Int(S.swapping)]
-            warming += counts[b + Int(S.warming)]
-            idle += counts[b + Int(S.idle)]
+            if c == 0 { prevServing += counts[b + S.serving.index] } else { newServing += counts[b + S.serving.index] }
+            pending += counts[b + S.queued.index] + counts[b + S.booting.index] + counts[b + S.failed.index] + counts[b + S.swapping.index]
+            warming += counts[b + S.warming.index]
+            idle += counts[b + S.idle.index]
         }
         prevServing += heldServing
         let sample = FleetSample(time: now, servingPrevious: Int32(prevServing), servingNew: Int32(newServing), pending: Int32(pending), warming: Int32(warming),

@@ -90,7 +90,10 @@ public struct TimelineEvent: Sendable, Hashable {
     public var zone: Int16
     /// 0: previous version, 1: new version, -1: none.
     public var version: Int8
+    /// What happened, in words ("RollbackInProgress: the alarm went into ALARM").
     public var detail: String?
+    /// For a `status` event, the status it moved to.
+    public var status: RefreshStatus? = nil
 }
 
 /// The fleet at one instant, for charts.
