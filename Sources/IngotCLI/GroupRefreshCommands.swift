@@ -72,7 +72,7 @@ extension GroupsRefresh {
         let region = try region.resolve()
         try await global.withCloud { cloud, _ in
             guard let g = try await cloud.describeAutoScalingGroups(region: region, names: [group]).first else {
-                throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(group)")
+                throw IngotError.noSuchGroup(group)
             }
             // DesiredConfiguration only when asked for (it becomes the group's setting on success), pinned
             // to a number so that a rollback returns to the saved configuration.

@@ -118,7 +118,7 @@ struct GroupsShow: AsyncParsableCommand {
     func run() async throws {
         let region = try region.resolve()
         guard let g = try await global.withCloud({ c, _ in try await c.describeAutoScalingGroups(region: region, names: [name]) }).first else {
-            throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
+            throw IngotError.noSuchGroup(name)
         }
         if global.structured { try Output.document(global.output, g); return }
         try GroupView.print([g], global: global)

@@ -38,6 +38,11 @@ public struct IngotError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What the AWS error code says (nil for errors that carry none).
     public var awsKind: AWSErrorKind? { code.map(AWSErrorKind.init(code:)) }
 
+    /// Auto Scaling's answer for a group that does not exist (a `ValidationError`, as AWS words it).
+    public static func noSuchGroup(_ name: String, in region: Region? = nil) -> IngotError {
+        .refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)\(region.map { " in \($0)" } ?? "")")
+    }
+
     public static func failed(_ message: String) -> IngotError {
         IngotError(kind: .failed, message: message)
     }

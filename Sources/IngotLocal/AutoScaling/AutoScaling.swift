@@ -28,7 +28,7 @@ extension LocalCloud: AutoScalingCloud {
         let ctx = context
         return try await store.write { db in
             guard var group = try GroupRows.group(db, region: region, owner: ctx.caller, name: name) else {
-                throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
+                throw IngotError.noSuchGroup(name)
             }
             if let t = settings.launchTemplateName {
                 // A new template without a version means its $Default, as on AWS.
@@ -132,11 +132,8 @@ extension Operations {
                 return ca != cb ? ca < cb : a < b
             } ?? g.region.availabilityZones[0]
             perZone[zone, default: 0] += 1
-            let id = InstanceID.random()
-            try db.execute(sql: """
-                INSERT INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time, group_name, template_version, health_status)
-                VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, 'Healthy')
-                """, arguments: [id.rawValue, g.region.code, caller.rawValue, image, instanceType, zone, Timestamp.millis(now), g.name, version])
+            let id = try GroupRows.launchInstance(group: g.name, region: g.region, owner: caller, image: image, instanceType: instanceType, zone: zone,
+                                                  version: version, at: Timestamp.millis(now), db)
             current.append(GroupInstance(instanceId: id, availabilityZone: zone, lifecycleState: "InService", healthStatus: "Healthy", launchTemplateVersion: version, imageId: image))
         }
         while current.count > desired {
@@ -154,6 +151,26 @@ extension Operations {
 enum GroupRows {
     /// Instances per group the local cloud launches (each is a row; on AWS the account's quota decides).
     static let maxSize = 10_000
+
+    /// A new running, healthy instance of `group` on `version`'s image.
+    static func launchInstance(group: String, region: Region, owner: AccountID, image: String, instanceType: String, zone: String, version: Int,
+                               at launchTimeMillis: Int64, _ db: Database) throws -> InstanceID {
+        let id = InstanceID.random()
+        try insertInstance(id, group: group, region: region, owner: owner, image: image, instanceType: instanceType, zone: zone, version: version,
+                           health: "Healthy", at: launchTimeMillis, db)
+        return id
+    }
+
+    /// The one writer of a group's instances (launches, refreshes, imports). `keepExisting`: an instance
+    /// already there (an import run twice) is left as it is.
+    static func insertInstance(_ id: InstanceID, group: String, region: Region, owner: AccountID, image: String?, instanceType: String, zone: String,
+                               version: Int, health: String, at launchTimeMillis: Int64, keepExisting: Bool = false, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT \(keepExisting ? "OR IGNORE " : "")INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time,
+                                   group_name, template_version, health_status)
+            VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+            """, arguments: [id.rawValue, region.code, owner.rawValue, image, instanceType, zone, launchTimeMillis, group, version, health])
+    }
 
     static func validate(_ g: AutoScalingGroup) throws {
         guard g.maxSize <= maxSize else {

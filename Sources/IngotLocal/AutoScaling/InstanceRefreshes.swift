@@ -53,7 +53,7 @@ extension LocalCloud: InstanceRefreshCloud {
         let ctx = context
         try await store.write { db in
             guard var group = try GroupRows.group(db, region: region, owner: ctx.caller, name: name) else {
-                throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name)")
+                throw IngotError.noSuchGroup(name)
             }
             guard group.instances.map(\.instanceId) == outcome.startingInstances else {
                 throw IngotError.refused("InstanceRefreshInProgress", "\(name) changed while its refresh was simulated; run it again")
@@ -89,11 +89,8 @@ extension LocalCloud: InstanceRefreshCloud {
             }
             for (offset, launch) in outcome.launched.enumerated() {
                 let (v, image) = launch.desired ? (desiredVersion, desiredImage) : previous
-                try db.execute(sql: """
-                    INSERT INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time, group_name, template_version, health_status)
-                    VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, 'Healthy')
-                    """, arguments: [InstanceID.random().rawValue, region.code, ctx.caller.rawValue, image, instanceType, launch.zone,
-                                     Timestamp.millis(ctx.now) + Int64(offset), name, v])
+                _ = try GroupRows.launchInstance(group: name, region: region, owner: ctx.caller, image: image, instanceType: instanceType, zone: launch.zone,
+                                                 version: v, at: Timestamp.millis(ctx.now) + Int64(offset), db)
             }
             var changed = false
             if outcome.updateGroupVersion {
@@ -120,7 +117,7 @@ extension LocalCloud: InstanceRefreshCloud {
         let caller = caller
         return try await store.read { db in
             guard try GroupRows.group(db, region: region, owner: caller, name: group) != nil else {
-                throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(group)")
+                throw IngotError.noSuchGroup(group)
             }
             // Newest first, as DescribeInstanceRefreshes lists them.
             return try String.fetchAll(db, sql: """

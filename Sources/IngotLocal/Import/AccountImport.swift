@@ -151,10 +151,9 @@ extension Operations {
             for i in g.Instances ?? [] {
                 let number = Int(i.LaunchTemplate?.Version ?? "") ?? 0
                 let image = versions?.first { $0.versionNumber == number }?.data.imageId
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time, group_name, template_version, health_status)
-                    VALUES (?, ?, ?, ?, 'from-template', ?, 'running', ?, ?, ?, ?)
-                    """, arguments: [i.InstanceId, region.code, caller.rawValue, image, i.AvailabilityZone, Timestamp.millis(now), g.AutoScalingGroupName, number, i.HealthStatus ?? "Healthy"])
+                try GroupRows.insertInstance(InstanceID(trusted: i.InstanceId), group: g.AutoScalingGroupName, region: region, owner: caller, image: image,
+                                             instanceType: "from-template", zone: i.AvailabilityZone, version: number, health: i.HealthStatus ?? "Healthy",
+                                             at: Timestamp.millis(now), keepExisting: true, db)
             }
             result.imported += 1
         }
@@ -165,12 +164,9 @@ extension Operations {
         var result = AccountImportResult(kind: "SSM parameters", imported: 0, skipped: 0)
         for p in doc.Parameters {
             try Parameter.validate(name: p.Name, field: "file Name", reserved: true)
-            let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?)",
-                                           arguments: [region.code, caller.rawValue, p.Name]) ?? false
-            if exists { result.skipped += 1; continue }
-            try db.execute(sql: """
-                INSERT INTO ssm_parameter_version (region, owner_id, name, version, type, data_type, value, labels, modified) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?)
-                """, arguments: [region.code, caller.rawValue, p.Name, p.Version ?? 1, p.Type ?? "String", p.DataType ?? "text", p.Value, time(p.LastModifiedDate)])
+            if try ParameterRows.exists(region: region, owner: caller, name: p.Name, db) { result.skipped += 1; continue }
+            try ParameterRows.insertVersion(region: region, owner: caller, name: p.Name, version: p.Version ?? 1, type: p.Type ?? "String",
+                                            dataType: p.DataType ?? "text", value: p.Value, labels: [], modifiedMillis: time(p.LastModifiedDate), db)
             result.imported += 1
         }
         return result

@@ -58,14 +58,10 @@ extension LocalCloud {
             var parameterResult = AccountImportResult(kind: "SSM parameters", imported: 0, skipped: 0)
             for (name, versions) in Dictionary(grouping: parameters, by: \.name).sorted(by: { $0.key < $1.key }) {
                 try Parameter.validate(name: name, field: "parameter", reserved: true)
-                let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?)",
-                                               arguments: [region.code, ctx.caller.rawValue, name]) ?? false
-                if exists { parameterResult.skipped += 1; continue }
+                if try ParameterRows.exists(region: region, owner: ctx.caller, name: name, db) { parameterResult.skipped += 1; continue }
                 for p in versions {
-                    let labels = String(decoding: try JSONEncoder().encode(p.labels), as: UTF8.self)
-                    try db.execute(sql: """
-                        INSERT INTO ssm_parameter_version (region, owner_id, name, version, type, data_type, value, labels, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [region.code, ctx.caller.rawValue, name, p.version, p.type, p.dataType, p.value, labels, Timestamp.millis(p.lastModifiedDate)])
+                    try ParameterRows.insertVersion(region: region, owner: ctx.caller, name: name, version: p.version, type: p.type, dataType: p.dataType,
+                                                    value: p.value, labels: p.labels, modifiedMillis: Timestamp.millis(p.lastModifiedDate), db)
                 }
                 parameterResult.imported += 1
             }

@@ -25,10 +25,8 @@ extension LocalCloud: ParameterCloud {
                 throw IngotError.refused("ParameterAlreadyExists", "The parameter \(name) already exists; use --overwrite for a new version")
             }
             let version = (latest ?? 0) + 1
-            try db.execute(sql: """
-                INSERT INTO ssm_parameter_version (region, owner_id, name, version, type, data_type, value, labels, modified)
-                VALUES (?, ?, ?, ?, 'String', ?, ?, '[]', ?)
-                """, arguments: [region.code, ctx.caller.rawValue, name, version, dataType, value, Timestamp.millis(ctx.now)])
+            try ParameterRows.insertVersion(region: region, owner: ctx.caller, name: name, version: version, type: "String", dataType: dataType,
+                                            value: value, labels: [], modifiedMillis: Timestamp.millis(ctx.now), db)
             try db.execute(sql: "DELETE FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? AND version <= ?",
                            arguments: [region.code, ctx.caller.rawValue, name, version - Self.parameterVersionsKept])
             return version
@@ -86,5 +84,22 @@ extension LocalCloud: ParameterCloud {
                                arguments: [try TemplateRows.encode(current), region.code, caller.rawValue, name, v])
             }
         }
+    }
+}
+
+/// The one writer of SSM parameter versions (PutParameter and both imports).
+enum ParameterRows {
+    static func insertVersion(region: Region, owner: AccountID, name: String, version: Int, type: String, dataType: String, value: String,
+                              labels: [String], modifiedMillis: Int64, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO ssm_parameter_version (region, owner_id, name, version, type, data_type, value, labels, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [region.code, owner.rawValue, name, version, type, dataType, value,
+                             String(decoding: try JSONEncoder().encode(labels), as: UTF8.self), modifiedMillis])
+    }
+
+    /// Whether the parameter has any version (imports skip those).
+    static func exists(region: Region, owner: AccountID, name: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?)",
+                          arguments: [region.code, owner.rawValue, name]) ?? false
     }
 }

@@ -18,7 +18,7 @@ public struct GroupFleet: Sendable {
             throw IngotError.invalid("desired-version", "'\(v)' is not $Latest, $Default or a version number")
         }
         guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
-            throw IngotError.refused("ValidationError", "AutoScalingGroup name not found - no such group: \(name) in \(region)")
+            throw IngotError.noSuchGroup(name, in: region)
         }
         let target = try await Self.target(cloud: cloud, group: group, version: desiredVersion)
         var zones = group.availabilityZones
