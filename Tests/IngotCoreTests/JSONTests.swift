@@ -147,3 +147,96 @@ import Testing
         #expect(String(decoding: try JSONEncoder().encode(named), as: UTF8.self).contains("\"name\":\"web-profile\""))
     }
 }
+
+/// The hand-written pull parser against Foundation's JSONSerialization on random documents: the same
+/// tree from the same bytes (strings with escapes and non-ASCII, nesting, numbers, literals), in chunks
+/// small enough that tokens straddle refills.
+@Suite struct JSONDifferentialTests {
+    indirect enum Tree: Equatable {
+        case object([String: Tree]), array([Tree]), string(String), number(Double), bool(Bool), null
+    }
+
+    /// Foundation's reading of the same bytes (JSONDecoder), as the same tree.
+    struct Decoded: Decodable {
+        let tree: Tree
+        private struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        init(from decoder: any Decoder) throws {
+            if let object = try? decoder.container(keyedBy: Key.self) {
+                var d: [String: Tree] = [:]
+                for key in object.allKeys { d[key.stringValue] = try object.decode(Decoded.self, forKey: key).tree }
+                tree = .object(d)
+            } else if var array = try? decoder.unkeyedContainer() {
+                var a: [Tree] = []
+                while !array.isAtEnd { a.append(try array.decode(Decoded.self).tree) }
+                tree = .array(a)
+            } else {
+                let v = try decoder.singleValueContainer()
+                if v.decodeNil() { tree = .null }
+                else if let b = try? v.decode(Bool.self) { tree = .bool(b) }
+                else if let n = try? v.decode(Double.self) { tree = .number(n) }
+                else { tree = .string(try v.decode(String.self)) }
+            }
+        }
+    }
+
+    static func pull(_ p: JSONPullParser) throws -> Tree {
+        switch try p.peekKind() {
+        case .object:
+            try p.beginObject()
+            var d: [String: Tree] = [:]
+            while let k = try p.nextKey() { d[k] = try pull(p) }
+            return .object(d)
+        case .array:
+            try p.beginArray()
+            var a: [Tree] = []
+            while try p.nextElement() { a.append(try pull(p)) }
+            return .array(a)
+        case .string: return .string(try p.readString())
+        case .number: return .number(Double(try p.readNumberText()) ?? .nan)
+        case .bool: return .bool(try p.readBool())
+        case .null:
+            try p.skipValue()
+            return .null
+        }
+    }
+
+    /// A document chosen by `seed` (a multiplicative hash picks each node's kind and content).
+    static func document(_ seed: Int, depth: Int = 0) -> Any {
+        let pick = (seed &* 2654435761 &+ depth &* 40503) & 0xFFFF
+        switch pick % (depth > 3 ? 4 : 6) {
+        case 0: return ["plain", "quote \" and \\ backslash", "tab\tnew\nline", "é ü 日本 🚀", "", "control \u{01}\u{1f}", "/slash"][pick % 7]
+        case 1: return [0, -1, 42, 3.25, -0.5, 1e21, 123456789012][pick % 7]
+        case 2: return pick % 2 == 0
+        case 3: return NSNull()
+        case 4:
+            return (0..<(pick % 5)).map { document(seed &+ $0 &* 7919, depth: depth + 1) }
+        default:
+            var d: [String: Any] = [:]
+            for i in 0..<(pick % 5) { d["k\(i)\(["", "é", "\"q\"", " "][i % 4])"] = document(seed &+ i &* 104729, depth: depth + 1) }
+            return d
+        }
+    }
+
+    @Test(arguments: 0..<200)
+    func sameTreeAsFoundation(seed: Int) throws {
+        let doc: Any = ["root": Self.document(seed), "n": seed]
+        let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
+        let expected = try JSONDecoder().decode(Decoded.self, from: data).tree
+        for chunk in [3, 64] {
+            var offset = 0
+            let bytes = Array(data)
+            let parser = JSONPullParser(chunkSize: chunk) { out in
+                let n = min(chunk, out.count, bytes.count - offset)
+                for i in 0..<n { out[i] = bytes[offset + i] }
+                offset += n
+                return n
+            }
+            #expect(try Self.pull(parser) == expected, "seed \(seed), chunk \(chunk)")
+        }
+    }
+}

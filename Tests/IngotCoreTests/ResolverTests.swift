@@ -187,6 +187,49 @@ typealias Tag = IngotCore.Tag
     }
 }
 
+/// The resolver against an oracle written from the documented rules alone, by brute force: an image is
+/// eligible when it is available, not deprecated at the clock's now (a deprecation time at or before now
+/// counts) and tagged golden=true; "latest" is the newest creation date, ties broken by the higher
+/// version, then by image id (any of the images still tied is a right answer). (Names and owners are
+/// DescribeImages' filters, applied by `candidates` before `choose` sees anything.)
+@Suite struct ResolverOracleTests {
+    static let now = Timestamp.parse("2026-11-26T12:00:00Z") ?? Date()
+    let golden = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: ["self"])
+
+    static func oracleEligible(_ i: Image, now: Date) -> Bool {
+        i.state == .available && (i.deprecationTime.map { $0 > now } ?? true) && i.tags.contains { $0.key == "golden" && $0.value == "true" }
+    }
+
+    @Test func choiceMatchesABruteForceOracle() async {
+        let states = Gen.oneOf(Gen.always(ImageState.available), Gen.always(ImageState.available), Gen.always(ImageState.pending),
+                               Gen.always(ImageState.disabled))
+        let candidate = zip(zip(Gen.int(in: 0...6), Gen.int(in: -3...3), Gen.bool, states), zip(Gen.bool, Gen.int(in: 0...3)))
+        await propertyCheck(count: 400, input: candidate.array(of: 0...20), Gen.int(in: -2...4)) { specs, clockDays in
+            let now = Self.now.addingTimeInterval(Double(clockDays) * 86_400)
+            let images = specs.enumerated().map { n, spec in
+                let ((age, deprecationOffset, deprecates, state), (isGolden, minor)) = spec
+                return Image(id: ImageID(trusted: String(format: "ami-%017x", n)), region: .usEast1, ownerId: .defaultLocal,
+                             name: "golden-web-\(n)", state: state, creationDate: Self.now.addingTimeInterval(-Double(age) * 86_400),
+                             deprecationTime: deprecates ? Self.now.addingTimeInterval(Double(deprecationOffset) * 86_400) : nil,
+                             architecture: .x86_64, tags: [Tag(key: "golden", value: isGolden ? "true" : "false")],
+                             imageVersion: ImageVersion(major: 1, minor: minor, patch: 0, build: 1))
+            }
+            let r = GoldenImageResolver.choose(images, region: .usEast1, by: golden, now: now)
+            let eligible = images.filter { Self.oracleEligible($0, now: now) }
+            guard let newestDate = eligible.map(\.creationDate).max() else {
+                #expect(r.image == nil, "the oracle finds nothing eligible")
+                return
+            }
+            let sameDate = eligible.filter { $0.creationDate == newestDate }
+            let best = sameDate.compactMap(\.imageVersion).max()
+            let tied = sameDate.filter { $0.imageVersion == best }
+            #expect(r.image.map { chosen in tied.contains { $0.id == chosen.id } } == true, "chose \(r.image?.id.rawValue ?? "none")")
+            // Every other candidate is rejected, with a reason.
+            #expect(r.rejected.count == images.count - 1)
+        }
+    }
+}
+
 extension Image {
     func with(rootDevice: RootDeviceType) -> Image { var i = self; i.rootDeviceType = rootDevice; return i }
     func renamed(_ name: String) -> Image { var i = self; i.name = name; return i }
