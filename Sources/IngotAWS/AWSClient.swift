@@ -23,13 +23,16 @@ public final class AWSClient: Sendable {
     let logger: Logger
     /// A uniform random number in 0..<1 for jitter (injectable for tests).
     let random: @Sendable () -> Double
+    /// The clock retries are measured and waited on (injectable for tests).
+    let timer: RetryTimer
     /// How far the endpoint's clock is ahead of ours, learnt from a clock-skew refusal: signatures
     /// are dated by the endpoint's clock from then on (as the AWS SDKs do).
     let clockSkew = Mutex<TimeInterval>(0)
 
     public init(configuration: AWSConfiguration, retryPolicy: RetryPolicy = .standard, logger: Logger = Logger(label: "ingot.aws"),
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, timer: RetryTimer = .real) {
         self.configuration = configuration
+        self.timer = timer
         self.retryPolicy = retryPolicy
         self.logger = logger
         self.random = random
@@ -100,11 +103,10 @@ public final class AWSClient: Sendable {
         // IAM is global: signed for us-east-1 like every SDK does.
         let signingRegion = service == .iam ? "us-east-1" : region.code
         let signer = SigV4Signer(credentials: configuration.credentials, region: signingRegion, service: service.signingName)
-        let clock = ContinuousClock()
-        let start = clock.now
+        let start = timer.elapsed()
         var retry = 0
         while true {
-            let attemptStart = clock.now
+            let attemptStart = timer.elapsed()
             let outcome: Outcome
             do {
                 outcome = try await attempt(signer: signer, endpoint: endpoint, host: hostHeader, path: path, action: action, body: body, extra: extra)
@@ -115,7 +117,7 @@ public final class AWSClient: Sendable {
                 guard Self.isTransient(error) else { throw failure }
                 outcome = .retryable(.connection(Self.describe(error)), failure)
             }
-            let elapsed = clock.now - attemptStart
+            let elapsed = timer.elapsed() - attemptStart
             switch outcome {
             case .success(let bytes):
                 logger.debug("aws call", metadata: ["action": "\(action)", "service": "\(service.rawValue)", "region": "\(region.code)",
@@ -126,7 +128,7 @@ public final class AWSClient: Sendable {
                 throw error
             case .retryable(let reason, let error):
                 let wait = retryPolicy.delay(retry: retry, unit: random())
-                let spent = clock.now - start
+                let spent = timer.elapsed() - start
                 retry += 1
                 guard retry < retryPolicy.maxAttempts, spent + wait <= retryPolicy.maxTotal else {
                     logger.debug("aws call gave up", metadata: ["action": "\(action)", "attempts": "\(retry)", "reason": "\(reason)"])
@@ -134,7 +136,7 @@ public final class AWSClient: Sendable {
                                      message: error.message + " (gave up after \(retry) attempt\(retry == 1 ? "" : "s"): \(reason))")
                 }
                 logger.debug("aws call retry", metadata: ["action": "\(action)", "attempt": "\(retry)", "reason": "\(reason)", "wait": "\(wait)"])
-                try await Task.sleep(for: wait)
+                try await timer.sleep(wait)
             }
         }
     }

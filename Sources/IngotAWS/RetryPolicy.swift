@@ -58,3 +58,22 @@ public enum RetryReason: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+/// Time as the retry loop sees it: how long since the call began, and waiting. The real clock by
+/// default; tests pass one they advance, so that waits take no time and bounds are exact.
+public struct RetryTimer: Sendable {
+    /// Time since an origin fixed when the timer was made.
+    public var elapsed: @Sendable () -> Duration
+    public var sleep: @Sendable (Duration) async throws -> Void
+
+    public init(elapsed: @escaping @Sendable () -> Duration, sleep: @escaping @Sendable (Duration) async throws -> Void) {
+        self.elapsed = elapsed
+        self.sleep = sleep
+    }
+
+    /// The continuous clock and `Task.sleep`.
+    public static var real: RetryTimer {
+        let clock = ContinuousClock(), origin = clock.now
+        return RetryTimer(elapsed: { clock.now - origin }, sleep: { try await Task.sleep(for: $0) })
+    }
+}

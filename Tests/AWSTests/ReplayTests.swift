@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import IngotAWS
 import IngotCore
 import Testing
@@ -314,21 +315,46 @@ struct RetryTests {
         }
     }
 
+    /// A clock the test advances: waits take no real time, answers none of virtual time.
+    final class VirtualTimer: Sendable {
+        let now = Mutex(Duration.zero)
+        let waits = Mutex([Duration]())
+        var timer: RetryTimer {
+            RetryTimer(elapsed: { self.now.withLock { $0 } }, sleep: { d in self.now.withLock { $0 += d }; self.waits.withLock { $0.append(d) } })
+        }
+    }
+
     @Test("the total time bound stops retries before maxAttempts")
     func boundedTime() async throws {
         let policy = RetryPolicy(maxAttempts: 50, baseDelay: .milliseconds(100), maxDelay: .milliseconds(100), maxTotal: .milliseconds(350))
         let unavailable = try Fixture.text("ec2-unavailable.xml")
-        // unit 1.0: every wait is its full ceiling (100 ms), so about four attempts fit in 350 ms.
+        let clock = VirtualTimer()
+        // unit 1.0: every wait is its full ceiling (100 ms) of virtual time: retries at 100, 200 and 300 ms;
+        // a fourth wait would end at 400 ms, past the 350 ms bound, so the call gives up after 4 attempts.
         try await LoopbackServer.with({ _, _ in .respond(status: 503, body: unavailable) }) { server in
-            let cloud = AWSCloud(client: AWSClient(configuration: server.configuration(), retryPolicy: policy, random: { 1.0 }), account: .defaultLocal)
-            let start = ContinuousClock.now
+            let cloud = AWSCloud(client: AWSClient(configuration: server.configuration(), retryPolicy: policy, random: { 1.0 }, timer: clock.timer),
+                                 account: .defaultLocal)
             let error = await #expect(throws: IngotError.self) { try await describe(cloud) }
             try await cloud.shutdown()
             #expect(error?.code == "Unavailable")
-            #expect(ContinuousClock.now - start < .seconds(20))
-            // Far below the 50 attempts allowed: the time bound stopped it (on a loaded machine the first
-            // attempt alone can take most of the 350 ms, so one attempt is possible).
-            #expect((1...5).contains(server.requests.count))
+            #expect(server.requests.count == 4)
+            #expect(clock.waits.withLock { $0 } == [.milliseconds(100), .milliseconds(100), .milliseconds(100)])
+        }
+    }
+
+    @Test("backoff grows exponentially to its cap, with full jitter")
+    func backoffWaits() async throws {
+        let policy = RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(100), maxDelay: .milliseconds(500), maxTotal: .seconds(60))
+        let throttled = try Fixture.text("ec2-request-limit-exceeded.xml")
+        let clock = VirtualTimer()
+        try await LoopbackServer.with({ _, n in n < 5 ? .respond(status: 503, body: throttled) : .xml(Self.empty) }) { server in
+            let cloud = AWSCloud(client: AWSClient(configuration: server.configuration(), retryPolicy: policy, random: { 0.5 }, timer: clock.timer),
+                                 account: .defaultLocal)
+            #expect(try await describe(cloud).isEmpty)
+            try await cloud.shutdown()
+            // Half of each ceiling: 100, 200, 400, then the 500 ms cap.
+            #expect(clock.waits.withLock { $0 } == [.milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(250), .milliseconds(250)])
+            #expect(server.requests.count == 6)
         }
     }
 
