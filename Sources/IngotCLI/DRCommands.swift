@@ -45,7 +45,7 @@ struct DROptions: ParsableArguments {
 enum DRReport {
     struct Step: Encodable { let action, region, resource, workload, detail: String; let estimatedSeconds: Int; let waitsFor: String? }
     struct Workload: Encodable {
-        let name, kind, imageStatus: String; let sourceImageId, drImageId: String?; let fullCapacity, standbyCapacity, runningCapacity: Int
+        let name, kind: String; let imageStatus: DRImageStatus; let sourceImageId, drImageId: String?; let fullCapacity, standbyCapacity, runningCapacity: Int
     }
     struct Document: Encodable {
         let sourceRegion, region, mode: String
@@ -53,7 +53,7 @@ enum DRReport {
         let steps: [Step]
         let blockers, warnings: [DRFinding]
         let rtoSeconds: Int
-        let rtoBreakdown: [String: Int]
+        let rtoBreakdown: RTOBreakdown
     }
 
     static func document(_ p: DRPlan) -> Document {
@@ -72,8 +72,8 @@ enum DRReport {
     /// "copy 9m00s, setup 0s, launch 0s, boot and warm-up 6m08s".
     static func rtoParts(_ p: DRPlan) -> String {
         let b = p.rtoBreakdown
-        func d(_ key: String) -> String { RolloutReport.formatDuration(Double(b[key] ?? 0)) }
-        return "copy \(d("copy")), setup \(d("setup")), launch \(d("launch")), boot and warm-up \(d("bootAndWarmup"))"
+        func d(_ seconds: Int) -> String { RolloutReport.formatDuration(Double(seconds)) }
+        return "copy \(d(b.copy)), setup \(d(b.setup)), launch \(d(b.launch)), boot and warm-up \(d(b.bootAndWarmup))"
     }
 
     static func rtoLine(_ p: DRPlan) -> String {
@@ -85,7 +85,7 @@ enum DRReport {
         if global.output == .markdown { Output.line(markdown(p)); return }
         Output.line("DR plan \(p.request.sourceRegion) -> \(p.request.region), \(p.request.mode.rawValue): \(rtoLine(p))")
         Output.table(["WORKLOAD", "KIND", "SOURCE IMAGE", "DR IMAGE", "STATUS", "FULL", "STANDBY", "RUNNING"], p.workloads.map {
-            [$0.workload.name, $0.workload.kind, $0.sourceImage?.id.rawValue ?? "", $0.drImage?.id.rawValue ?? "", $0.imageStatus,
+            [$0.workload.name, $0.workload.kind, $0.sourceImage?.id.rawValue ?? "", $0.drImage?.id.rawValue ?? "", $0.imageStatus.rawValue,
              String($0.fullCapacity), String($0.standbyCapacity), String($0.runningCapacity)]
         })
         if p.steps.isEmpty { Output.line("\nNo steps: the DR region is ready for this mode.") } else {
@@ -130,7 +130,7 @@ enum DRReport {
             for w in p.warnings { md += "- \(w.resource): \(w.reason)\n" }
         }
         md += "\n## At failover\n\n"
-        for w in p.workloads where w.workload.kind == "group" {
+        for w in p.workloads where w.workload.isGroup {
             md += "- Scale `\(w.workload.name)` in \(r.region) to \(w.fullCapacity): `aws autoscaling set-desired-capacity --region \(r.region) --auto-scaling-group-name \(w.workload.name) --desired-capacity \(w.fullCapacity)`\n"
         }
         md += "- Point traffic at \(r.region) (DNS failover or your global load balancer).\n"
@@ -207,11 +207,11 @@ struct DRDrillCommand: AsyncParsableCommand {
         let request = try dr.request()
         try request.validate()
         let plan = try await global.withCloud { cloud, now in try await DRPlanner.plan(request, cloud: cloud, now: now) }
-        let groups = plan.workloads.filter { $0.workload.kind == "group" }
+        let groups = plan.workloads.filter { $0.workload.isGroup }
         let full = groups.reduce(0) { $0 + $1.fullCapacity }, standby = groups.reduce(0) { $0 + $1.standbyCapacity }
         guard full > 0 else { throw IngotError.invalid("group", "nothing to drill: give groups with capacity (--group NAME)") }
         let grace = groups.map(\.healthCheckGracePeriod).max() ?? 0, warmup = groups.map(\.warmup).max() ?? 0
-        let delay = Double((plan.rtoBreakdown["copy"] ?? 0) + (plan.rtoBreakdown["setup"] ?? 0))
+        let delay = Double(plan.rtoBreakdown.beforeLaunch)
         let zones = Array(request.region.availabilityZones.prefix(3))
         func world(_ boot: BootProfile) throws -> World {
             var w = World()

@@ -74,7 +74,7 @@ struct Demo: AsyncParsableCommand {
         let drAfter = drApplied.remaining
         let drFull = drAfter.workloads.reduce(0) { $0 + $1.fullCapacity }
         let drGrace = drAfter.workloads.map { max($0.healthCheckGracePeriod, $0.warmup) }.max() ?? 0
-        let drDelay = Double((drAfter.rtoBreakdown["copy"] ?? 0) + (drAfter.rtoBreakdown["setup"] ?? 0))
+        let drDelay = Double(drAfter.rtoBreakdown.beforeLaunch)
         let drZones = Array(Region.euWest1.availabilityZones.prefix(3))
         let drill = try FailoverDrill.run(standby: 0, full: drFull, zones: drZones, healthCheckGracePeriod: drGrace, warmup: drGrace, world: World(), delay: drDelay, seed: 1)
         var bootstrapWorld = World()

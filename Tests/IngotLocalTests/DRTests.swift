@@ -34,13 +34,13 @@ typealias Tag = IngotCore.Tag
         let f = try await Fixture()
         let image = try await Self.workload(f, size: 20)
         let plan = try await DRPlanner.plan(Self.request(), cloud: f.cloud, now: Fixture.now)
-        #expect(plan.workloads[0].imageStatus == "missing")
+        #expect(plan.workloads[0].imageStatus == .missing)
         #expect(plan.blockers.count == 1 && plan.blockers[0].reason.contains("no copy in eu-west-1"))
         let copy = try #require(plan.steps.first)
         #expect(copy.name == "copy-image" && copy.resource == image.rawValue)
         #expect(copy.estimatedSeconds == 300 + 45 * 20)
         #expect(plan.steps.map(\.name) == ["copy-image", "create-template", "create-group"])
-        #expect(plan.rtoBreakdown["copy"] == 1200)
+        #expect(plan.rtoBreakdown.copy == 1200)
     }
 
     @Test func anAvailableCopyFoundThroughACopyOfACopyIsNoBlocker() async throws {
@@ -50,7 +50,7 @@ typealias Tag = IngotCore.Tag
         let viaHop = try await Self.copy(f.at(Self.later), hop, from: .apSoutheast2, to: .euWest1)
         let plan = try await DRPlanner.plan(Self.request(), cloud: f.at(Self.later.addingTimeInterval(86_400)), now: Self.later.addingTimeInterval(86_400))
         #expect(plan.blockers.isEmpty)
-        #expect(plan.workloads[0].drImage?.id == viaHop && plan.workloads[0].imageStatus == "available")
+        #expect(plan.workloads[0].drImage?.id == viaHop && plan.workloads[0].imageStatus == .available)
         #expect(plan.steps.map(\.name) == ["create-template", "create-group"])
     }
 
@@ -59,13 +59,13 @@ typealias Tag = IngotCore.Tag
         let image = try await Self.workload(f, size: 10)
         let copy = try await Self.copy(f, image)
         let pending = try await DRPlanner.plan(Self.request(), cloud: f.cloud, now: Fixture.now)
-        #expect(pending.blockers.isEmpty && pending.workloads[0].imageStatus == "pending")
+        #expect(pending.blockers.isEmpty && pending.workloads[0].imageStatus == .pending)
         #expect(pending.warnings.contains { $0.reason.contains("still pending") })
-        #expect(pending.rtoBreakdown["copy"] == 300 + 45 * 10)
+        #expect(pending.rtoBreakdown.copy == 300 + 45 * 10)
         let done = Fixture.now.addingTimeInterval(3600)
         let landed = try await DRPlanner.plan(Self.request(), cloud: f.at(done), now: done)
-        #expect(landed.workloads[0].imageStatus == "available" && landed.workloads[0].drImage?.id == copy)
-        #expect(landed.rtoBreakdown["copy"] == 0)
+        #expect(landed.workloads[0].imageStatus == .available && landed.workloads[0].drImage?.id == copy)
+        #expect(landed.rtoBreakdown.copy == 0)
     }
 
     @Test func anOlderBuildInTheDRRegionIsStaleNotABlocker() async throws {
@@ -74,7 +74,7 @@ typealias Tag = IngotCore.Tag
         _ = try await Self.copy(f, old)
         let image = try await Self.workload(f)
         let plan = try await DRPlanner.plan(Self.request(), cloud: f.at(Self.later), now: Self.later)
-        #expect(plan.workloads[0].imageStatus == "stale")
+        #expect(plan.workloads[0].imageStatus == .stale)
         #expect(plan.blockers.isEmpty)
         #expect(plan.warnings.contains { $0.reason.hasPrefix("stale") })
         #expect(plan.steps.first?.name == "copy-image" && plan.steps.first?.resource == image.rawValue)
@@ -175,7 +175,7 @@ typealias Tag = IngotCore.Tag
         let active = try await DRPlanner.plan(Self.request(.activeActive), cloud: c, now: Self.later)
         #expect(active.workloads[0].standbyCapacity == 8)
         let backup = try await DRPlanner.plan(Self.request(.backupRestore), cloud: c, now: Self.later)
-        #expect(!backup.steps.contains { $0.name == "create-group" } && backup.rtoBreakdown["setup"] == 60)
+        #expect(!backup.steps.contains { $0.name == "create-group" } && backup.rtoBreakdown.setup == 60)
     }
 
     @Test func rtoFallsAsStandbyCapacityGrows() async throws {

@@ -39,6 +39,8 @@ public enum DRWorkload: Sendable, Hashable {
     case group(String), template(String)
     public var name: String { switch self { case .group(let n), .template(let n): n } }
     public var kind: String { switch self { case .group: "group"; case .template: "template" } }
+    /// Whether it is an Auto Scaling group (it has capacity to launch and drill).
+    public var isGroup: Bool { if case .group = self { return true } else { return false } }
 }
 
 public struct DRRequest: Sendable, Hashable {
@@ -141,8 +143,7 @@ public struct DRWorkloadStatus: Sendable, Hashable {
     public var sourceImage: Image?
     /// The DR region's copy of the source build (by lineage, else the same version of the family).
     public var drImage: Image?
-    /// `available`, `pending`, `missing`, `stale`, `disabled`, `deprecated`.
-    public var imageStatus: String
+    public var imageStatus: DRImageStatus
     /// Source capacity and what the mode keeps running in the DR region.
     public var fullCapacity: Int
     public var standbyCapacity: Int
@@ -158,9 +159,49 @@ public struct DRPlan: Sendable, Hashable {
     public var blockers: [DRFinding]
     public var warnings: [DRFinding]
     public var rtoSeconds: Int
-    /// The parts of the RTO: copying, the DR account's setup at failover, launching under the
-    /// RunInstances rate limit, and boot + grace + warm-up.
-    public var rtoBreakdown: [String: Int]
+    public var rtoBreakdown: RTOBreakdown
+}
+
+/// Where the DR region's copy of a workload's build stands.
+public enum DRImageStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Launchable now.
+    case available
+    /// Launchable (deprecation only hides it from listings).
+    case deprecated
+    /// A copy is on its way.
+    case pending
+    /// No copy of the build.
+    case missing
+    /// A copy of an older build only.
+    case stale
+    /// The copy is disabled: it cannot launch.
+    case disabled
+
+    /// Whether instances can launch from it now.
+    public var isLaunchable: Bool { self == .available || self == .deprecated }
+}
+
+/// The parts of an RTO estimate, in seconds.
+public struct RTOBreakdown: Sendable, Hashable, Codable {
+    /// Copying images still missing or pending.
+    public var copy: Int
+    /// The DR account's setup at failover (a group made then, a template shared).
+    public var setup: Int
+    /// Launching the capacity still to run under the RunInstances rate limit.
+    public var launch: Int
+    /// Boot, health-check grace period and warm-up.
+    public var bootAndWarmup: Int
+
+    public init(copy: Int, setup: Int, launch: Int, bootAndWarmup: Int) {
+        self.copy = copy
+        self.setup = setup
+        self.launch = launch
+        self.bootAndWarmup = bootAndWarmup
+    }
+
+    public var total: Int { copy + setup + launch + bootAndWarmup }
+    /// Before the first launch can start: copying and setup.
+    public var beforeLaunch: Int { copy + setup }
 }
 
 /// Plans a standby in another region from copied AMIs: what exists, what is missing, the steps and the RTO.
@@ -206,7 +247,7 @@ public enum DRPlanner {
             let standby = group == nil ? 0 : request.standby(for: full)
             let source = try? ImageID(sourceImageId)
             let sourceImage = try await source.asyncMap { try await lineage.image($0, region: request.sourceRegion) } ?? nil
-            var status = DRWorkloadStatus(workload: workload, sourceImage: sourceImage, drImage: nil, imageStatus: "missing", fullCapacity: full,
+            var status = DRWorkloadStatus(workload: workload, sourceImage: sourceImage, drImage: nil, imageStatus: .missing, fullCapacity: full,
                                           standbyCapacity: standby, runningCapacity: 0, healthCheckGracePeriod: group?.healthCheckGracePeriod ?? 0,
                                           warmup: group?.defaultInstanceWarmup ?? group?.healthCheckGracePeriod ?? 0)
             guard let sourceImage else {
@@ -262,13 +303,13 @@ public enum DRPlanner {
                     // AWS does not say when a copy lands: estimate it from when it started and its GiB.
                     let lands = dr.availableAt ?? dr.creationDate.addingTimeInterval(ImageRules.copyDuration(totalGiB: sourceImage.totalSnapshotGiB, crossRegion: true))
                     let left = max(0, Int(lands.timeIntervalSince(now).rounded(.up)))
-                    status.imageStatus = "pending"
+                    status.imageStatus = .pending
                     copySeconds = max(copySeconds, left)
                     let when = (dr.availableAt == nil ? "about " : "") + Timestamp.format(lands)
                     waitsFor = "copy \(dr.id) (available at \(when))"
                     warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the copy of \(sourceImage.id) is still pending: available at \(when) (in \(left) s)"))
                 default:
-                    status.imageStatus = rank(dr) == 1 ? "deprecated" : "available"
+                    status.imageStatus = rank(dr) == 1 ? .deprecated : .available
                     if rank(dr) == 1 {
                         warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the DR copy is deprecated since \(Timestamp.format(dr.deprecationTime ?? now)): still launchable by id, hidden from other accounts' searches"))
                     }
@@ -281,13 +322,13 @@ public enum DRPlanner {
                 needsCopy = true
                 if let dr, dr.state == .disabled {
                     blockers.append(DRFinding(resource: "image \(dr.id)", reason: "the DR copy of \(sourceImage.id) is disabled: it cannot launch"))
-                    status.imageStatus = "disabled"
+                    status.imageStatus = .disabled
                 } else if let older {
-                    status.imageStatus = "stale"
+                    status.imageStatus = .stale
                     status.drImage = older
                     warnings.append(DRFinding(resource: "image \(older.id)", reason: "stale: \(request.region) has \(older.name), an older build than \(sourceImage.name) that \(workload.kind) \(workload.name) runs"))
                 } else {
-                    status.imageStatus = "missing"
+                    status.imageStatus = .missing
                     blockers.append(DRFinding(resource: resource, reason: "no copy in \(request.region): nothing launchable there for \(workload.kind) \(workload.name)"))
                 }
             }
@@ -377,7 +418,7 @@ public enum DRPlanner {
             if let group {
                 let existing = drGroups[group.name]
                 status.runningCapacity = existing?.desiredCapacity ?? 0
-                let launchWaits = status.imageStatus == "available" || status.imageStatus == "deprecated" ? nil : waitsFor
+                let launchWaits = status.imageStatus.isLaunchable ? nil : waitsFor
                 if let existing {
                     if existing.launchTemplateName != templateName || existing.launchTemplateVersion != "$Default" {
                         warnings.append(DRFinding(resource: "group \(group.name)", reason: "launches \(existing.launchTemplateName):\(existing.launchTemplateVersion), not \(templateName):$Default: the DR template's default version does not reach it"))
@@ -415,14 +456,13 @@ public enum DRPlanner {
         // bucket), then boot, health-check grace and warm-up.
         // A standby can only run on a launchable copy: without one, the whole capacity is still to launch.
         let missing = statuses.reduce(0) { sum, w in
-            let launchable = w.imageStatus == "available" || w.imageStatus == "deprecated"
-            return sum + max(0, w.fullCapacity - (launchable ? w.standbyCapacity : 0))
+            sum + max(0, w.fullCapacity - (w.imageStatus.isLaunchable ? w.standbyCapacity : 0))
         }
         let launch = missing > 0 ? launchSeconds(missing, request) : 0
         let ready = missing > 0 ? Int(request.bootSeconds) + (statuses.map { max($0.healthCheckGracePeriod, $0.warmup) }.max() ?? 0) : 0
-        let breakdown = ["copy": copySeconds, "setup": setupSeconds, "launch": launch, "bootAndWarmup": ready]
+        let breakdown = RTOBreakdown(copy: copySeconds, setup: setupSeconds, launch: launch, bootAndWarmup: ready)
         return DRPlan(request: request, workloads: statuses, steps: steps, blockers: blockers, warnings: warnings,
-                      rtoSeconds: copySeconds + setupSeconds + launch + ready, rtoBreakdown: breakdown)
+                      rtoSeconds: breakdown.total, rtoBreakdown: breakdown)
     }
 
     /// Seconds until the last of `count` launches gets a RunInstances token (a full bucket to start).
