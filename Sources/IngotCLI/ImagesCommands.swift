@@ -75,7 +75,7 @@ struct ImagesList: AsyncParsableCommand {
     @Option(name: .customLong("owner"), help: "self, amazon, aws-marketplace or an account id; repeatable.") var owners: [String] = []
     @Option(name: .customLong("executable-by"), help: "all, self or an account id; repeatable.") var executableBy: [String] = []
     @Option(name: .customLong("name"), help: "Name pattern with * and ?; repeatable (OR).") var names: [String] = []
-    @Option(name: .customLong("tag"), help: "KEY=VALUE (value may use * and ?) or KEY (present); repeatable (AND).") var tags: [String] = []
+    @Option(name: .customLong("tag"), help: "KEY=VALUE (value may use * and ?) or KEY (present); repeat a key for any of several values; different keys must all match.") var tags: [String] = []
     @Option(help: "Only images in this state (\(ImageState.allCases.map(\.rawValue).joined(separator: ", "))).") var state: [String] = []
     @Option(help: "Only this architecture (\(Architecture.allCases.map(\.rawValue).joined(separator: ", "))).") var architecture: [String] = []
     @Option(name: .customLong("filter"), help: "An AWS filter: Name=NAME,Values=V1,V2 (name, tag:KEY, tag-key, state, architecture, is-public, image-id).") var filters: [String] = []
@@ -85,15 +85,10 @@ struct ImagesList: AsyncParsableCommand {
     func requests() throws -> [DescribeImagesRequest] {
         var list: [ImageFilter] = []
         if !names.isEmpty { list.append(.name(names)) }
-        for t in tags {
-            if let eq = t.firstIndex(of: "=") {
-                let key = String(t[..<eq])
-                guard !key.isEmpty else { throw IngotError.invalid("tag", "'\(t)' has an empty key; expected KEY=VALUE or KEY") }
-                list.append(.tag(key: key, values: [String(t[t.index(after: eq)...])]))
-            } else {
-                guard !t.isEmpty else { throw IngotError.invalid("tag", "empty tag; expected KEY=VALUE or KEY") }
-                list.append(.tagKey([t]))
-            }
+        // The one meaning of --tag everywhere (SelectorOptions.tagConditions): a key's values are
+        // alternatives, different keys must all match; a bare key only needs to be present.
+        for (key, values) in try SelectorOptions.tagConditions(tags, field: "tag") {
+            list.append(values.isEmpty ? .tagKey([key]) : .tag(key: key, values: values))
         }
         if !state.isEmpty { list.append(try ImageFilter(name: "state", values: state)) }
         if !architecture.isEmpty { list.append(try ImageFilter(name: "architecture", values: architecture)) }

@@ -22,14 +22,14 @@ struct SelectorOptions: ParsableArguments {
     func resolve() throws -> ImageSelector {
         var s = try file.map(SelectorFile.load) ?? ImageSelector()
         s.names += names
-        for (k, v) in try Self.pairs(tags, field: "tag") { s.tags[k, default: []] += v }
+        for (k, v) in try Self.tagConditions(tags, field: "tag") { s.tags[k, default: []] += v }
         s.owners += owners
         for o in s.owners { try DescribeImagesRequest.validateOwner(o) }
         if let a = architecture { s.architecture = try Self.choice(a, field: "architecture", Architecture.self) }
         if let r = rootDeviceType { s.rootDeviceType = try Self.choice(r, field: "root-device-type", RootDeviceType.self) }
         if let v = versionRange { s.versionRange = try VersionRange(v, field: "version-range") }
         if let l = launchableBy { s.launchableBy = try AccountID(l, field: "launchable-by") }
-        for (k, v) in try Self.pairs(excludeTags, field: "exclude-tag") { s.excludeTags[k, default: []] += v }
+        for (k, v) in try Self.tagConditions(excludeTags, field: "exclude-tag") { s.excludeTags[k, default: []] += v }
         if let m = maxAge { s.maxAge = try ImageSelector.parseAge(m, field: "max-age") }
         if let o = order { s.order = try Self.choice(o, field: "order", ResolveOrder.self) }
         guard !s.names.isEmpty || !s.tags.isEmpty || !s.owners.isEmpty else {
@@ -43,6 +43,18 @@ struct SelectorOptions: ParsableArguments {
             throw IngotError.invalid(field, "'\(text)' is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return v
+    }
+
+    /// `--tag` and `--exclude-tag`, one meaning everywhere: each key with the values it may have (any of
+    /// them; a bare key: present with any value), keys in the order first given. Different keys must all match.
+    static func tagConditions(_ items: [String], field: String) throws -> [(String, [String])] {
+        var order: [String] = [], values: [String: [String]] = [:], bare: Set<String> = []
+        for (key, vs) in try pairs(items, field: field) {
+            if values[key] == nil { order.append(key); values[key] = [] }
+            let known = values[key] ?? []
+            if vs.isEmpty { bare.insert(key) } else { values[key] = known + vs.filter { !known.contains($0) } }
+        }
+        return order.map { ($0, bare.contains($0) ? [] : values[$0] ?? []) }
     }
 
     /// `K=V` / `K` items as key to values (a bare key: any value).

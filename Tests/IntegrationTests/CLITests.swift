@@ -332,6 +332,23 @@ import IngotCore
         }
     }
 
+    /// `--tag` means one thing in every command: a key's values are alternatives, different keys must all match.
+    @Test func tagMeansTheSameInImagesListAndResolve() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        func count(_ args: [String]) throws -> Int {
+            let r = try ingot.run(["images", "list", "--owner", "self", "--region", "us-east-1", "--output", "json"] + args)
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return (doc["images"] as? [Any])?.count ?? -1
+        }
+        let web = try count(["--tag", "team=web"]), api = try count(["--tag", "team=api"])
+        #expect(web > 0 && api > 0)
+        #expect(try count(["--tag", "team=web", "--tag", "team=api"]) == web + api)
+        #expect(try count(["--tag", "team=web", "--tag", "golden=true"]) == web)
+        let resolved = try ingot.run("resolve", "--owner", "self", "--name", "golden-*", "--tag", "team=web", "--tag", "team=api", "--region", "us-east-1")
+        #expect(resolved.code == 0 && (resolved.stdout.contains("golden-web") || resolved.stdout.contains("golden-api")), "\(resolved.stdout)")
+    }
+
     @Test func theDemoPrintsWholeDoctorDetailsAndItsWarnings() throws {
         let ingot = try IngotRunner()
         let r = try ingot.run("demo", "--store", ingot.store)
