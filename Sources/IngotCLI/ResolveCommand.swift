@@ -11,13 +11,13 @@ struct SelectorOptions: ParsableArguments {
     @Option(name: .customLong("name"), help: "Name pattern with * and ?; repeatable (any).") var names: [String] = []
     @Option(name: .customLong("tag"), help: "KEY=VALUE (wildcards allowed) or KEY; repeat a key for several values.") var tags: [String] = []
     @Option(name: .customLong("owner"), help: "self, amazon or an account id; repeatable.") var owners: [String] = []
-    @Option(help: "x86_64 or arm64.") var architecture: String?
-    @Option(name: .customLong("root-device-type"), help: "ebs or instance-store.") var rootDeviceType: String?
+    @Option(help: "The architecture.") var architecture: Architecture?
+    @Option(name: .customLong("root-device-type"), help: "ebs or instance-store.") var rootDeviceType: RootDeviceType?
     @Option(name: .customLong("version-range"), help: "e.g. '>=2.0.0 <3.0.0'.") var versionRange: String?
     @Option(name: .customLong("launchable-by"), help: "The account that must be able to launch the image.") var launchableBy: String?
     @Option(name: .customLong("exclude-tag"), help: "KEY=VALUE or KEY: images so tagged are never chosen; repeatable.") var excludeTags: [String] = []
     @Option(name: .customLong("max-age"), help: "e.g. 90d, 12h, 2w.") var maxAge: String?
-    @Option(help: "What \"latest\" means: creation-date or version.") var order: String?
+    @Option(help: "What \"latest\" means.") var order: ResolveOrder?
 
     func resolve() throws -> ImageSelector {
         var s = try file.map(SelectorFile.load) ?? ImageSelector()
@@ -25,19 +25,20 @@ struct SelectorOptions: ParsableArguments {
         for (k, v) in try Self.tagConditions(tags, field: "tag") { s.tags[k, default: []] += v }
         s.owners += owners
         for o in s.owners { try DescribeImagesRequest.validateOwner(o) }
-        if let a = architecture { s.architecture = try Self.choice(a, field: "architecture", Architecture.self) }
-        if let r = rootDeviceType { s.rootDeviceType = try Self.choice(r, field: "root-device-type", RootDeviceType.self) }
+        if let architecture { s.architecture = architecture }
+        if let rootDeviceType { s.rootDeviceType = rootDeviceType }
         if let v = versionRange { s.versionRange = try VersionRange(v, field: "version-range") }
         if let l = launchableBy { s.launchableBy = try AccountID(l, field: "launchable-by") }
         for (k, v) in try Self.tagConditions(excludeTags, field: "exclude-tag") { s.excludeTags[k, default: []] += v }
         if let m = maxAge { s.maxAge = try ImageSelector.parseAge(m, field: "max-age") }
-        if let o = order { s.order = try Self.choice(o, field: "order", ResolveOrder.self) }
+        if let order { s.order = order }
         guard !s.names.isEmpty || !s.tags.isEmpty || !s.owners.isEmpty else {
             throw IngotError.invalid("selector", "say which images are golden: give --name, --tag or --owner (or --selector FILE)")
         }
         return s
     }
 
+    /// An enum value in a YAML file (flags parse theirs through `ExpressibleByArgument`, below).
     static func choice<E: RawRepresentable & CaseIterable>(_ text: String, field: String, _: E.Type) throws -> E where E.RawValue == String {
         guard let v = E(rawValue: text) else {
             throw IngotError.invalid(field, "'\(text)' is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -217,3 +218,9 @@ struct ResolveReport: Encodable {
         }
     }
 }
+
+// Enum options, parsed and listed in help and completions by argument-parser (one place each).
+extension Architecture: ExpressibleByArgument {}
+extension RootDeviceType: ExpressibleByArgument {}
+extension ResolveOrder: ExpressibleByArgument {}
+extension TemplateRefresher.Base: ExpressibleByArgument {}

@@ -184,13 +184,13 @@ struct TemplatesRefresh: AsyncParsableCommand {
     @OptionGroup var selector: SelectorOptions
     @Flag(name: .customLong("set-default"), help: "Make the version that references the image the default.") var setDefault = false
     @Option(help: "Keep at most N versions (never the default).") var keep: Int?
-    @Option(help: "The version to compare and build on: default or latest.") var base: String = "default"
+    @Option(help: "The version to compare and build on.") var base: TemplateRefresher.Base = .default
     @Flag(name: .customLong("dry-run"), help: "Print the plan, write nothing.") var dryRun = false
     @Option(name: .shortAndLong, help: "An ingot.yaml listing templates, their regions and selectors (instead of the flags).") var file: String?
 
     func jobs() throws -> [IngotFile.Job] {
         if let file {
-            guard templates.isEmpty, selector.isEmpty, regions.regions.isEmpty, !setDefault, keep == nil, base == "default" else {
+            guard templates.isEmpty, selector.isEmpty, regions.regions.isEmpty, !setDefault, keep == nil, base == .default else {
                 throw IngotError.invalid("file", "-f takes templates, regions, selectors and options from the file: drop --template, --region, --set-default, --keep, --base and the selector flags")
             }
             return try IngotFile.load(file, dryRun: dryRun)
@@ -198,7 +198,6 @@ struct TemplatesRefresh: AsyncParsableCommand {
         guard !templates.isEmpty else { throw IngotError.invalid("template", "give at least one template, e.g. `ingot templates refresh web-lt` (or -f ingot.yaml)") }
         for t in templates { try validateLaunchTemplateName(t) }
         if let keep, keep < 1 { throw IngotError.invalid("keep", "\(keep) must be at least 1") }
-        let base = try SelectorOptions.choice(base, field: "base", TemplateRefresher.Base.self)
         return [IngotFile.Job(templates: templates, regions: try regions.resolve(), selector: try selector.resolve(),
                               options: TemplateRefresher.Options(base: base, setDefault: setDefault, keep: keep, dryRun: dryRun))]
     }
