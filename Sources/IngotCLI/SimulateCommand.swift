@@ -160,49 +160,13 @@ enum RolloutReport {
 
     /// The timeline file and the chart, when asked for.
     static func write(_ r: RolloutResult, spec: FleetSpec, options: RunOptions) throws {
-        if let path = options.timeline { try writeTimeline(r, spec: spec, to: path) }
+        if let path = options.timeline { try r.writeTimeline(zones: spec.zones, to: path) }
         if let path = options.svg {
             let svg = RolloutChart.svg(samples: r.samples, markers: RolloutChart.markers(for: r), title: "\(r.strategy) instance refresh: \(r.status.rawValue)",
                                        subtitle: "\(r.desiredCapacity) desired, \(formatDuration(r.durationSeconds)), seed \(r.seed)",
                                        previousLabel: r.previousVersion, newLabel: r.newVersion)
             try Data(svg.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         }
-    }
-
-    /// Streams the timeline as JSON: {"strategy":..,"seed":..,"events":[{"time":..,"event":..,...}]}.
-    static func writeTimeline(_ r: RolloutResult, spec: FleetSpec, to path: String) throws {
-        guard FileManager.default.createFile(atPath: path + ".partial", contents: nil), let handle = FileHandle(forWritingAtPath: path + ".partial") else {
-            throw IngotError.invalid("timeline", "cannot write \(path)")
-        }
-        func json(_ s: String) -> String {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                default: if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-                }
-            }
-            return out + "\""
-        }
-        var buffer = "{\"strategy\":\(json(r.strategy)),\"seed\":\(r.seed),\"status\":\(json(r.status.rawValue)),\"durationSeconds\":\(r.durationSeconds),"
-            + "\"previousVersion\":\(json(r.previousVersion)),\"newVersion\":\(json(r.newVersion)),\"events\":["
-        for (n, e) in r.timeline.enumerated() {
-            buffer += n == 0 ? "\n" : ",\n"
-            buffer += "{\"time\":\((e.time * 1000).rounded() / 1000),\"event\":\(json(e.kind.name))"
-            if e.instance >= 0 { buffer += ",\"instance\":\(e.instance)" }
-            if e.zone >= 0, Int(e.zone) < spec.zones.count { buffer += ",\"zone\":\(json(spec.zones[Int(e.zone)]))" }
-            if e.version >= 0 { buffer += ",\"version\":\(e.version == 0 ? "\"previous\"" : "\"new\"")" }
-            if let d = e.detail { buffer += ",\"detail\":\(json(d))" }
-            buffer += "}"
-            if buffer.utf8.count > 1 << 20 { handle.write(Data(buffer.utf8)); buffer = "" }
-        }
-        buffer += "\n]}\n"
-        handle.write(Data(buffer.utf8))
-        try handle.close()
-        _ = try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.moveItem(atPath: path + ".partial", toPath: path)
     }
 }
 
