@@ -112,15 +112,11 @@ public enum TemplateRefresher {
         if let parameter = base.data.ssmParameter {
             return try await refreshParameter(parameter, image: image, result: result, options: options, cloud: cloud)
         }
-        // A version already made from this base with this image (an earlier run without --set-default,
-        // or a concurrent one) counts as done.
-        let made = base.data.overridden(by: LaunchTemplateData(imageId: image.id.rawValue))
-        let existing = base.data.imageId == image.id.rawValue ? nil
-            : try await cloud.describeLaunchTemplateVersions(region: region, name: name, versions: [])
-                .filter { $0.versionNumber > base.versionNumber && $0.data == made }.map(\.versionNumber).min()
-        if base.data.imageId == image.id.rawValue || existing != nil {
+        let later = base.data.imageId == image.id.rawValue ? []
+            : try await cloud.describeLaunchTemplateVersions(region: region, name: name, versions: []).filter { $0.versionNumber > base.versionNumber }
+        if let done = versionReferencing(image.id, base: base, later: later) {
             result.action = .unchanged
-            result.version = existing ?? base.versionNumber
+            result.version = done
         } else if options.dryRun {
             result.action = .wouldCreate
             result.version = template.latestVersionNumber + 1
@@ -147,13 +143,30 @@ public enum TemplateRefresher {
                 if let n = Int(group.launchTemplateVersion) { protected.insert(n) }
                 protected.formUnion(group.instances.map(\.launchTemplateVersion))
             }
-            let excess = all.sorted { $0.versionNumber > $1.versionNumber }.dropFirst(keep).map(\.versionNumber).filter { !protected.contains($0) }
+            let excess = versionsToDelete(all.map(\.versionNumber), keep: keep, protected: protected)
             if !excess.isEmpty {
                 // A version another process deleted, or made the default, in the meantime is skipped.
                 result.deletedVersions = try await cloud.deleteLaunchTemplateVersions(region: region, name: name, versions: Array(excess.prefix(200))).deleted
             }
         }
         return result
+    }
+
+    // MARK: Decisions, with values
+
+    /// The version that already launches `image` from `base`: the base itself when it references the
+    /// image, else the oldest later version made from the base with only the image changed (an earlier
+    /// run without --set-default, or a concurrent one, counts as done); nil when one must be created.
+    public static func versionReferencing(_ image: ImageID, base: LaunchTemplateVersion, later: [LaunchTemplateVersion]) -> Int? {
+        if base.data.imageId == image.rawValue { return base.versionNumber }
+        let made = base.data.overridden(by: LaunchTemplateData(imageId: image.rawValue))
+        return later.filter { $0.versionNumber > base.versionNumber && $0.data == made }.map(\.versionNumber).min()
+    }
+
+    /// `--keep N`: the versions beyond the newest `keep` to delete, newest first, never a protected one
+    /// (the default, the version just written, a version a group launches from or runs).
+    public static func versionsToDelete(_ versions: [Int], keep: Int, protected: Set<Int>) -> [Int] {
+        versions.sorted(by: >).dropFirst(keep).filter { !protected.contains($0) }
     }
 
     /// A template that reads `resolve:ssm:NAME` keeps its versions; the parameter gets a new version.
