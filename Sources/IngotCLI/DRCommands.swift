@@ -207,12 +207,10 @@ struct DRDrillCommand: AsyncParsableCommand {
         let request = try dr.request()
         try request.validate()
         let plan = try await global.withCloud { cloud, now in try await DRPlanner.plan(request, cloud: cloud, now: now) }
-        let groups = plan.workloads.filter { $0.workload.isGroup }
-        let full = groups.reduce(0) { $0 + $1.fullCapacity }, standby = groups.reduce(0) { $0 + $1.standbyCapacity }
-        guard full > 0 else { throw IngotError.invalid("group", "nothing to drill: give groups with capacity (--group NAME)") }
-        let grace = groups.map(\.healthCheckGracePeriod).max() ?? 0, warmup = groups.map(\.warmup).max() ?? 0
-        let delay = Double(plan.rtoBreakdown.beforeLaunch)
-        let zones = Array(request.region.availabilityZones.prefix(3))
+        guard let failover = FailoverDrill.Failover(plan: plan) else {
+            throw IngotError.invalid("group", "nothing to drill: give groups with capacity (--group NAME)")
+        }
+        let full = failover.full, standby = failover.standby, zones = failover.zones
         func world(_ boot: BootProfile) throws -> World {
             var w = World()
             w.launchFailureRate = launchFailureRate
@@ -224,9 +222,7 @@ struct DRDrillCommand: AsyncParsableCommand {
             return w
         }
         let baked = try world(.baked), userData = try world(.userData)
-        @Sendable func drill(_ w: World, _ seed: UInt64) throws -> FailoverDrill.Result {
-            try FailoverDrill.run(standby: standby, full: full, zones: zones, healthCheckGracePeriod: grace, warmup: warmup, world: w, delay: delay, seed: seed)
-        }
+        @Sendable func drill(_ w: World, _ seed: UInt64) throws -> FailoverDrill.Result { try FailoverDrill.run(failover, world: w, seed: seed) }
         if runs == 1 {
             let r = try drill(baked, seed), u = try drill(userData, seed)
             if let svg {

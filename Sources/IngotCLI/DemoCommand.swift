@@ -72,15 +72,12 @@ struct Demo: AsyncParsableCommand {
         let drBefore = try await DRPlanner.plan(drRequest, cloud: cloud, now: now)
         let drApplied = try await DRApplier.apply(drRequest, cloud: cloud, now: { now })
         let drAfter = drApplied.remaining
-        let drFull = drAfter.workloads.reduce(0) { $0 + $1.fullCapacity }
-        let drGrace = drAfter.workloads.map { max($0.healthCheckGracePeriod, $0.warmup) }.max() ?? 0
-        let drDelay = Double(drAfter.rtoBreakdown.beforeLaunch)
-        let drZones = Array(Region.euWest1.availabilityZones.prefix(3))
-        let drill = try FailoverDrill.run(standby: 0, full: drFull, zones: drZones, healthCheckGracePeriod: drGrace, warmup: drGrace, world: World(), delay: drDelay, seed: 1)
+        guard let failover = FailoverDrill.Failover(plan: drAfter) else { throw IngotError.failed("the demo's DR plan has no group to drill") }
+        let drFull = failover.full
+        let drill = try FailoverDrill.run(failover, world: World(), seed: 1)
         var bootstrapWorld = World()
         bootstrapWorld.boot = .userData
-        let drillUserData = try FailoverDrill.run(standby: 0, full: drFull, zones: drZones, healthCheckGracePeriod: drGrace, warmup: drGrace, world: bootstrapWorld,
-                                                  delay: drDelay, seed: 1)
+        let drillUserData = try FailoverDrill.run(failover, world: bootstrapWorld, seed: 1)
 
         if global.structured {
             struct Finding: Encodable { let kind, region, resource, detail: String }

@@ -14,6 +14,36 @@ public enum FailoverDrill {
         public var simulation: RolloutResult
     }
 
+    /// What a DR plan says the failover starts from: the groups' full and standby capacity, the longest
+    /// grace period and warm-up among them, the DR region's first three zones, and the wait before the
+    /// first launch (copies still to land, the DR account's setup).
+    public struct Failover: Sendable, Hashable {
+        public var full: Int
+        public var standby: Int
+        public var healthCheckGracePeriod: Int
+        public var warmup: Int
+        public var zones: [String]
+        public var delay: Double
+
+        /// The failover of `plan`'s groups; nil when they have no capacity to drill.
+        public init?(plan: DRPlan) {
+            let groups = plan.workloads.filter { $0.workload.isGroup }
+            full = groups.reduce(0) { $0 + $1.fullCapacity }
+            standby = groups.reduce(0) { $0 + $1.standbyCapacity }
+            guard full > 0 else { return nil }
+            healthCheckGracePeriod = groups.map(\.healthCheckGracePeriod).max() ?? 0
+            warmup = groups.map(\.warmup).max() ?? 0
+            zones = Array(plan.request.region.availabilityZones.prefix(3))
+            delay = Double(plan.rtoBreakdown.beforeLaunch)
+        }
+    }
+
+    /// The failover of a DR plan in a given world.
+    public static func run(_ failover: Failover, world: World, seed: UInt64, record: Bool = true) throws -> Result {
+        try run(standby: failover.standby, full: failover.full, zones: failover.zones, healthCheckGracePeriod: failover.healthCheckGracePeriod,
+                warmup: failover.warmup, world: world, delay: failover.delay, seed: seed, record: record)
+    }
+
     /// `delay`: seconds before anything can launch (a copy still to make or finish).
     public static func run(standby: Int, full: Int, zones: [String], healthCheckGracePeriod: Int, warmup: Int, world: World, delay: Double = 0,
                            seed: UInt64, record: Bool = true) throws -> Result {
