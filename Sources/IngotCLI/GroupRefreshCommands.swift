@@ -31,17 +31,18 @@ struct GroupsRefresh: AsyncParsableCommand {
         let region = try region.resolve()
         let cloud = try global.cloud()
         let fleet = try await GroupFleet.load(cloud: cloud, region: region, group: group, desiredVersion: desiredVersion)
-        if strategy.adjusted(preferences).autoRollback,
+        let adjusted = strategy.adjusted(preferences)
+        if adjusted.autoRollback,
            let refusal = AutoRollbackPrerequisites.refusal(group: group, desiredVersion: try desiredVersion.map { try TemplateVersionSelector($0, field: "desired-version") },
                                                           imageIsParameter: fleet.imageIsParameter) {
             throw refusal
         }
         let world = try faults.world(zones: fleet.spec.zones)
-        if let note = strategy.adjusted(preferences).replacementOrderNote { Output.note(note) }
+        if let note = adjusted.replacementOrderNote { Output.note(note) }
         var sim = try RolloutSimulation(spec: fleet.spec, preferences: preferences, world: world, strategy: strategy, seed: run.seed,
                                         record: run.timeline != nil || run.svg != nil)
         let result = sim.run()
-        let outcome = fleet.outcome(result, start: try global.clock().now, preferences: strategy.adjusted(preferences).awsFields,
+        let outcome = fleet.outcome(result, start: try global.clock().now, preferences: adjusted.awsFields,
                                     desiredGiven: desiredVersion != nil)
         let record = outcome.refresh
         try await cloud.applyInstanceRefresh(region: region, group: group, outcome: outcome)
@@ -50,7 +51,7 @@ struct GroupsRefresh: AsyncParsableCommand {
             try Output.document(global.output, record)
         } else {
             try RolloutReport.print(result, global: global)
-            Output.note("refresh \(record.instanceRefreshId) of \(group): \(record.status); `ingot groups refreshes \(group)` lists it")
+            Output.note("refresh \(record.instanceRefreshId) of \(group): \(record.status.rawValue); `ingot groups refreshes \(group)` lists it")
         }
         if result.status.isProblem { throw CommandFailure(code: 3) }
     }

@@ -195,6 +195,8 @@ import Testing
         // A bad image: rolled back, and the instances launched during the rollback run the image the group ran.
         let bad = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--desired-version", "2", "--auto-rollback", "--unhealthy-rate", "1")
         #expect(bad.code == 3 && bad.stdout.contains("RollbackSuccessful"), "\(bad.stdout)\(bad.stderr)")
+        // The note names the status as AWS spells it.
+        #expect(bad.stderr.contains(": RollbackSuccessful; `ingot groups refreshes api-asg` lists it"), "\(bad.stderr)")
         let after = try Self.json(try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
         #expect(Set((after["instances"] as? [[String: Any]] ?? []).compactMap { $0["imageId"] as? String }) == oldImages)
         // Scaling out during the refresh: the group keeps the new desired capacity, its instances all on the new version.
