@@ -132,10 +132,8 @@ struct ImagesShow: AsyncParsableCommand {
 
     func run() async throws {
         let (region, id) = try target.resolve()
-        let (images, now) = try await global.withCloud { cloud, now in
-            (try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)), now)
-        }
-        guard let image = images.first else { throw IngotError.refused("InvalidAMIID.NotFound", "The image id '[\(id)]' does not exist") }
+        let (found, now) = try await global.withCloud { cloud, now in (try await cloud.describeImage(id, region: region), now) }
+        guard let image = found else { throw IngotError.refused("InvalidAMIID.NotFound", "The image id '[\(id)]' does not exist") }
         try ImageView.printOne(image, global: global, now: now)
     }
 }
@@ -183,12 +181,14 @@ struct ImagesCreate: AsyncParsableCommand {
 /// After a change to an image: one line saying what was done, or with `--output json|yaml` the image
 /// as it is now (the AWS CLI prints nothing for these calls; a document is more use to scripts).
 func reportImageChange(_ what: String, id: ImageID, region: Region, cloud: some Cloud, global: GlobalOptions) async throws {
-    if global.structured {
-        let image = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true))
-        if let image = image.first { try Output.document(global.output, image) } else { try Output.document(global.output, [String: String]()) }
-    } else {
-        Output.line("\(id) (\(region.code)): \(what)")
-    }
+    guard global.structured else { return Output.line("\(id) (\(region.code)): \(what)") }
+    try reportImageChange(what, image: try await cloud.describeImage(id, region: region), id: id, region: region, global: global)
+}
+
+/// The same, with the image already read (nil: the answer listed nothing; `{}` then).
+func reportImageChange(_ what: String, image: Image?, id: ImageID, region: Region, global: GlobalOptions) throws {
+    guard global.structured else { return Output.line("\(id) (\(region.code)): \(what)") }
+    if let image { try Output.document(global.output, image) } else { try Output.document(global.output, [String: String]()) }
 }
 
 /// Launch permissions as words: "account 210987654321, everyone (public)".
@@ -206,8 +206,10 @@ func describe(_ permissions: [LaunchPermission]) -> String {
 /// Prints a new image's id, or with `--output json` the image object.
 func printCreated(_ id: ImageID, region: Region, cloud: some Cloud, global: GlobalOptions) async throws {
     if global.structured {
-        let image = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true))
-        try Output.document(global.output, image[0])
+        guard let image = try await cloud.describeImage(id, region: region) else {
+            throw IngotError.refused("InvalidAMIID.NotFound", "The image id '[\(id)]' does not exist")
+        }
+        try Output.document(global.output, image)
     } else {
         Output.line(id.rawValue)
     }
@@ -288,7 +290,7 @@ struct ImagesCopy: AsyncParsableCommand {
         try await global.withCloud { cloud, _ in
             let id = try await cloud.copyImage(request)
             if global.structured { return try await printCreated(id, region: destination, cloud: cloud, global: global) }
-            let copy = try await cloud.describeImages(DescribeImagesRequest(region: destination, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
+            let copy = try await cloud.describeImage(id, region: destination)
             let lands = copy?.availableAt.map { "pending, lands at \(Output.time($0))" } ?? copy.map { $0.state.rawValue } ?? "pending"
             Output.line("\(id)")
             Output.note("copy of \(request.sourceImageId) in \(destination.code): \(lands)")
@@ -445,10 +447,11 @@ struct ImagesUnprotect: AsyncParsableCommand {
         let (region, id) = try target.resolve()
         try await global.withCloud { c, _ in
             try await c.disableImageDeregistrationProtection(region: region, imageId: id)
-            let now = try await c.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
+            // One read serves both the cooldown in the line and the document.
+            let image = try await c.describeImage(id, region: region)
             var what = "deregistration protection off"
-            if case .disabledUntil(let t)? = now?.deregistrationProtection { what += "; the cooldown keeps it until \(Output.time(t))" }
-            try await reportImageChange(what, id: id, region: region, cloud: c, global: global)
+            if case .disabledUntil(let t)? = image?.deregistrationProtection { what += "; the cooldown keeps it until \(Output.time(t))" }
+            try reportImageChange(what, image: image, id: id, region: region, global: global)
         }
     }
 }

@@ -319,6 +319,14 @@ public struct CreateLaunchTemplateVersionRequest: Sendable, Hashable {
     }
 }
 
+extension Cloud {
+    /// DescribeImages of one id, deprecated and disabled included (what its owner sees of it); nil when
+    /// the answer lists nothing. An id the region never had, or no longer has, is `InvalidAMIID.NotFound`.
+    public func describeImage(_ id: ImageID, region: Region) async throws -> Image? {
+        try await describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
+    }
+}
+
 extension DescribeImagesRequest {
     /// Owner aliases DescribeImages accepts besides `self` and account ids.
     public static let ownerAliases: Set<String> = ["amazon", "aws-marketplace", "aws-backup-vault"]

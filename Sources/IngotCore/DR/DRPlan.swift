@@ -487,7 +487,7 @@ public enum DRPlanner {
             if missing.contains(id) { return nil }
             let found: Image?
             do {
-                found = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
+                found = try await cloud.describeImage(id, region: region)
             } catch let error as IngotError where error.code == "InvalidAMIID.NotFound" {
                 found = nil
             }

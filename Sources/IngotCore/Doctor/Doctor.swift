@@ -98,7 +98,7 @@ public enum Doctor {
     static func imageProblem(_ id: ImageID, region: Region, cloud: some Cloud, now: Date) async throws -> String? {
         let image: Image
         do {
-            guard let found = try await cloud.describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first else {
+            guard let found = try await cloud.describeImage(id, region: region) else {
                 return "deregistered or not found"
             }
             image = found
