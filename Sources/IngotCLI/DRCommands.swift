@@ -199,7 +199,12 @@ struct DRDrillCommand: AsyncParsableCommand {
     @Option(help: "Runs with derived seeds, for percentiles.") var runs = 1
     @Option(help: "Draw the capacity ramp to FILE.svg.") var svg: String?
 
-    struct Times: Encodable, Sendable { let secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity: Double? }
+    struct Times: Encodable, Sendable {
+        let secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity: Double?
+        init(_ r: FailoverDrill.Result) {
+            (secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity) = (r.secondsToHalfCapacity, r.secondsToNinetyPercent, r.secondsToFullCapacity)
+        }
+    }
 
     func run() async throws {
         guard (1...10_000).contains(runs) else { throw IngotError.invalid("runs", "\(runs) must be between 1 and 10000") }
@@ -259,9 +264,7 @@ struct DRDrillCommand: AsyncParsableCommand {
         }
         struct Outcome: Sendable { let baked, userData: Times }
         let outcomes = try await MonteCarlo.map(runs: runs, seed: seed) { s in
-            let r = try drill(baked, s), u = try drill(userData, s)
-            return Outcome(baked: Times(secondsToHalfCapacity: r.secondsToHalfCapacity, secondsToNinetyPercent: r.secondsToNinetyPercent, secondsToFullCapacity: r.secondsToFullCapacity),
-                           userData: Times(secondsToHalfCapacity: u.secondsToHalfCapacity, secondsToNinetyPercent: u.secondsToNinetyPercent, secondsToFullCapacity: u.secondsToFullCapacity))
+            Outcome(baked: Times(try drill(baked, s)), userData: Times(try drill(userData, s)))
         }
         struct P: Encodable { let p50, p95, p99: Double? }
         func pct(_ values: [Double?]) -> P {

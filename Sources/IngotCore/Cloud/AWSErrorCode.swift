@@ -23,7 +23,7 @@ public enum AWSErrorKind: String, Sendable, Hashable, CaseIterable {
     public init(code: String) {
         if let kind = Self.table[code] { self = kind; return }
         if code.hasSuffix(".Malformed") { self = .invalidInput; return }
-        if code.hasSuffix(".NotFound") || code.hasSuffix("NotFoundException") || code.hasSuffix("NotFound") || code.hasSuffix("NotFoundFault") {
+        if code.hasSuffix("NotFound") || code.hasSuffix("NotFoundException") || code.hasSuffix("NotFoundFault") {
             self = .notFound
             return
         }
@@ -42,23 +42,17 @@ public enum AWSErrorKind: String, Sendable, Hashable, CaseIterable {
         for c in ["ValidationError", "ValidationException", "InvalidParameterValue", "InvalidParameterCombination", "MissingParameter",
                   "InvalidParameter", "MalformedQueryString", "InvalidAction", "InvalidQueryParameter", "InvalidParameterException",
                   "UnknownParameter", "InvalidAllowedPatternException", "InvalidFilter", "InvalidNextToken", "InvalidPaginationToken",
-                  "InvalidInstanceID.Malformed", "InvalidAMIID.Malformed", "ParameterPatternMismatchException", "UnsupportedParameterType"] {
+                  "ParameterPatternMismatchException", "UnsupportedParameterType"] {
             t[c] = .invalidInput
         }
-        for c in ["InvalidAMIID.Unavailable", "ParameterNotFound", "ParameterVersionNotFound", "ActiveInstanceRefreshNotFound",
-                  "ActiveInstanceRefreshNotFoundFault", "InvalidLaunchTemplateId.VersionNotFound"] {
-            t[c] = .notFound
-        }
+        // `*.Malformed`, `*NotFound`, `*.Duplicate` and `*AlreadyExists` codes are classified by their suffix.
+        t["InvalidAMIID.Unavailable"] = .notFound
         for c in ["IncorrectState", "IncorrectInstanceState", "InvalidSnapshot.InUse", "InvalidImage.DeregistrationProtected",
                   "IrreversibleInstanceRefresh", "UnsupportedOperation", "UnsupportedGroup", "VersionLimitExceeded", "LaunchTemplateLimitExceeded",
                   "InstanceRefreshInProgress", "InstanceRefreshInProgressFault", "LimitExceeded", "LimitExceededFault", "ResourceInUse",
                   "ResourceInUseFault", "ScalingActivityInProgress", "ParameterLimitExceeded", "ParameterMaxVersionLimitExceeded",
                   "ParameterVersionLabelLimitExceeded", "HierarchyLevelLimitExceededException", "InvalidAMIID.Disabled"] {
             t[c] = .refused
-        }
-        for c in ["AlreadyExists", "ParameterAlreadyExists", "InvalidAMIName.Duplicate", "InvalidAMIID.Duplicate",
-                  "InvalidLaunchTemplateName.AlreadyExistsException", "AlreadyExistsFault"] {
-            t[c] = .conflict
         }
         for c in ["RequestLimitExceeded", "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
                   "RequestThrottledException", "TooManyRequestsException", "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",

@@ -4,8 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The refresh vocabulary both backends, the simulator and the CLI share: StartInstanceRefresh's
-/// preferences with AWS's defaults and checks, and the statuses DescribeInstanceRefreshes reports.
+// The refresh vocabulary both backends, the simulator and the CLI share: StartInstanceRefresh's
+// preferences with AWS's defaults and checks, and the statuses DescribeInstanceRefreshes reports.
 
 /// The lifecycle of an instance refresh, as DescribeInstanceRefreshes reports it.
 public enum RefreshStatus: String, Sendable, Codable, CaseIterable {

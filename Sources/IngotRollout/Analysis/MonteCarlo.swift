@@ -86,14 +86,12 @@ public struct MonteCarloSummary: Sendable, Encodable {
         self.minInService = percentiles(outcomes.map { Double($0.minInService) }, descending: true)
         self.failedShare = Double(outcomes.filter { $0.status == .failed || $0.status == .rollbackFailed }.count) / n
         self.rolledBackShare = Double(outcomes.filter { $0.status == .rollbackSuccessful || $0.status == .rollbackFailed }.count) / n
-        self.problemRuns = outcomes.filter { $0.status.isProblem }.count
         self.statuses = Dictionary(grouping: outcomes, by: \.status.rawValue).mapValues(\.count)
         let problems = outcomes.filter { $0.status.isProblem }
-        self.reasons = Dictionary(grouping: problems) { "\($0.status.rawValue)\u{0}\($0.reason ?? "no reason given")" }
-            .map { key, runs in
-                let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
-                return Reason(status: parts[0], reason: parts.count > 1 ? parts[1] : "", runs: runs.count)
-            }
+        self.problemRuns = problems.count
+        struct Key: Hashable { let status: String, reason: String }
+        self.reasons = Dictionary(grouping: problems) { Key(status: $0.status.rawValue, reason: $0.reason ?? "no reason given") }
+            .map { key, runs in Reason(status: key.status, reason: key.reason, runs: runs.count) }
             .sorted { $0.runs != $1.runs ? $0.runs > $1.runs : ($0.status, $0.reason) < ($1.status, $1.reason) }
     }
 }

@@ -52,19 +52,17 @@ public enum RolloutChart {
     /// started it is not drawn twice), baking, and the first failed launch with how many failed in all.
     public static func markers(for r: RolloutResult) -> [Marker] {
         var markers: [Marker] = []
-        var rollbackReasons: [Double: String] = [:]
-        for e in r.timeline where e.status == .rollbackInProgress {
-            rollbackReasons[e.time] = e.detail?.split(separator: ":", maxSplits: 1).dropFirst().first.map { String($0.drop { $0 == " " }) } ?? ""
-        }
+        // A run rolls back at most once, for `r.rollbackReason`; the fault that started it is that label.
+        let rollbackAt = r.timeline.first { $0.status == .rollbackInProgress }?.time
         var lastSwitch = -Double.infinity
-        var failedLaunches = 0
+        var failedLaunches = 0, firstFailed: Int?
         for e in r.timeline {
             switch e.kind {
             case .checkpoint:
                 markers.append(Marker(time: e.time, label: "checkpoint \(e.detail ?? "")", kind: .checkpoint))
             case .fault:
                 let detail = e.detail ?? "fault"
-                if rollbackReasons[e.time] == detail { continue }
+                if e.time == rollbackAt && detail == r.rollbackReason { continue }
                 markers.append(Marker(time: e.time, label: detail, kind: .fault))
             case .servingChanged:
                 guard e.time != lastSwitch else { continue }
@@ -72,10 +70,13 @@ public enum RolloutChart {
                 markers.append(Marker(time: e.time, label: "traffic switch", kind: .status))
             case .launchFailed:
                 failedLaunches += 1
-                if failedLaunches == 1 { markers.append(Marker(time: e.time, label: "first failed launch", kind: .fault)) }
+                if failedLaunches == 1 {
+                    firstFailed = markers.count
+                    markers.append(Marker(time: e.time, label: "first failed launch", kind: .fault))
+                }
             case .status:
                 if e.status == .rollbackInProgress {
-                    markers.append(Marker(time: e.time, label: "rollback: \(rollbackReasons[e.time] ?? r.rollbackReason ?? "")", kind: .rollback))
+                    markers.append(Marker(time: e.time, label: "rollback: \(r.rollbackReason ?? "")", kind: .rollback))
                 } else if e.status == .baking {
                     markers.append(Marker(time: e.time, label: "baking", kind: .status))
                 }
@@ -83,9 +84,7 @@ public enum RolloutChart {
                 continue
             }
         }
-        if failedLaunches > 1, let i = markers.firstIndex(where: { $0.label == "first failed launch" }) {
-            markers[i].label = "first failed launch (\(failedLaunches) in all)"
-        }
+        if failedLaunches > 1, let i = firstFailed { markers[i].label = "first failed launch (\(failedLaunches) in all)" }
         return markers
     }
 }

@@ -274,17 +274,16 @@ public struct RolloutSimulation {
         if source >= 0 { lanes.withUnsafeMutableBufferPointer { $0[source].removeFirst() } } else { heap.removeMin() }
     }
 
-    private mutating func log(_ kind: TimelineEvent.Kind, _ i: Int = -1, _ detail: String? = nil) {
+    private mutating func log(_ kind: TimelineEvent.Kind, _ i: Int = -1, _ detail: String? = nil, status: RefreshStatus? = nil) {
         guard record else { return }
         let version: Int8 = i < 0 ? -1 : (config[i] == 0 ? 0 : 1)
-        timeline.append(TimelineEvent(time: now, kind: kind, instance: Int32(i), zone: i < 0 ? -1 : Int16(zone[i]), version: version, detail: detail))
+        timeline.append(TimelineEvent(time: now, kind: kind, instance: Int32(i), zone: i < 0 ? -1 : Int16(zone[i]), version: version, detail: detail, status: status))
     }
 
     private mutating func setStatus(_ s: RefreshStatus, _ reason: String? = nil) {
         status = s
         if let reason { statusReason = reason }
-        log(.status, -1, reason.map { "\(s.rawValue): \($0)" } ?? s.rawValue)
-        if record { timeline[timeline.count - 1].status = s }
+        log(.status, -1, reason.map { "\(s.rawValue): \($0)" } ?? s.rawValue, status: s)
         if s.isFinal { endTime = now }
     }
 
