@@ -359,7 +359,9 @@ import Testing
         #expect(try await cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg", ids: ["no-such-id"]).isEmpty)
     }
 
-    /// AWS answers ActiveInstanceRefreshNotFound when no refresh is in progress; a local one never is.
+    /// CancelInstanceRefresh (API reference): "Cancels an instance refresh or rollback that is in progress. If
+    /// an instance refresh or rollback is not in progress, an ActiveInstanceRefreshNotFound error occurs."
+    /// A local refresh runs to its end before StartInstanceRefresh answers, so none is ever in progress.
     @Test func cancelAndRollbackFindNothingInProgress() async throws {
         let (f, _) = try await setUp()
         for stop in [{ try await f.cloud.cancelInstanceRefresh(region: .usEast1, group: "web-asg") },
@@ -369,6 +371,8 @@ import Testing
         }
     }
 
+    /// RefreshPreferences.AutoRollback: "A rollback is not supported ... There is no desired configuration
+    /// specified for the instance refresh"; StartInstanceRefresh's Strategy takes Rolling | ReplaceRootVolume.
     @Test func startRefusesWhatAWSRefuses() async throws {
         let (f, _) = try await setUp()
         var rollback = RefreshPreferences()

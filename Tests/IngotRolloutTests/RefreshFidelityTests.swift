@@ -93,7 +93,9 @@ import Testing
 
     /// Instance refresh user guide: a refresh that cannot replace instances fails after an hour, and
     /// AutoRollback "rolls back ... if the instance refresh fails". Bad instances must not count as
-    /// progress, whatever the grace period.
+    /// progress, whatever the grace period. And InstanceRefresh.PercentageComplete (API reference):
+    /// "PercentageComplete does not include instances that are replaced during a rollback. This value
+    /// gradually goes back down to zero during a rollback."
     @Test("A bad AMI with a 60 s grace period on 4 instances fails within the hour and rolls back")
     func shortGraceBadImageRollsBack() throws {
         var w = World()
@@ -134,6 +136,8 @@ import Testing
         #expect(!r.timeline.contains { $0.kind == .checkpoint && $0.detail == "100%" })
     }
 
+    /// The same page: "The operation doesn't transition to Successful until this percentage of the group is
+    /// replaced successfully": with [50] that is half the group, and nothing is left to wait for.
     @Test("A last checkpoint under 100 ends the refresh at once, without another delay")
     func lastCheckpointEndsTheRefresh() throws {
         let r = try Self.run { $0.checkpointPercentages = [50]; $0.checkpointDelay = 3600 }

@@ -332,7 +332,9 @@ import IngotCore
         }
     }
 
-    /// `--tag` means one thing in every command: a key's values are alternatives, different keys must all match.
+    /// `--tag` means one thing in every command, AWS's filter semantics (EC2 API reference, Filter): "If you
+    /// specify multiple values for a filter, the values are joined with an OR, and the request returns all
+    /// results that match any of the specified values"; several filters must all match (AND).
     @Test func tagMeansTheSameInImagesListAndResolve() throws {
         let ingot = try IngotRunner()
         #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
