@@ -115,7 +115,8 @@ let package = Package(
         ),
         .testTarget(
             name: "IngotLocalTests",
-            dependencies: ["IngotCore", "IngotLocal", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["IngotCore", "IngotLocal", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

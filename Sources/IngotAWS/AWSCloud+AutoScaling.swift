@@ -11,7 +11,7 @@ extension AWSCloud {
 
     static func encode(_ s: GroupSettings, into q: inout QueryParameters) {
         q.set("LaunchTemplate.LaunchTemplateName", s.launchTemplateName)
-        q.set("LaunchTemplate.Version", s.launchTemplateVersion)
+        q.set("LaunchTemplate.Version", s.launchTemplateVersion?.description)
         q.set("MinSize", s.minSize)
         q.set("MaxSize", s.maxSize)
         q.set("DesiredCapacity", s.desiredCapacity)
@@ -26,7 +26,7 @@ extension AWSCloud {
         var q = autoScaling("CreateAutoScalingGroup")
         q.set("AutoScalingGroupName", name)
         var s = settings
-        if s.launchTemplateVersion == nil { s.launchTemplateVersion = "$Default" }
+        if s.launchTemplateVersion == nil { s.launchTemplateVersion = .default }
         Self.encode(s, into: &q)
         _ = try await callAutoScaling(region, q)
         return try await group(region: region, name: name, action: "CreateAutoScalingGroup")

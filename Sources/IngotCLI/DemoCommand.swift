@@ -39,29 +39,23 @@ struct Demo: AsyncParsableCommand {
         for (family, _) in Self.families {
             resolutions.append((family, try await GoldenImageResolver.resolve(Self.selector(family), regions: Self.regions, cloud: cloud, now: now)))
         }
-        var plan: [TemplateRefreshResult] = [], applied: [TemplateRefreshResult] = []
-        for (family, template) in Self.families {
-            plan += try await TemplateRefresher.refresh(templates: [template], regions: Self.regions, selector: Self.selector(family),
-                                                        options: .init(setDefault: true, dryRun: true), cloud: cloud, now: now)
+        let jobs = Self.families.map { family, template in
+            TemplateRefresher.Job(templates: [template], regions: Self.regions, selector: Self.selector(family), options: .init(setDefault: true, dryRun: true))
         }
-        for (family, template) in Self.families {
-            applied += try await TemplateRefresher.refresh(templates: [template], regions: Self.regions, selector: Self.selector(family),
-                                                           options: .init(setDefault: true), cloud: cloud, now: now)
-        }
+        let plan = try await TemplateRefresher.refresh(jobs: jobs, cloud: cloud, now: now)
+        let applied = try await TemplateRefresher.refresh(jobs: jobs.map { var j = $0; j.options.dryRun = false; return j }, cloud: cloud, now: now)
         let findings = try await Doctor.examine(regions: Self.regions, golden: ImageSelector(tags: ["golden": ["true"]], owners: ["self"]), cloud: cloud, now: now)
 
         // 4. Roll web-asg (pinned to web-lt:1) onto the template's new default version, as an instance refresh.
-        let fleet = try await GroupFleet.load(cloud: cloud, region: .usEast1, group: "web-asg", desiredVersion: "$Default")
         var preferences = RefreshPreferences()
         preferences.checkpointPercentages = [50, 100]
         preferences.checkpointDelay = 300
         preferences.autoRollback = true
-        var simulation = try RolloutSimulation(spec: fleet.spec, preferences: preferences, strategy: try StrategyRegistry.linked.make("Rolling", parameters: [:]),
-                                               seed: 1, record: true)
-        let rollout = simulation.run()
-        let outcome = fleet.outcome(rollout, start: now, preferences: ["MinHealthyPercentage": "90", "CheckpointPercentages": "50,100", "CheckpointDelay": "300", "AutoRollback": "true"],
-                                    desiredGiven: true)
-        try await cloud.applyInstanceRefresh(region: .usEast1, group: "web-asg", outcome: outcome)
+        // AutoRollback needs a DesiredConfiguration pinned to a number: the template's default version.
+        let defaultVersion = try await cloud.describeLaunchTemplates(region: .usEast1, names: ["web-lt"]).first?.defaultVersionNumber ?? 1
+        let refresh = try await GroupRefresh.run(cloud: cloud, region: .usEast1, group: "web-asg", desiredVersion: .number(defaultVersion), preferences: preferences,
+                                                 strategy: try StrategyRegistry.linked.make("Rolling", parameters: [:]), seed: 1, record: true, now: now)
+        let (fleet, rollout) = (refresh.fleet, refresh.result)
         let chart = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("demo-rollout.svg")
         var runOptions = try RunOptions.parse([])
         runOptions.svg = chart

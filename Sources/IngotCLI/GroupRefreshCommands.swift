@@ -17,7 +17,7 @@ struct GroupsRefresh: AsyncParsableCommand {
     @OptionGroup var groupArgument: GroupArgument
     var group: String { groupArgument.name }
     @OptionGroup var region: RegionOption
-    @Option(name: .customLong("desired-version"), help: "DesiredConfiguration: the launch template version to move to (a number, $Latest or $Default); set on the group when the refresh succeeds.") var desiredVersion: String?
+    @Option(name: .customLong("desired-version"), help: "DesiredConfiguration: the launch template version to move to (a number, $Latest or $Default); set on the group when the refresh succeeds.", transform: { try TemplateVersion($0, field: "desired-version") }) var desiredVersion: TemplateVersion?
     @OptionGroup var refresh: RefreshOptions
     @OptionGroup var faults: WorldOptions
     @OptionGroup var run: RunOptions
@@ -29,23 +29,11 @@ struct GroupsRefresh: AsyncParsableCommand {
         if try global.cloudKind == .aws { return try await runOnAWS(preferences, strategy: strategy) }
         guard run.runs == 1 else { throw IngotError.invalid("runs", "a refresh runs once; use `ingot simulate rollout --runs N` for statistics") }
         let region = try region.resolve()
-        let cloud = try global.cloud()
-        let fleet = try await GroupFleet.load(cloud: cloud, region: region, group: group, desiredVersion: desiredVersion)
-        let adjusted = strategy.adjusted(preferences)
-        if adjusted.autoRollback,
-           let refusal = AutoRollbackPrerequisites.refusal(group: group, desiredVersion: try desiredVersion.map { try TemplateVersionSelector($0, field: "desired-version") },
-                                                          imageIsParameter: fleet.imageIsParameter) {
-            throw refusal
-        }
-        let world = try faults.world(zones: fleet.spec.zones)
-        if let note = adjusted.replacementOrderNote { Output.note(note) }
-        var sim = try RolloutSimulation(spec: fleet.spec, preferences: preferences, world: world, strategy: strategy, seed: run.seed,
-                                        record: run.timeline != nil || run.svg != nil)
-        let result = sim.run()
-        let outcome = fleet.outcome(result, start: try global.clock().now, preferences: adjusted.awsFields,
-                                    desiredGiven: desiredVersion != nil)
-        let record = outcome.refresh
-        try await cloud.applyInstanceRefresh(region: region, group: group, outcome: outcome)
+        let refresh = try await GroupRefresh.run(cloud: try global.cloud(), region: region, group: group, desiredVersion: desiredVersion,
+                                                 preferences: preferences, strategy: strategy, world: { try faults.world(zones: $0) },
+                                                 seed: run.seed, record: run.timeline != nil || run.svg != nil, now: try global.clock().now)
+        if let note = refresh.adjusted.replacementOrderNote { Output.note(note) }
+        let (result, fleet, record) = (refresh.result, refresh.fleet, refresh.refresh)
         try RolloutReport.write(result, spec: fleet.spec, options: run)
         if global.structured {
             try Output.document(global.output, record)
@@ -72,40 +60,16 @@ extension GroupsRefresh {
         guard run.runs == 1 else { throw IngotError.invalid("runs", "a refresh runs once") }
         let region = try region.resolve()
         try await global.withCloud { cloud, _ in
-            guard let g = try await cloud.describeAutoScalingGroups(region: region, names: [group]).first else {
-                throw IngotError.noSuchGroup(group)
-            }
-            // DesiredConfiguration only when asked for (it becomes the group's setting on success), pinned
-            // to a number so that a rollback returns to the saved configuration.
-            var version: Int?
-            if preferences.autoRollback {
-                let selector = try desiredVersion.map { try TemplateVersionSelector($0, field: "desired-version") }
-                var isParameter = false
-                if case .number(let n)? = selector {
-                    let v = try await cloud.describeLaunchTemplateVersions(region: region, name: g.launchTemplateName, versions: [.number(n)]).first
-                    isParameter = v?.data.ssmParameter != nil
-                }
-                if let refusal = AutoRollbackPrerequisites.refusal(group: group, desiredVersion: selector, imageIsParameter: isParameter) { throw refusal }
-            }
-            if let wanted = desiredVersion {
-                if let n = Int(wanted) {
-                    version = n
-                } else {
-                    guard let t = try await cloud.describeLaunchTemplates(region: region, names: [g.launchTemplateName]).first else {
-                        throw IngotError.refused("InvalidLaunchTemplateName.NotFoundException", "no launch template \(g.launchTemplateName) in \(region)")
-                    }
-                    version = wanted == "$Latest" ? t.latestVersionNumber : t.defaultVersionNumber
-                }
-            }
-            let request = StartInstanceRefreshRequest(region: region, autoScalingGroupName: group, launchTemplateName: g.launchTemplateName,
-                                                      launchTemplateVersion: version, preferences: preferences, strategy: name)
+            let request = try await StartInstanceRefreshRequest.pinned(group: group, region: region, desiredVersion: desiredVersion,
+                                                                       preferences: preferences, strategy: name, cloud: cloud)
+            let version = request.launchTemplateVersion
             let id = try await cloud.startInstanceRefresh(request)
             if !wait {
                 if global.structured {
                     struct Started: Encodable { let instanceRefreshId, autoScalingGroupName: String; let launchTemplateVersion: Int? }
                     try Output.document(global.output, Started(instanceRefreshId: id, autoScalingGroupName: group, launchTemplateVersion: version))
                 } else {
-                    Output.line("\(id) started: \(group) onto \(g.launchTemplateName):\(version.map(String.init) ?? g.launchTemplateVersion); follow it with `ingot groups refreshes \(group) --cloud aws` or --wait")
+                    Output.line("\(id) started: \(group) onto \(request.launchTemplateName):\(version.map(String.init) ?? "its own version"); follow it with `ingot groups refreshes \(group) --cloud aws` or --wait")
                 }
                 return
             }

@@ -20,20 +20,14 @@ struct GroupOptions: ParsableArguments {
     @Option(name: .customLong("default-instance-warmup"), help: "Seconds.") var warmup: Int?
 
     func resolve() throws -> GroupSettings {
-        var name: String?, version: String?
+        var name: String?, version: TemplateVersion?
         if let lt = launchTemplate {
             let parts = lt.split(separator: ":", maxSplits: 1).map(String.init)
             guard let first = parts.first else { throw IngotError.invalid("launch-template", "give NAME or NAME:VERSION") }
             name = first
             try validateLaunchTemplateName(first, field: "launch-template")
             // A template given without a version means $Default, as on AWS (also when switching templates).
-            version = "$Default"
-            if parts.count == 2 {
-                guard parts[1] == "$Latest" || parts[1] == "$Default" || Int(parts[1]).map({ $0 >= 1 }) == true else {
-                    throw IngotError.invalid("launch-template", "version '\(parts[1])' is not $Latest, $Default or a number")
-                }
-                version = parts[1]
-            }
+            version = parts.count == 2 ? try TemplateVersion(parts[1], field: "launch-template") : .default
         }
         for (field, v) in [("min-size", minSize), ("max-size", maxSize), ("desired-capacity", desiredCapacity), ("health-check-grace-period", grace), ("default-instance-warmup", warmup)] {
             if let v, v < 0 { throw IngotError.invalid(field, "\(v) must not be negative") }
@@ -43,23 +37,6 @@ struct GroupOptions: ParsableArguments {
     }
 }
 
-extension AutoScalingGroup: Encodable {
-    public func encode(to encoder: any Encoder) throws {
-        struct Instance: Encodable { let instanceId, availabilityZone, lifecycleState, healthStatus, imageId: String; let launchTemplateVersion: String }
-        struct Template: Encodable { let launchTemplateName, version: String }
-        struct Shape: Encodable {
-            let autoScalingGroupName, region: String; let launchTemplate: Template
-            let minSize, maxSize, desiredCapacity, healthCheckGracePeriod: Int; let defaultInstanceWarmup: Int?
-            let availabilityZones: [String]; let createdTime: String; let instances: [Instance]
-        }
-        try Shape(autoScalingGroupName: name, region: region.code, launchTemplate: Template(launchTemplateName: launchTemplateName, version: launchTemplateVersion),
-                  minSize: minSize, maxSize: maxSize, desiredCapacity: desiredCapacity, healthCheckGracePeriod: healthCheckGracePeriod,
-                  defaultInstanceWarmup: defaultInstanceWarmup, availabilityZones: availabilityZones, createdTime: Timestamp.format(createdTime),
-                  instances: instances.map { Instance(instanceId: $0.instanceId.rawValue, availabilityZone: $0.availabilityZone, lifecycleState: $0.lifecycleState,
-                                                      healthStatus: $0.healthStatus, imageId: $0.imageId, launchTemplateVersion: String($0.launchTemplateVersion)) })
-            .encode(to: encoder)
-    }
-}
 
 enum GroupView {
     static func print(_ groups: [AutoScalingGroup], global: GlobalOptions) throws {

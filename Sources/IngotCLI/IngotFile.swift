@@ -53,15 +53,7 @@ struct IngotFile: Decodable {
         var base: String?
     }
 
-    /// One refresh job: templates sharing regions, selector and options.
-    struct Job {
-        var templates: [String]
-        var regions: [Region]
-        var selector: ImageSelector
-        var options: TemplateRefresher.Options
-    }
-
-    static func load(_ path: String, dryRun: Bool) throws -> [Job] {
+    static func load(_ path: String, dryRun: Bool) throws -> [TemplateRefresher.Job] {
         guard let data = FileManager.default.contents(atPath: path) else { throw IngotError.invalid("file", "cannot read \(path)") }
         let text = String(decoding: data, as: UTF8.self)
         try YAMLKeys.checkIngotFile(text)
@@ -81,7 +73,7 @@ struct IngotFile: Decodable {
             guard !t.regions.isEmpty else { throw IngotError.invalid("\(field).regions", "list at least one region") }
             if let keep = t.keep, keep < 1 { throw IngotError.invalid("\(field).keep", "\(keep) must be at least 1") }
             let base = try t.base.map { try SelectorOptions.choice($0, field: "\(field).base", TemplateRefresher.Base.self) } ?? .default
-            return Job(templates: [t.name], regions: try t.regions.map { try Region($0) }, selector: selector,
+            return TemplateRefresher.Job(templates: [t.name], regions: try t.regions.map { try Region($0) }, selector: selector,
                        options: TemplateRefresher.Options(base: base, setDefault: t.setDefault ?? false, keep: t.keep, dryRun: dryRun))
         }
     }

@@ -28,7 +28,7 @@ struct SimulateRollout: AsyncParsableCommand {
     @Option(help: "Instances already on the new configuration (with --fleet-size).") var matching = 0
     @Option(help: "Scale-in protected instances (with --fleet-size).") var protected = 0
     @Option(help: "Instances in Standby (with --fleet-size).") var standby = 0
-    @Option(name: .customLong("desired-version"), help: "With --group: the launch template version to move to (default the group's own).") var desiredVersion: String?
+    @Option(name: .customLong("desired-version"), help: "With --group: the launch template version to move to (default the group's own).", transform: { try TemplateVersion($0, field: "desired-version") }) var desiredVersion: TemplateVersion?
     @OptionGroup var refresh: RefreshOptions
     @OptionGroup var faults: WorldOptions
     @OptionGroup var run: RunOptions

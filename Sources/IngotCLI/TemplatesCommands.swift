@@ -188,7 +188,7 @@ struct TemplatesRefresh: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the plan, write nothing.") var dryRun = false
     @Option(name: .shortAndLong, help: "An ingot.yaml listing templates, their regions and selectors (instead of the flags).") var file: String?
 
-    func jobs() throws -> [IngotFile.Job] {
+    func jobs() throws -> [TemplateRefresher.Job] {
         if let file {
             guard templates.isEmpty, selector.isEmpty, regions.regions.isEmpty, !setDefault, keep == nil, base == .default else {
                 throw IngotError.invalid("file", "-f takes templates, regions, selectors and options from the file: drop --template, --region, --set-default, --keep, --base and the selector flags")
@@ -198,25 +198,19 @@ struct TemplatesRefresh: AsyncParsableCommand {
         guard !templates.isEmpty else { throw IngotError.invalid("template", "give at least one template, e.g. `ingot templates refresh web-lt` (or -f ingot.yaml)") }
         for t in templates { try validateLaunchTemplateName(t) }
         if let keep, keep < 1 { throw IngotError.invalid("keep", "\(keep) must be at least 1") }
-        return [IngotFile.Job(templates: templates, regions: try regions.resolve(), selector: try selector.resolve(),
+        return [TemplateRefresher.Job(templates: templates, regions: try regions.resolve(), selector: try selector.resolve(),
                               options: TemplateRefresher.Options(base: base, setDefault: setDefault, keep: keep, dryRun: dryRun))]
     }
 
     func run() async throws {
         let jobs = try jobs()
-        let results = try await global.withCloud { cloud, now in
-            var results: [TemplateRefreshResult] = []
-            for job in jobs {
-                results += try await TemplateRefresher.refresh(templates: job.templates, regions: job.regions, selector: job.selector,
-                                                               options: job.options, cloud: cloud, now: now)
-            }
-            return results
-        }
+        let results = try await global.withCloud { cloud, now in try await TemplateRefresher.refresh(jobs: jobs, cloud: cloud, now: now) }
         if global.structured {
             try Output.document(global.output, RefreshReport(templates: results))
         } else {
             Output.table(["REGION", "TEMPLATE", "ACTION", "VERSION", "IMAGE", "PREVIOUS IMAGE", "DEFAULT", "NOTE"], results.map { r in
-                var note = r.reason ?? (r.deletedVersions.isEmpty ? (r.imageName ?? "") : "deleted versions \(r.deletedVersions.map(String.init).joined(separator: ","))")
+                let deleted = r.action.rawValue.hasPrefix("would") ? "would delete versions" : "deleted versions"
+                var note = r.reason ?? (r.deletedVersions.isEmpty ? (r.imageName ?? "") : "\(deleted) \(r.deletedVersions.map(String.init).joined(separator: ","))")
                 if let p = r.parameter, r.reason == nil { note = "parameter \(p) version \(r.parameterVersion.map(String.init) ?? "?")" }
                 return [r.region.code, r.launchTemplateName, r.action.rawValue, r.version.map(String.init) ?? "", r.imageId?.rawValue ?? "",
                         r.previousImageId ?? "", r.defaultVersion.map(String.init) ?? "", note]

@@ -117,9 +117,9 @@ extension LocalCloud {
             }
         }
         _ = try await createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
-            launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 2, maxSize: 12, desiredCapacity: 6, healthCheckGracePeriod: 300, defaultInstanceWarmup: 120))
+            launchTemplateName: "web-lt", launchTemplateVersion: .number(1), minSize: 2, maxSize: 12, desiredCapacity: 6, healthCheckGracePeriod: 300, defaultInstanceWarmup: 120))
         _ = try await createAutoScalingGroup(region: .usEast1, name: "api-asg", settings: GroupSettings(
-            launchTemplateName: "api-lt", launchTemplateVersion: "$Latest", minSize: 2, maxSize: 8, desiredCapacity: 3, healthCheckGracePeriod: 300))
+            launchTemplateName: "api-lt", launchTemplateVersion: .latest, minSize: 2, maxSize: 8, desiredCapacity: 3, healthCheckGracePeriod: 300))
         // A batch workload built last week and never copied out of us-east-1: what DR has to fix.
         let batch = try await buildImage(region: .usEast1, name: try ImageName("golden-batch-1.0.0-1"), description: "golden batch 1.0.0/1",
                                          tags: [Tag(key: "golden", value: "true"), Tag(key: "team", value: "batch")],
@@ -127,7 +127,7 @@ extension LocalCloud {
         _ = try await createLaunchTemplate(CreateLaunchTemplateRequest(
             region: .usEast1, name: "batch-lt", data: LaunchTemplateData(imageId: batch.rawValue, instanceType: "c7i.xlarge"), versionDescription: "golden-batch-1.0.0-1"))
         _ = try await createAutoScalingGroup(region: .usEast1, name: "batch-asg", settings: GroupSettings(
-            launchTemplateName: "batch-lt", launchTemplateVersion: "1", minSize: 0, maxSize: 20, desiredCapacity: 4, healthCheckGracePeriod: 120, defaultInstanceWarmup: 60))
+            launchTemplateName: "batch-lt", launchTemplateVersion: .number(1), minSize: 0, maxSize: 20, desiredCapacity: 4, healthCheckGracePeriod: 120, defaultInstanceWarmup: 60))
     }
 }
 

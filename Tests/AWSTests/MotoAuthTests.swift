@@ -26,7 +26,7 @@ struct MotoAuthTests {
                 region: .usEast1, name: template, data: LaunchTemplateData(imageId: id.rawValue, instanceType: "t3.micro",
                                                                            userData: "IyEvYmluL3NoCmVjaG8gaGk=")))
             let group = try await cloud.createAutoScalingGroup(region: .usEast1, name: uniqueName("signed-asg"), settings: GroupSettings(
-                launchTemplateName: template, launchTemplateVersion: "1", minSize: 0, maxSize: 2, desiredCapacity: 1, availabilityZones: ["us-east-1a"]))
+                launchTemplateName: template, launchTemplateVersion: .number(1), minSize: 0, maxSize: 2, desiredCapacity: 1, availabilityZones: ["us-east-1a"]))
             #expect(group.instances.count == 1)
 
             let parameter = "/signed/" + uniqueName("p")

@@ -80,11 +80,11 @@ struct MotoTemplateTests {
                 region: .usEast1, name: template, data: LaunchTemplateData(imageId: image.rawValue, instanceType: "t3.micro")))
             let name = uniqueName("web-asg")
             let group = try await cloud.createAutoScalingGroup(region: .usEast1, name: name, settings: GroupSettings(
-                launchTemplateName: template, launchTemplateVersion: "1", minSize: 1, maxSize: 4, desiredCapacity: 2,
+                launchTemplateName: template, launchTemplateVersion: .number(1), minSize: 1, maxSize: 4, desiredCapacity: 2,
                 availabilityZones: ["us-east-1a", "us-east-1b"], healthCheckGracePeriod: 120))
             #expect(group.name == name)
             #expect(group.launchTemplateName == template)
-            #expect(group.launchTemplateVersion == "1")
+            #expect(group.launchTemplateVersion == .number(1))
             #expect(group.minSize == 1 && group.maxSize == 4 && group.desiredCapacity == 2)
             #expect(Set(group.availabilityZones) == ["us-east-1a", "us-east-1b"])
             #expect(group.healthCheckGracePeriod == 120)
@@ -92,8 +92,8 @@ struct MotoTemplateTests {
             #expect(group.instances.allSatisfy { $0.imageId == image.rawValue && $0.launchTemplateVersion == 1 })
             #expect(!group.usesMovingVersion)
 
-            let updated = try await cloud.updateAutoScalingGroup(region: .usEast1, name: name, settings: GroupSettings(launchTemplateVersion: "$Latest", maxSize: 6))
-            #expect(updated.launchTemplateVersion == "$Latest")
+            let updated = try await cloud.updateAutoScalingGroup(region: .usEast1, name: name, settings: GroupSettings(launchTemplateVersion: .latest, maxSize: 6))
+            #expect(updated.launchTemplateVersion == .latest)
             #expect(updated.launchTemplateName == template)
             #expect(updated.maxSize == 6)
             #expect(updated.usesMovingVersion)

@@ -209,7 +209,7 @@ struct ReplayTests {
         let groups = try Fixture.text("describe-auto-scaling-groups.xml"), instances = try Fixture.text("describe-instances-for-group.xml")
         try await withReplayCloud({ request, _ in .xml(request.action == "DescribeInstances" ? instances : groups) }) { cloud, server in
             let group = try #require(try await cloud.describeAutoScalingGroups(region: .usEast1, names: ["web-asg"]).first)
-            #expect(group.launchTemplateName == "web-lt" && group.launchTemplateVersion == "3")
+            #expect(group.launchTemplateName == "web-lt" && group.launchTemplateVersion == .number(3))
             #expect(group.minSize == 2 && group.maxSize == 8 && group.desiredCapacity == 2)
             #expect(group.defaultInstanceWarmup == 120 && group.healthCheckGracePeriod == 300)
             #expect(group.availabilityZones == ["us-east-1a", "us-east-1b"])

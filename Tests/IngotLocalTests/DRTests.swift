@@ -12,7 +12,7 @@ typealias Tag = IngotCore.Tag
         let image = try await f.build("golden-web-1.2.0-1", tags: [Tag(key: "golden", value: "true")], size: size, encrypted: encrypted, version: "1.2.0/1")
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: image.rawValue, instanceType: "c7i.large")))
         _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
-            launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 0, maxSize: 10, desiredCapacity: desired, healthCheckGracePeriod: 300))
+            launchTemplateName: "web-lt", launchTemplateVersion: .number(1), minSize: 0, maxSize: 10, desiredCapacity: desired, healthCheckGracePeriod: 300))
         return image
     }
 
@@ -96,7 +96,7 @@ typealias Tag = IngotCore.Tag
                                                  volumeSize: 20, encrypted: true, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/abc")
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: image.rawValue)))
         _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
-            launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 0, maxSize: 4, desiredCapacity: 2, healthCheckGracePeriod: 60))
+            launchTemplateName: "web-lt", launchTemplateVersion: .number(1), minSize: 0, maxSize: 4, desiredCapacity: 2, healthCheckGracePeriod: 60))
         let without = try await DRPlanner.plan(Self.request(), cloud: f.cloud, now: Fixture.now)
         #expect(without.blockers.contains { $0.reason.contains("--kms-key-id for eu-west-1") })
         #expect(!without.steps.contains { $0.name == "copy-image" })
@@ -221,7 +221,7 @@ typealias Tag = IngotCore.Tag
         let landing = try await Self.copy(f, api, from: .apSoutheast2, to: .usEast1)
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "api-lt", data: LaunchTemplateData(imageId: landing.rawValue)))
         _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "api-asg", settings: GroupSettings(
-            launchTemplateName: "api-lt", launchTemplateVersion: "1", minSize: 0, maxSize: 4, desiredCapacity: 0, healthCheckGracePeriod: 60))
+            launchTemplateName: "api-lt", launchTemplateVersion: .number(1), minSize: 0, maxSize: 4, desiredCapacity: 0, healthCheckGracePeriod: 60))
         var request = Self.request()
         request.workloads = [.group("web-asg"), .group("api-asg")]
         // A minute later: web's copy to eu-west-1 is pending (templates and groups can use it), api's build is still landing in us-east-1.

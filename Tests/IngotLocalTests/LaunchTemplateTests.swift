@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PropertyBased
 import Testing
 @testable import IngotCore
 @testable import IngotLocal
@@ -148,6 +149,31 @@ import Testing
         #expect(missing?.code == "ParameterNotFound")
     }
 
+    /// SSM's ParameterMaxVersionLimitExceeded: "Parameter Store retains the 100 most recently created
+    /// versions of a parameter. After this number of versions has been created, Parameter Store deletes
+    /// the oldest version when a new one is created. However, if the oldest version has a label attached
+    /// to it, Parameter Store won't delete the version and instead presents this error message".
+    @Test func theOldestVersionIsKeptWhenItHasALabel() async throws {
+        let f = try await Fixture()
+        for i in 1...100 {
+            #expect(try await f.cloud.putParameter(region: .usEast1, name: "/app/mode", value: "v\(i)", dataType: "text", overwrite: true) == i)
+        }
+        try await f.cloud.labelParameterVersion(region: .usEast1, name: "/app/mode", version: 1, labels: ["pinned"])
+        let refused = await #expect(throws: IngotError.self) {
+            try await f.cloud.putParameter(region: .usEast1, name: "/app/mode", value: "v101", dataType: "text", overwrite: true)
+        }
+        #expect(refused?.code == "ParameterMaxVersionLimitExceeded" && refused?.kind == .refused)
+        #expect(refused?.message.contains("Version 1, the oldest version") == true)
+        let history = try await f.cloud.getParameterHistory(region: .usEast1, name: "/app/mode")
+        #expect(history.count == 100 && history.first?.version == 1 && history.last?.value == "v100", "nothing written")
+        #expect(try await f.cloud.getParameter(region: .usEast1, name: "/app/mode:pinned").value == "v1")
+        // Moving the label lets the put delete the oldest version, as without a label.
+        try await f.cloud.labelParameterVersion(region: .usEast1, name: "/app/mode", version: 100, labels: ["pinned"])
+        #expect(try await f.cloud.putParameter(region: .usEast1, name: "/app/mode", value: "v101", dataType: "text", overwrite: true) == 101)
+        let after = try await f.cloud.getParameterHistory(region: .usEast1, name: "/app/mode")
+        #expect(after.map(\.version) == Array(2...101))
+    }
+
     @Test func refreshMovesTheParameterOfAResolveSSMTemplate() async throws {
         let f = try await Fixture()
         let old = try await f.at(Fixture.now.addingTimeInterval(-3600)).buildImage(region: .usEast1, name: try ImageName("golden-web-1"))
@@ -178,12 +204,12 @@ import Testing
     @Test func groupsLaunchBalancedInstancesRecordingVersionAndImage() async throws {
         let (f, a, b) = try await setUp()
         let g = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
-            launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 2, maxSize: 8, desiredCapacity: 6, healthCheckGracePeriod: 300))
+            launchTemplateName: "web-lt", launchTemplateVersion: .number(1), minSize: 2, maxSize: 8, desiredCapacity: 6, healthCheckGracePeriod: 300))
         #expect(g.instances.count == 6)
         #expect(Dictionary(grouping: g.instances, by: \.availabilityZone).mapValues(\.count) == ["us-east-1a": 2, "us-east-1b": 2, "us-east-1c": 2])
         #expect(g.instances.allSatisfy { $0.launchTemplateVersion == 1 && $0.imageId == a.rawValue })
         // A new version for the group does not touch running instances; scaling out launches from it.
-        let out = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateVersion: "$Latest", desiredCapacity: 8))
+        let out = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateVersion: .latest, desiredCapacity: 8))
         #expect(out.instances.count == 8)
         #expect(out.instances.filter { $0.imageId == b.rawValue }.count == 2)
         // Scaling in takes the oldest version first, keeping zones balanced.
@@ -194,7 +220,7 @@ import Testing
         #expect((zones.max() ?? 0) - (zones.min() ?? 0) <= 1)
         // Switching templates without a version means the new template's $Default.
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "other-lt", data: LaunchTemplateData(imageId: a.rawValue)))
-        #expect(try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateName: "other-lt")).launchTemplateVersion == "$Default")
+        #expect(try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateName: "other-lt")).launchTemplateVersion == .default)
         #expect(try await f.cloud.setDesiredCapacity(region: .usEast1, name: "web-asg", desiredCapacity: 4).instances.count == 4)
         // Lowering max pulls desired down with it.
         #expect(try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(maxSize: 3)).desiredCapacity == 3)
@@ -205,10 +231,10 @@ import Testing
         _ = try await f.cloud.enableImageDeprecation(region: .usEast1, imageId: a, deprecateAt: Fixture.now.addingTimeInterval(60))
         try await f.cloud.disableImage(region: .usEast1, imageId: b)
         let later = f.cloud.at(.at(Fixture.now.addingTimeInterval(3600)))
-        let g = try await later.createAutoScalingGroup(region: .usEast1, name: "old-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 1, maxSize: 2))
+        let g = try await later.createAutoScalingGroup(region: .usEast1, name: "old-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: .number(1), minSize: 1, maxSize: 2))
         #expect(g.instances.map(\.imageId) == [a.rawValue])
         let refused = await #expect(throws: IngotError.self) {
-            try await later.createAutoScalingGroup(region: .usEast1, name: "new-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: "2", minSize: 1, maxSize: 2))
+            try await later.createAutoScalingGroup(region: .usEast1, name: "new-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: .number(2), minSize: 1, maxSize: 2))
         }
         #expect(refused?.code == "InvalidAMIID.Unavailable")
         #expect(try await f.cloud.describeInstances(region: .usEast1, instanceIds: [g.instances[0].instanceId]).first?.instanceType == "t3.micro")
@@ -224,7 +250,7 @@ import Testing
             try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "x", settings: GroupSettings(launchTemplateName: "web-lt", minSize: 1, maxSize: 2, availabilityZones: ["eu-west-1a"]))
         }
         let noVersion = await #expect(throws: IngotError.self) {
-            try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "x", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: "9", minSize: 1, maxSize: 2))
+            try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "x", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: .number(9), minSize: 1, maxSize: 2))
         }
         #expect(noVersion?.code == "ValidationError")
         #expect(try await f.cloud.describeAutoScalingGroups(region: .usEast1, names: []).isEmpty)
@@ -233,7 +259,7 @@ import Testing
     @Test func keepNeverPrunesAVersionAGroupUses() async throws {
         let (f, _, _) = try await setUp()
         _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
-            launchTemplateName: "web-lt", launchTemplateVersion: "2", minSize: 1, maxSize: 2, desiredCapacity: 1))
+            launchTemplateName: "web-lt", launchTemplateVersion: .number(2), minSize: 1, maxSize: 2, desiredCapacity: 1))
         _ = try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 2)
         for n in 3...5 {
             let image = try await f.at(Fixture.now.addingTimeInterval(Double(n) - 100)).buildImage(region: .usEast1, name: try ImageName("golden-web-\(n)"))
@@ -249,35 +275,37 @@ import Testing
 }
 
 @Suite struct DoctorTests {
-    /// A group whose version is no version (as an import can bring) launches nothing: a refusal the doctor
-    /// reports as a finding, never version 1's image.
+    /// A group's version is `$Latest`, `$Default` or a number by its type: a version that is no version
+    /// (as an import can bring) is refused where it enters, never read as version 1.
     @Test func anUnparsableGroupVersionIsNotVersionOne() async throws {
         let f = try await Fixture()
         let a = try await f.build("golden-web-1")
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: a.rawValue)))
-        for version in ["abc", "2-5", ""] {
-            let group = AutoScalingGroup(name: "web-asg", region: .usEast1, launchTemplateName: "web-lt", launchTemplateVersion: version, minSize: 0, maxSize: 1,
-                                         desiredCapacity: 0, availabilityZones: [], healthCheckGracePeriod: 0, defaultInstanceWarmup: nil, createdTime: Fixture.now, instances: [])
-            let error = await #expect(throws: IngotError.self) { try await Doctor.desiredImage(group, cloud: f.cloud) }
-            #expect(error?.kind == .refused && error?.code == "InvalidLaunchTemplateId.VersionNotFound", "\(version)")
+        for version in ["abc", "2-5", "", "0"] {
+            let parse = #expect(throws: IngotError.self) { try TemplateVersion(version) }
+            #expect(parse?.kind == .invalidInput, "\(version)")
+            let document = #"{"AutoScalingGroups": [{"AutoScalingGroupName": "web-asg", "MinSize": 0, "MaxSize": 1, "DesiredCapacity": 0, "LaunchTemplate": {"LaunchTemplateName": "web-lt", "Version": "\#(version)"}}]}"#
+            let imported = await #expect(throws: IngotError.self) { try await f.cloud.importAccountDocument(Data(document.utf8), region: .usEast1) }
+            #expect(imported?.kind == .invalidInput, "\(version)")
         }
-        let one = AutoScalingGroup(name: "web-asg", region: .usEast1, launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 0, maxSize: 1,
+        #expect(try await f.cloud.describeAutoScalingGroups(region: .usEast1, names: []).isEmpty)
+        let one = AutoScalingGroup(name: "web-asg", region: .usEast1, launchTemplateName: "web-lt", launchTemplateVersion: .number(1), minSize: 0, maxSize: 1,
                                    desiredCapacity: 0, availabilityZones: [], healthCheckGracePeriod: 0, defaultInstanceWarmup: nil, createdTime: Fixture.now, instances: [])
-        #expect(try await Doctor.desiredImage(one, cloud: f.cloud) == a.rawValue)
+        #expect(try await LaunchTarget.of(one, cloud: f.cloud).imageId == a.rawValue)
     }
 
     @Test func findsTemplatesOnDeadImagesAndDriftedInstances() async throws {
         let f = try await Fixture()
         let a = try await f.at(Fixture.now.addingTimeInterval(-7200)).buildImage(region: .usEast1, name: try ImageName("golden-web-1"), tags: [Tag(key: "golden", value: "true")])
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: a.rawValue)))
-        _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 1, maxSize: 3, desiredCapacity: 2))
+        _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: .number(1), minSize: 1, maxSize: 3, desiredCapacity: 2))
         let golden = ImageSelector(tags: ["golden": ["true"]], owners: ["self"])
         #expect(try await Doctor.examine(regions: [.usEast1], golden: golden, cloud: f.cloud, now: Fixture.now).isEmpty)
         // Deprecate the template's image, move the group to a new version: both show.
         _ = try await f.cloud.enableImageDeprecation(region: .usEast1, imageId: a, deprecateAt: Fixture.now.addingTimeInterval(120))
         let b = try await f.build("golden-web-2", tags: [Tag(key: "golden", value: "true")])
         _ = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .latest, data: LaunchTemplateData(imageId: b.rawValue)))
-        _ = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateVersion: "2"))
+        _ = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateVersion: .number(2)))
         // A copy of the newest build is still missing in eu-west-1, which has the older one.
         _ = try await f.cloud.copyImage(CopyImageRequest(sourceRegion: .usEast1, sourceImageId: a, region: .euWest1, copyImageTags: true))
         let later = Fixture.now.addingTimeInterval(3 * 3600)
@@ -340,7 +368,7 @@ import Testing
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: a.rawValue, instanceType: "t3.micro")))
         _ = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .latest, data: LaunchTemplateData(imageId: b.rawValue)))
         _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
-            launchTemplateName: "web-lt", launchTemplateVersion: "1", minSize: 1, maxSize: 6, desiredCapacity: 4))
+            launchTemplateName: "web-lt", launchTemplateVersion: .number(1), minSize: 1, maxSize: 6, desiredCapacity: 4))
         return (f, b)
     }
 
@@ -355,7 +383,7 @@ import Testing
         #expect(listed.count == 1 && listed[0].status == .successful && listed[0].desiredLaunchTemplateVersion == 2 && listed[0].percentageComplete == 100)
         #expect(listed[0].preferences["MinHealthyPercentage"] == "50")
         let group = try #require(try await cloud.describeAutoScalingGroups(region: .usEast1, names: ["web-asg"]).first)
-        #expect(group.launchTemplateVersion == "2" && group.instances.count == 4 && group.instances.allSatisfy { $0.imageId == b.rawValue })
+        #expect(group.launchTemplateVersion == .number(2) && group.instances.count == 4 && group.instances.allSatisfy { $0.imageId == b.rawValue })
         #expect(try await cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg", ids: ["no-such-id"]).isEmpty)
     }
 
@@ -390,3 +418,49 @@ import Testing
         #expect(try await f.cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg").isEmpty)
     }
 }
+
+/// `templates refresh --dry-run` is a plan in Terraform's sense: it shows every change the run makes.
+@Suite struct RefreshPlanTests {
+    /// For random template histories, defaults, pinned groups and options, the dry run reports the same
+    /// version, default and deleted versions as the run that follows, and the run leaves exactly that.
+    @Test func theDryRunShowsWhatTheRunDoes() async {
+        let history = zip(Gen.int(in: 1...9), Gen.int(in: 0...511), Gen.int(in: 0...8), Gen.int(in: 0...9))
+        let options = zip(Gen.int(in: 0...5), Gen.bool, Gen.bool)
+        await propertyCheck(count: 40, input: history, options) { shape, choice in
+            let (count, goldenMask, defaultIndex, pinned) = shape
+            let (keep, setDefault, latestBase) = choice
+            let f = try await Fixture()
+            let old = try await f.at(Fixture.now.addingTimeInterval(-7200)).buildImage(region: .usEast1, name: try ImageName("golden-web-1"))
+            let golden = try await f.build("golden-web-2")
+            let image = { (n: Int) in (goldenMask >> n) & 1 == 1 ? golden : old }
+            _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: old.rawValue, instanceType: "t3.micro")))
+            for n in stride(from: 2, through: count, by: 1) {
+                _ = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .number(n - 1),
+                                                                                                     data: LaunchTemplateData(imageId: image(n).rawValue)))
+            }
+            _ = try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: defaultIndex % count + 1)
+            if pinned > 0 {
+                _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
+                    launchTemplateName: "web-lt", launchTemplateVersion: .number(pinned % count + 1), minSize: 0, maxSize: 2, desiredCapacity: 1))
+            }
+            let before = Set(try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: []).map(\.versionNumber))
+            var job = TemplateRefresher.Job(templates: ["web-lt"], regions: [.usEast1], selector: ImageSelector(names: ["golden-web-*"], owners: ["self"]),
+                                            options: .init(base: latestBase ? .latest : .default, setDefault: setDefault, keep: keep == 0 ? nil : keep, dryRun: true))
+            let plan = try #require(try await TemplateRefresher.refresh(jobs: [job], cloud: f.cloud, now: Fixture.now).first)
+            job.options.dryRun = false
+            let done = try #require(try await TemplateRefresher.refresh(jobs: [job], cloud: f.cloud, now: Fixture.now).first)
+            let label = "\(shape) \(choice)"
+            #expect(plan.action == done.action.planned, "\(label)")
+            #expect(plan.version == done.version && plan.defaultVersion == done.defaultVersion, "\(label)")
+            #expect(plan.deletedVersions == done.deletedVersions, "\(label)")
+            let after = Set(try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: []).map(\.versionNumber))
+            let created: Set<Int> = done.action == .createdVersion ? [done.version ?? 0] : []
+            #expect(after == before.union(created).subtracting(done.deletedVersions), "\(label)")
+            let template = try #require(try await f.cloud.describeLaunchTemplates(region: .usEast1, names: ["web-lt"]).first)
+            #expect(template.defaultVersionNumber == done.defaultVersion, "\(label)")
+            // Only a run that changed nothing says so.
+            #expect((done.action == .unchanged) == (created.isEmpty && done.deletedVersions.isEmpty && (!setDefault || plan.defaultVersion == done.defaultVersion && done.action != .changedDefault)), "\(label)")
+        }
+    }
+}
+

@@ -174,7 +174,7 @@ import Testing
 @Suite struct AutoRollbackPrerequisiteTests {
     @Test("No desired configuration, $Latest, $Default or an SSM parameter image: IrreversibleInstanceRefresh")
     func refusals() {
-        for (version, parameter) in [(nil, false), (TemplateVersionSelector.latest, false), (.default, false), (.number(3), true)] as [(TemplateVersionSelector?, Bool)] {
+        for (version, parameter) in [(nil, false), (TemplateVersion.latest, false), (.default, false), (.number(3), true)] as [(TemplateVersion?, Bool)] {
             let e = AutoRollbackPrerequisites.refusal(group: "web-asg", desiredVersion: version, imageIsParameter: parameter)
             #expect(e?.code == "IrreversibleInstanceRefresh" && e?.kind == .refused, "\(String(describing: version))")
         }

@@ -223,7 +223,7 @@ public enum DRPlanner {
         for workload in request.workloads {
             // The source: the template version the group launches (or the template's default) and its image.
             var group: AutoScalingGroup?
-            let templateName: String, version: TemplateVersionSelector
+            let templateName: String, version: TemplateVersion
             switch workload {
             case .group(let name):
                 guard let g = sourceGroups[name] else {
@@ -231,18 +231,21 @@ public enum DRPlanner {
                 }
                 group = g
                 templateName = g.launchTemplateName
-                version = try TemplateVersionSelector(g.launchTemplateVersion, field: "group")
+                version = g.launchTemplateVersion
             case .template(let name):
                 templateName = name
                 version = .default
             }
-            guard let sourceVersion = try await cloud.describeLaunchTemplateVersions(region: request.sourceRegion, name: templateName, versions: [version]).first else {
+            guard let sourceVersion = try await cloud.describeLaunchTemplateVersions(region: request.sourceRegion, name: templateName,
+                                                                                     versions: [TemplateVersionSelector(version)]).first else {
                 throw IngotError.refused("InvalidLaunchTemplateName.NotFoundException", "no launch template \(templateName) version in \(request.sourceRegion)")
             }
-            var sourceImageId = sourceVersion.data.imageId ?? ""
-            if let parameter = sourceVersion.data.ssmParameter {
-                sourceImageId = try await cloud.getParameter(region: request.sourceRegion, name: parameter).value
-            }
+            let history = try await sourceVersion.data.ssmParameter.asyncMap {
+                try await cloud.getParameterHistory(region: request.sourceRegion, name: ParameterReference($0).name)
+            } ?? []
+            // A version that launches nothing is a blocker below (its image is not visible), not a failure of the plan.
+            let sourceImageId = (try? LaunchTarget.decide(templateName: templateName, version: sourceVersion, parameterHistory: history))?.imageId
+                ?? sourceVersion.data.imageId ?? ""
             let full = group?.desiredCapacity ?? 0
             let standby = group == nil ? 0 : request.standby(for: full)
             let source = try? ImageID(sourceImageId)
@@ -420,7 +423,7 @@ public enum DRPlanner {
                 status.runningCapacity = existing?.desiredCapacity ?? 0
                 let launchWaits = status.imageStatus.isLaunchable ? nil : waitsFor
                 if let existing {
-                    if existing.launchTemplateName != templateName || existing.launchTemplateVersion != "$Default" {
+                    if existing.launchTemplateName != templateName || existing.launchTemplateVersion != .default {
                         warnings.append(DRFinding(resource: "group \(group.name)", reason: "launches \(existing.launchTemplateName):\(existing.launchTemplateVersion), not \(templateName):$Default: the DR template's default version does not reach it"))
                     }
                     if existing.maxSize < full {
@@ -433,7 +436,7 @@ public enum DRPlanner {
                     }
                 } else if request.mode != .backupRestore {
                     let zones = Array(request.region.availabilityZones.prefix(max(1, group.availabilityZones.count)))
-                    let settings = GroupSettings(launchTemplateName: templateName, launchTemplateVersion: "$Default", minSize: 0, maxSize: max(group.maxSize, full),
+                    let settings = GroupSettings(launchTemplateName: templateName, launchTemplateVersion: .default, minSize: 0, maxSize: max(group.maxSize, full),
                                                  desiredCapacity: 0, availabilityZones: zones, healthCheckGracePeriod: group.healthCheckGracePeriod,
                                                  defaultInstanceWarmup: group.defaultInstanceWarmup)
                     steps.append(DRStep(action: .createGroup(name: group.name, settings: settings), region: request.region, workload: workload.name, resource: group.name,

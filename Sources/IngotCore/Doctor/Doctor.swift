@@ -46,11 +46,10 @@ public enum Doctor {
             for g in groups {
                 let desired: String
                 do {
-                    guard let image = try await desiredImage(g, cloud: cloud) else { continue }
-                    desired = image
-                } catch let e as IngotError where e.kind == .refused {
+                    desired = try await LaunchTarget.of(g, cloud: cloud).imageId
+                } catch let e as IngotError where e.kind != .failed {
                     findings.append(Finding(kind: .groupTemplateMissing, region: region, resource: g.name,
-                                            detail: "launches \(g.launchTemplateName):\(g.launchTemplateVersion), which is gone (\(e.message)): it cannot launch"))
+                                            detail: "launches \(g.launchTemplateName):\(g.launchTemplateVersion), which cannot launch (\(e.message))"))
                     continue
                 }
                 let off = g.instances.filter { $0.imageId != desired }
@@ -109,16 +108,4 @@ public enum Doctor {
         if let t = image.deprecationTime, t <= now { return "deprecated since \(Timestamp.format(t))" }
         if image.state != .available { return image.state.rawValue }
         return nil
-    }
-
-    /// The image the group launches now (a `resolve:ssm:` template's parameter resolved).
-    static func desiredImage(_ g: AutoScalingGroup, cloud: some LaunchTemplateCloud & ParameterCloud) async throws -> String? {
-        // A version that is no version launches nothing: a refusal the caller reports, never version 1.
-        guard let selector = try? TemplateVersionSelector(g.launchTemplateVersion), selector.isOneVersion else {
-            throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "'\(g.launchTemplateVersion)' is not a launch template version ($Latest, $Default or a number)")
-        }
-        let data = try await cloud.describeLaunchTemplateVersions(region: g.region, name: g.launchTemplateName, versions: [selector]).first?.data
-        if let parameter = data?.ssmParameter { return try await cloud.getParameter(region: g.region, name: parameter).value }
-        return data?.imageId
-    }
-}
+    }}

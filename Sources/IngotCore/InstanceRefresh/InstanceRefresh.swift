@@ -144,6 +144,36 @@ public struct StartInstanceRefreshRequest: Sendable, Hashable {
     }
 }
 
+extension StartInstanceRefreshRequest {
+    /// The request for a group as AWS should receive it: a DesiredConfiguration only when a version is
+    /// given (it becomes the group's setting on success), pinned to its number so that a rollback
+    /// returns to the saved configuration; AutoRollback's prerequisites checked before anything starts.
+    public static func pinned(group name: String, region: Region, desiredVersion: TemplateVersion?, preferences: RefreshPreferences,
+                              strategy: String, cloud: some AutoScalingCloud & LaunchTemplateCloud) async throws -> StartInstanceRefreshRequest {
+        guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
+            throw IngotError.noSuchGroup(name, in: region)
+        }
+        var number: Int?
+        var isParameter = false
+        if let desiredVersion {
+            guard let v = try await cloud.describeLaunchTemplateVersions(region: region, name: group.launchTemplateName,
+                                                                         versions: [TemplateVersionSelector(desiredVersion)]).first else {
+                throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "launch template \(group.launchTemplateName) has no version \(desiredVersion)")
+            }
+            number = v.versionNumber
+            isParameter = v.data.ssmParameter != nil
+        }
+        if preferences.autoRollback,
+           let refusal = AutoRollbackPrerequisites.refusal(group: name, desiredVersion: desiredVersion, imageIsParameter: isParameter) {
+            throw refusal
+        }
+        let request = StartInstanceRefreshRequest(region: region, autoScalingGroupName: name, launchTemplateName: group.launchTemplateName,
+                                                  launchTemplateVersion: number, preferences: preferences, strategy: strategy)
+        try request.validate()
+        return request
+    }
+}
+
 /// StartInstanceRefresh's prerequisites for AutoRollback, as the API reference lists them
 /// (RefreshPreferences, AutoRollback): "A rollback is not supported in the following situations:
 /// There is no desired configuration specified for the instance refresh. The Auto Scaling group has a
@@ -157,13 +187,13 @@ public enum AutoRollbackPrerequisites {
     ///   - group: the Auto Scaling group, for the message.
     ///   - desiredVersion: the DesiredConfiguration's launch template version as given (nil: none given).
     ///   - imageIsParameter: whether that version's ImageId is `resolve:ssm:...`.
-    public static func refusal(group: String, desiredVersion: TemplateVersionSelector?, imageIsParameter: Bool) -> IngotError? {
+    public static func refusal(group: String, desiredVersion: TemplateVersion?, imageIsParameter: Bool) -> IngotError? {
         let reason: String
         switch desiredVersion {
         case nil:
             reason = "there is no desired configuration to return from: give --desired-version with a version number"
-        case .latest?, .default?, .range?:
-            reason = "the desired configuration uses the launch template's \(desiredVersion?.text ?? "") version: give a version number"
+        case .latest?, .default?:
+            reason = "the desired configuration uses the launch template's \(desiredVersion?.description ?? "") version: give a version number"
         case .number?:
             guard imageIsParameter else { return nil }
             reason = "the launch template version's ImageId is a Systems Manager parameter, not an AMI ID"

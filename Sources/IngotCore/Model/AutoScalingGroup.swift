@@ -10,7 +10,7 @@ public struct AutoScalingGroup: Sendable, Hashable {
     public var region: Region
     public var launchTemplateName: String
     /// `$Latest`, `$Default` or a number, as given.
-    public var launchTemplateVersion: String
+    public var launchTemplateVersion: TemplateVersion
     public var minSize: Int
     public var maxSize: Int
     public var desiredCapacity: Int
@@ -20,7 +20,7 @@ public struct AutoScalingGroup: Sendable, Hashable {
     public var createdTime: Date
     public var instances: [GroupInstance]
 
-    public init(name: String, region: Region, launchTemplateName: String, launchTemplateVersion: String, minSize: Int, maxSize: Int,
+    public init(name: String, region: Region, launchTemplateName: String, launchTemplateVersion: TemplateVersion, minSize: Int, maxSize: Int,
                 desiredCapacity: Int, availabilityZones: [String], healthCheckGracePeriod: Int, defaultInstanceWarmup: Int?,
                 createdTime: Date, instances: [GroupInstance]) {
         self.name = name
@@ -38,7 +38,7 @@ public struct AutoScalingGroup: Sendable, Hashable {
     }
 
     /// `$Latest`/`$Default` follow the template and cannot be rolled back to: a numbered version can.
-    public var usesMovingVersion: Bool { launchTemplateVersion.hasPrefix("$") }
+    public var usesMovingVersion: Bool { launchTemplateVersion.isMoving }
 }
 
 /// An instance of a group, with the template version and image it was launched from.
@@ -63,7 +63,7 @@ public struct GroupInstance: Sendable, Hashable {
 /// CreateAutoScalingGroup / UpdateAutoScalingGroup parameters (nil: unchanged on update).
 public struct GroupSettings: Sendable, Hashable {
     public var launchTemplateName: String?
-    public var launchTemplateVersion: String?
+    public var launchTemplateVersion: TemplateVersion?
     public var minSize: Int?
     public var maxSize: Int?
     public var desiredCapacity: Int?
@@ -71,7 +71,7 @@ public struct GroupSettings: Sendable, Hashable {
     public var healthCheckGracePeriod: Int?
     public var defaultInstanceWarmup: Int?
 
-    public init(launchTemplateName: String? = nil, launchTemplateVersion: String? = nil, minSize: Int? = nil, maxSize: Int? = nil,
+    public init(launchTemplateName: String? = nil, launchTemplateVersion: TemplateVersion? = nil, minSize: Int? = nil, maxSize: Int? = nil,
                 desiredCapacity: Int? = nil, availabilityZones: [String]? = nil, healthCheckGracePeriod: Int? = nil, defaultInstanceWarmup: Int? = nil) {
         self.launchTemplateName = launchTemplateName
         self.launchTemplateVersion = launchTemplateVersion

@@ -194,6 +194,57 @@ public struct TagSpecification: Sendable, Hashable, Codable {
     }
 }
 
+/// The launch template version a group, a DesiredConfiguration or a DR template names: `$Latest`,
+/// `$Default` or a number. `$Latest` and `$Default` move with the template; a number does not.
+public enum TemplateVersion: Sendable, Hashable, Codable, CustomStringConvertible {
+    case latest, `default`, number(Int)
+
+    public init(_ text: String, field: String = "version") throws {
+        switch text {
+        case "$Latest": self = .latest
+        case "$Default": self = .default
+        default:
+            guard let n = Int(text), n >= 1 else {
+                throw IngotError.invalid(field, "'\(text)' is not $Latest, $Default or a version number", code: "ValidationError")
+            }
+            self = .number(n)
+        }
+    }
+
+    /// AWS's spelling: `$Latest`, `$Default` or the number.
+    public var description: String {
+        switch self {
+        case .latest: "$Latest"
+        case .default: "$Default"
+        case .number(let n): String(n)
+        }
+    }
+
+    /// `$Latest`/`$Default` follow the template and cannot be rolled back to: a numbered version can.
+    public var isMoving: Bool {
+        if case .number = self { return false }
+        return true
+    }
+
+    /// The version number this names in a template whose default and latest versions are given.
+    public func number(default defaultVersion: Int, latest: Int) -> Int {
+        switch self {
+        case .latest: latest
+        case .default: defaultVersion
+        case .number(let n): n
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self = try TemplateVersion(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
 /// Which versions DescribeLaunchTemplateVersions / DeleteLaunchTemplateVersions mean:
 /// `$Latest`, `$Default`, a number, or a range `2-5`.
 public enum TemplateVersionSelector: Sendable, Hashable {
@@ -211,10 +262,12 @@ public enum TemplateVersionSelector: Sendable, Hashable {
         }
     }
 
-    /// One version ($Latest, $Default or a number), as a group or a DesiredConfiguration names one; not a range.
-    public var isOneVersion: Bool {
-        if case .range = self { return false }
-        return true
+    public init(_ version: TemplateVersion) {
+        switch version {
+        case .latest: self = .latest
+        case .default: self = .default
+        case .number(let n): self = .number(n)
+        }
     }
 
     public var text: String {

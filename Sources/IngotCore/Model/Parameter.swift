@@ -52,3 +52,42 @@ public protocol ParameterCloud: Cloud {
     /// LabelParameterVersion: labels move to this version from any other.
     func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws
 }
+
+/// `NAME`, `NAME:VERSION` or `NAME:LABEL`: what GetParameter and a `resolve:ssm:` image id name.
+public struct ParameterReference: Sendable, Hashable, CustomStringConvertible {
+    public enum Selector: Sendable, Hashable {
+        case latest, version(Int), label(String)
+    }
+
+    public var name: String
+    public var selector: Selector
+
+    public init(_ text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        name = parts[0]
+        if parts.count == 1 {
+            selector = .latest
+        } else if let n = Int(parts[1]) {
+            selector = .version(n)
+        } else {
+            selector = .label(parts[1])
+        }
+    }
+
+    public var description: String {
+        switch selector {
+        case .latest: name
+        case .version(let n): "\(name):\(n)"
+        case .label(let l): "\(name):\(l)"
+        }
+    }
+
+    /// The version this names in a parameter's history (any order); nil when none matches.
+    public func pick(from history: [Parameter]) -> Parameter? {
+        switch selector {
+        case .latest: history.max { $0.version < $1.version }
+        case .version(let n): history.first { $0.version == n }
+        case .label(let l): history.first { $0.labels.contains(l) }
+        }
+    }
+}

@@ -13,7 +13,7 @@ extension LocalCloud: AutoScalingCloud {
             guard let template = settings.launchTemplateName else {
                 throw IngotError.invalid("launch-template", "a group needs a launch template", code: "ValidationError")
             }
-            let version = settings.launchTemplateVersion ?? "$Default"
+            let version = settings.launchTemplateVersion ?? .default
             let min = settings.minSize ?? 0, max = settings.maxSize ?? 0
             let group = AutoScalingGroup(
                 name: name, region: region, launchTemplateName: template, launchTemplateVersion: version, minSize: min, maxSize: max,
@@ -33,7 +33,7 @@ extension LocalCloud: AutoScalingCloud {
             if let t = settings.launchTemplateName {
                 // A new template without a version means its $Default, as on AWS.
                 group.launchTemplateName = t
-                group.launchTemplateVersion = settings.launchTemplateVersion ?? "$Default"
+                group.launchTemplateVersion = settings.launchTemplateVersion ?? .default
             } else if let v = settings.launchTemplateVersion {
                 group.launchTemplateVersion = v
             }
@@ -72,42 +72,17 @@ extension Operations {
         return try GroupRows.group(db, region: group.region, owner: caller, name: group.name).orThrow()
     }
 
-    /// The template version a group launches from now, and the image it resolves to.
-    func resolveGroupTemplate(_ g: AutoScalingGroup, _ db: Database) throws -> (Int, String) {
+    /// What a group launches now (its template version and image), read in the caller's transaction and
+    /// decided by `LaunchTarget.decide`, as every other reader of a group decides it.
+    func launchTarget(_ g: AutoScalingGroup, _ db: Database) throws -> LaunchTarget {
         let template = try launchTemplate(g.launchTemplateName, region: g.region, db)
-        let number: Int
-        switch g.launchTemplateVersion {
-        case "$Latest": number = template.latestVersionNumber
-        case "$Default": number = template.defaultVersionNumber
-        default:
-            guard let n = Int(g.launchTemplateVersion) else {
-                throw IngotError.invalid("launch-template", "version '\(g.launchTemplateVersion)' is not $Latest, $Default or a number", code: "ValidationError")
-            }
-            number = n
-        }
+        let number = g.launchTemplateVersion.number(default: template.defaultVersionNumber, latest: template.latestVersionNumber)
         guard let version = try TemplateRows.versions(db, template: template).first(where: { $0.versionNumber == number }) else {
             throw IngotError.refused("ValidationError", "Launch template \(g.launchTemplateName) has no version \(g.launchTemplateVersion)")
         }
-        var image = version.data.imageId ?? ""
-        if let parameter = version.data.ssmParameter {
-            // resolve:ssm: is resolved at launch time.
-            image = try resolveParameter(parameter, region: g.region, db) ?? image
-        }
-        guard ImageID.isWellFormed(image) else {
-            throw IngotError.refused("ValidationError", "Launch template \(g.launchTemplateName) version \(number) has no launchable image id")
-        }
-        return (number, image)
-    }
-
-    /// The value of `NAME`, `NAME:VERSION` or `NAME:LABEL` (what `resolve:ssm:` means at launch).
-    func resolveParameter(_ reference: String, region: Region, _ db: Database) throws -> String? {
-        let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
-        guard let name = parts.first else { return nil }
-        let rows = try Row.fetchAll(db, sql: "SELECT version, value, labels FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC",
-                                    arguments: [region.code, caller.rawValue, name])
-        guard parts.count == 2 else { return rows.first?["value"] }
-        if let n = Int(parts[1]) { return rows.first { ($0["version"] as Int) == n }?["value"] }
-        return try rows.first { try TemplateRows.decode([String].self, $0["labels"]).contains(parts[1]) }?["value"]
+        // resolve:ssm: is resolved at launch time.
+        let history = try version.data.ssmParameter.map { try ParameterRows.history(region: g.region, owner: caller, name: ParameterReference($0).name, db).map(\.parameter) } ?? []
+        return try LaunchTarget.decide(templateName: g.launchTemplateName, version: version, parameterHistory: history)
     }
 
     /// Launches or terminates instances until the group has `desired`, keeping zones balanced. Scale-in
@@ -115,7 +90,8 @@ extension Operations {
     /// version, then the oldest instance.
     func scale(_ g: AutoScalingGroup, to desired: Int, _ db: Database) throws {
         var current = try GroupRows.instances(db, region: g.region, owner: caller, group: g.name)
-        let (version, image) = try resolveGroupTemplate(g, db)
+        let target = try launchTarget(g, db)
+        let (version, image) = (target.version, target.imageId)
         var perZone = Dictionary(grouping: current, by: \.availabilityZone).mapValues(\.count)
         if current.count < desired {
             // Launching needs an image the account can still launch (deprecated is fine; disabled or gone is not).
@@ -195,7 +171,7 @@ enum GroupRows {
             INSERT OR REPLACE INTO auto_scaling_group (region, owner_id, name, template_name, template_version, min_size, max_size,
                 desired_capacity, availability_zones, health_check_grace_period, default_instance_warmup, created_time)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [g.region.code, owner.rawValue, g.name, g.launchTemplateName, g.launchTemplateVersion, g.minSize, g.maxSize,
+            """, arguments: [g.region.code, owner.rawValue, g.name, g.launchTemplateName, g.launchTemplateVersion.description, g.minSize, g.maxSize,
                              g.desiredCapacity, g.availabilityZones.joined(separator: ","), g.healthCheckGracePeriod, g.defaultInstanceWarmup,
                              Timestamp.millis(g.createdTime)])
     }
@@ -213,7 +189,7 @@ enum GroupRows {
     private static func group(_ r: Row, _ db: Database) throws -> AutoScalingGroup {
         let region = Region(trusted: r["region"]), owner = AccountID(trusted: r["owner_id"]), name: String = r["name"]
         return AutoScalingGroup(
-            name: name, region: region, launchTemplateName: r["template_name"], launchTemplateVersion: r["template_version"],
+            name: name, region: region, launchTemplateName: r["template_name"], launchTemplateVersion: try TemplateVersion(r["template_version"]),
             minSize: r["min_size"], maxSize: r["max_size"], desiredCapacity: r["desired_capacity"],
             availabilityZones: (r["availability_zones"] as String).split(separator: ",").map(String.init),
             healthCheckGracePeriod: r["health_check_grace_period"], defaultInstanceWarmup: r["default_instance_warmup"],

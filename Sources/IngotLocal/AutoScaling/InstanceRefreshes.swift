@@ -5,7 +5,7 @@ import IngotRollout
 import ReplaceRootVolume
 import Rolling
 
-extension LocalCloud: InstanceRefreshCloud {
+extension LocalCloud: InstanceRefreshCloud, SimulatedRefreshCloud {
     /// StartInstanceRefresh on the local cloud: the refresh runs at once in virtual time (AWS's Rolling
     /// or ReplaceRootVolume strategy, on a healthy day: no faults), and its outcome is written to the
     /// group in one transaction before the id is returned. `ingot groups refresh` runs the same engine
@@ -13,22 +13,16 @@ extension LocalCloud: InstanceRefreshCloud {
     public func startInstanceRefresh(_ request: StartInstanceRefreshRequest) async throws -> String {
         try request.validate()
         let name = request.autoScalingGroupName
-        let fleet = try await GroupFleet.load(cloud: self, region: request.region, group: name, desiredVersion: request.launchTemplateVersion.map(String.init))
-        guard fleet.group.launchTemplateName == request.launchTemplateName || request.launchTemplateVersion == nil else {
-            throw IngotError.refused("ValidationError", "\(name) launches from \(fleet.group.launchTemplateName), not \(request.launchTemplateName)")
+        guard let group = try await describeAutoScalingGroups(region: request.region, names: [name]).first else {
+            throw IngotError.noSuchGroup(name, in: request.region)
         }
-        if request.preferences.autoRollback,
-           let refusal = AutoRollbackPrerequisites.refusal(group: name, desiredVersion: request.launchTemplateVersion.map { .number($0) },
-                                                           imageIsParameter: fleet.imageIsParameter) {
-            throw refusal
+        guard group.launchTemplateName == request.launchTemplateName || request.launchTemplateVersion == nil else {
+            throw IngotError.refused("ValidationError", "\(name) launches from \(group.launchTemplateName), not \(request.launchTemplateName)")
         }
         let strategy: any RolloutDecider = request.strategy == "ReplaceRootVolume" ? try ReplaceRootVolumeStrategy(parameters: [:]) : try RollingStrategy(parameters: [:])
-        var simulation = try RolloutSimulation(spec: fleet.spec, preferences: request.preferences, strategy: strategy)
-        let result = simulation.run()
-        let outcome = fleet.outcome(result, start: clock.now, preferences: strategy.adjusted(request.preferences).awsFields,
-                                    desiredGiven: request.launchTemplateVersion != nil)
-        try await applyInstanceRefresh(region: request.region, group: name, outcome: outcome)
-        return outcome.refresh.instanceRefreshId
+        let run = try await GroupRefresh.run(cloud: self, region: request.region, group: name, desiredVersion: request.launchTemplateVersion.map { .number($0) },
+                                             preferences: request.preferences, strategy: strategy, now: clock.now)
+        return run.refresh.instanceRefreshId
     }
 
     /// Local refreshes run to their end before StartInstanceRefresh answers: none is ever in progress,
@@ -60,8 +54,9 @@ extension LocalCloud: InstanceRefreshCloud {
             }
             let refresh = outcome.refresh
             var desiredGroup = group
-            desiredGroup.launchTemplateVersion = refresh.desiredLaunchTemplateVersion.map(String.init) ?? group.launchTemplateVersion
-            let (desiredVersion, desiredImage) = try ctx.resolveGroupTemplate(desiredGroup, db)
+            desiredGroup.launchTemplateVersion = refresh.desiredLaunchTemplateVersion.map { .number($0) } ?? group.launchTemplateVersion
+            let desired = try ctx.launchTarget(desiredGroup, db)
+            let (desiredVersion, desiredImage) = (desired.version, desired.imageId)
             // The saved configuration as the instances ran it (its template version may be gone, or an SSM
             // parameter may point elsewhere by now); else what the template says.
             var previous = (desiredVersion, desiredImage)
@@ -69,8 +64,8 @@ extension LocalCloud: InstanceRefreshCloud {
                 if let image = outcome.previousImageId {
                     previous = (p, image)
                 } else {
-                    desiredGroup.launchTemplateVersion = String(p)
-                    previous = (try? ctx.resolveGroupTemplate(desiredGroup, db)) ?? (p, desiredImage)
+                    desiredGroup.launchTemplateVersion = .number(p)
+                    previous = (try? ctx.launchTarget(desiredGroup, db)).map { ($0.version, $0.imageId) } ?? (p, desiredImage)
                 }
             }
             let instanceType = try TemplateRows.versions(db, template: ctx.launchTemplate(group.launchTemplateName, region: region, db))
@@ -94,7 +89,7 @@ extension LocalCloud: InstanceRefreshCloud {
             }
             var changed = false
             if outcome.updateGroupVersion {
-                group.launchTemplateVersion = String(desiredVersion)
+                group.launchTemplateVersion = .number(desiredVersion)
                 changed = true
             }
             if let desired = outcome.finalDesiredCapacity, desired != group.desiredCapacity {

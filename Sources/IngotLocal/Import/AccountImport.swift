@@ -18,12 +18,12 @@ extension LocalCloud {
         let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         let ctx = context
         if object?["LaunchTemplateVersions"] != nil {
-            let doc = try Self.decode(AWSTemplateVersions.self, data)
-            return try await store.write { db in try ctx.importTemplates(doc, region: region, db) }
+            let versions = try Self.decode(AWSTemplateVersions.self, data).LaunchTemplateVersions.map { $0.typed(region: region, now: ctx.now) }
+            return try await store.write { db in try ctx.importTemplates(versions, region: region, db) }
         }
         if object?["AutoScalingGroups"] != nil {
-            let doc = try Self.decode(AWSGroups.self, data)
-            return try await store.write { db in try ctx.importGroups(doc, region: region, db) }
+            let groups = try Self.decode(AWSGroups.self, data).AutoScalingGroups.map { try $0.typed(region: region, now: ctx.now) }
+            return try await store.write { db in try ctx.importGroups(groups, region: region, db) }
         }
         if object?["Parameters"] != nil {
             let doc = try Self.decode(AWSParameters.self, data)
@@ -88,71 +88,95 @@ struct AWSParameters: Decodable {
     var Parameters: [Parameter]
 }
 
+extension AWSTemplateVersions.Version {
+    func typed(region: Region, now: Date) -> LaunchTemplateVersion {
+        let d = LaunchTemplateData
+        let data = IngotCore.LaunchTemplateData(
+            imageId: d?.ImageId, instanceType: d?.InstanceType, keyName: d?.KeyName, securityGroupIds: d?.SecurityGroupIds, userData: d?.UserData,
+            iamInstanceProfile: d?.IamInstanceProfile.flatMap { $0.Arn ?? $0.Name },
+            blockDeviceMappings: d?.BlockDeviceMappings?.map { TemplateBlockDevice(deviceName: $0.DeviceName, volumeSize: $0.Ebs?.VolumeSize, volumeType: $0.Ebs?.VolumeType,
+                                                                                    encrypted: $0.Ebs?.Encrypted, kmsKeyId: $0.Ebs?.KmsKeyId, deleteOnTermination: $0.Ebs?.DeleteOnTermination) },
+            metadataOptions: d?.MetadataOptions.map { MetadataOptions(httpTokens: $0.HttpTokens, httpPutResponseHopLimit: $0.HttpPutResponseHopLimit, httpEndpoint: $0.HttpEndpoint) },
+            tagSpecifications: d?.TagSpecifications?.map { TagSpecification(resourceType: $0.ResourceType, tags: ($0.Tags ?? []).map { Tag(key: $0.Key, value: $0.Value ?? "") }) })
+        return LaunchTemplateVersion(templateId: LaunchTemplateId ?? "", templateName: LaunchTemplateName, region: region, versionNumber: VersionNumber,
+                                     versionDescription: VersionDescription, defaultVersion: DefaultVersion ?? false,
+                                     createTime: CreateTime.flatMap(Timestamp.parse) ?? now, data: data)
+    }
+}
+
+extension AWSGroups.Group {
+    func typed(region: Region, now: Date) throws -> AutoScalingGroup {
+        guard let template = LaunchTemplate?.LaunchTemplateName else {
+            throw IngotError.invalid("file", "group \(AutoScalingGroupName) has no LaunchTemplate (launch configurations and mixed instances policies are not supported)")
+        }
+        let version = try TemplateVersion(LaunchTemplate?.Version ?? "$Default", field: "file LaunchTemplate.Version")
+        // An instance's version is a number (the aws:ec2launchtemplate:version tag); its image comes from that version.
+        let instances = (Instances ?? []).map { i in
+            GroupInstance(instanceId: InstanceID(trusted: i.InstanceId), availabilityZone: i.AvailabilityZone, lifecycleState: "InService",
+                          healthStatus: i.HealthStatus ?? "Healthy", launchTemplateVersion: Int(i.LaunchTemplate?.Version ?? "") ?? 0, imageId: "")
+        }
+        return AutoScalingGroup(
+            name: AutoScalingGroupName, region: region, launchTemplateName: template, launchTemplateVersion: version,
+            minSize: MinSize, maxSize: MaxSize, desiredCapacity: DesiredCapacity, availabilityZones: AvailabilityZones ?? region.availabilityZones,
+            healthCheckGracePeriod: HealthCheckGracePeriod ?? 0, defaultInstanceWarmup: DefaultInstanceWarmup,
+            createdTime: CreatedTime.flatMap(Timestamp.parse) ?? now, instances: instances)
+    }
+}
+
 extension Operations {
     func time(_ text: String?) -> Int64 { text.flatMap(Timestamp.parseMillis) ?? Timestamp.millis(now) }
 
-    func importTemplates(_ doc: AWSTemplateVersions, region: Region, _ db: Database) throws -> AccountImportResult {
+    /// Writes launch templates with their versions as given (ids and numbers kept); a template the
+    /// region has by name is skipped whole.
+    func importTemplates(_ all: [LaunchTemplateVersion], region: Region, _ db: Database) throws -> AccountImportResult {
         var result = AccountImportResult(kind: "launch template versions", imported: 0, skipped: 0)
-        for (name, versions) in Dictionary(grouping: doc.LaunchTemplateVersions, by: \.LaunchTemplateName).sorted(by: { $0.key < $1.key }) {
+        for (name, versions) in Dictionary(grouping: all, by: \.templateName).sorted(by: { $0.key < $1.key }) {
             try validateLaunchTemplateName(name, field: "file LaunchTemplateName")
             if try TemplateRows.template(db, region: region, owner: caller, name: name) != nil { result.skipped += versions.count; continue }
-            guard Set(versions.map(\.VersionNumber)).count == versions.count, versions.allSatisfy({ $0.VersionNumber >= 1 }) else {
+            guard Set(versions.map(\.versionNumber)).count == versions.count, versions.allSatisfy({ $0.versionNumber >= 1 }) else {
                 throw IngotError.invalid("file", "launch template \(name) lists a version number twice (or below 1)")
             }
-            // Template ids are unique across regions: the file's id is kept unless the store has it already.
-            var id = versions.first?.LaunchTemplateId ?? ""
+            // Template ids are unique across regions: the given id is kept unless the store has it already.
+            var id = versions.first?.templateId ?? ""
             if try id.isEmpty || (Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM launch_template WHERE id = ?)", arguments: [id]) ?? false) {
                 id = "lt-" + String(ImageID.random().rawValue.dropFirst(4))
             }
-            let latest = versions.map(\.VersionNumber).max() ?? 1
-            let def = versions.first { $0.DefaultVersion == true }?.VersionNumber ?? latest
+            let latest = versions.map(\.versionNumber).max() ?? 1
+            let def = versions.first { $0.defaultVersion }?.versionNumber ?? latest
             try db.execute(sql: """
                 INSERT INTO launch_template (id, region, owner_id, name, create_time, default_version, latest_version, tags) VALUES (?, ?, ?, ?, ?, ?, ?, '[]')
-                """, arguments: [id, region.code, caller.rawValue, name, time(versions.map { $0.CreateTime ?? "" }.min()), def, latest])
+                """, arguments: [id, region.code, caller.rawValue, name, Timestamp.millis(versions.map(\.createTime).min() ?? now), def, latest])
             for v in versions {
-                let d = v.LaunchTemplateData
-                let data = LaunchTemplateData(
-                    imageId: d?.ImageId, instanceType: d?.InstanceType, keyName: d?.KeyName, securityGroupIds: d?.SecurityGroupIds, userData: d?.UserData,
-                    iamInstanceProfile: d?.IamInstanceProfile.flatMap { $0.Arn ?? $0.Name },
-                    blockDeviceMappings: d?.BlockDeviceMappings?.map { TemplateBlockDevice(deviceName: $0.DeviceName, volumeSize: $0.Ebs?.VolumeSize, volumeType: $0.Ebs?.VolumeType,
-                                                                                            encrypted: $0.Ebs?.Encrypted, kmsKeyId: $0.Ebs?.KmsKeyId, deleteOnTermination: $0.Ebs?.DeleteOnTermination) },
-                    metadataOptions: d?.MetadataOptions.map { MetadataOptions(httpTokens: $0.HttpTokens, httpPutResponseHopLimit: $0.HttpPutResponseHopLimit, httpEndpoint: $0.HttpEndpoint) },
-                    tagSpecifications: d?.TagSpecifications?.map { TagSpecification(resourceType: $0.ResourceType, tags: ($0.Tags ?? []).map { Tag(key: $0.Key, value: $0.Value ?? "") }) })
-                do { try TemplateRows.validate(data) } catch let e as IngotError {
-                    throw IngotError.invalid("file", "launch template \(name) version \(v.VersionNumber): \(e.message)")
+                do { try TemplateRows.validate(v.data) } catch let e as IngotError {
+                    throw IngotError.invalid("file", "launch template \(name) version \(v.versionNumber): \(e.message)")
                 }
                 try db.execute(sql: "INSERT INTO launch_template_version (template_id, version, description, create_time, data) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [id, v.VersionNumber, v.VersionDescription, time(v.CreateTime), try TemplateRows.encode(data)])
+                               arguments: [id, v.versionNumber, v.versionDescription, Timestamp.millis(v.createTime), try TemplateRows.encode(v.data)])
                 result.imported += 1
             }
         }
         return result
     }
 
-    func importGroups(_ doc: AWSGroups, region: Region, _ db: Database) throws -> AccountImportResult {
+    /// Writes groups with their instances as given (ids and version numbers kept); an instance with no
+    /// image takes its template version's.
+    func importGroups(_ groups: [AutoScalingGroup], region: Region, _ db: Database) throws -> AccountImportResult {
         var result = AccountImportResult(kind: "auto scaling groups", imported: 0, skipped: 0)
-        for g in doc.AutoScalingGroups {
-            if try GroupRows.group(db, region: region, owner: caller, name: g.AutoScalingGroupName) != nil { result.skipped += 1; continue }
-            guard let template = g.LaunchTemplate?.LaunchTemplateName else {
-                throw IngotError.invalid("file", "group \(g.AutoScalingGroupName) has no LaunchTemplate (launch configurations and mixed instances policies are not supported)")
+        for g in groups {
+            if try GroupRows.group(db, region: region, owner: caller, name: g.name) != nil { result.skipped += 1; continue }
+            guard try TemplateRows.template(db, region: region, owner: caller, name: g.launchTemplateName) != nil else {
+                throw IngotError.invalid("file", "group \(g.name) uses launch template \(g.launchTemplateName), which is not in \(region): import its describe-launch-template-versions first")
             }
-            guard try TemplateRows.template(db, region: region, owner: caller, name: template) != nil else {
-                throw IngotError.invalid("file", "group \(g.AutoScalingGroupName) uses launch template \(template), which is not in \(region): import its describe-launch-template-versions first")
-            }
-            let group = AutoScalingGroup(
-                name: g.AutoScalingGroupName, region: region, launchTemplateName: template, launchTemplateVersion: g.LaunchTemplate?.Version ?? "$Default",
-                minSize: g.MinSize, maxSize: g.MaxSize, desiredCapacity: g.DesiredCapacity, availabilityZones: g.AvailabilityZones ?? region.availabilityZones,
-                healthCheckGracePeriod: g.HealthCheckGracePeriod ?? 0, defaultInstanceWarmup: g.DefaultInstanceWarmup,
-                createdTime: Timestamp.date(millis: time(g.CreatedTime)), instances: [])
+            var group = g
+            group.region = region
+            group.instances = []
             try GroupRows.validate(group)
             try GroupRows.save(group, owner: caller, db)
-            // Instances keep their ids and versions; their image comes from that template version, when known.
-            let versions = (try? launchTemplate(template, region: region, db)).map { try? TemplateRows.versions(db, template: $0) } ?? nil
-            for i in g.Instances ?? [] {
-                let number = Int(i.LaunchTemplate?.Version ?? "") ?? 0
-                let image = versions?.first { $0.versionNumber == number }?.data.imageId
-                try GroupRows.insertInstance(InstanceID(trusted: i.InstanceId), group: g.AutoScalingGroupName, region: region, owner: caller, image: image,
-                                             instanceType: "from-template", zone: i.AvailabilityZone, version: number, health: i.HealthStatus ?? "Healthy",
+            let versions = (try? launchTemplate(g.launchTemplateName, region: region, db)).map { try? TemplateRows.versions(db, template: $0) } ?? nil
+            for i in g.instances {
+                let image = i.imageId.isEmpty ? versions?.first { $0.versionNumber == i.launchTemplateVersion }?.data.imageId : i.imageId
+                try GroupRows.insertInstance(i.instanceId, group: g.name, region: region, owner: caller, image: image, instanceType: "from-template",
+                                             zone: i.availabilityZone, version: i.launchTemplateVersion, health: i.healthStatus,
                                              at: Timestamp.millis(now), keepExisting: true, db)
             }
             result.imported += 1
@@ -165,8 +189,8 @@ extension Operations {
         for p in doc.Parameters {
             try Parameter.validate(name: p.Name, field: "file Name", reserved: true)
             if try ParameterRows.exists(region: region, owner: caller, name: p.Name, db) { result.skipped += 1; continue }
-            try ParameterRows.insertVersion(region: region, owner: caller, name: p.Name, version: p.Version ?? 1, type: p.Type ?? "String",
-                                            dataType: p.DataType ?? "text", value: p.Value, labels: [], modifiedMillis: time(p.LastModifiedDate), db)
+            try ParameterRows.insert(ParameterVersionRow(region: region, owner: caller, name: p.Name, version: p.Version ?? 1, type: p.Type ?? "String",
+                                                         dataType: p.DataType ?? "text", value: p.Value, labels: [], modified: time(p.LastModifiedDate)), db)
             result.imported += 1
         }
         return result

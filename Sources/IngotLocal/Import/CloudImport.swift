@@ -19,28 +19,6 @@ extension LocalCloud {
     public func importFromCloud(region: Region, images: [Image], templates: [LaunchTemplateVersion], groups: [AutoScalingGroup],
                                 parameters: [Parameter]) async throws -> CloudImportResult {
         let ctx = context
-        let templateDoc = AWSTemplateVersions(LaunchTemplateVersions: templates.map { v in
-            let d = v.data
-            return AWSTemplateVersions.Version(
-                LaunchTemplateId: v.templateId, LaunchTemplateName: v.templateName, VersionNumber: v.versionNumber, VersionDescription: v.versionDescription,
-                CreateTime: Timestamp.format(v.createTime), DefaultVersion: v.defaultVersion,
-                LaunchTemplateData: AWSTemplateVersions.Data(
-                    ImageId: d.imageId, InstanceType: d.instanceType, KeyName: d.keyName, SecurityGroupIds: d.securityGroupIds, UserData: d.userData,
-                    IamInstanceProfile: d.iamInstanceProfile.map { $0.hasPrefix("arn:") ? .init(Arn: $0, Name: nil) : .init(Arn: nil, Name: $0) },
-                    BlockDeviceMappings: d.blockDeviceMappings?.map { .init(DeviceName: $0.deviceName, Ebs: .init(VolumeSize: $0.volumeSize, VolumeType: $0.volumeType,
-                                                                                                            Encrypted: $0.encrypted, KmsKeyId: $0.kmsKeyId,
-                                                                                                            DeleteOnTermination: $0.deleteOnTermination)) },
-                    MetadataOptions: d.metadataOptions.map { .init(HttpTokens: $0.httpTokens, HttpPutResponseHopLimit: $0.httpPutResponseHopLimit, HttpEndpoint: $0.httpEndpoint) },
-                    TagSpecifications: d.tagSpecifications?.map { .init(ResourceType: $0.resourceType, Tags: $0.tags.map { AWSTag(Key: $0.key, Value: $0.value) }) }))
-        })
-        let groupDoc = AWSGroups(AutoScalingGroups: groups.map { g in
-            AWSGroups.Group(
-                AutoScalingGroupName: g.name, LaunchTemplate: .init(LaunchTemplateName: g.launchTemplateName, Version: g.launchTemplateVersion),
-                MinSize: g.minSize, MaxSize: g.maxSize, DesiredCapacity: g.desiredCapacity, AvailabilityZones: g.availabilityZones,
-                HealthCheckGracePeriod: g.healthCheckGracePeriod, DefaultInstanceWarmup: g.defaultInstanceWarmup, CreatedTime: Timestamp.format(g.createdTime),
-                Instances: g.instances.map { .init(InstanceId: $0.instanceId.rawValue, AvailabilityZone: $0.availabilityZone, HealthStatus: $0.healthStatus,
-                                                   LaunchTemplate: .init(LaunchTemplateName: g.launchTemplateName, Version: String($0.launchTemplateVersion))) })
-        })
         return try await store.write { db in
             var imageResult = AccountImportResult(kind: "images", imported: 0, skipped: 0)
             for image in images {
@@ -60,13 +38,13 @@ extension LocalCloud {
                 try Parameter.validate(name: name, field: "parameter", reserved: true)
                 if try ParameterRows.exists(region: region, owner: ctx.caller, name: name, db) { parameterResult.skipped += 1; continue }
                 for p in versions {
-                    try ParameterRows.insertVersion(region: region, owner: ctx.caller, name: name, version: p.version, type: p.type, dataType: p.dataType,
-                                                    value: p.value, labels: p.labels, modifiedMillis: Timestamp.millis(p.lastModifiedDate), db)
+                    try ParameterRows.insert(ParameterVersionRow(region: region, owner: ctx.caller, name: name, version: p.version, type: p.type, dataType: p.dataType,
+                                                                 value: p.value, labels: p.labels, modified: Timestamp.millis(p.lastModifiedDate)), db)
                 }
                 parameterResult.imported += 1
             }
-            let templateResult = try ctx.importTemplates(templateDoc, region: region, db)
-            let groupResult = try ctx.importGroups(groupDoc, region: region, db)
+            let templateResult = try ctx.importTemplates(templates, region: region, db)
+            let groupResult = try ctx.importGroups(groups, region: region, db)
             return CloudImportResult(region: region.code, images: imageResult, launchTemplateVersions: templateResult, groups: groupResult, parameters: parameterResult)
         }
     }

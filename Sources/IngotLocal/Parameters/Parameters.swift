@@ -19,29 +19,32 @@ extension LocalCloud: ParameterCloud {
                     throw IngotError.refused("InvalidParameterValue", "'\(value)' is not an image id usable in \(region) (data type aws:ec2:image)")
                 }
             }
-            let latest = try Int.fetchOne(db, sql: "SELECT max(version) FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?",
-                                          arguments: [region.code, ctx.caller.rawValue, name])
-            if latest != nil && !overwrite {
+            let history = try ParameterRows.history(region: region, owner: ctx.caller, name: name, db)
+            if !history.isEmpty && !overwrite {
                 throw IngotError.refused("ParameterAlreadyExists", "The parameter \(name) already exists; use --overwrite for a new version")
             }
-            let version = (latest ?? 0) + 1
-            try ParameterRows.insertVersion(region: region, owner: ctx.caller, name: name, version: version, type: "String", dataType: dataType,
-                                            value: value, labels: [], modifiedMillis: Timestamp.millis(ctx.now), db)
-            try db.execute(sql: "DELETE FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? AND version <= ?",
-                           arguments: [region.code, ctx.caller.rawValue, name, version - Self.parameterVersionsKept])
+            let version = (history.last?.version ?? 0) + 1
+            let dropped = history.prefix(max(0, history.count + 1 - Self.parameterVersionsKept))
+            // "Parameter Store retains the 100 most recently created versions of a parameter. ... However, if
+            // the oldest version has a label attached to it, Parameter Store won't delete the version and
+            // instead presents this error message" (SSM's ParameterMaxVersionLimitExceeded).
+            if let labelled = dropped.first(where: { !$0.labels.isEmpty }) {
+                throw IngotError.refused("ParameterMaxVersionLimitExceeded",
+                                         "You attempted to create a new version of \(name) by calling the PutParameter API with the overwrite flag. Version \(labelled.version), the oldest version, can't be deleted because it has a label associated with it (\(labelled.labels.joined(separator: ", "))). Move the label to another version of the parameter (ingot ssm label), and try again.")
+            }
+            try ParameterRows.insert(ParameterVersionRow(region: region, owner: ctx.caller, name: name, version: version, type: "String", dataType: dataType,
+                                                         value: value, labels: [], modified: Timestamp.millis(ctx.now)), db)
+            for old in dropped { try old.delete(db) }
             return version
         }
     }
 
     public func getParameter(region: Region, name: String) async throws -> Parameter {
-        let base = String(name.split(separator: ":", maxSplits: 1).first ?? "")
-        try Parameter.validate(name: base, reserved: true)
-        let history = try await getParameterHistory(region: region, name: base)
-        guard let colon = name.firstIndex(of: ":") else { return history[history.count - 1] }
-        let selector = String(name[name.index(after: colon)...])
-        let found = Int(selector).map { n in history.first { $0.version == n } } ?? history.first { $0.labels.contains(selector) }
-        guard let found else {
-            throw IngotError.refused("ParameterVersionNotFound", "Parameter \(name): no version or label \(selector)")
+        let reference = ParameterReference(name)
+        try Parameter.validate(name: reference.name, reserved: true)
+        let history = try await getParameterHistory(region: region, name: reference.name)
+        guard let found = reference.pick(from: history) else {
+            throw IngotError.refused("ParameterVersionNotFound", "Parameter \(name): no such version or label")
         }
         return found
     }
@@ -49,11 +52,7 @@ extension LocalCloud: ParameterCloud {
     public func getParameterHistory(region: Region, name: String) async throws -> [Parameter] {
         let caller = caller
         let history = try await store.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version",
-                             arguments: [region.code, caller.rawValue, name]).map { r in
-                Parameter(name: r["name"], region: region, type: r["type"], dataType: r["data_type"], value: r["value"], version: r["version"],
-                          labels: try TemplateRows.decode([String].self, r["labels"]), lastModifiedDate: Timestamp.date(millis: r["modified"]))
-            }
+            try ParameterRows.history(region: region, owner: caller, name: name, db).map(\.parameter)
         }
         guard !history.isEmpty else { throw IngotError.refused("ParameterNotFound", "Parameter \(name) not found in \(region)") }
         return history
@@ -71,35 +70,76 @@ extension LocalCloud: ParameterCloud {
         }
         let caller = caller
         try await store.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT version, labels FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?",
-                                        arguments: [region.code, caller.rawValue, name])
-            guard rows.contains(where: { ($0["version"] as Int) == version }) else {
+            let history = try ParameterRows.history(region: region, owner: caller, name: name, db)
+            guard history.contains(where: { $0.version == version }) else {
                 throw IngotError.refused("ParameterVersionNotFound", "Parameter \(name) has no version \(version)")
             }
-            for r in rows {
-                let v: Int = r["version"]
-                var current = try TemplateRows.decode([String].self, r["labels"]).filter { !labels.contains($0) }
-                if v == version { current += labels }
-                try db.execute(sql: "UPDATE ssm_parameter_version SET labels = ? WHERE region = ? AND owner_id = ? AND name = ? AND version = ?",
-                               arguments: [try TemplateRows.encode(current), region.code, caller.rawValue, name, v])
+            for var row in history {
+                let kept = row.labels.filter { !labels.contains($0) } + (row.version == version ? labels : [])
+                guard kept != row.labels else { continue }
+                row.labels = kept
+                try row.update(db)
             }
         }
     }
 }
 
-/// The one writer of SSM parameter versions (PutParameter and both imports).
+/// A row of `ssm_parameter_version` as a GRDB record: a small table, so the Codable record is worth
+/// more than hand-written statements (labels are stored as a JSON array, GRDB's encoding of an array).
+struct ParameterVersionRow: Codable, Hashable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "ssm_parameter_version"
+
+    var region: String
+    var ownerId: String
+    var name: String
+    var version: Int
+    var type: String
+    var dataType: String
+    var value: String
+    var labels: [String]
+    /// Milliseconds since 1970.
+    var modified: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case region, ownerId = "owner_id", name, version, type, dataType = "data_type", value, labels, modified
+    }
+
+    init(region: Region, owner: AccountID, name: String, version: Int, type: String, dataType: String, value: String, labels: [String], modified: Int64) {
+        self.region = region.code
+        self.ownerId = owner.rawValue
+        self.name = name
+        self.version = version
+        self.type = type
+        self.dataType = dataType
+        self.value = value
+        self.labels = labels
+        self.modified = modified
+    }
+
+    var parameter: Parameter {
+        Parameter(name: name, region: Region(trusted: region), type: type, dataType: dataType, value: value, version: version, labels: labels,
+                  lastModifiedDate: Timestamp.date(millis: modified))
+    }
+}
+
+/// The one writer of SSM parameter versions (PutParameter, LabelParameterVersion and both imports).
 enum ParameterRows {
-    static func insertVersion(region: Region, owner: AccountID, name: String, version: Int, type: String, dataType: String, value: String,
-                              labels: [String], modifiedMillis: Int64, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO ssm_parameter_version (region, owner_id, name, version, type, data_type, value, labels, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [region.code, owner.rawValue, name, version, type, dataType, value,
-                             String(decoding: try JSONEncoder().encode(labels), as: UTF8.self), modifiedMillis])
+    static func insert(_ row: ParameterVersionRow, _ db: Database) throws {
+        try row.insert(db)
+    }
+
+    /// Every version of a parameter, oldest first.
+    static func history(region: Region, owner: AccountID, name: String, _ db: Database) throws -> [ParameterVersionRow] {
+        try ParameterVersionRow
+            .filter(Column("region") == region.code && Column("owner_id") == owner.rawValue && Column("name") == name)
+            .order(Column("version"))
+            .fetchAll(db)
     }
 
     /// Whether the parameter has any version (imports skip those).
     static func exists(region: Region, owner: AccountID, name: String, _ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?)",
-                          arguments: [region.code, owner.rawValue, name]) ?? false
+        try ParameterVersionRow
+            .filter(Column("region") == region.code && Column("owner_id") == owner.rawValue && Column("name") == name)
+            .fetchCount(db) > 0
     }
 }

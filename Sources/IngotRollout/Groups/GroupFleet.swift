@@ -13,14 +13,11 @@ public struct GroupFleet: Sendable {
     /// Whether the target version's ImageId is `resolve:ssm:...` (AutoRollback is then refused).
     public var imageIsParameter = false
 
-    public static func load(cloud: some LaunchTemplateCloud & ParameterCloud & AutoScalingCloud, region: Region, group name: String, desiredVersion: String?) async throws -> GroupFleet {
-        if let v = desiredVersion, Int(v).map({ $0 >= 1 }) != true && v != "$Latest" && v != "$Default" {
-            throw IngotError.invalid("desired-version", "'\(v)' is not $Latest, $Default or a version number")
-        }
+    public static func load(cloud: some LaunchTemplateCloud & ParameterCloud & AutoScalingCloud, region: Region, group name: String, desiredVersion: TemplateVersion?) async throws -> GroupFleet {
         guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
             throw IngotError.noSuchGroup(name, in: region)
         }
-        let target = try await Self.target(cloud: cloud, group: group, version: desiredVersion)
+        let target = try await LaunchTarget.of(group, version: desiredVersion, cloud: cloud)
         var zones = group.availabilityZones
         for i in group.instances where !zones.contains(i.availabilityZone) { zones.append(i.availabilityZone) }
         let instances = group.instances.map { i in
@@ -40,28 +37,6 @@ public struct GroupFleet: Sendable {
         let previousImage = previous.flatMap { p in Dictionary(grouping: p.value, by: \.imageId).max { $0.value.count < $1.value.count }?.key }
         return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key, previousImageId: previousImage,
                           imageIsParameter: target.imageIsParameter)
-    }
-}
-
-extension GroupFleet {
-    /// The launch template version a group (or `version`) resolves to now, and its image (`resolve:ssm:`
-    /// followed), through the cloud's own APIs.
-    public static func target(cloud: some LaunchTemplateCloud & ParameterCloud & AutoScalingCloud, group: AutoScalingGroup, version: String?) async throws -> (version: Int, imageId: String, imageIsParameter: Bool) {
-        let selector = try TemplateVersionSelector(version ?? group.launchTemplateVersion, field: "desired-version")
-        guard let v = try await cloud.describeLaunchTemplateVersions(region: group.region, name: group.launchTemplateName, versions: [selector]).first else {
-            throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "launch template \(group.launchTemplateName) has no version \(version ?? group.launchTemplateVersion)")
-        }
-        var image = v.data.imageId ?? ""
-        if let parameter = v.data.ssmParameter {
-            let parts = parameter.split(separator: ":", maxSplits: 1).map(String.init)
-            let history = try await cloud.getParameterHistory(region: group.region, name: parts[0])
-            let chosen = parts.count == 2 ? history.first { String($0.version) == parts[1] || $0.labels.contains(parts[1]) } : history.max { $0.version < $1.version }
-            image = chosen?.value ?? image
-        }
-        guard ImageID.isWellFormed(image) else {
-            throw IngotError.refused("ValidationError", "launch template \(group.launchTemplateName) version \(v.versionNumber) has no launchable image id")
-        }
-        return (v.versionNumber, image, v.data.ssmParameter != nil)
     }
 }
 

@@ -1,0 +1,60 @@
+import Foundation
+import IngotCore
+import Testing
+
+/// What a group launches, decided from plain values (the same decision simulate, doctor, DR, the
+/// instance refresh and the local Auto Scaling code use).
+@Suite struct LaunchTargetTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func version(_ n: Int, imageId: String?) -> LaunchTemplateVersion {
+        LaunchTemplateVersion(templateId: "lt-1", templateName: "web-lt", region: .usEast1, versionNumber: n, versionDescription: nil,
+                              defaultVersion: false, createTime: now, data: LaunchTemplateData(imageId: imageId))
+    }
+
+    static func parameter(_ version: Int, _ value: String, labels: [String] = []) -> Parameter {
+        Parameter(name: "/golden/web", region: .usEast1, type: "String", dataType: "aws:ec2:image", value: value, version: version, labels: labels,
+                  lastModifiedDate: now)
+    }
+
+    static let history = [parameter(1, "ami-0000000000000000a", labels: ["stable"]), parameter(3, "ami-0000000000000000c"), parameter(2, "ami-0000000000000000b")]
+
+    @Test("An AMI id is launched as it is")
+    func plainImage() throws {
+        let target = try LaunchTarget.decide(templateName: "web-lt", version: Self.version(4, imageId: "ami-0000000000000000a"), parameterHistory: [])
+        #expect(target == LaunchTarget(templateName: "web-lt", version: 4, imageId: "ami-0000000000000000a"))
+        #expect(!target.imageIsParameter)
+    }
+
+    /// Launch templates (EC2 user guide): "resolve:ssm:parameter-name", "resolve:ssm:parameter-name:version-number"
+    /// and "resolve:ssm:parameter-name:label" name the parameter's latest version, a version, or the version with the label.
+    @Test("resolve:ssm: follows the latest version, a version number or a label")
+    func parameterForms() throws {
+        for (reference, expected) in [("/golden/web", "ami-0000000000000000c"), ("/golden/web:2", "ami-0000000000000000b"), ("/golden/web:stable", "ami-0000000000000000a")] {
+            let target = try LaunchTarget.decide(templateName: "web-lt", version: Self.version(1, imageId: "resolve:ssm:" + reference), parameterHistory: Self.history)
+            #expect(target.imageId == expected, "\(reference)")
+            #expect(target.parameter == ParameterReference(reference))
+        }
+    }
+
+    @Test("A missing label or version, or no image id at all, launches nothing: refused, never another version's image")
+    func refusals() {
+        for (imageId, code) in [("resolve:ssm:/golden/web:9", "ParameterVersionNotFound"), ("resolve:ssm:/golden/web:canary", "ParameterVersionNotFound"),
+                                ("", "ValidationError"), ("not-an-ami", "ValidationError")] {
+            let e = #expect(throws: IngotError.self) {
+                try LaunchTarget.decide(templateName: "web-lt", version: Self.version(1, imageId: imageId.isEmpty ? nil : imageId), parameterHistory: Self.history)
+            }
+            #expect(e?.code == code, "\(imageId)")
+        }
+    }
+
+    @Test("TemplateVersion: $Latest, $Default or a number, named in AWS's spelling; moving versions are the $ ones")
+    func versions() throws {
+        #expect(try TemplateVersion("$Latest") == .latest && TemplateVersion("$Default") == .default && TemplateVersion("7") == .number(7))
+        #expect(TemplateVersion.latest.isMoving && TemplateVersion.default.isMoving && !TemplateVersion.number(1).isMoving)
+        #expect(TemplateVersion.number(3).number(default: 2, latest: 5) == 3 && TemplateVersion.latest.number(default: 2, latest: 5) == 5)
+        let json = try JSONEncoder().encode([TemplateVersion.latest, .number(3)])
+        #expect(String(decoding: json, as: UTF8.self) == #"["$Latest","3"]"#)
+        #expect(try JSONDecoder().decode([TemplateVersion].self, from: json) == [.latest, .number(3)])
+    }
+}
