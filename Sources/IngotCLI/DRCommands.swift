@@ -22,23 +22,21 @@ struct DROptions: ParsableArguments {
     @Option(name: .customLong("dr-account"), help: "The account that launches in the DR region, when not yours (images are shared with it).") var drAccount: String?
     @Option(name: .customLong("kms-key-id"), help: "A KMS key in the DR region for copies of encrypted images.") var kmsKeyId: String?
 
-    func request(boot: BootProfile = .baked) throws -> DRRequest {
-        let entry = try file.map { try IngotFile.loadDR($0) }
+    func request() throws -> DRRequest {
+        let entry = try file.map { path in
+            guard let dr = try YAMLFile.config(path).dr else { throw IngotError.invalid("file", "\(path) has no dr section") }
+            return dr
+        }
         guard let source = sourceRegion ?? entry?.sourceRegion else { throw IngotError.invalid("source-region", "give the region the workloads run in, e.g. --source-region us-east-1") }
         guard let target = region ?? entry?.region else { throw IngotError.invalid("region", "give the DR region, e.g. --region eu-west-1") }
         var workloads = group.map(DRWorkload.group) + template.map(DRWorkload.template)
-        if workloads.isEmpty, let entry { workloads = (entry.groups ?? []).map(DRWorkload.group) + (entry.templates ?? []).map(DRWorkload.template) }
+        if workloads.isEmpty, let entry { workloads = entry.workloads }
         for w in workloads { if case .template(let name) = w { try validateLaunchTemplateName(name, field: "template") } }
-        let bootSeconds: Double = switch boot {
-        case .baked: 68
-        case .userData: 425
-        case .fixed(let s): s
-        }
         return DRRequest(
             sourceRegion: try Region(source), region: try Region(target), mode: try DRMode(parsing: mode ?? entry?.mode ?? "pilot-light"),
             standbyCapacity: try (standby ?? entry?.standbyCapacity).map { try StandbyCapacity(parsing: $0) },
             drAccount: try (drAccount ?? entry?.drAccount).map { try AccountID($0, field: "dr-account") }, kmsKeyId: kmsKeyId ?? entry?.kmsKeyId,
-            workloads: workloads, bootSeconds: bootSeconds)
+            workloads: workloads)
     }
 }
 
@@ -199,15 +197,8 @@ struct DRDrillCommand: AsyncParsableCommand {
     @Option(help: "Runs with derived seeds, for percentiles.") var runs = 1
     @Option(help: "Draw the capacity ramp to FILE.svg.") var svg: String?
 
-    struct Times: Encodable, Sendable {
-        let secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity: Double?
-        init(_ r: FailoverDrill.Result) {
-            (secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity) = (r.secondsToHalfCapacity, r.secondsToNinetyPercent, r.secondsToFullCapacity)
-        }
-    }
-
     func run() async throws {
-        guard (1...10_000).contains(runs) else { throw IngotError.invalid("runs", "\(runs) must be between 1 and 10000") }
+        guard (1...RunOptions.maxRuns).contains(runs) else { throw IngotError.invalid("runs", "\(runs) must be between 1 and \(RunOptions.maxRuns)") }
         if runs > 1 && svg != nil { throw IngotError.invalid("runs", RunOptions.oneRunOnly("--svg")) }
         let request = try dr.request()
         try request.validate()
@@ -215,21 +206,13 @@ struct DRDrillCommand: AsyncParsableCommand {
         guard let failover = FailoverDrill.Failover(plan: plan) else {
             throw IngotError.invalid("group", "nothing to drill: give groups with capacity (--group NAME)")
         }
-        let full = failover.full, standby = failover.standby, zones = failover.zones
-        func world(_ boot: BootProfile) throws -> World {
-            var w = World()
-            w.launchFailureRate = launchFailureRate
-            w.unhealthyRate = unhealthyRate
-            w.launchRatePerSecond = launchRate
-            w.launchBurst = launchBurst
-            w.boot = boot
-            try w.validate(zones: zones.count)
-            return w
-        }
-        let baked = try world(.baked), userData = try world(.userData)
-        @Sendable func drill(_ w: World, _ seed: UInt64) throws -> FailoverDrill.Result { try FailoverDrill.run(failover, world: w, seed: seed) }
+        let faults = FailoverDrill.Faults(launchFailureRate: launchFailureRate, unhealthyRate: unhealthyRate, launchRatePerSecond: launchRate, launchBurst: launchBurst)
+        _ = try faults.world(.baked, zones: failover.zones.count)  // invalid faults exit 2 before anything runs
+        let (full, standby) = (failover.full, failover.standby)
+        func time(_ v: Double?) -> String { v.map { RolloutReport.formatDuration($0) } ?? "never" }
         if runs == 1 {
-            let r = try drill(baked, seed), u = try drill(userData, seed)
+            let c = try FailoverDrill.compare(failover, faults: faults, seed: seed)
+            let r = c.baked
             if let svg {
                 var markers = [RolloutChart.Marker(time: Double(plan.rtoSeconds), label: "estimated RTO", kind: .status)]
                 for (t, label) in [(r.secondsToHalfCapacity, "50 %"), (r.secondsToNinetyPercent, "90 %"), (r.secondsToFullCapacity, "100 %")] {
@@ -249,49 +232,33 @@ struct DRDrillCommand: AsyncParsableCommand {
             let report = Report(sourceRegion: request.sourceRegion.code, region: request.region.code, mode: request.mode.rawValue, fullCapacity: full, standbyCapacity: standby,
                                 secondsToHalfCapacity: r.secondsToHalfCapacity.map(round), secondsToNinetyPercent: r.secondsToNinetyPercent.map(round),
                                 secondsToFullCapacity: r.secondsToFullCapacity.map(round), estimatedRtoSeconds: plan.rtoSeconds, launched: r.launched,
-                                failedLaunches: r.failedLaunches, userDataSecondsToFullCapacity: u.secondsToFullCapacity.map(round),
-                                bakedImageSavesSeconds: zip2(u.secondsToFullCapacity, r.secondsToFullCapacity).map { round($0 - $1) })
+                                failedLaunches: r.failedLaunches, userDataSecondsToFullCapacity: c.userData.secondsToFullCapacity.map(round),
+                                bakedImageSavesSeconds: c.bakedImageSavesSeconds.map(round))
             if global.structured { try Output.document(global.output, report); return }
-            func t(_ v: Double?) -> String { v.map { RolloutReport.formatDuration($0) } ?? "never" }
             Output.fields([
                 ("Failover", "\(request.sourceRegion) lost; \(request.region) from \(standby) to \(full) instances (\(request.mode.rawValue))"),
-                ("50 % capacity", t(r.secondsToHalfCapacity)), ("90 % capacity", t(r.secondsToNinetyPercent)), ("100 % capacity", t(r.secondsToFullCapacity)),
+                ("50 % capacity", time(r.secondsToHalfCapacity)), ("90 % capacity", time(r.secondsToNinetyPercent)), ("100 % capacity", time(r.secondsToFullCapacity)),
                 ("Estimated RTO", RolloutReport.formatDuration(Double(plan.rtoSeconds))),
                 ("Launches", "\(r.launched), \(r.failedLaunches) failed"),
-                ("User-data boot", "100 % at \(t(u.secondsToFullCapacity)): the baked AMI saves \(report.bakedImageSavesSeconds.map { RolloutReport.formatDuration($0) } ?? "-")"),
+                ("User-data boot", "100 % at \(time(c.userData.secondsToFullCapacity)): the baked AMI saves \(report.bakedImageSavesSeconds.map { RolloutReport.formatDuration($0) } ?? "-")"),
             ])
             return
         }
-        struct Outcome: Sendable { let baked, userData: Times }
-        let outcomes = try await MonteCarlo.map(runs: runs, seed: seed) { s in
-            Outcome(baked: Times(try drill(baked, s)), userData: Times(try drill(userData, s)))
-        }
-        struct P: Encodable { let p50, p95, p99: Double? }
-        func pct(_ values: [Double?]) -> P {
-            let v = values.compactMap { $0 }.sorted()
-            func at(_ q: Double) -> Double? { nearestRank(v, q).map(round) }
-            return P(p50: at(0.5), p95: at(0.95), p99: at(0.99))
-        }
+        let summary = try await FailoverDrill.summarize(failover, faults: faults, runs: runs, seed: seed)
         struct Report: Encodable {
             let runs: Int; let seed: UInt64; let fullCapacity, standbyCapacity, estimatedRtoSeconds: Int
-            let secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity, userDataSecondsToFullCapacity: P
+            let secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity, userDataSecondsToFullCapacity: FailoverDrill.Percentiles
         }
-        let report = Report(runs: runs, seed: seed, fullCapacity: full, standbyCapacity: standby, estimatedRtoSeconds: plan.rtoSeconds,
-                            secondsToHalfCapacity: pct(outcomes.map(\.baked.secondsToHalfCapacity)), secondsToNinetyPercent: pct(outcomes.map(\.baked.secondsToNinetyPercent)),
-                            secondsToFullCapacity: pct(outcomes.map(\.baked.secondsToFullCapacity)), userDataSecondsToFullCapacity: pct(outcomes.map(\.userData.secondsToFullCapacity)))
-        if global.structured { try Output.document(global.output, report); return }
-        func f(_ v: Double?) -> String { v.map { RolloutReport.formatDuration($0) } ?? "never" }
+        if global.structured {
+            try Output.document(global.output, Report(runs: runs, seed: seed, fullCapacity: full, standbyCapacity: standby, estimatedRtoSeconds: plan.rtoSeconds,
+                                                      secondsToHalfCapacity: summary.secondsToHalfCapacity, secondsToNinetyPercent: summary.secondsToNinetyPercent,
+                                                      secondsToFullCapacity: summary.secondsToFullCapacity, userDataSecondsToFullCapacity: summary.userDataSecondsToFullCapacity))
+            return
+        }
         Output.table(["CAPACITY", "P50", "P95", "P99"], [
-            ["50 %", f(report.secondsToHalfCapacity.p50), f(report.secondsToHalfCapacity.p95), f(report.secondsToHalfCapacity.p99)],
-            ["90 %", f(report.secondsToNinetyPercent.p50), f(report.secondsToNinetyPercent.p95), f(report.secondsToNinetyPercent.p99)],
-            ["100 %", f(report.secondsToFullCapacity.p50), f(report.secondsToFullCapacity.p95), f(report.secondsToFullCapacity.p99)],
-            ["100 % (user-data boot)", f(report.userDataSecondsToFullCapacity.p50), f(report.userDataSecondsToFullCapacity.p95), f(report.userDataSecondsToFullCapacity.p99)],
-        ])
+            ("50 %", summary.secondsToHalfCapacity), ("90 %", summary.secondsToNinetyPercent), ("100 %", summary.secondsToFullCapacity),
+            ("100 % (user-data boot)", summary.userDataSecondsToFullCapacity),
+        ].map { label, p in [label, time(p.p50), time(p.p95), time(p.p99)] })
         Output.line("\(runs) drills from seed \(seed); estimated RTO \(RolloutReport.formatDuration(Double(plan.rtoSeconds)))")
     }
-}
-
-private func zip2(_ a: Double?, _ b: Double?) -> (Double, Double)? {
-    guard let a, let b else { return nil }
-    return (a, b)
 }

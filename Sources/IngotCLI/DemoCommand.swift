@@ -44,7 +44,7 @@ struct Demo: AsyncParsableCommand {
         }
         let plan = try await TemplateRefresher.refresh(jobs: jobs, cloud: cloud, now: now)
         let applied = try await TemplateRefresher.refresh(jobs: jobs.map { var j = $0; j.options.dryRun = false; return j }, cloud: cloud, now: now)
-        let findings = try await Doctor.examine(regions: Self.regions, golden: ImageSelector(tags: ["golden": ["true"]], owners: ["self"]), cloud: cloud, now: now)
+        let findings = try await Doctor.examine(regions: Self.regions, golden: Doctor.defaultGolden, cloud: cloud, now: now)
 
         // 4. Roll web-asg (pinned to web-lt:1) onto the template's new default version, as an instance refresh.
         var preferences = RefreshPreferences()
@@ -74,9 +74,8 @@ struct Demo: AsyncParsableCommand {
         let drillUserData = try FailoverDrill.run(failover, world: bootstrapWorld, seed: 1)
 
         if global.structured {
-            struct Finding: Encodable { let kind, region, resource, detail: String }
             struct Report: Encodable {
-                let store: String; let resolve: [String: ResolveReport]; let plan: RefreshReport; let applied: RefreshReport; let doctor: [Finding]
+                let store: String; let resolve: [String: ResolveReport]; let plan: RefreshReport; let applied: RefreshReport; let doctor: [Doctor.Finding]
                 let rollout: RolloutReport.Summary; let rolloutChart: String
                 let drPlan: DRReport.Document; let drApplied: [DRReport.Step]; let drPlanAfter: DRReport.Document
                 let drillSecondsToFullCapacity: Double?
@@ -84,7 +83,7 @@ struct Demo: AsyncParsableCommand {
             try Output.document(global.output, Report(
                 store: path, resolve: Dictionary(uniqueKeysWithValues: resolutions.map { ($0.0, ResolveReport($0.1, lagging: nil, explain: true)) }),
                 plan: RefreshReport(templates: plan), applied: RefreshReport(templates: applied),
-                doctor: findings.map { Finding(kind: $0.kind.rawValue, region: $0.region.code, resource: $0.resource, detail: $0.detail) },
+                doctor: findings,
                 rollout: RolloutReport.summary(rollout), rolloutChart: chart, drPlan: DRReport.document(drBefore), drApplied: drApplied.done.map(DRReport.step),
                 drPlanAfter: DRReport.document(drAfter), drillSecondsToFullCapacity: drill.secondsToFullCapacity))
             return
@@ -104,7 +103,7 @@ struct Demo: AsyncParsableCommand {
         let created = applied.filter { $0.action == .createdVersion }
         Output.line("\n   applied: \(Output.count(created.count, "new version")), set as default; a second run would change nothing.")
         Output.line("\n3. Doctor:")
-        Output.table(["FINDING", "REGION", "RESOURCE", "DETAIL"], findings.map { [$0.kind.rawValue, $0.region.code, $0.resource, $0.detail] })
+        Output.findings(findings)
         let r = RolloutReport.summary(rollout)
         Output.line("\n4. Instance refresh of web-asg (us-east-1) onto web-lt:\(fleet.desiredVersion), Rolling, checkpoints 50,100, AutoRollback:")
         Output.line("   \(r.status) in \(RolloutReport.formatDuration(r.durationSeconds)) of virtual time; in service \(r.minInService)-\(r.maxInService) of \(r.desiredCapacity) "

@@ -14,34 +14,27 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let given = regions.regions.isEmpty ? nil : try regions.resolve()
-        let golden = selector.isEmpty ? ImageSelector(tags: ["golden": ["true"]], owners: ["self"]) : try selector.resolve()
+        let golden = selector.isEmpty ? Doctor.defaultGolden : try selector.resolve()
         if given == nil, try global.cloudKind == .aws {
             throw IngotError.invalid("region", "with --cloud aws, name the regions to examine (--region, repeatable)")
         }
         let fallback = try Region(RegionOption.defaultCode)
-        let (regions, findings, orphanGiB) = try await global.withCloud { cloud, now in
+        let (regions, findings) = try await global.withCloud { cloud, now in
             // Without --region: every region where the store holds something of yours.
             var regions = given ?? []
             if given == nil, let local = cloud as? LocalCloud { regions = try await local.regionsInUse() }
             if regions.isEmpty { regions = [fallback] }
-            let findings = try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: now)
-            let orphanGiB = findings.filter { $0.kind == .orphanedSnapshot }.count > 0
-                ? try await regions.asyncReduce(0) { sum, r in sum + (try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: r, orphanedOnly: true))).reduce(0) { $0 + $1.volumeSize } }
-                : 0
-            return (regions, findings, orphanGiB)
+            return (regions, try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: now))
         }
-        let cost = Double(orphanGiB) * Doctor.snapshotPricePerGiBMonth
+        let orphans = Doctor.orphanedSnapshotCost(findings)
         if global.structured {
-            struct Entry: Encodable { let kind, region, resource, detail: String }
-            struct Report: Encodable { let findings: [Entry]; let orphanedSnapshotGiB: Int; let orphanedSnapshotMonthlyCostUSD: Double }
-            try Output.document(global.output, Report(
-                findings: findings.map { Entry(kind: $0.kind.rawValue, region: $0.region.code, resource: $0.resource, detail: $0.detail) },
-                orphanedSnapshotGiB: orphanGiB, orphanedSnapshotMonthlyCostUSD: (cost * 100).rounded() / 100))
+            struct Report: Encodable { let findings: [Doctor.Finding]; let orphanedSnapshotGiB: Int; let orphanedSnapshotMonthlyCostUSD: Double }
+            try Output.document(global.output, Report(findings: findings, orphanedSnapshotGiB: orphans.gib, orphanedSnapshotMonthlyCostUSD: orphans.monthlyUSD))
         } else if findings.isEmpty {
             Output.line("nothing found in \(regions.map(\.code).joined(separator: ", "))")
         } else {
-            Output.table(["FINDING", "REGION", "RESOURCE", "DETAIL"], findings.map { [$0.kind.rawValue, $0.region.code, $0.resource, $0.detail] })
-            if orphanGiB > 0 { Output.line("\norphaned snapshots: \(orphanGiB) GiB, about $\(Doctor.dollars(cost))/month at $\(Doctor.snapshotPricePerGiBMonth)/GiB-month") }
+            Output.findings(findings)
+            if orphans.gib > 0 { Output.line("\norphaned snapshots: \(orphans.gib) GiB, about $\(Doctor.dollars(orphans.monthlyUSD))/month at $\(Doctor.snapshotPricePerGiBMonth)/GiB-month") }
         }
         if !findings.isEmpty { throw CommandFailure(code: 3) }
     }
@@ -52,13 +45,5 @@ extension SelectorOptions {
     var isEmpty: Bool {
         file == nil && names.isEmpty && tags.isEmpty && owners.isEmpty && architecture == nil && rootDeviceType == nil && versionRange == nil
             && launchableBy == nil && excludeTags.isEmpty && maxAge == nil && order == nil
-    }
-}
-
-extension Sequence {
-    func asyncReduce<R>(_ initial: R, _ next: (R, Element) async throws -> R) async rethrows -> R {
-        var result = initial
-        for e in self { result = try await next(result, e) }
-        return result
     }
 }

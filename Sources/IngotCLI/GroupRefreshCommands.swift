@@ -50,9 +50,6 @@ extension GroupsRefresh {
     /// DesiredConfiguration pinned to a numbered version (so a rollback returns to the saved configuration).
     func runOnAWS(_ preferences: RefreshPreferences, strategy: any RolloutDecider) async throws {
         let name = strategy.instanceName
-        guard name == "Rolling" || name == "ReplaceRootVolume" else {
-            throw IngotError.invalid("strategy", "on AWS the instance refresh strategies are Rolling and ReplaceRootVolume, not \(name)")
-        }
         if faults.launchFailureRate != 0 || faults.unhealthyRate != 0 || faults.ice != nil || faults.outage != nil || faults.alarmAt != nil
             || !faults.scale.isEmpty || faults.cancelAt != nil || run.timeline != nil || run.svg != nil {
             throw IngotError.invalid("cloud", "faults, --timeline and --svg belong to the simulation; on AWS the real refresh runs")
@@ -81,24 +78,17 @@ extension GroupsRefresh {
         }
     }
 
-    /// Polls DescribeInstanceRefreshes until a final status, with a progress bar on a TTY.
+    /// Follows the refresh to its end, with a progress bar on a TTY.
     static func follow(_ cloud: some InstanceRefreshCloud, region: Region, group: String, id: String, interval: Double) async throws -> InstanceRefresh {
         let tty = isatty(STDERR_FILENO) == 1
-        while true {
-            guard let r = try await cloud.describeInstanceRefreshes(region: region, group: group, ids: [id]).first else {
-                throw IngotError.failed("DescribeInstanceRefreshes does not list \(id)")
-            }
-            if tty {
-                let pct = max(0, min(100, r.percentageComplete))
-                let bar = String(repeating: "#", count: pct / 4) + String(repeating: ".", count: 25 - pct / 4)
-                FileHandle.standardError.write(Data("\r[\(bar)] \(pct)% \(r.status.rawValue) (\(r.instancesToUpdate) to update)\u{1B}[K".utf8))
-            }
-            if r.status.isFinal {
-                if tty { FileHandle.standardError.write(Data("\n".utf8)) }
-                return r
-            }
-            try await Task.sleep(nanoseconds: UInt64(max(0.05, interval) * 1_000_000_000))
+        let final = try await cloud.waitForInstanceRefresh(region: region, group: group, id: id, interval: interval) { r in
+            guard tty else { return }
+            let pct = max(0, min(100, r.percentageComplete))
+            let bar = String(repeating: "#", count: pct / 4) + String(repeating: ".", count: 25 - pct / 4)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(pct)% \(r.status.rawValue) (\(r.instancesToUpdate) to update)\u{1B}[K".utf8))
         }
+        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        return final
     }
 }
 

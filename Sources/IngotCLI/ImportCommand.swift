@@ -21,19 +21,12 @@ struct Import: AsyncParsableCommand {
         guard let file else { throw IngotError.invalid("file", "give the JSON file the AWS CLI printed, or --from-aws") }
         guard regions.count <= 1 else { throw IngotError.invalid("region", "a file goes into one region") }
         let region = try Region(regions.first ?? RegionOption.defaultCode)
-        guard let handle = FileHandle(forReadingAtPath: file) else { throw IngotError.invalid("file", "cannot read \(file)") }
-        let head = handle.readData(ofLength: 4096)
-        try? handle.close()
-        let cloud = try global.cloud()
-        // describe-images output can be huge: it streams through the image importer.
-        if head.range(of: Data("\"Images\"".utf8)) != nil {
-            let result = try await cloud.importImages(from: file, region: region)
+        switch try await global.cloud().importDocument(atPath: file, region: region) {
+        case .images(let result):
             if global.structured { try Output.document(global.output, result) } else { Output.line("imported \(Output.count(result.imported, "image")) (\(result.skipped) already present)") }
-            return
+        case .resources(let result):
+            if global.structured { try Output.document(global.output, result) } else { Output.line("imported \(result.imported) \(result.kind) (\(result.skipped) already present) into \(region)") }
         }
-        guard let data = FileManager.default.contents(atPath: file) else { throw IngotError.invalid("file", "cannot read \(file)") }
-        let result = try await cloud.importAccountDocument(data, region: region)
-        if global.structured { try Output.document(global.output, result) } else { Output.line("imported \(result.imported) \(result.kind) (\(result.skipped) already present) into \(region)") }
     }
 
     func importFromAWS() async throws {
@@ -44,22 +37,7 @@ struct Import: AsyncParsableCommand {
         var importedAs: AccountID?
         try await global.withAWS { aws in
             importedAs = aws.account
-            for region in regions {
-                let images = try await aws.describeImages(DescribeImagesRequest(region: region, owners: ["self"], includeDeprecated: true, includeDisabled: true))
-                var versions: [LaunchTemplateVersion] = []
-                for t in try await aws.describeLaunchTemplates(region: region, names: []) {
-                    versions += try await aws.describeLaunchTemplateVersions(region: region, name: t.name, versions: [.range(1...max(1, t.latestVersionNumber))])
-                }
-                let groups = try await aws.describeAutoScalingGroups(region: region, names: [])
-                var parameters: [Parameter] = []
-                for name in Set(versions.compactMap { $0.data.ssmParameter?.split(separator: ":").first.map(String.init) }).sorted() {
-                    // Every version with its labels: templates may launch from NAME:VERSION or NAME:LABEL.
-                    parameters += try await aws.getParameterHistory(region: region, name: name)
-                }
-                // What the account owns is owned by it in the store too (its images, templates, groups, parameters).
-                results.append(try await local.acting(as: aws.account).importFromCloud(region: region, images: images, templates: versions, groups: groups,
-                                                                                        parameters: parameters))
-            }
+            for region in regions { results.append(try await local.importAccount(from: aws, region: region)) }
         }
         if global.structured {
             struct Report: Encodable { let regions: [CloudImportResult] }

@@ -24,6 +24,11 @@ enum Output {
         }
     }
 
+    /// Doctor's findings as a table.
+    static func findings(_ findings: [Doctor.Finding]) {
+        table(["FINDING", "REGION", "RESOURCE", "DETAIL"], findings.map { [$0.kind.rawValue, $0.region.code, $0.resource, $0.detail] })
+    }
+
     /// "1 warning", "2 warnings".
     static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
         "\(n) \(n == 1 ? noun : plural ?? noun + "s")"

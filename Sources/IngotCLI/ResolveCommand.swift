@@ -20,7 +20,7 @@ struct SelectorOptions: ParsableArguments {
     @Option(help: "What \"latest\" means.") var order: ResolveOrder?
 
     func resolve() throws -> ImageSelector {
-        var s = try file.map(SelectorFile.load) ?? ImageSelector()
+        var s = try file.map(YAMLFile.selector) ?? ImageSelector()
         s.names += names
         for (k, v) in try Self.tagConditions(tags, field: "tag") { s.tags[k, default: []] += v }
         s.owners += owners
@@ -36,14 +36,6 @@ struct SelectorOptions: ParsableArguments {
             throw IngotError.invalid("selector", "say which images are golden: give --name, --tag or --owner (or --selector FILE)")
         }
         return s
-    }
-
-    /// An enum value in a YAML file (flags parse theirs through `ExpressibleByArgument`, below).
-    static func choice<E: RawRepresentable & CaseIterable>(_ text: String, field: String, _: E.Type) throws -> E where E.RawValue == String {
-        guard let v = E(rawValue: text) else {
-            throw IngotError.invalid(field, "'\(text)' is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return v
     }
 
     /// `--tag` and `--exclude-tag`, one meaning everywhere: each key with the values it may have (any of
@@ -69,62 +61,6 @@ struct SelectorOptions: ParsableArguments {
             guard !key.isEmpty else { throw IngotError.invalid(field, "'\(item)' has an empty key; expected KEY=VALUE or KEY") }
             return (key, [String(item[item.index(after: eq)...])])
         }
-    }
-}
-
-/// The YAML form of a selector.
-struct SelectorFile: Decodable {
-    var names: [String]?
-    var tags: [String: OneOrMany]?
-    var owners: [String]?
-    var architecture: String?
-    var rootDeviceType: String?
-    var version: String?
-    var launchableBy: String?
-    var excludeTags: [String: OneOrMany]?
-    var maxAge: String?
-    var order: String?
-
-    struct Wrapper: Decodable { var selector: SelectorFile? }
-
-    /// A scalar or a list of scalars (`golden: "true"` or `team: [web, api]`).
-    struct OneOrMany: Decodable {
-        var values: [String]
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if let list = try? c.decode([String].self) { values = list } else { values = [try c.decode(String.self)] }
-        }
-    }
-
-    static func load(_ path: String) throws -> ImageSelector {
-        guard let data = FileManager.default.contents(atPath: path) else { throw IngotError.invalid("selector", "cannot read \(path)") }
-        let text = String(decoding: data, as: UTF8.self)
-        try YAMLKeys.checkSelectorFile(text, field: "selector")
-        let file: SelectorFile
-        do {
-            file = try YAMLDecoder().decode(Wrapper.self, from: text).selector ?? YAMLDecoder().decode(SelectorFile.self, from: text)
-        } catch {
-            throw IngotError.invalid("selector", "\(path) is not a selector: \(error)")
-        }
-        return try file.selector(field: "selector")
-    }
-
-    /// The validated selector; errors name `field` (e.g. `selectors.web`).
-    func selector(field: String) throws -> ImageSelector {
-        var s = ImageSelector(names: names ?? [], owners: owners ?? [])
-        for (k, v) in tags ?? [:] { s.tags[k] = v.values }
-        for (k, v) in excludeTags ?? [:] { s.excludeTags[k] = v.values }
-        for o in s.owners { try DescribeImagesRequest.validateOwner(o, field: "\(field) owners") }
-        if let a = architecture { s.architecture = try SelectorOptions.choice(a, field: "\(field) architecture", Architecture.self) }
-        if let r = rootDeviceType { s.rootDeviceType = try SelectorOptions.choice(r, field: "\(field) rootDeviceType", RootDeviceType.self) }
-        if let v = version { s.versionRange = try VersionRange(v, field: "\(field) version") }
-        if let l = launchableBy { s.launchableBy = try AccountID(l, field: "\(field) launchableBy") }
-        if let m = maxAge { s.maxAge = try ImageSelector.parseAge(m, field: "\(field) maxAge") }
-        if let o = order { s.order = try SelectorOptions.choice(o, field: "\(field) order", ResolveOrder.self) }
-        guard !s.names.isEmpty || !s.tags.isEmpty || !s.owners.isEmpty else {
-            throw IngotError.invalid(field, "say which images are golden: names, tags or owners")
-        }
-        return s
     }
 }
 

@@ -127,6 +127,8 @@ func seconds(_ text: String, field: String) throws -> Double {
 
 /// Where the simulation writes its timeline and chart, and how many runs.
 struct RunOptions: ParsableArguments {
+    /// Monte Carlo runs: at most this many (simulate and the DR drill alike).
+    static let maxRuns = 100_000
     @Option(help: "Seed of the random world (same seed, same timeline).") var seed: UInt64 = 1
     @Option(help: "Monte Carlo: this many runs with seeds derived from --seed, over all cores.") var runs = 1
     @Option(name: .customLong("timeline"), help: "Write every event with its virtual time to FILE.json.") var timeline: String?
@@ -136,7 +138,7 @@ struct RunOptions: ParsableArguments {
     static func oneRunOnly(_ flag: String) -> String { "\(flag) draws a single run; drop --runs to use it" }
 
     func validate() throws {
-        guard (1...100_000).contains(runs) else { throw IngotError.invalid("runs", "\(runs) must be between 1 and 100000") }
+        guard (1...Self.maxRuns).contains(runs) else { throw IngotError.invalid("runs", "\(runs) must be between 1 and \(Self.maxRuns)") }
         if runs > 1, let flag = timeline != nil ? "--timeline" : (svg != nil ? "--svg" : nil) { throw IngotError.invalid("runs", RunOptions.oneRunOnly(flag)) }
         for (field, path) in [("timeline", timeline), ("svg", svg)] {
             guard let path else { continue }

@@ -9,14 +9,6 @@ struct SSM: AsyncParsableCommand {
         subcommands: [SSMPut.self, SSMGet.self, SSMHistory.self, SSMLabel.self])
 }
 
-extension Parameter: Encodable {
-    public func encode(to encoder: any Encoder) throws {
-        struct Shape: Encodable { let name, type, dataType, value: String; let version: Int; let labels: [String]; let lastModifiedDate, region: String }
-        try Shape(name: name, type: type, dataType: dataType, value: value, version: version, labels: labels,
-                  lastModifiedDate: Timestamp.format(lastModifiedDate), region: region.code).encode(to: encoder)
-    }
-}
-
 struct SSMPut: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "put", abstract: "PutParameter; prints the new version.")
     @OptionGroup var global: GlobalOptions

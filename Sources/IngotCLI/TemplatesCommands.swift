@@ -193,7 +193,7 @@ struct TemplatesRefresh: AsyncParsableCommand {
             guard templates.isEmpty, selector.isEmpty, regions.regions.isEmpty, !setDefault, keep == nil, base == .default else {
                 throw IngotError.invalid("file", "-f takes templates, regions, selectors and options from the file: drop --template, --region, --set-default, --keep, --base and the selector flags")
             }
-            return try IngotFile.load(file, dryRun: dryRun)
+            return try YAMLFile.config(file).refreshJobs(dryRun: dryRun)
         }
         guard !templates.isEmpty else { throw IngotError.invalid("template", "give at least one template, e.g. `ingot templates refresh web-lt` (or -f ingot.yaml)") }
         for t in templates { try validateLaunchTemplateName(t) }

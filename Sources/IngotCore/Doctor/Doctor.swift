@@ -20,6 +20,17 @@ public enum Doctor {
         public var region: Region
         public var resource: String
         public var detail: String
+        /// An orphaned snapshot's size.
+        public var sizeGiB: Int?
+    }
+
+    /// The selector doctor uses for "golden" unless told otherwise: `--owner self --tag golden=true`.
+    public static let defaultGolden = ImageSelector(tags: ["golden": ["true"]], owners: ["self"])
+
+    /// What the orphaned snapshots among `findings` add up to, and their monthly cost at list price.
+    public static func orphanedSnapshotCost(_ findings: [Finding]) -> (gib: Int, monthlyUSD: Double) {
+        let gib = findings.filter { $0.kind == .orphanedSnapshot }.reduce(0) { $0 + ($1.sizeGiB ?? 0) }
+        return (gib, (Double(gib) * snapshotPricePerGiBMonth * 100).rounded() / 100)
     }
 
     /// Standard EBS snapshot storage, USD per GiB-month (us-east-1 list price).
@@ -63,7 +74,7 @@ public enum Doctor {
             for s in try await cloud.describeSnapshots(DescribeSnapshotsRequest(region: region, orphanedOnly: true)) {
                 let cost = Double(s.volumeSize) * snapshotPricePerGiBMonth
                 findings.append(Finding(kind: .orphanedSnapshot, region: region, resource: s.id.rawValue,
-                                        detail: "\(s.volumeSize) GiB used by no image, about $\(dollars(cost))/month"))
+                                        detail: "\(s.volumeSize) GiB used by no image, about $\(dollars(cost))/month", sizeGiB: s.volumeSize))
             }
         }
         // Regions where the newest golden build of a family has not landed.

@@ -108,6 +108,20 @@ extension InstanceRefreshCloud {
     public func describeInstanceRefreshes(region: Region, group: String) async throws -> [InstanceRefresh] {
         try await describeInstanceRefreshes(region: region, group: group, ids: [])
     }
+
+    /// Polls DescribeInstanceRefreshes every `interval` seconds (at least 0.05) until the refresh reaches
+    /// a final status; `progress` sees each answer.
+    public func waitForInstanceRefresh(region: Region, group: String, id: String, interval: Double,
+                                       progress: (InstanceRefresh) -> Void = { _ in }) async throws -> InstanceRefresh {
+        while true {
+            guard let r = try await describeInstanceRefreshes(region: region, group: group, ids: [id]).first else {
+                throw IngotError.failed("DescribeInstanceRefreshes does not list \(id)")
+            }
+            progress(r)
+            if r.status.isFinal { return r }
+            try await Task.sleep(nanoseconds: UInt64(max(0.05, interval) * 1_000_000_000))
+        }
+    }
 }
 
 /// StartInstanceRefresh. A DesiredConfiguration pinned to a numbered launch template version lets a
@@ -150,6 +164,9 @@ extension StartInstanceRefreshRequest {
     /// returns to the saved configuration; AutoRollback's prerequisites checked before anything starts.
     public static func pinned(group name: String, region: Region, desiredVersion: TemplateVersion?, preferences: RefreshPreferences,
                               strategy: String, cloud: some AutoScalingCloud & LaunchTemplateCloud) async throws -> StartInstanceRefreshRequest {
+        // What can be checked before any call.
+        try StartInstanceRefreshRequest(region: region, autoScalingGroupName: name, launchTemplateName: "", launchTemplateVersion: nil,
+                                        preferences: preferences, strategy: strategy).validate()
         guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
             throw IngotError.noSuchGroup(name, in: region)
         }

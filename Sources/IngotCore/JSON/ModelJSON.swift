@@ -160,3 +160,21 @@ extension AutoScalingGroup: Encodable {
             .encode(to: encoder)
     }
 }
+
+/// GetParameter's shape, camelCase.
+extension Parameter: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        struct Shape: Encodable { let name, type, dataType, value: String; let version: Int; let labels: [String]; let lastModifiedDate, region: String }
+        try Shape(name: name, type: type, dataType: dataType, value: value, version: version, labels: labels,
+                  lastModifiedDate: Timestamp.format(lastModifiedDate), region: region.code).encode(to: encoder)
+    }
+}
+
+/// A doctor finding: `{"kind", "region", "resource", "detail"}`.
+extension Doctor.Finding: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        struct Shape: Encodable { let kind, region, resource, detail: String }
+        try Shape(kind: kind.rawValue, region: region.code, resource: resource, detail: detail).encode(to: encoder)
+    }
+}
+

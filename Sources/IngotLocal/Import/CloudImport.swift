@@ -49,3 +49,43 @@ extension LocalCloud {
         }
     }
 }
+
+extension LocalCloud {
+    /// Copies what `source` (a real account) holds in `region`, as that account: its images, every
+    /// launch template with all its versions, the groups with their instances, and the whole history of
+    /// every SSM parameter a template launches from (templates may name NAME:VERSION or NAME:LABEL).
+    public func importAccount(from source: some LaunchTemplateCloud & AutoScalingCloud & ParameterCloud, region: Region) async throws -> CloudImportResult {
+        let images = try await source.describeImages(DescribeImagesRequest(region: region, owners: ["self"], includeDeprecated: true, includeDisabled: true))
+        var versions: [LaunchTemplateVersion] = []
+        for t in try await source.describeLaunchTemplates(region: region, names: []) {
+            versions += try await source.describeLaunchTemplateVersions(region: region, name: t.name, versions: [.range(1...max(1, t.latestVersionNumber))])
+        }
+        let groups = try await source.describeAutoScalingGroups(region: region, names: [])
+        var parameters: [Parameter] = []
+        for name in Set(versions.compactMap { $0.data.ssmParameter.map { ParameterReference($0).name } }).sorted() {
+            parameters += try await source.getParameterHistory(region: region, name: name)
+        }
+        // What the account owns is owned by it in the store too.
+        return try await acting(as: source.caller).importFromCloud(region: region, images: images, templates: versions, groups: groups, parameters: parameters)
+    }
+
+    /// What `importDocument` loaded: images (streamed) or one kind of account resource.
+    public enum DocumentImport: Sendable, Hashable {
+        case images(ImageImportResult)
+        case resources(AccountImportResult)
+    }
+
+    /// Loads a file the AWS CLI printed: `describe-images` output streams through the image importer
+    /// (it can be huge); the other documents are read whole.
+    public func importDocument(atPath path: String, region: Region) async throws -> DocumentImport {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw IngotError.invalid("file", "cannot read \(path)") }
+        let head = handle.readData(ofLength: 4096)
+        try? handle.close()
+        if head.range(of: Data("\"Images\"".utf8)) != nil {
+            return .images(try await importImages(from: path, region: region))
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw IngotError.invalid("file", "cannot read \(path)") }
+        return .resources(try await importAccountDocument(data, region: region))
+    }
+}
+

@@ -82,3 +82,80 @@ public enum FailoverDrill {
         mutating func decide(_ fleet: FleetSnapshot) throws -> [RolloutAction] { RollingPlan.step(fleet) }
     }
 }
+
+extension FailoverDrill {
+    /// The faults a drill runs with (the DR region's launches).
+    public struct Faults: Sendable, Hashable {
+        public var launchFailureRate = 0.0
+        public var unhealthyRate = 0.0
+        /// EC2's RunInstances token bucket: refill per second and size.
+        public var launchRatePerSecond = 2.0
+        public var launchBurst = 1000.0
+
+        public init(launchFailureRate: Double = 0, unhealthyRate: Double = 0, launchRatePerSecond: Double = 2, launchBurst: Double = 1000) {
+            self.launchFailureRate = launchFailureRate
+            self.unhealthyRate = unhealthyRate
+            self.launchRatePerSecond = launchRatePerSecond
+            self.launchBurst = launchBurst
+        }
+
+        public func world(_ boot: BootProfile, zones: Int) throws -> World {
+            var w = World()
+            w.launchFailureRate = launchFailureRate
+            w.unhealthyRate = unhealthyRate
+            w.launchRatePerSecond = launchRatePerSecond
+            w.launchBurst = launchBurst
+            w.boot = boot
+            try w.validate(zones: zones)
+            return w
+        }
+    }
+
+    /// One drill with the baked AMI beside the same drill booting with user data.
+    public struct Comparison: Sendable {
+        public var baked: Result
+        public var userData: Result
+
+        /// How much sooner the baked AMI reaches full capacity (nil when either never does).
+        public var bakedImageSavesSeconds: Double? {
+            guard let u = userData.secondsToFullCapacity, let b = baked.secondsToFullCapacity else { return nil }
+            return u - b
+        }
+    }
+
+    public static func compare(_ failover: Failover, faults: Faults, seed: UInt64, record: Bool = true) throws -> Comparison {
+        let zones = failover.zones.count
+        return Comparison(baked: try run(failover, world: try faults.world(.baked, zones: zones), seed: seed, record: record),
+                          userData: try run(failover, world: try faults.world(.userData, zones: zones), seed: seed, record: record))
+    }
+
+    /// Percentiles of a time over many drills; a drill that never got there counts as never, so a
+    /// percentile that reaches it is nil (never), not the time of the drills that did.
+    public struct Percentiles: Sendable, Hashable, Encodable {
+        public var p50, p95, p99: Double?
+
+        public init(_ values: [Double?]) {
+            let sorted = values.map { $0 ?? .infinity }.sorted()
+            func at(_ q: Double) -> Double? { nearestRank(sorted, q).flatMap { $0.isFinite ? $0.rounded() : nil } }
+            (p50, p95, p99) = (at(0.5), at(0.95), at(0.99))
+        }
+    }
+
+    /// Many drills with derived seeds (over every core), in percentiles.
+    public struct Summary: Sendable, Encodable {
+        public var runs: Int
+        public var seed: UInt64
+        public var secondsToHalfCapacity, secondsToNinetyPercent, secondsToFullCapacity, userDataSecondsToFullCapacity: Percentiles
+    }
+
+    public static func summarize(_ failover: Failover, faults: Faults, runs: Int, seed: UInt64) async throws -> Summary {
+        struct Times: Sendable { let half, ninety, full, userDataFull: Double? }
+        let times = try await MonteCarlo.map(runs: runs, seed: seed) { s in
+            let c = try compare(failover, faults: faults, seed: s, record: false)
+            return Times(half: c.baked.secondsToHalfCapacity, ninety: c.baked.secondsToNinetyPercent, full: c.baked.secondsToFullCapacity,
+                         userDataFull: c.userData.secondsToFullCapacity)
+        }
+        return Summary(runs: runs, seed: seed, secondsToHalfCapacity: Percentiles(times.map(\.half)), secondsToNinetyPercent: Percentiles(times.map(\.ninety)),
+                       secondsToFullCapacity: Percentiles(times.map(\.full)), userDataSecondsToFullCapacity: Percentiles(times.map(\.userDataFull)))
+    }
+}
