@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "IngotCore", targets: ["IngotCore"]),
         .library(name: "IngotLocal", targets: ["IngotLocal"]),
         .library(name: "IngotRollout", targets: ["IngotRollout"]),
+        .library(name: "IngotExternalStrategy", targets: ["IngotExternalStrategy"]),
         .library(name: "IngotStrategies", targets: strategyNames),
         .plugin(name: "StrategyRegistry", targets: ["StrategyRegistry"]),
         .plugin(name: "SimulateRollout", targets: ["SimulateRollout"]),
@@ -62,6 +63,12 @@ let package = Package(
             dependencies: ["IngotCore", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            // Strategies in another process (JSON lines over pipes): the only process I/O of the rollout code.
+            name: "IngotExternalStrategy",
+            dependencies: ["IngotCore", "IngotRollout"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "StrategyRegistryGenerator", swiftSettings: swiftSettings),
         .plugin(name: "StrategyRegistry", capability: .buildTool(), dependencies: ["StrategyRegistryGenerator"]),
         .plugin(
@@ -92,7 +99,7 @@ let package = Package(
             // Named like its product, so that the command plugins can ask for the `ingot` tool.
             name: "ingot",
             dependencies: strategyDependencies + [
-                "IngotCore", "IngotLocal", "IngotRollout", "IngotAWS",
+                "IngotCore", "IngotLocal", "IngotRollout", "IngotExternalStrategy", "IngotAWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngotRolloutTests",
-            dependencies: strategyDependencies + ["IngotCore", "IngotRollout", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: strategyDependencies + ["IngotCore", "IngotRollout", "IngotExternalStrategy", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings,
             // StrategyRegistry.linked: the tests iterate every strategy folder, not a hand-kept list.
             plugins: ["StrategyRegistry"]

@@ -1,10 +1,14 @@
 import ArgumentParser
 import Foundation
 import IngotCore
+import IngotExternalStrategy
 import IngotRollout
 
 /// StartInstanceRefresh's preferences, as the AWS CLI spells them.
 struct RefreshOptions: ParsableArguments {
+    /// Where `ingot-strategy-<name>` executables are looked for: this process's PATH.
+    static var searchPath: String { ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" }
+
     @Option(name: .customLong("strategy"), help: "Rolling (default), ReplaceRootVolume, Canary, BlueGreen, RollingBlueGreen, AllAtOnce, or NAME for an ingot-strategy-NAME on PATH (case-insensitive).",
             completion: .list(StrategyRegistry.linked.strategies.map { $0.name }))
     var strategy = "Rolling"
@@ -70,7 +74,8 @@ struct RefreshOptions: ParsableArguments {
 
     /// Builds the strategy (refusing unknown names and parameters) once, to validate before anything runs.
     func makeStrategy() throws -> any RolloutDecider {
-        try StrategyRegistry.linked.make(strategy, parameters: try strategyParameters())
+        try StrategyRegistry.linked.make(strategy, parameters: try strategyParameters(), searchPath: Self.searchPath,
+                                         timeout: ProcessInfo.processInfo.environment["INGOT_STRATEGY_TIMEOUT"].flatMap(Double.init) ?? 5)
     }
 }
 

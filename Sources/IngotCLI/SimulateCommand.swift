@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngotCore
+import IngotExternalStrategy
 import IngotLocal
 import IngotRollout
 
@@ -181,13 +182,8 @@ struct StrategiesList: AsyncParsableCommand {
     func run() async throws {
         struct Entry: Encodable { let name, summary, kind: String; let parameters: [StrategyParameter] }
         var entries = StrategyRegistry.linked.strategies.map { Entry(name: $0.name, summary: $0.summary, kind: "built-in", parameters: $0.parameters) }
-        var seen = Set<String>()
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: String(dir))) ?? [] where file.hasPrefix("ingot-strategy-") {
-                let name = String(file.dropFirst("ingot-strategy-".count))
-                guard FileManager.default.isExecutableFile(atPath: "\(dir)/\(file)"), seen.insert(name).inserted else { continue }
-                entries.append(Entry(name: name, summary: "\(dir)/\(file) (JSON lines on stdin/stdout)", kind: "external", parameters: []))
-            }
+        for (name, path) in ExternalStrategy.installed(searchPath: RefreshOptions.searchPath) {
+            entries.append(Entry(name: name, summary: "\(path) (JSON lines on stdin/stdout)", kind: "external", parameters: []))
         }
         if global.structured {
             struct List: Encodable { let strategies: [Entry] }

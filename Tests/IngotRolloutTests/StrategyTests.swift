@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import IngotCore
+import IngotExternalStrategy
 import IngotRollout
 import AllAtOnce
 import BlueGreen

@@ -103,7 +103,7 @@ public struct StrategyParameter: Sendable, Hashable, Codable {
 }
 
 /// What the engine runs: something that decides, at each decision point, what the refresh does next.
-/// Built-in and package strategies are ``RolloutStrategy``s; an out-of-process one (``ExternalStrategy``)
+/// Built-in and package strategies are ``RolloutStrategy``s; an out-of-process one (IngotExternalStrategy)
 /// is only this.
 public protocol RolloutDecider: Sendable {
     /// The name reported in results (the type's name, or an external strategy's own).
@@ -174,15 +174,13 @@ public struct StrategyRegistry: Sendable {
         strategies.first { $0.name.lowercased() == name.lowercased() }
     }
 
-    /// A strategy by name with its parameters. Unknown names fall back to an `ingot-strategy-<name>`
-    /// executable on PATH; unknown parameters are refused.
+    /// A linked strategy by name with its parameters; unknown parameters are refused. (Strategies in
+    /// other processes: IngotExternalStrategy's `make(_:parameters:searchPath:)`.)
     public func make(_ name: String, parameters: [String: String]) throws -> any RolloutDecider {
-        if let type = find(name) { return try Self.instantiate(type, parameters: parameters) }
-        if let external = try ExternalStrategy.find(name: name, parameters: parameters) {
-            return external
+        guard let type = find(name) else {
+            throw IngotError.invalid("strategy", "'\(name)' is not one of \(strategies.map { $0.name }.joined(separator: ", "))")
         }
-        let names = strategies.map { $0.name }.joined(separator: ", ")
-        throw IngotError.invalid("strategy", "'\(name)' is not one of \(names), and no ingot-strategy-\(name.lowercased()) is on PATH")
+        return try Self.instantiate(type, parameters: parameters)
     }
 
     private static func instantiate(_ type: any RolloutStrategy.Type, parameters: [String: String]) throws -> any RolloutDecider {

@@ -1,5 +1,6 @@
 import Foundation
 import IngotCore
+import IngotRollout
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,20 +29,31 @@ public struct ExternalStrategy: RolloutDecider {
 
     public var instanceName: String { strategyName }
 
-    /// `ingot-strategy-<name>` on PATH, if there is one.
-    public static func find(name: String, parameters: [String: String]) throws -> ExternalStrategy? {
+    /// `ingot-strategy-<name>` in `searchPath` (a PATH: directories separated by colons), if there is one.
+    public static func find(name: String, parameters: [String: String], searchPath: String, timeout: Double = 5) -> ExternalStrategy? {
         let lowered = name.lowercased()
         guard lowered.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), !lowered.isEmpty else { return nil }
         let file = "ingot-strategy-\(lowered)"
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
+        for dir in searchPath.split(separator: ":") {
             let candidate = "\(dir)/\(file)"
             if FileManager.default.isExecutableFile(atPath: candidate) {
-                let timeout = ProcessInfo.processInfo.environment["INGOT_STRATEGY_TIMEOUT"].flatMap(Double.init) ?? 5
                 return ExternalStrategy(executable: candidate, name: name, parameters: parameters, timeout: timeout)
             }
         }
         return nil
+    }
+
+    /// Every `ingot-strategy-*` executable in `searchPath`, the first of each name.
+    public static func installed(searchPath: String) -> [(name: String, path: String)] {
+        var seen = Set<String>(), found: [(name: String, path: String)] = []
+        for dir in searchPath.split(separator: ":") {
+            for file in ((try? FileManager.default.contentsOfDirectory(atPath: String(dir))) ?? []).sorted() where file.hasPrefix("ingot-strategy-") {
+                let name = String(file.dropFirst("ingot-strategy-".count))
+                guard FileManager.default.isExecutableFile(atPath: "\(dir)/\(file)"), seen.insert(name).inserted else { continue }
+                found.append((name, "\(dir)/\(file)"))
+            }
+        }
+        return found
     }
 
     public mutating func decide(_ fleet: FleetSnapshot) throws -> [RolloutAction] {
@@ -112,7 +124,6 @@ public struct ExternalStrategy: RolloutDecider {
         }
 
         private func start(_ executable: String) throws {
-            signal(SIGPIPE, SIG_IGN)
             // A program written a moment ago can be briefly "busy" (ETXTBSY) while another process that
             // forked meanwhile still holds its write descriptor: try a few times, each with a new Process.
             var attempt = 0
@@ -145,17 +156,22 @@ public struct ExternalStrategy: RolloutDecider {
             let name = (executable as NSString).lastPathComponent
             if process == nil { try start(executable) }
             var written = 0
-            try line.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                while written < raw.count {
-                    let n = write(input, base + written, raw.count - written)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw IngotError.failed("\(name) stopped reading its input (exit status \(exitStatus()))")
+            var failed = false
+            Self.withoutSIGPIPE {
+                line.withUnsafeBytes { raw in
+                    guard let base = raw.baseAddress else { return }
+                    while written < raw.count {
+                        let n = write(input, base + written, raw.count - written)
+                        if n < 0 {
+                            if errno == EINTR { continue }
+                            failed = true
+                            return
+                        }
+                        written += n
                     }
-                    written += n
                 }
             }
+            if failed { throw IngotError.failed("\(name) stopped reading its input (exit status \(exitStatus()))") }
             let deadline = Date().addingTimeInterval(timeout)
             while true {
                 if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
@@ -178,6 +194,24 @@ public struct ExternalStrategy: RolloutDecider {
             }
         }
 
+        /// Runs `body` (synchronous writes to the child's stdin) with SIGPIPE blocked on this thread only:
+        /// a write to a child that exited then fails with EPIPE instead of killing the process, and the
+        /// pending signal is discarded before the mask is restored. No process-wide signal setting changes.
+        static func withoutSIGPIPE(_ body: () -> Void) {
+            var pipe = sigset_t(), previous = sigset_t()
+            sigemptyset(&pipe)
+            sigaddset(&pipe, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &pipe, &previous)
+            body()
+            var pending = sigset_t()
+            sigpending(&pending)
+            if sigismember(&pending, SIGPIPE) == 1 {
+                var now = timespec(tv_sec: 0, tv_nsec: 0)
+                _ = sigtimedwait(&pipe, nil, &now)
+            }
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        }
+
         private func exitStatus() -> String {
             guard let process else { return "unknown" }
             if process.isRunning { return "still running" }
@@ -185,3 +219,15 @@ public struct ExternalStrategy: RolloutDecider {
         }
     }
 }
+
+extension StrategyRegistry {
+    /// A strategy by name: one the program links, else an `ingot-strategy-<name>` executable in
+    /// `searchPath` (the caller passes its PATH); unknown parameters of a linked one are refused.
+    public func make(_ name: String, parameters: [String: String], searchPath: String, timeout: Double = 5) throws -> any RolloutDecider {
+        if find(name) != nil { return try make(name, parameters: parameters) }
+        if let external = ExternalStrategy.find(name: name, parameters: parameters, searchPath: searchPath, timeout: timeout) { return external }
+        let names = strategies.map { $0.name }.joined(separator: ", ")
+        throw IngotError.invalid("strategy", "'\(name)' is not one of \(names), and no ingot-strategy-\(name.lowercased()) is on PATH")
+    }
+}
+
