@@ -85,11 +85,7 @@ struct ImagesList: AsyncParsableCommand {
     func requests() throws -> [DescribeImagesRequest] {
         var list: [ImageFilter] = []
         if !names.isEmpty { list.append(.name(names)) }
-        // The one meaning of --tag everywhere (SelectorOptions.tagConditions): a key's values are
-        // alternatives, different keys must all match; a bare key only needs to be present.
-        for (key, values) in try SelectorOptions.tagConditions(tags, field: "tag") {
-            list.append(values.isEmpty ? .tagKey([key]) : .tag(key: key, values: values))
-        }
+        list += try TagCondition.parse(tags, field: "tag").map(\.filter)
         if !state.isEmpty { list.append(try ImageFilter(name: "state", values: state)) }
         if !architecture.isEmpty { list.append(try ImageFilter(name: "architecture", values: architecture)) }
         for f in filters { list.append(try Self.parseFilter(f)) }

@@ -22,45 +22,20 @@ struct SelectorOptions: ParsableArguments {
     func resolve() throws -> ImageSelector {
         var s = try file.map(YAMLFile.selector) ?? ImageSelector()
         s.names += names
-        for (k, v) in try Self.tagConditions(tags, field: "tag") { s.tags[k, default: []] += v }
+        for c in try TagCondition.parse(tags, field: "tag") { s.tags[c.key, default: []] += c.values }
         s.owners += owners
         for o in s.owners { try DescribeImagesRequest.validateOwner(o) }
         if let architecture { s.architecture = architecture }
         if let rootDeviceType { s.rootDeviceType = rootDeviceType }
         if let v = versionRange { s.versionRange = try VersionRange(v, field: "version-range") }
         if let l = launchableBy { s.launchableBy = try AccountID(l, field: "launchable-by") }
-        for (k, v) in try Self.tagConditions(excludeTags, field: "exclude-tag") { s.excludeTags[k, default: []] += v }
+        for c in try TagCondition.parse(excludeTags, field: "exclude-tag") { s.excludeTags[c.key, default: []] += c.values }
         if let m = maxAge { s.maxAge = try ImageSelector.parseAge(m, field: "max-age") }
         if let order { s.order = order }
         guard !s.names.isEmpty || !s.tags.isEmpty || !s.owners.isEmpty else {
             throw IngotError.invalid("selector", "say which images are golden: give --name, --tag or --owner (or --selector FILE)")
         }
         return s
-    }
-
-    /// `--tag` and `--exclude-tag`, one meaning everywhere: each key with the values it may have (any of
-    /// them; a bare key: present with any value), keys in the order first given. Different keys must all match.
-    static func tagConditions(_ items: [String], field: String) throws -> [(String, [String])] {
-        var order: [String] = [], values: [String: [String]] = [:], bare: Set<String> = []
-        for (key, vs) in try pairs(items, field: field) {
-            if values[key] == nil { order.append(key); values[key] = [] }
-            let known = values[key] ?? []
-            if vs.isEmpty { bare.insert(key) } else { values[key] = known + vs.filter { !known.contains($0) } }
-        }
-        return order.map { ($0, bare.contains($0) ? [] : values[$0] ?? []) }
-    }
-
-    /// `K=V` / `K` items as key to values (a bare key: any value).
-    static func pairs(_ items: [String], field: String) throws -> [(String, [String])] {
-        try items.map { item in
-            guard let eq = item.firstIndex(of: "=") else {
-                guard !item.isEmpty else { throw IngotError.invalid(field, "empty tag; expected KEY=VALUE or KEY") }
-                return (item, [])
-            }
-            let key = String(item[..<eq])
-            guard !key.isEmpty else { throw IngotError.invalid(field, "'\(item)' has an empty key; expected KEY=VALUE or KEY") }
-            return (key, [String(item[item.index(after: eq)...])])
-        }
     }
 }
 

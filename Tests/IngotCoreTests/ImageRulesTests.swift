@@ -75,3 +75,22 @@ import Testing
         #expect(badState?.message.contains("accepted: pending, available") == true)
     }
 }
+
+/// `--tag` means one thing in resolve, images list and selector files.
+@Suite struct TagConditionTests {
+    @Test("Repeating a key adds alternatives, a bare key means present, keys keep their order")
+    func parse() throws {
+        let c = try TagCondition.parse(["team=web", "golden=true", "team=api", "team=web", "owner", "owner=x"], field: "tag")
+        #expect(c == [TagCondition(key: "team", values: ["web", "api"]), TagCondition(key: "golden", values: ["true"]), TagCondition(key: "owner", values: [])])
+        #expect(c.map(\.filter) == [.tag(key: "team", values: ["web", "api"]), .tag(key: "golden", values: ["true"]), .tagKey(["owner"])])
+        #expect(try TagCondition.parse(["k="], field: "tag") == [TagCondition(key: "k", values: [""])], "an empty value is a value")
+    }
+
+    @Test("An empty item or key is refused, naming the field")
+    func refusals() {
+        for item in ["", "=v"] {
+            let e = #expect(throws: IngotError.self) { try TagCondition.parse([item], field: "exclude-tag") }
+            #expect(e?.kind == .invalidInput && e?.message.hasPrefix("exclude-tag: ") == true, "\(item)")
+        }
+    }
+}

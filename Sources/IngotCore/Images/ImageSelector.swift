@@ -117,3 +117,43 @@ public struct VersionRange: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+/// One `--tag`/`--exclude-tag` condition, with one meaning everywhere (resolve, images list, selectors):
+/// a key with the values it may have (any of them, wildcards allowed); no values: present with any
+/// value. Repeating a key adds values; different keys must all match.
+public struct TagCondition: Sendable, Hashable {
+    public var key: String
+    public var values: [String]
+
+    public init(key: String, values: [String]) {
+        self.key = key
+        self.values = values
+    }
+
+    /// `KEY=VALUE` and `KEY` items, keys in the order first given; a bare key wins over values.
+    public static func parse(_ items: [String], field: String) throws -> [TagCondition] {
+        var order: [String] = [], values: [String: [String]] = [:], bare: Set<String> = []
+        for item in items {
+            let key: String, value: String?
+            if let eq = item.firstIndex(of: "=") {
+                (key, value) = (String(item[..<eq]), String(item[item.index(after: eq)...]))
+            } else {
+                (key, value) = (item, nil)
+            }
+            guard !key.isEmpty else {
+                throw IngotError.invalid(field, item.isEmpty ? "empty tag; expected KEY=VALUE or KEY" : "'\(item)' has an empty key; expected KEY=VALUE or KEY")
+            }
+            if values[key] == nil { order.append(key); values[key] = [] }
+            if let value {
+                if values[key]?.contains(value) == false { values[key]?.append(value) }
+            } else {
+                bare.insert(key)
+            }
+        }
+        return order.map { TagCondition(key: $0, values: bare.contains($0) ? [] : values[$0] ?? []) }
+    }
+
+    /// The DescribeImages filter with the same meaning (`tag:KEY` with the values, or `tag-key`).
+    public var filter: ImageFilter { values.isEmpty ? .tagKey([key]) : .tag(key: key, values: values) }
+}
+
