@@ -33,7 +33,12 @@ public enum AutoScalingDecoding {
         let group = AutoScalingGroup(
             name: name, region: region,
             launchTemplateName: try tf.string("LaunchTemplateName") ?? tf.required("LaunchTemplateId"),
-            launchTemplateVersion: try tf.string("Version").map { try TemplateVersion($0, field: "DescribeAutoScalingGroups \(name) LaunchTemplate.Version") } ?? .default,
+            launchTemplateVersion: try tf.string("Version").map { text in
+                guard let v = try? TemplateVersion(text) else {
+                    throw IngotError.failed("DescribeAutoScalingGroups: \(name) has launch template version '\(text)', not $Latest, $Default or a number")
+                }
+                return v
+            } ?? .default,
             minSize: try f.requiredInt("MinSize"), maxSize: try f.requiredInt("MaxSize"), desiredCapacity: try f.requiredInt("DesiredCapacity"),
             availabilityZones: member.members("AvailabilityZones").map(\.text),
             // AWS omits HealthCheckGracePeriod only when it is its default, 0.

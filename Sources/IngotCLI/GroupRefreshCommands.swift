@@ -55,6 +55,7 @@ extension GroupsRefresh {
             throw IngotError.invalid("cloud", "faults, --timeline and --svg belong to the simulation; on AWS the real refresh runs")
         }
         guard run.runs == 1 else { throw IngotError.invalid("runs", "a refresh runs once") }
+        try StartInstanceRefreshRequest.validate(strategy: name, preferences: preferences)
         let region = try region.resolve()
         try await global.withCloud { cloud, _ in
             let request = try await StartInstanceRefreshRequest.pinned(group: group, region: region, desiredVersion: desiredVersion,
@@ -66,7 +67,7 @@ extension GroupsRefresh {
                     struct Started: Encodable { let instanceRefreshId, autoScalingGroupName: String; let launchTemplateVersion: Int? }
                     try Output.document(global.output, Started(instanceRefreshId: id, autoScalingGroupName: group, launchTemplateVersion: version))
                 } else {
-                    Output.line("\(id) started: \(group) onto \(request.launchTemplateName):\(version.map(String.init) ?? "its own version"); follow it with `ingot groups refreshes \(group) --cloud aws` or --wait")
+                    Output.line("\(id) started: \(group) onto \(request.launchTemplateName)\(version.map { ":\($0)" } ?? " (the group's own version)"); follow it with `ingot groups refreshes \(group) --cloud aws` or --wait")
                 }
                 return
             }

@@ -67,11 +67,15 @@ enum Main {
 
     /// The IngotError inside an error the argument parser wrapped (its user-validation case), if any.
     static func ingotError(in error: any Error, depth: Int = 0) -> IngotError? {
-        if let e = error as? IngotError { return e }
-        guard depth < 4 else { return nil }
-        for child in Mirror(reflecting: error).children {
-            if let e = child.value as? IngotError { return e }
-            if let inner = child.value as? any Error, let e = ingotError(in: inner, depth: depth + 1) { return e }
+        ingotError(inValue: error, depth: depth)
+    }
+
+    /// Searches associated values, tuples and optionals (a value's transform error sits in one).
+    private static func ingotError(inValue value: Any, depth: Int) -> IngotError? {
+        if let e = value as? IngotError { return e }
+        guard depth < 6 else { return nil }
+        for child in Mirror(reflecting: value).children {
+            if let e = ingotError(inValue: child.value, depth: depth + 1) { return e }
         }
         return nil
     }

@@ -11,6 +11,9 @@ enum YAMLFile {
             return try YAMLDecoder().decode(type, from: String(decoding: data, as: UTF8.self))
         } catch let e as IngotError {
             throw e
+        } catch DecodingError.dataCorrupted(let context) where context.underlyingError is IngotError {
+            // Yams wraps what a value's init(from:) throws: the library's own message is the one to show.
+            throw context.underlyingError as? IngotError ?? IngotError.invalid(field, "\(path) is not \(what)")
         } catch {
             throw IngotError.invalid(field, "\(path) is not \(what): \(error)")
         }

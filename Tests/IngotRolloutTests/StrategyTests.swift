@@ -202,3 +202,14 @@ import RollingBlueGreen
         #expect(abs((try #require(late.secondsToFullCapacity)) - (try #require(cold.secondsToFullCapacity)) - 900) < 0.001)
     }
 }
+
+/// Percentiles over drills: a drill that never reached capacity is never, not left out.
+@Suite struct DrillPercentileTests {
+    @Test("A run that never got there makes the percentiles that reach it never")
+    func neverCounts() {
+        let p = FailoverDrill.Percentiles([100, 200, nil, 300])
+        #expect(p.p50 == 200 && p.p95 == nil && p.p99 == nil)
+        let all = FailoverDrill.Percentiles((1...100).map { Double($0) })
+        #expect(all.p50 == 50 && all.p95 == 95 && all.p99 == 99)
+    }
+}

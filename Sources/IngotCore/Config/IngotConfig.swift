@@ -112,7 +112,7 @@ public struct SelectorSpec: Decodable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey, CaseIterable { case names, tags, owners, architecture, rootDeviceType, version, launchableBy, excludeTags, maxAge, order }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName.isEmpty ? "selector" : decoder.fieldName)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         names = try c.decodeIfPresent([String].self, forKey: .names)
         tags = try c.decodeIfPresent([String: OneOrMany].self, forKey: .tags)

@@ -240,11 +240,10 @@ public enum DRPlanner {
                                                                                      versions: [TemplateVersionSelector(version)]).first else {
                 throw IngotError.refused("InvalidLaunchTemplateName.NotFoundException", "no launch template \(templateName) version in \(request.sourceRegion)")
             }
-            let history = try await sourceVersion.data.ssmParameter.asyncMap {
-                try await cloud.getParameterHistory(region: request.sourceRegion, name: ParameterReference($0).name)
-            } ?? []
-            // A version that launches nothing is a blocker below (its image is not visible), not a failure of the plan.
-            let sourceImageId = (try? LaunchTarget.decide(templateName: templateName, version: sourceVersion, parameterHistory: history))?.imageId
+            // A version that launches nothing (no image, a parameter gone) is a blocker below (its image is
+            // not visible), not a failure of the plan.
+            let parameter = try? await LaunchTarget.parameter(of: sourceVersion, region: request.sourceRegion, cloud: cloud)
+            let sourceImageId = (try? LaunchTarget.decide(templateName: templateName, version: sourceVersion, parameter: parameter ?? nil))?.imageId
                 ?? sourceVersion.data.imageId ?? ""
             let full = group?.desiredCapacity ?? 0
             let standby = group == nil ? 0 : request.standby(for: full)

@@ -119,4 +119,5 @@ public enum Doctor {
         if let t = image.deprecationTime, t <= now { return "deprecated since \(Timestamp.format(t))" }
         if image.state != .available { return image.state.rawValue }
         return nil
-    }}
+    }
+}

@@ -146,6 +146,12 @@ public struct StartInstanceRefreshRequest: Sendable, Hashable {
         self.strategy = strategy
     }
 
+    /// What can be checked before connecting to anything: the strategy and the preferences.
+    public static func validate(strategy: String, preferences: RefreshPreferences) throws {
+        try StartInstanceRefreshRequest(region: .usEast1, autoScalingGroupName: "", launchTemplateName: "", launchTemplateVersion: nil,
+                                        preferences: preferences, strategy: strategy).validate()
+    }
+
     /// AWS's checks before anything is sent or run.
     public func validate() throws {
         if let v = launchTemplateVersion, v < 1 {
@@ -164,9 +170,7 @@ extension StartInstanceRefreshRequest {
     /// returns to the saved configuration; AutoRollback's prerequisites checked before anything starts.
     public static func pinned(group name: String, region: Region, desiredVersion: TemplateVersion?, preferences: RefreshPreferences,
                               strategy: String, cloud: some AutoScalingCloud & LaunchTemplateCloud) async throws -> StartInstanceRefreshRequest {
-        // What can be checked before any call.
-        try StartInstanceRefreshRequest(region: region, autoScalingGroupName: name, launchTemplateName: "", launchTemplateVersion: nil,
-                                        preferences: preferences, strategy: strategy).validate()
+        try validate(strategy: strategy, preferences: preferences)
         guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
             throw IngotError.noSuchGroup(name, in: region)
         }

@@ -205,7 +205,7 @@ public enum TemplateVersion: Sendable, Hashable, Codable, CustomStringConvertibl
         case "$Default": self = .default
         default:
             guard let n = Int(text), n >= 1 else {
-                throw IngotError.invalid(field, "'\(text)' is not $Latest, $Default or a version number", code: "ValidationError")
+                throw IngotError.invalid(field, "'\(text)' is not $Latest, $Default or a version number")
             }
             self = .number(n)
         }

@@ -24,18 +24,18 @@ public struct LaunchTarget: Sendable, Hashable {
 
     public var imageIsParameter: Bool { parameter != nil }
 
-    /// The decision, from what was read: the version, and the history of its parameter when its image
-    /// id is `resolve:ssm:...`. A missing parameter version or label is `ParameterVersionNotFound`; a
-    /// version with no launchable image id is Auto Scaling's `ValidationError` ("You must use a valid
-    /// fully-formed launch template").
-    public static func decide(templateName: String, version: LaunchTemplateVersion, parameterHistory: [Parameter]) throws -> LaunchTarget {
+    /// The decision, from what was read: the version, and (when its image id is `resolve:ssm:...`) the
+    /// parameter version that reference names, as GetParameter answers `NAME`, `NAME:VERSION` or
+    /// `NAME:LABEL` (nil: none). A version with no launchable image id is Auto Scaling's
+    /// `ValidationError` ("You must use a valid fully-formed launch template").
+    public static func decide(templateName: String, version: LaunchTemplateVersion, parameter: Parameter?) throws -> LaunchTarget {
         var image = version.data.imageId ?? ""
         let reference = version.data.ssmParameter.map(ParameterReference.init)
         if let reference {
-            guard let chosen = reference.pick(from: parameterHistory) else {
-                throw IngotError.refused("ParameterVersionNotFound", "launch template \(templateName) version \(version.versionNumber): parameter \(reference) has no such version or label")
+            guard let parameter else {
+                throw IngotError.refused("ValidationError", "launch template \(templateName) version \(version.versionNumber): parameter \(reference) not found (no such parameter, version or label)")
             }
-            image = chosen.value
+            image = parameter.value
         }
         guard ImageID.isWellFormed(image) else {
             throw IngotError.refused("ValidationError", "launch template \(templateName) version \(version.versionNumber) has no launchable image id")
@@ -43,17 +43,24 @@ public struct LaunchTarget: Sendable, Hashable {
         return LaunchTarget(templateName: templateName, version: version.versionNumber, imageId: image, parameter: reference)
     }
 
-    /// Reads the template version (and its parameter) through the cloud, then decides.
+    /// Reads the template version (and its parameter, with GetParameter) through the cloud, then decides.
     public static func resolve(template: String, version: TemplateVersion, region: Region,
                                cloud: some LaunchTemplateCloud & ParameterCloud) async throws -> LaunchTarget {
         guard let found = try await cloud.describeLaunchTemplateVersions(region: region, name: template, versions: [TemplateVersionSelector(version)]).first else {
             throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "launch template \(template) has no version \(version)")
         }
-        var history: [Parameter] = []
-        if let reference = found.data.ssmParameter.map(ParameterReference.init) {
-            history = try await cloud.getParameterHistory(region: region, name: reference.name)
+        return try decide(templateName: template, version: found, parameter: try await parameter(of: found, region: region, cloud: cloud))
+    }
+
+    /// The parameter version a template version's `resolve:ssm:` names (nil: none, or not found; other
+    /// refusals, such as access denied, are thrown).
+    public static func parameter(of version: LaunchTemplateVersion, region: Region, cloud: some ParameterCloud) async throws -> Parameter? {
+        guard let reference = version.data.ssmParameter else { return nil }
+        do {
+            return try await cloud.getParameter(region: region, name: reference)
+        } catch let e as IngotError where e.code == "ParameterNotFound" || e.code == "ParameterVersionNotFound" {
+            return nil
         }
-        return try decide(templateName: template, version: found, parameterHistory: history)
     }
 
     /// What `group` launches now, or what it would launch on `version`.

@@ -81,8 +81,10 @@ extension Operations {
             throw IngotError.refused("ValidationError", "Launch template \(g.launchTemplateName) has no version \(g.launchTemplateVersion)")
         }
         // resolve:ssm: is resolved at launch time.
-        let history = try version.data.ssmParameter.map { try ParameterRows.history(region: g.region, owner: caller, name: ParameterReference($0).name, db).map(\.parameter) } ?? []
-        return try LaunchTarget.decide(templateName: g.launchTemplateName, version: version, parameterHistory: history)
+        let parameter = try version.data.ssmParameter.map(ParameterReference.init).flatMap { reference in
+            reference.pick(from: try ParameterRows.history(region: g.region, owner: caller, name: reference.name, db).map(\.parameter))
+        }
+        return try LaunchTarget.decide(templateName: g.launchTemplateName, version: version, parameter: parameter)
     }
 
     /// Launches or terminates instances until the group has `desired`, keeping zones balanced. Scale-in
