@@ -207,7 +207,6 @@ struct DRDrillCommand: AsyncParsableCommand {
             throw IngotError.invalid("group", "nothing to drill: give groups with capacity (--group NAME)")
         }
         let faults = FailoverDrill.Faults(launchFailureRate: launchFailureRate, unhealthyRate: unhealthyRate, launchRatePerSecond: launchRate, launchBurst: launchBurst)
-        _ = try faults.world(.baked, zones: failover.zones.count)  // invalid faults exit 2 before anything runs
         let (full, standby) = (failover.full, failover.standby)
         func time(_ v: Double?) -> String { v.map { RolloutReport.formatDuration($0) } ?? "never" }
         if runs == 1 {

@@ -196,16 +196,19 @@ public struct ExternalStrategy: RolloutDecider {
 
         /// Runs `body` (synchronous writes to the child's stdin) with SIGPIPE blocked on this thread only:
         /// a write to a child that exited then fails with EPIPE instead of killing the process, and the
-        /// pending signal is discarded before the mask is restored. No process-wide signal setting changes.
+        /// signal the write raised is discarded before the mask is restored. No process-wide signal setting changes.
         static func withoutSIGPIPE(_ body: () -> Void) {
             var pipe = sigset_t(), previous = sigset_t()
             sigemptyset(&pipe)
             sigaddset(&pipe, SIGPIPE)
             pthread_sigmask(SIG_BLOCK, &pipe, &previous)
+            // A SIGPIPE pending before (for another reason) is not ours to discard.
+            var before = sigset_t()
+            sigpending(&before)
             body()
             var pending = sigset_t()
             sigpending(&pending)
-            if sigismember(&pending, SIGPIPE) == 1 {
+            if sigismember(&pending, SIGPIPE) == 1 && sigismember(&before, SIGPIPE) == 0 {
                 var now = timespec(tv_sec: 0, tv_nsec: 0)
                 _ = sigtimedwait(&pipe, nil, &now)
             }

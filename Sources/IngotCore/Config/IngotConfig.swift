@@ -133,7 +133,7 @@ public struct SelectorSpec: Decodable, Sendable, Hashable {
         enum CodingKeys: String, CodingKey { case selector }
 
         public init(from decoder: any Decoder) throws {
-            let keys = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
+            let keys = try decoder.container(keyedBy: DynamicKey.self).allKeys.map(\.stringValue)
             if keys.contains("selector") {
                 try decoder.refuseUnknownKeys(["selector"], field: "selector")
                 spec = try decoder.container(keyedBy: CodingKeys.self).decode(SelectorSpec.self, forKey: .selector)
@@ -186,13 +186,6 @@ public func parseChoice<E: RawRepresentable & CaseIterable>(_ text: String, fiel
     return v
 }
 
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
-}
-
 extension Decoder {
     /// Where this value sits in the file: `selectors.web`, `templates[1]`.
     var fieldName: String {
@@ -207,7 +200,7 @@ extension Decoder {
     }
 
     func refuseUnknownKeys(_ allowed: Set<String>, field: String) throws {
-        guard let c = try? container(keyedBy: AnyCodingKey.self) else { return }
+        guard let c = try? container(keyedBy: DynamicKey.self) else { return }
         if let unknown = c.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
             throw IngotError.invalid(field, "unknown key '\(unknown)'; accepted: \(allowed.sorted().joined(separator: ", "))")
         }

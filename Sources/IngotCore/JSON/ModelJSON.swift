@@ -1,7 +1,9 @@
 // JSON shapes of the model: AWS's field names in camelCase (`imageId`, `creationDate`, ...), times
 // as AWS prints them. These are the `--output json` contract: keys are stable.
 
-private struct DynamicKey: CodingKey {
+/// A coding key named at run time: the model's JSON shapes write with it, and the configuration reads
+/// which keys a file has with it (`IngotConfig`).
+struct DynamicKey: CodingKey {
     var stringValue: String
     var intValue: Int? { nil }
     init(_ s: String) { stringValue = s }

@@ -99,6 +99,11 @@ extension FailoverDrill {
             self.launchBurst = launchBurst
         }
 
+        /// The same faults with a baked AMI and with a user-data boot, checked once.
+        public func worlds(zones: Int) throws -> (baked: World, userData: World) {
+            (try world(.baked, zones: zones), try world(.userData, zones: zones))
+        }
+
         public func world(_ boot: BootProfile, zones: Int) throws -> World {
             var w = World()
             w.launchFailureRate = launchFailureRate
@@ -124,9 +129,12 @@ extension FailoverDrill {
     }
 
     public static func compare(_ failover: Failover, faults: Faults, seed: UInt64, record: Bool = true) throws -> Comparison {
-        let zones = failover.zones.count
-        return Comparison(baked: try run(failover, world: try faults.world(.baked, zones: zones), seed: seed, record: record),
-                          userData: try run(failover, world: try faults.world(.userData, zones: zones), seed: seed, record: record))
+        try compare(failover, worlds: try faults.worlds(zones: failover.zones.count), seed: seed, record: record)
+    }
+
+    static func compare(_ failover: Failover, worlds: (baked: World, userData: World), seed: UInt64, record: Bool) throws -> Comparison {
+        Comparison(baked: try run(failover, world: worlds.baked, seed: seed, record: record),
+                   userData: try run(failover, world: worlds.userData, seed: seed, record: record))
     }
 
     /// Percentiles of a time over many drills; a drill that never got there counts as never, so a
@@ -150,8 +158,9 @@ extension FailoverDrill {
 
     public static func summarize(_ failover: Failover, faults: Faults, runs: Int, seed: UInt64) async throws -> Summary {
         struct Times: Sendable { let half, ninety, full, userDataFull: Double? }
+        let worlds = try faults.worlds(zones: failover.zones.count)
         let times = try await MonteCarlo.map(runs: runs, seed: seed) { s in
-            let c = try compare(failover, faults: faults, seed: s, record: false)
+            let c = try compare(failover, worlds: worlds, seed: s, record: false)
             return Times(half: c.baked.secondsToHalfCapacity, ninety: c.baked.secondsToNinetyPercent, full: c.baked.secondsToFullCapacity,
                          userDataFull: c.userData.secondsToFullCapacity)
         }
