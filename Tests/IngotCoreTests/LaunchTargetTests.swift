@@ -39,7 +39,8 @@ import Testing
         #expect(ParameterReference("/golden/web:9").pick(from: Self.history) == nil && ParameterReference("/golden/web:canary").pick(from: Self.history) == nil)
     }
 
-    /// CreateAutoScalingGroup's ValidationError: "You must use a valid fully-formed launch template."
+    /// AWS is silent on the error code (a launch fails as a scaling activity); Ingot's choice, documented in
+    /// docs/resolve-and-templates.md, is Auto Scaling's generic ValidationError.
     @Test("A missing parameter, or no image id at all, launches nothing: ValidationError, never another version's image")
     func refusals() {
         for imageId in ["resolve:ssm:/golden/web:9", "", "not-an-ami"] {
@@ -50,6 +51,10 @@ import Testing
         }
     }
 
+    /// LaunchTemplateSpecification (Auto Scaling API reference), Version: "The version number, $Latest, or
+    /// $Default. ... If the value is $Latest, Amazon EC2 Auto Scaling selects the latest version of the launch
+    /// template when launching instances. If the value is $Default, Amazon EC2 Auto Scaling selects the
+    /// default version of the launch template when launching instances."
     @Test("TemplateVersion: $Latest, $Default or a number, named in AWS's spelling; moving versions are the $ ones")
     func versions() throws {
         #expect(try TemplateVersion("$Latest") == .latest && TemplateVersion("$Default") == .default && TemplateVersion("7") == .number(7))

@@ -26,8 +26,9 @@ public struct LaunchTarget: Sendable, Hashable {
 
     /// The decision, from what was read: the version, and (when its image id is `resolve:ssm:...`) the
     /// parameter version that reference names, as GetParameter answers `NAME`, `NAME:VERSION` or
-    /// `NAME:LABEL` (nil: none). A version with no launchable image id is Auto Scaling's
-    /// `ValidationError` ("You must use a valid fully-formed launch template").
+    /// `NAME:LABEL` (nil: none). AWS's references do not name the error for a version that launches no
+    /// image (that shows as a failed scaling activity); Ingot refuses it with Auto Scaling's generic
+    /// `ValidationError`, as its local Auto Scaling always has (docs/resolve-and-templates.md).
     public static func decide(templateName: String, version: LaunchTemplateVersion, parameter: Parameter?) throws -> LaunchTarget {
         var image = version.data.imageId ?? ""
         let reference = version.data.ssmParameter.map(ParameterReference.init)
