@@ -10,7 +10,7 @@ extension AWSCloud {
     }
 
     static func encode(_ s: GroupSettings, into q: inout QueryParameters) {
-        q.set("LaunchTemplate.LaunchTemplateName", s.launchTemplateName)
+        q.setTemplate(s.launchTemplateName, prefix: "LaunchTemplate.")
         q.set("LaunchTemplate.Version", s.launchTemplateVersion?.description)
         q.set("MinSize", s.minSize)
         q.set("MaxSize", s.maxSize)

@@ -40,7 +40,7 @@ extension AWSCloud: InstanceRefreshCloud {
         q.set("AutoScalingGroupName", request.autoScalingGroupName)
         q.set("Strategy", request.strategy)
         if let version = request.launchTemplateVersion {
-            q.set("DesiredConfiguration.LaunchTemplate.LaunchTemplateName", request.launchTemplateName)
+            q.setTemplate(request.launchTemplateName, prefix: "DesiredConfiguration.LaunchTemplate.")
             q.set("DesiredConfiguration.LaunchTemplate.Version", String(version))
         }
         q.set("Preferences.MinHealthyPercentage", p.minHealthyPercentage)

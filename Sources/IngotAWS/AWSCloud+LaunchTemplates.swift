@@ -19,7 +19,7 @@ extension AWSCloud {
     /// ClientToken makes a retry return the version the first call made.
     public func createLaunchTemplateVersion(_ request: CreateLaunchTemplateVersionRequest) async throws -> LaunchTemplateVersion {
         var q = ec2("CreateLaunchTemplateVersion")
-        q.set("LaunchTemplateName", request.name)
+        q.setTemplate(request.name)
         q.set("SourceVersion", request.sourceVersion.map(Self.versionText))
         q.set("VersionDescription", request.versionDescription)
         q.set("ClientToken", request.clientToken)
@@ -45,7 +45,7 @@ extension AWSCloud {
     /// ModifyLaunchTemplate `SetDefaultVersion`.
     public func modifyLaunchTemplate(region: Region, name: String, defaultVersion: Int) async throws -> LaunchTemplate {
         var q = ec2("ModifyLaunchTemplate")
-        q.set("LaunchTemplateName", name)
+        q.setTemplate(name)
         q.set("SetDefaultVersion", String(defaultVersion))
         let answer = try await call(region, q)
         guard let template = answer.child("launchTemplate") else { throw IngotError.failed("ModifyLaunchTemplate: the answer has no launchTemplate") }
@@ -55,7 +55,8 @@ extension AWSCloud {
     /// DescribeLaunchTemplates by name, or every template of the region when `names` is empty.
     public func describeLaunchTemplates(region: Region, names: [String]) async throws -> [LaunchTemplate] {
         var q = ec2("DescribeLaunchTemplates")
-        q.ec2List("LaunchTemplateName", names)
+        q.ec2List("LaunchTemplateName", names.filter { !isLaunchTemplateID($0) })
+        q.ec2List("LaunchTemplateId", names.filter(isLaunchTemplateID))
         if names.isEmpty { q.set("MaxResults", 200) }
         return try await pages(region, q).flatMap { page in
             try page.items("launchTemplates").map { try EC2Decoding.launchTemplate($0, region: region) }
@@ -66,7 +67,7 @@ extension AWSCloud {
     /// ones (a single range is asked as MinVersion/MaxVersion), newest first like the local cloud.
     public func describeLaunchTemplateVersions(region: Region, name: String, versions: [TemplateVersionSelector]) async throws -> [LaunchTemplateVersion] {
         var q = ec2("DescribeLaunchTemplateVersions")
-        q.set("LaunchTemplateName", name)
+        q.setTemplate(name)
         var ranges: [ClosedRange<Int>] = []
         var listed: [String] = []
         for selector in versions {
@@ -98,7 +99,7 @@ extension AWSCloud {
     public func deleteLaunchTemplateVersions(region: Region, name: String, versions: [Int]) async throws -> DeleteLaunchTemplateVersionsResult {
         guard versions.count <= 200 else { throw IngotError.invalid("versions", "at most 200 versions per call", code: "InvalidParameterValue") }
         var q = ec2("DeleteLaunchTemplateVersions")
-        q.set("LaunchTemplateName", name)
+        q.setTemplate(name)
         q.ec2List("LaunchTemplateVersion", versions.map(String.init))
         let answer = try await call(region, q)
         var result = DeleteLaunchTemplateVersionsResult()
@@ -113,4 +114,13 @@ extension AWSCloud {
         result.deleted.sort()
         return result
     }
+}
+
+extension QueryParameters {
+    /// `PREFIXLaunchTemplateId` for an id (`lt-...`), else `PREFIXLaunchTemplateName`: AWS takes either.
+    public mutating func setTemplate(_ nameOrId: String?, prefix: String = "") {
+        guard let nameOrId else { return }
+        set(isLaunchTemplateID(nameOrId) ? "\(prefix)LaunchTemplateId" : "\(prefix)LaunchTemplateName", nameOrId)
+    }
+
 }

@@ -60,13 +60,11 @@ extension AWSCloud {
         return result.sorted { $0.version < $1.version }
     }
 
-    /// LabelParameterVersion; labels SSM refuses are an error naming them.
-    public func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws {
+    /// LabelParameterVersion; the labels SSM left off (InvalidLabels) are returned.
+    @discardableResult
+    public func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws -> [String] {
         struct Body: Encodable { var Name: String; var ParameterVersion: Int; var Labels: [String] }
         struct Answer: Decodable { var InvalidLabels: [String]? }
-        let answer = try await ssm("LabelParameterVersion", region: region, Body(Name: name, ParameterVersion: version, Labels: labels), as: Answer.self)
-        if let invalid = answer.InvalidLabels, !invalid.isEmpty {
-            throw IngotError.invalid("label", "SSM refused the labels \(invalid.joined(separator: ", ")) (InvalidLabels)")
-        }
+        return try await ssm("LabelParameterVersion", region: region, Body(Name: name, ParameterVersion: version, Labels: labels), as: Answer.self).InvalidLabels ?? []
     }
 }

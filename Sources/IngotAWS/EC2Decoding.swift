@@ -170,9 +170,10 @@ public enum EC2Decoding {
         let groups = e.items("securityGroupIdSet").map(\.text)
         let devices = try e.items("blockDeviceMappingSet").map { m in
             let mf = Fields(element: m, context: "launchTemplateData blockDeviceMapping")
-            return TemplateBlockDevice(deviceName: try mf.required("deviceName"), volumeSize: try mf.int("ebs/volumeSize"),
+            return TemplateBlockDevice(deviceName: try mf.required("deviceName"), virtualName: mf.string("virtualName"), volumeSize: try mf.int("ebs/volumeSize"),
                                        volumeType: mf.string("ebs/volumeType"), encrypted: mf.bool("ebs/encrypted"),
-                                       kmsKeyId: mf.string("ebs/kmsKeyId"), deleteOnTermination: mf.bool("ebs/deleteOnTermination"))
+                                       kmsKeyId: mf.string("ebs/kmsKeyId"), deleteOnTermination: mf.bool("ebs/deleteOnTermination"),
+                                       snapshotId: mf.string("ebs/snapshotId"), iops: try mf.int("ebs/iops"), throughput: try mf.int("ebs/throughput"))
         }
         let metadata: MetadataOptions? = e.child("metadataOptions").map { m in
             let mf = Fields(element: m, context: "metadataOptions")
@@ -202,6 +203,10 @@ public enum EC2Decoding {
         for (i, d) in (data.blockDeviceMappings ?? []).enumerated() {
             let p = "\(prefix).BlockDeviceMapping.\(i + 1)"
             q.set("\(p).DeviceName", d.deviceName)
+            q.set("\(p).VirtualName", d.virtualName)
+            q.set("\(p).Ebs.SnapshotId", d.snapshotId)
+            q.set("\(p).Ebs.Iops", d.iops)
+            q.set("\(p).Ebs.Throughput", d.throughput)
             q.set("\(p).Ebs.VolumeSize", d.volumeSize)
             q.set("\(p).Ebs.VolumeType", d.volumeType)
             q.set("\(p).Ebs.Encrypted", d.encrypted)

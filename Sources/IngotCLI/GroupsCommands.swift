@@ -17,7 +17,8 @@ struct GroupOptions: ParsableArguments {
     @Option(name: .customLong("desired-capacity")) var desiredCapacity: Int?
     @Option(name: .customLong("availability-zones"), help: "Comma-separated zones of the region.") var zones: String?
     @Option(name: .customLong("health-check-grace-period"), help: "Seconds.") var grace: Int?
-    @Option(name: .customLong("default-instance-warmup"), help: "Seconds.") var warmup: Int?
+    @Option(name: .customLong("default-instance-warmup"), parsing: .unconditional,
+            help: "Seconds; -1 removes a value set before (\"include the property but specify -1 for the value\", as the API does).") var warmup: Int?
 
     func resolve() throws -> GroupSettings {
         var name: String?, version: TemplateVersion?
@@ -29,9 +30,10 @@ struct GroupOptions: ParsableArguments {
             // A template given without a version means $Default, as on AWS (also when switching templates).
             version = parts.count == 2 ? try TemplateVersion(parts[1], field: "launch-template") : .default
         }
-        for (field, v) in [("min-size", minSize), ("max-size", maxSize), ("desired-capacity", desiredCapacity), ("health-check-grace-period", grace), ("default-instance-warmup", warmup)] {
+        for (field, v) in [("min-size", minSize), ("max-size", maxSize), ("desired-capacity", desiredCapacity), ("health-check-grace-period", grace)] {
             if let v, v < 0 { throw IngotError.invalid(field, "\(v) must not be negative") }
         }
+        if let warmup, warmup < -1 { throw IngotError.invalid("default-instance-warmup", "\(warmup) is not seconds (0 or more) or -1 (remove)") }
         return GroupSettings(launchTemplateName: name, launchTemplateVersion: version, minSize: minSize, maxSize: maxSize, desiredCapacity: desiredCapacity,
                              availabilityZones: zones.map { $0.split(separator: ",").map(String.init) }, healthCheckGracePeriod: grace, defaultInstanceWarmup: warmup)
     }

@@ -15,7 +15,7 @@ struct SSMPut: AsyncParsableCommand {
     @Argument(help: "The parameter name, e.g. /golden/web.") var name: String
     @OptionGroup var region: RegionOption
     @Option(help: "The value (an AMI id for aws:ec2:image).") var value: String
-    @Option(name: .customLong("data-type"), help: "text or aws:ec2:image.") var dataType = "aws:ec2:image"
+    @Option(name: .customLong("data-type"), help: "text (SSM's default) or aws:ec2:image (the value must be an AMI the account can use; needed for resolve:ssm:).") var dataType = "text"
     @Flag(help: "Create a new version of an existing parameter.") var overwrite = false
 
     func run() async throws {
@@ -65,13 +65,21 @@ struct SSMLabel: AsyncParsableCommand {
 
     func run() async throws {
         let region = try region.resolve()
-        try await global.withCloud { c, _ in try await c.labelParameterVersion(region: region, name: name, version: version, labels: labels) }
-        // LabelParameterVersion's answer: the labels that were not valid (none: they are refused before).
+        let invalid = try await global.withCloud { c, _ in try await c.labelParameterVersion(region: region, name: name, version: version, labels: labels) }
+        let attached = labels.filter { !invalid.contains($0) }
+        // LabelParameterVersion attaches the valid labels and answers the rest in InvalidLabels.
+        if attached.isEmpty {
+            throw IngotError.invalid("label", "none attached: \(invalid.joined(separator: ", ")) break the label rules (letters, digits, . - _; not starting with a digit, aws or ssm)",
+                                     code: "InvalidLabels")
+        }
         if global.structured {
             struct Labelled: Encodable { let name: String; let parameterVersion: Int; let labels: [String]; let invalidLabels: [String] }
-            try Output.document(global.output, Labelled(name: name, parameterVersion: version, labels: labels, invalidLabels: []))
+            try Output.document(global.output, Labelled(name: name, parameterVersion: version, labels: attached, invalidLabels: invalid))
         } else {
-            Output.line("\(name) version \(version) labelled \(labels.joined(separator: ", "))")
+            Output.line("\(name) version \(version) labelled \(attached.joined(separator: ", "))")
+        }
+        if !invalid.isEmpty {
+            Output.note("warning: not attached (InvalidLabels): \(invalid.joined(separator: ", ")); labels are letters, digits, . - _, not starting with a digit, aws or ssm")
         }
     }
 }

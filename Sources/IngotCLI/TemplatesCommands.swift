@@ -21,8 +21,25 @@ struct TemplateDataOptions: ParsableArguments {
     @Option(name: .customLong("iam-instance-profile"), help: "An instance profile name or ARN.") var iamInstanceProfile: String?
     @Option(name: .customLong("http-tokens"), help: "Instance metadata: required (IMDSv2) or optional.") var httpTokens: String?
     @Option(name: .customLong("instance-tag"), help: "KEY=VALUE tagged on launched instances; repeatable.") var instanceTags: [String] = []
+    @Option(name: .customLong("launch-template-data"),
+            help: "LaunchTemplateData as JSON, as the AWS CLI takes it (PascalCase or camelCase; the JSON itself, a file, or file://FILE); every field is kept, and the options above override theirs.")
+    var launchTemplateData: String?
 
     func resolve() throws -> LaunchTemplateData {
+        let given = try launchTemplateData.map(Self.parse) ?? LaunchTemplateData()
+        return given.overridden(by: try flags())
+    }
+
+    static func parse(_ text: String) throws -> LaunchTemplateData {
+        let path = text.hasPrefix("file://") ? String(text.dropFirst("file://".count)) : text
+        let json = FileManager.default.fileExists(atPath: path) ? (FileManager.default.contents(atPath: path) ?? Data()) : Data(text.utf8)
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: json), case .object(let fields) = value else {
+            throw IngotError.invalid("launch-template-data", "is not a JSON object of LaunchTemplateData fields (or a file holding one)")
+        }
+        return try LaunchTemplateData(fields: fields, field: "launch-template-data")
+    }
+
+    private func flags() throws -> LaunchTemplateData {
         if let image = imageId, !image.hasPrefix("resolve:ssm:") { _ = try ImageID(image) }
         if let t = httpTokens, !["required", "optional"].contains(t) {
             throw IngotError.invalid("http-tokens", "'\(t)' is not required or optional")
@@ -126,7 +143,11 @@ struct TemplatesVersions: AsyncParsableCommand {
     @Option(name: .customLong("versions"), help: "$Latest, $Default, numbers, ranges (2-5); comma-separated or repeated.") var versions: [String] = []
 
     func run() async throws {
-        let selectors = try versions.flatMap { $0.split(separator: ",") }.map { try TemplateVersionSelector(String($0), field: "versions") }
+        // An empty list is not "every version": --versions '' names none, and is refused.
+        let selectors = try versions.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }.map { piece in
+            guard !piece.isEmpty else { throw IngotError.invalid("versions", "is empty; give $Latest, $Default, numbers or ranges (2-5), or leave --versions out for every version") }
+            return try TemplateVersionSelector(String(piece), field: "versions")
+        }
         let region = try region.resolve()
         let list = try await global.withCloud { c, _ in try await c.describeLaunchTemplateVersions(region: region, name: name, versions: selectors) }
         if global.structured { try Output.document(global.output, TemplateView.Versions(launchTemplateVersions: list)) } else { TemplateView.table(list) }

@@ -143,7 +143,9 @@ import Testing
         let notAnImage = await #expect(throws: IngotError.self) {
             try await f.cloud.putParameter(region: .usEast1, name: "/golden/api", value: "ami-0123456789abcdef0", dataType: "aws:ec2:image", overwrite: false)
         }
-        #expect(notAnImage?.code == "InvalidParameterValue")
+        // SSM's own code, not EC2's InvalidParameterValue: SSM documents none for a failed aws:ec2:image
+        // check (it fails after PutParameter answers), so Ingot uses SSM's ValidationException.
+        #expect(notAnImage?.code == "ValidationException")
         await #expect(throws: IngotError.self) { try await f.cloud.putParameter(region: .usEast1, name: "aws/x", value: "v", dataType: "text", overwrite: false) }
         let missing = await #expect(throws: IngotError.self) { try await f.cloud.getParameter(region: .euWest1, name: "/golden/web") }
         #expect(missing?.code == "ParameterNotFound")

@@ -42,7 +42,7 @@ public enum AWSErrorKind: String, Sendable, Hashable, CaseIterable {
         for c in ["ValidationError", "ValidationException", "InvalidParameterValue", "InvalidParameterCombination", "MissingParameter",
                   "InvalidParameter", "MalformedQueryString", "InvalidAction", "InvalidQueryParameter", "InvalidParameterException",
                   "UnknownParameter", "InvalidAllowedPatternException", "InvalidFilter", "InvalidNextToken", "InvalidPaginationToken",
-                  "ParameterPatternMismatchException", "UnsupportedParameterType"] {
+                  "ParameterPatternMismatchException", "UnsupportedParameterType", "HierarchyLevelLimitExceededException"] {
             t[c] = .invalidInput
         }
         // `*.Malformed`, `*NotFound`, `*.Duplicate` and `*AlreadyExists` codes are classified by their suffix.
@@ -51,7 +51,7 @@ public enum AWSErrorKind: String, Sendable, Hashable, CaseIterable {
                   "IrreversibleInstanceRefresh", "UnsupportedOperation", "UnsupportedGroup", "VersionLimitExceeded", "LaunchTemplateLimitExceeded",
                   "InstanceRefreshInProgress", "InstanceRefreshInProgressFault", "LimitExceeded", "LimitExceededFault", "ResourceInUse",
                   "ResourceInUseFault", "ScalingActivityInProgress", "ParameterLimitExceeded", "ParameterMaxVersionLimitExceeded",
-                  "ParameterVersionLabelLimitExceeded", "HierarchyLevelLimitExceededException", "InvalidAMIID.Disabled"] {
+                  "ParameterVersionLabelLimitExceeded", "InvalidAMIID.Disabled", "SsmInvalidParameter"] {
             t[c] = .refused
         }
         for c in ["RequestLimitExceeded", "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",

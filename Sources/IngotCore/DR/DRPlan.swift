@@ -404,10 +404,7 @@ public enum DRPlanner {
                 var dropped: [String] = []
                 if let groups = data.securityGroupIds, !groups.isEmpty { dropped.append("security groups \(groups.joined(separator: ","))"); data.securityGroupIds = nil }
                 if let key = data.keyName { dropped.append("key pair \(key)"); data.keyName = nil }
-                if let devices = data.blockDeviceMappings, devices.contains(where: { $0.kmsKeyId != nil }) {
-                    dropped.append("block device KMS keys")
-                    data.blockDeviceMappings = devices.map { var d = $0; d.kmsKeyId = nil; return d }
-                }
+                if data.removeBlockDeviceKMSKeys() { dropped.append("block device KMS keys") }
                 if !dropped.isEmpty {
                     warnings.append(DRFinding(resource: "launch template \(templateName)", reason: "\(dropped.joined(separator: ", ")) of \(request.sourceRegion) are regional and left out of the DR template: set \(request.region)'s own before failing over"))
                 }

@@ -15,6 +15,8 @@ public enum Doctor {
             case goldenBuildMissing = "golden-build-missing"
             case orphanedSnapshot = "orphaned-snapshot"
             case groupTemplateMissing = "group-template-missing"
+            case templateParameterUnusable = "template-parameter-unusable"
+            case parameterVersionLimit = "parameter-version-limit"
         }
         public var kind: Kind
         public var region: Region
@@ -33,6 +35,9 @@ public enum Doctor {
         return (gib, (Double(gib) * snapshotPricePerGiBMonth * 100).rounded() / 100)
     }
 
+    /// Doctor warns from this many versions when the oldest carries a label.
+    public static let parameterVersionWarning = 90
+
     /// Standard EBS snapshot storage, USD per GiB-month (us-east-1 list price).
     public static let snapshotPricePerGiBMonth = 0.05
 
@@ -45,13 +50,38 @@ public enum Doctor {
                 findings.append(Finding(kind: .movingTemplateVersion, region: region, resource: g.name,
                                         detail: "launches \(g.launchTemplateName):\(g.launchTemplateVersion): what runs can drift from what was tested, and an instance refresh cannot roll back to it"))
             }
-            // Templates whose default version points at an image that is deprecated, disabled or gone.
+            // Templates whose default version points at an image that is deprecated, disabled or gone, or
+            // at a resolve:ssm: parameter a launch cannot use.
+            var parameters = Set<String>()
             for t in templates {
                 guard let v = try await cloud.describeLaunchTemplateVersions(region: region, name: t.name, versions: [.default]).first,
-                      let imageId = v.data.imageId, ImageID.isWellFormed(imageId) else { continue }
-                if let problem = try await imageProblem(ImageID(trusted: imageId), region: region, cloud: cloud, now: now) {
-                    findings.append(Finding(kind: .templateImageUnusable, region: region, resource: "\(t.name):\(v.versionNumber)", detail: "default version uses \(imageId), which is \(problem)"))
+                      var imageId = v.data.imageId else { continue }
+                let resource = "\(t.name):\(v.versionNumber)"
+                if let text = v.data.ssmParameter {
+                    let reference = ParameterReference(text)
+                    let parameter = try await LaunchTarget.parameter(of: v, region: region, cloud: cloud)
+                    parameters.insert(reference.name)
+                    if let problem = reference.problem(with: parameter) {
+                        findings.append(Finding(kind: .templateParameterUnusable, region: region, resource: resource, detail: "default version uses resolve:ssm:\(text), which cannot launch: \(problem)"))
+                        continue
+                    }
+                    imageId = parameter?.value ?? ""
                 }
+                guard ImageID.isWellFormed(imageId) else { continue }
+                if let problem = try await imageProblem(ImageID(trusted: imageId), region: region, cloud: cloud, now: now) {
+                    findings.append(Finding(kind: .templateImageUnusable, region: region, resource: resource, detail: "default version uses \(imageId), which is \(problem)"))
+                }
+            }
+            // Parameters the templates launch from, near SSM's 100 versions with a labelled oldest one:
+            // the next puts past 100 are refused (ParameterMaxVersionLimitExceeded) until the label moves.
+            for name in parameters.sorted() {
+                guard let history = try? await cloud.getParameterHistory(region: region, name: name),
+                      let oldest = history.min(by: { $0.version < $1.version }), !oldest.labels.isEmpty,
+                      history.count >= parameterVersionWarning else { continue }
+                let left = max(0, Parameter.versionsKept - history.count)
+                findings.append(Finding(kind: .parameterVersionLimit, region: region, resource: name,
+                                        detail: "\(history.count) of \(Parameter.versionsKept) versions, and the oldest (\(oldest.version)) carries \(oldest.labels.joined(separator: ", ")): "
+                                            + "\(left) more \(left == 1 ? "put succeeds" : "puts succeed"), then PutParameter is refused with ParameterMaxVersionLimitExceeded until the label moves"))
             }
             // Instances running another image than the one their group launches now.
             for g in groups {

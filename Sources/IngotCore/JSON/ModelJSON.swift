@@ -1,7 +1,8 @@
 // JSON shapes of the model: AWS's field names in camelCase (`imageId`, `creationDate`, ...), times
 // as AWS prints them. These are the `--output json` contract: keys are stable.
 
-/// A coding key named at run time: the model's JSON shapes write with it, and the configuration reads
+/// A coding key named at run time: the model's JSON shapes write with it, `JSONValue` reads and writes
+/// objects with it, and the configuration reads
 /// which keys a file has with it (`IngotConfig`).
 struct DynamicKey: CodingKey {
     var stringValue: String
@@ -136,7 +137,8 @@ extension LaunchTemplate: Encodable {
         try c.put(id, "launchTemplateId")
         try c.put(name, "launchTemplateName")
         try c.put(region.code, "region")
-        try c.put(ownerId.rawValue, "createdBy")
+        // AWS names the principal that created the template: locally, the account's root.
+        try c.put("arn:aws:iam::\(ownerId.rawValue):root", "createdBy")
         try c.put(Timestamp.format(createTime), "createTime")
         try c.put(defaultVersionNumber, "defaultVersionNumber")
         try c.put(latestVersionNumber, "latestVersionNumber")

@@ -92,3 +92,16 @@ public protocol AutoScalingCloud: Cloud {
     /// SetDesiredCapacity (within min and max).
     func setDesiredCapacity(region: Region, name: String, desiredCapacity: Int) async throws -> AutoScalingGroup
 }
+
+/// An Auto Scaling group name, as CreateAutoScalingGroup describes it: "The name can contain any
+/// ASCII character 33 to 126 including most punctuation characters, digits, and upper and lowercased
+/// letters. You cannot use a colon (:) in the name." (1 to 255 characters.)
+public func validateAutoScalingGroupName(_ name: String, field: String = "group") throws {
+    guard (1...255).contains(name.count) else {
+        throw IngotError.invalid(field, "'\(name.prefix(40))' must be 1 to 255 characters", code: "ValidationError")
+    }
+    if let bad = name.unicodeScalars.first(where: { !(33...126).contains($0.value) || $0 == ":" }) {
+        let shown = bad == " " ? "a space" : bad == ":" ? "a colon" : bad.value < 128 ? "character \(bad.value)" : "'\(bad)'"
+        throw IngotError.invalid(field, "'\(name.prefix(40))' contains \(shown); a group name is ASCII characters 33 to 126 without a colon", code: "ValidationError")
+    }
+}

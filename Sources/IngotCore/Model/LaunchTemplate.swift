@@ -51,78 +51,116 @@ public struct LaunchTemplateVersion: Sendable, Hashable {
     }
 }
 
-/// What a launch template version launches. Every field is optional, as in AWS: a version made
-/// with SourceVersion inherits all of its source's fields and overrides the ones given.
+/// What a launch template version launches: every field of AWS's `LaunchTemplateData`, kept as it
+/// was given (camelCase keys, as the EC2 API names them), so network interfaces, placement, market
+/// options and fields AWS adds later survive an import, a refresh and an export unchanged. Every field
+/// is optional, as in AWS: a version made with SourceVersion inherits all of its source's fields and
+/// overrides the ones given. The properties below are typed views of the fields Ingot reads.
 public struct LaunchTemplateData: Sendable, Hashable, Codable {
-    /// `ami-...` or `resolve:ssm:PARAMETER` (resolved at launch).
-    public var imageId: String?
-    public var instanceType: String?
-    public var keyName: String?
-    public var securityGroupIds: [String]?
-    /// Base64, as AWS stores it.
-    public var userData: String?
-    /// An instance profile name or ARN.
-    public var iamInstanceProfile: String?
-    public var blockDeviceMappings: [TemplateBlockDevice]?
-    public var metadataOptions: MetadataOptions?
-    public var tagSpecifications: [TagSpecification]?
+    /// Every field, keyed as the EC2 API names them (`imageId`, `networkInterfaces`, ...).
+    public private(set) var fields: [String: JSONValue]
 
     public init(
         imageId: String? = nil, instanceType: String? = nil, keyName: String? = nil, securityGroupIds: [String]? = nil,
         userData: String? = nil, iamInstanceProfile: String? = nil, blockDeviceMappings: [TemplateBlockDevice]? = nil,
         metadataOptions: MetadataOptions? = nil, tagSpecifications: [TagSpecification]? = nil
     ) {
+        fields = [:]
         self.imageId = imageId
         self.instanceType = instanceType
         self.keyName = keyName
         self.securityGroupIds = securityGroupIds
         self.userData = userData
         self.iamInstanceProfile = iamInstanceProfile
-        self.blockDeviceMappings = blockDeviceMappings
+        store("blockDeviceMappings", blockDeviceMappings)
         self.metadataOptions = metadataOptions
         self.tagSpecifications = tagSpecifications
     }
 
-    // AWS's shape: `iamInstanceProfile` is `{"arn": ...}` or `{"name": ...}`.
-    enum CodingKeys: String, CodingKey {
-        case imageId, instanceType, keyName, securityGroupIds, userData, iamInstanceProfile, blockDeviceMappings, metadataOptions, tagSpecifications
+    /// Data from JSON fields in the API's camelCase or the AWS CLI's PascalCase; the fields Ingot
+    /// reads must have AWS's types.
+    public init(fields: [String: JSONValue], field: String = "launchTemplateData") throws {
+        guard case .object(let normalized) = JSONValue.object(fields).rekeyed(JSONValue.camelCase) else { self.fields = [:]; return }
+        self.fields = normalized
+        try check(field: field)
     }
-    struct Profile: Codable { var arn: String?; var name: String? }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        imageId = try c.decodeIfPresent(String.self, forKey: .imageId)
-        instanceType = try c.decodeIfPresent(String.self, forKey: .instanceType)
-        keyName = try c.decodeIfPresent(String.self, forKey: .keyName)
-        securityGroupIds = try c.decodeIfPresent([String].self, forKey: .securityGroupIds)
-        userData = try c.decodeIfPresent(String.self, forKey: .userData)
-        iamInstanceProfile = try c.decodeIfPresent(Profile.self, forKey: .iamInstanceProfile).flatMap { $0.arn ?? $0.name }
-        blockDeviceMappings = try c.decodeIfPresent([TemplateBlockDevice].self, forKey: .blockDeviceMappings)
-        metadataOptions = try c.decodeIfPresent(MetadataOptions.self, forKey: .metadataOptions)
-        tagSpecifications = try c.decodeIfPresent([TagSpecification].self, forKey: .tagSpecifications)
+        guard case .object(let object) = try JSONValue(from: decoder) else {
+            throw DecodingError.typeMismatch(JSONValue.self, .init(codingPath: decoder.codingPath, debugDescription: "launch template data must be an object"))
+        }
+        do { try self.init(fields: object) } catch let e as IngotError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: e.message))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(imageId, forKey: .imageId)
-        try c.encodeIfPresent(instanceType, forKey: .instanceType)
-        try c.encodeIfPresent(keyName, forKey: .keyName)
-        try c.encodeIfPresent(securityGroupIds, forKey: .securityGroupIds)
-        try c.encodeIfPresent(userData, forKey: .userData)
-        try c.encodeIfPresent(iamInstanceProfile.map { $0.hasPrefix("arn:") ? Profile(arn: $0) : Profile(name: $0) }, forKey: .iamInstanceProfile)
-        try c.encodeIfPresent(blockDeviceMappings, forKey: .blockDeviceMappings)
-        try c.encodeIfPresent(metadataOptions, forKey: .metadataOptions)
-        try c.encodeIfPresent(tagSpecifications, forKey: .tagSpecifications)
+        try JSONValue.object(fields).encode(to: encoder)
+    }
+
+    /// True when no field is set (AWS refuses a template or version with no data).
+    public var isEmpty: Bool { fields.isEmpty }
+
+    // MARK: Typed views
+
+    /// `ami-...` or `resolve:ssm:PARAMETER` (resolved at launch).
+    public var imageId: String? {
+        get { fields["imageId"]?.string }
+        set { fields["imageId"] = newValue.map(JSONValue.string) }
+    }
+    public var instanceType: String? {
+        get { fields["instanceType"]?.string }
+        set { fields["instanceType"] = newValue.map(JSONValue.string) }
+    }
+    public var keyName: String? {
+        get { fields["keyName"]?.string }
+        set { fields["keyName"] = newValue.map(JSONValue.string) }
+    }
+    public var securityGroupIds: [String]? {
+        get { fields["securityGroupIds"]?.array?.compactMap(\.string) }
+        set { fields["securityGroupIds"] = newValue.map { .array($0.map(JSONValue.string)) } }
+    }
+    /// Base64, as AWS stores it.
+    public var userData: String? {
+        get { fields["userData"]?.string }
+        set { fields["userData"] = newValue.map(JSONValue.string) }
+    }
+    /// An instance profile name or ARN (AWS's shape: `{"arn": ...}` or `{"name": ...}`).
+    public var iamInstanceProfile: String? {
+        get { fields["iamInstanceProfile"]?.object.flatMap { $0["arn"]?.string ?? $0["name"]?.string } }
+        set { fields["iamInstanceProfile"] = newValue.map { .object([$0.hasPrefix("arn:") ? "arn" : "name": .string($0)]) } }
+    }
+    /// The block devices, read-only: change them through the fields so that what Ingot has no type
+    /// for (`virtualName`, `noDevice`, EBS `iops`, ...) is kept.
+    public var blockDeviceMappings: [TemplateBlockDevice]? { view("blockDeviceMappings") }
+    public var metadataOptions: MetadataOptions? {
+        get { view("metadataOptions") }
+        set { store("metadataOptions", newValue) }
+    }
+    public var tagSpecifications: [TagSpecification]? {
+        get { view("tagSpecifications") }
+        set { store("tagSpecifications", newValue) }
+    }
+
+    /// Removes every block device's EBS `kmsKeyId` (a key belongs to its region); true if one was set.
+    public mutating func removeBlockDeviceKMSKeys() -> Bool {
+        guard let devices = fields["blockDeviceMappings"]?.array else { return false }
+        var removed = false
+        fields["blockDeviceMappings"] = .array(devices.map { device in
+            guard var d = device.object, var ebs = d["ebs"]?.object, ebs["kmsKeyId"] != nil else { return device }
+            ebs["kmsKeyId"] = nil
+            d["ebs"] = .object(ebs)
+            removed = true
+            return .object(d)
+        })
+        return removed
     }
 
     /// This data with every field `other` sets replacing ours (SourceVersion inheritance).
     public func overridden(by other: LaunchTemplateData) -> LaunchTemplateData {
-        LaunchTemplateData(
-            imageId: other.imageId ?? imageId, instanceType: other.instanceType ?? instanceType, keyName: other.keyName ?? keyName,
-            securityGroupIds: other.securityGroupIds ?? securityGroupIds, userData: other.userData ?? userData,
-            iamInstanceProfile: other.iamInstanceProfile ?? iamInstanceProfile,
-            blockDeviceMappings: other.blockDeviceMappings ?? blockDeviceMappings,
-            metadataOptions: other.metadataOptions ?? metadataOptions, tagSpecifications: other.tagSpecifications ?? tagSpecifications)
+        var merged = self
+        merged.fields.merge(other.fields) { _, new in new }
+        return merged
     }
 
     /// The SSM parameter when the image id is `resolve:ssm:NAME`.
@@ -130,44 +168,91 @@ public struct LaunchTemplateData: Sendable, Hashable, Codable {
         guard let imageId, imageId.hasPrefix("resolve:ssm:") else { return nil }
         return String(imageId.dropFirst("resolve:ssm:".count))
     }
+
+    // The typed fields must decode as their types: a string image id, a list of devices that each
+    // name a device, and so on. Fields Ingot does not read are kept without a check.
+    private func check(field: String) throws {
+        func bad(_ key: String, _ expected: String) -> IngotError {
+            IngotError.invalid("\(field).\(key)", "is \(fields[key]?.typeName ?? "missing"); expected \(expected)")
+        }
+        for key in ["imageId", "instanceType", "keyName", "userData"] where fields[key] != nil && fields[key]?.string == nil {
+            throw bad(key, "a string")
+        }
+        if let groups = fields["securityGroupIds"], groups.array?.allSatisfy({ $0.string != nil }) != true {
+            throw bad("securityGroupIds", "a list of security group ids")
+        }
+        if fields["iamInstanceProfile"] != nil, iamInstanceProfile == nil { throw bad("iamInstanceProfile", "an object with arn or name") }
+        if fields["blockDeviceMappings"] != nil, blockDeviceMappings == nil { throw bad("blockDeviceMappings", "a list of {deviceName, ebs}") }
+        if fields["metadataOptions"] != nil, metadataOptions == nil { throw bad("metadataOptions", "an object of metadata options") }
+        if fields["tagSpecifications"] != nil, tagSpecifications == nil { throw bad("tagSpecifications", "a list of {resourceType, tags}") }
+    }
+
+    private func view<T: Decodable>(_ key: String) -> T? {
+        guard let value = fields[key], let data = try? JSONEncoder().encode(value) else { return nil }
+        return try? JSONDecoder().decode(T.self, from: data)
+    }
+
+    private mutating func store<T: Encodable>(_ key: String, _ value: T?) {
+        fields[key] = value.flatMap { try? JSONEncoder().encode($0) }.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
+    }
 }
 
-/// A device of a launch template, in AWS's shape: `{"deviceName": ..., "ebs": {"volumeSize": ...}}`.
+/// A device of a launch template, in AWS's shape: `{"deviceName": ..., "ebs": {"volumeSize": ...}}`
+/// or `{"deviceName": ..., "virtualName": "ephemeral0"}`.
 public struct TemplateBlockDevice: Sendable, Hashable, Codable {
     public var deviceName: String
+    /// An instance store volume (`ephemeral0`): no EBS.
+    public var virtualName: String?
     public var volumeSize: Int?
     public var volumeType: String?
     public var encrypted: Bool?
     public var kmsKeyId: String?
     public var deleteOnTermination: Bool?
+    public var snapshotId: String?
+    public var iops: Int?
+    public var throughput: Int?
 
-    public init(deviceName: String, volumeSize: Int? = nil, volumeType: String? = nil, encrypted: Bool? = nil, kmsKeyId: String? = nil, deleteOnTermination: Bool? = nil) {
+    public init(deviceName: String, virtualName: String? = nil, volumeSize: Int? = nil, volumeType: String? = nil, encrypted: Bool? = nil,
+                kmsKeyId: String? = nil, deleteOnTermination: Bool? = nil, snapshotId: String? = nil, iops: Int? = nil, throughput: Int? = nil) {
         self.deviceName = deviceName
+        self.virtualName = virtualName
         self.volumeSize = volumeSize
         self.volumeType = volumeType
         self.encrypted = encrypted
         self.kmsKeyId = kmsKeyId
         self.deleteOnTermination = deleteOnTermination
+        self.snapshotId = snapshotId
+        self.iops = iops
+        self.throughput = throughput
     }
 
-    struct Ebs: Codable { var volumeSize: Int?; var volumeType: String?; var encrypted: Bool?; var kmsKeyId: String?; var deleteOnTermination: Bool? }
-    enum CodingKeys: String, CodingKey { case deviceName, ebs }
+    struct Ebs: Codable, Equatable {
+        var volumeSize: Int?, volumeType: String?, encrypted: Bool?, kmsKeyId: String?, deleteOnTermination: Bool?, snapshotId: String?, iops: Int?, throughput: Int?
+    }
+    enum CodingKeys: String, CodingKey { case deviceName, virtualName, ebs }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         deviceName = try c.decode(String.self, forKey: .deviceName)
+        virtualName = try c.decodeIfPresent(String.self, forKey: .virtualName)
         let ebs = try c.decodeIfPresent(Ebs.self, forKey: .ebs)
         volumeSize = ebs?.volumeSize
         volumeType = ebs?.volumeType
         encrypted = ebs?.encrypted
         kmsKeyId = ebs?.kmsKeyId
         deleteOnTermination = ebs?.deleteOnTermination
+        snapshotId = ebs?.snapshotId
+        iops = ebs?.iops
+        throughput = ebs?.throughput
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(deviceName, forKey: .deviceName)
-        try c.encode(Ebs(volumeSize: volumeSize, volumeType: volumeType, encrypted: encrypted, kmsKeyId: kmsKeyId, deleteOnTermination: deleteOnTermination), forKey: .ebs)
+        try c.encodeIfPresent(virtualName, forKey: .virtualName)
+        let ebs = Ebs(volumeSize: volumeSize, volumeType: volumeType, encrypted: encrypted, kmsKeyId: kmsKeyId, deleteOnTermination: deleteOnTermination,
+                      snapshotId: snapshotId, iops: iops, throughput: throughput)
+        if ebs != Ebs() { try c.encode(ebs, forKey: .ebs) }
     }
 }
 
@@ -284,6 +369,9 @@ public enum TemplateVersionSelector: Sendable, Hashable {
 public enum LaunchTemplateQuotas {
     public static let templatesPerRegion = 5_000
     public static let versionsPerTemplate = 10_000
+    /// "User data is limited to 16 KB" (before base64).
+    public static let userDataBytes = 16 * 1024
+    public static let versionDescriptionLength = 255
 }
 
 /// A launch template name: 3-128 characters of letters, digits and `( ) . - / _`.
@@ -295,4 +383,12 @@ public func validateLaunchTemplateName(_ name: String, field: String = "template
     if let bad = name.first(where: { !allowed.contains($0) }) {
         throw IngotError.invalid(field, "'\(name)' contains '\(bad)'; allowed: letters, digits and ( ) . / - _", code: "InvalidLaunchTemplateName.MalformedException")
     }
+}
+
+/// Whether `text` is a launch template id, `lt-` and 17 hexadecimal digits, rather than a name. AWS
+/// takes either wherever a template is named ("You must specify either the launch template ID or the
+/// launch template name, but not both"); Ingot's commands take one argument and read an id-shaped
+/// one as an id (a template named like an id is then reached by its id).
+public func isLaunchTemplateID(_ text: String) -> Bool {
+    text.hasPrefix("lt-") && text.count == 20 && text.dropFirst(3).allSatisfy(\.isHexDigit)
 }

@@ -29,16 +29,52 @@ public struct Parameter: Sendable, Hashable {
 
     /// Parameter names: letters, digits and `. - _ /`, at most 2048 characters, not starting with aws or ssm.
     /// `reserved`: allow AWS's public parameters (`/aws/service/...`), which can be read but not written.
-    public static func validate(name: String, field: String = "name", reserved: Bool = false) throws {
+    /// `region` and `account`, when given, check the name's length as SSM counts it: "The maximum
+    /// length for a parameter name that you specify is 1011 characters. This count of 1011 characters
+    /// includes the characters in the ARN that precede the name you specify" (PutParameter's Name).
+    public static func validate(name: String, field: String = "name", reserved: Bool = false, region: Region? = nil, account: AccountID? = nil) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_/")
         guard !name.isEmpty, name.count <= 2048, name.allSatisfy({ allowed.contains($0) }) else {
             throw IngotError.invalid(field, "'\(name)' is not a parameter name (letters, digits and . - _ /)", code: "ValidationException")
+        }
+        // "A hierarchy can have a maximum of 15 levels" (HierarchyLevelLimitExceededException): Ingot
+        // counts the names between slashes, the last one included.
+        let levels = name.split(separator: "/").count
+        guard levels <= maxHierarchyLevels else {
+            throw IngotError.invalid(field, "'\(name.prefix(60))...' has \(levels) levels; a hierarchy can have a maximum of 15 levels",
+                                     code: "HierarchyLevelLimitExceededException")
+        }
+        if let region, let account {
+            let arn = "arn:aws:ssm:\(region.code):\(account.rawValue):parameter/" + (name.hasPrefix("/") ? name.dropFirst() : name[...])
+            guard arn.count <= maxARNLength else {
+                throw IngotError.invalid(field, "the parameter's ARN would be \(arn.count) characters; a name may be at most 1011 including the ARN before it",
+                                         code: "ValidationException")
+            }
         }
         guard !reserved else { return }
         let bare = name.hasPrefix("/") ? String(name.dropFirst()) : name
         guard !bare.lowercased().hasPrefix("aws"), !bare.lowercased().hasPrefix("ssm") else {
             throw IngotError.invalid(field, "'\(name)': names beginning with aws or ssm are reserved", code: "ValidationException")
         }
+    }
+}
+
+extension Parameter {
+    /// "Parameter Store retains the 100 most recently created versions of a parameter."
+    public static let versionsKept = 100
+    public static let maxHierarchyLevels = 15
+    public static let maxARNLength = 1011
+    /// "A parameter version can have a maximum of 10 labels."
+    public static let labelsPerVersion = 10
+
+    /// LabelParameterVersion's rules: "Labels can contain letters (case sensitive), numbers, periods (.),
+    /// hyphens (-), or underscores (_)" and "Labels can't begin with a number, "aws" or "ssm" (not
+    /// case sensitive)." A label that breaks them is returned in InvalidLabels, not refused.
+    public static func isValidLabel(_ label: String) -> Bool {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        let lower = label.lowercased()
+        return (1...100).contains(label.count) && label.allSatisfy(allowed.contains) && label.first?.isNumber == false
+            && !lower.hasPrefix("aws") && !lower.hasPrefix("ssm")
     }
 }
 
@@ -49,8 +85,9 @@ public protocol ParameterCloud: Cloud {
     /// GetParameter: `name`, `name:VERSION` or `name:LABEL`.
     func getParameter(region: Region, name: String) async throws -> Parameter
     func getParameterHistory(region: Region, name: String) async throws -> [Parameter]
-    /// LabelParameterVersion: labels move to this version from any other.
-    func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws
+    /// LabelParameterVersion: labels move to this version from any other. Returns the labels that
+    /// break the label rules (SSM's InvalidLabels): those are left off, the others attached.
+    func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws -> [String]
 }
 
 /// `NAME`, `NAME:VERSION` or `NAME:LABEL`: what GetParameter and a `resolve:ssm:` image id name.

@@ -70,3 +70,17 @@ public struct LaunchTarget: Sendable, Hashable {
         try await resolve(template: group.launchTemplateName, version: version ?? group.launchTemplateVersion, region: group.region, cloud: cloud)
     }
 }
+
+extension ParameterReference {
+    /// Why a launch template cannot name this parameter in `resolve:ssm:` (nil: it can), given the
+    /// parameter version it names (nil: no such parameter, version or label). The EC2 guide: "Launch
+    /// templates require that user-defined Systems Manager parameters adhere to the following format
+    /// ... Parameter type: String ... Parameter data type: aws:ec2:image".
+    public func problem(with parameter: Parameter?) -> String? {
+        guard let parameter else { return "The following aliases are invalid: \(self) (no such parameter, version or label)" }
+        guard parameter.dataType == "aws:ec2:image" else {
+            return "Unsupported data type. The following parameter data types are supported: aws:ec2:image (\(parameter.name) is \(parameter.dataType))"
+        }
+        return nil
+    }
+}

@@ -4,7 +4,7 @@ import IngotCore
 
 extension LocalCloud: AutoScalingCloud {
     public func createAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup {
-        guard (1...255).contains(name.count) else { throw IngotError.invalid("group", "'\(name)' must be 1 to 255 characters", code: "ValidationError") }
+        try validateAutoScalingGroupName(name)
         let ctx = context
         return try await store.write { db in
             if try GroupRows.group(db, region: region, owner: ctx.caller, name: name) != nil {
@@ -15,10 +15,12 @@ extension LocalCloud: AutoScalingCloud {
             }
             let version = settings.launchTemplateVersion ?? .default
             let min = settings.minSize ?? 0, max = settings.maxSize ?? 0
+            // A template named by id is stored by its name, as AWS shows both.
             let group = AutoScalingGroup(
-                name: name, region: region, launchTemplateName: template, launchTemplateVersion: version, minSize: min, maxSize: max,
+                name: name, region: region, launchTemplateName: try ctx.launchTemplate(template, region: region, db).name, launchTemplateVersion: version,
+                minSize: min, maxSize: max,
                 desiredCapacity: settings.desiredCapacity ?? min, availabilityZones: settings.availabilityZones ?? region.availabilityZones,
-                healthCheckGracePeriod: settings.healthCheckGracePeriod ?? 0, defaultInstanceWarmup: settings.defaultInstanceWarmup,
+                healthCheckGracePeriod: settings.healthCheckGracePeriod ?? 0, defaultInstanceWarmup: settings.defaultInstanceWarmup.flatMap { $0 == -1 ? nil : $0 },
                 createdTime: ctx.now, instances: [])
             return try ctx.commit(group, db)
         }
@@ -32,7 +34,7 @@ extension LocalCloud: AutoScalingCloud {
             }
             if let t = settings.launchTemplateName {
                 // A new template without a version means its $Default, as on AWS.
-                group.launchTemplateName = t
+                group.launchTemplateName = try ctx.launchTemplate(t, region: region, db).name
                 group.launchTemplateVersion = settings.launchTemplateVersion ?? .default
             } else if let v = settings.launchTemplateVersion {
                 group.launchTemplateVersion = v
@@ -42,7 +44,8 @@ extension LocalCloud: AutoScalingCloud {
             if let v = settings.desiredCapacity { group.desiredCapacity = v }
             if let v = settings.availabilityZones { group.availabilityZones = v }
             if let v = settings.healthCheckGracePeriod { group.healthCheckGracePeriod = v }
-            if let v = settings.defaultInstanceWarmup { group.defaultInstanceWarmup = v }
+            // "To remove a value that you previously set, include the property but specify -1 for the value."
+            if let v = settings.defaultInstanceWarmup { group.defaultInstanceWarmup = v == -1 ? nil : v }
             // As on AWS, moving min or max past desired pulls desired along.
             if settings.desiredCapacity == nil { group.desiredCapacity = Swift.min(Swift.max(group.desiredCapacity, group.minSize), group.maxSize) }
             return try ctx.commit(group, db)

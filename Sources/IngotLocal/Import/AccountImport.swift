@@ -15,18 +15,22 @@ extension LocalCloud {
     /// describe-auto-scaling-groups` or `aws ssm get-parameters` into `region`, keeping ids and
     /// version numbers, in one transaction. (`describe-images` output goes through `importImages`.)
     public func importAccountDocument(_ data: Data, region: Region) async throws -> AccountImportResult {
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        // The AWS CLI writes PascalCase; Ingot's own `--output json` writes the same fields in camelCase.
+        guard let document = try? JSONDecoder().decode(JSONValue.self, from: data), case .object(let top) = document.rekeyed(JSONValue.pascalCase) else {
+            throw IngotError.invalid("file", "not JSON: expected the output of describe-launch-template-versions, describe-auto-scaling-groups or ssm get-parameters")
+        }
+        let aws = try JSONEncoder().encode(JSONValue.object(top))
         let ctx = context
-        if object?["LaunchTemplateVersions"] != nil {
-            let versions = try Self.decode(AWSTemplateVersions.self, data).LaunchTemplateVersions.map { $0.typed(region: region, now: ctx.now) }
+        if top["LaunchTemplateVersions"] != nil {
+            let versions = try Self.decode(AWSTemplateVersions.self, aws).LaunchTemplateVersions.map { try $0.typed(region: region, now: ctx.now) }
             return try await store.write { db in try ctx.importTemplates(versions, region: region, db) }
         }
-        if object?["AutoScalingGroups"] != nil {
-            let groups = try Self.decode(AWSGroups.self, data).AutoScalingGroups.map { try $0.typed(region: region, now: ctx.now) }
+        if top["AutoScalingGroups"] != nil {
+            let groups = try Self.decode(AWSGroups.self, aws).AutoScalingGroups.map { try $0.typed(region: region, now: ctx.now) }
             return try await store.write { db in try ctx.importGroups(groups, region: region, db) }
         }
-        if object?["Parameters"] != nil {
-            let doc = try Self.decode(AWSParameters.self, data)
+        if top["Parameters"] != nil {
+            let doc = try Self.decode(AWSParameters.self, aws)
             return try await store.write { db in try ctx.importParameters(doc, region: region, db) }
         }
         throw IngotError.invalid("file", "expected the JSON of describe-images, describe-launch-template-versions, describe-auto-scaling-groups or ssm get-parameters")
@@ -39,7 +43,7 @@ extension LocalCloud {
     }
 }
 
-// The AWS CLI's shapes (PascalCase), only the fields Ingot keeps.
+// The AWS CLI's shapes (PascalCase).
 struct AWSTemplateVersions: Decodable {
     struct Version: Decodable {
         var LaunchTemplateId: String?
@@ -48,20 +52,9 @@ struct AWSTemplateVersions: Decodable {
         var VersionDescription: String?
         var CreateTime: String?
         var DefaultVersion: Bool?
-        var LaunchTemplateData: Data?
+        /// Kept whole: every field AWS defines, and any it adds later.
+        var LaunchTemplateData: [String: JSONValue]?
     }
-    struct Data: Decodable {
-        var ImageId: String?, InstanceType: String?, KeyName: String?, SecurityGroupIds: [String]?, UserData: String?
-        var IamInstanceProfile: Profile?
-        var BlockDeviceMappings: [Device]?
-        var MetadataOptions: Metadata?
-        var TagSpecifications: [TagSpec]?
-    }
-    struct Profile: Decodable { var Arn: String?, Name: String? }
-    struct Device: Decodable { var DeviceName: String; var Ebs: Ebs? }
-    struct Ebs: Decodable { var VolumeSize: Int?, VolumeType: String?, Encrypted: Bool?, KmsKeyId: String?, DeleteOnTermination: Bool? }
-    struct Metadata: Decodable { var HttpTokens: String?, HttpPutResponseHopLimit: Int?, HttpEndpoint: String? }
-    struct TagSpec: Decodable { var ResourceType: String; var Tags: [AWSTag]? }
     var LaunchTemplateVersions: [Version]
 }
 
@@ -79,25 +72,22 @@ struct AWSGroups: Decodable {
         var Instances: [Instance]?
     }
     struct TemplateRef: Decodable { var LaunchTemplateName: String?; var Version: String? }
-    struct Instance: Decodable { var InstanceId: String; var AvailabilityZone: String; var HealthStatus: String?; var LaunchTemplate: TemplateRef? }
+    struct Instance: Decodable {
+        var InstanceId: String; var AvailabilityZone: String; var HealthStatus: String?; var LaunchTemplate: TemplateRef?
+        // Ingot's own output names the version and image on the instance.
+        var LaunchTemplateVersion: String?; var ImageId: String?
+    }
     var AutoScalingGroups: [Group]
 }
 
 struct AWSParameters: Decodable {
-    struct Parameter: Decodable { var Name: String; var `Type`: String?; var Value: String; var Version: Int?; var DataType: String?; var LastModifiedDate: String? }
+    struct Parameter: Decodable { var Name: String; var `Type`: String?; var Value: String; var Version: Int?; var DataType: String?; var LastModifiedDate: String?; var Labels: [String]? }
     var Parameters: [Parameter]
 }
 
 extension AWSTemplateVersions.Version {
-    func typed(region: Region, now: Date) -> LaunchTemplateVersion {
-        let d = LaunchTemplateData
-        let data = IngotCore.LaunchTemplateData(
-            imageId: d?.ImageId, instanceType: d?.InstanceType, keyName: d?.KeyName, securityGroupIds: d?.SecurityGroupIds, userData: d?.UserData,
-            iamInstanceProfile: d?.IamInstanceProfile.flatMap { $0.Arn ?? $0.Name },
-            blockDeviceMappings: d?.BlockDeviceMappings?.map { TemplateBlockDevice(deviceName: $0.DeviceName, volumeSize: $0.Ebs?.VolumeSize, volumeType: $0.Ebs?.VolumeType,
-                                                                                    encrypted: $0.Ebs?.Encrypted, kmsKeyId: $0.Ebs?.KmsKeyId, deleteOnTermination: $0.Ebs?.DeleteOnTermination) },
-            metadataOptions: d?.MetadataOptions.map { MetadataOptions(httpTokens: $0.HttpTokens, httpPutResponseHopLimit: $0.HttpPutResponseHopLimit, httpEndpoint: $0.HttpEndpoint) },
-            tagSpecifications: d?.TagSpecifications?.map { TagSpecification(resourceType: $0.ResourceType, tags: ($0.Tags ?? []).map { Tag(key: $0.Key, value: $0.Value ?? "") }) })
+    func typed(region: Region, now: Date) throws -> LaunchTemplateVersion {
+        let data = try IngotCore.LaunchTemplateData(fields: LaunchTemplateData ?? [:], field: "file LaunchTemplateData")
         return LaunchTemplateVersion(templateId: LaunchTemplateId ?? "", templateName: LaunchTemplateName, region: region, versionNumber: VersionNumber,
                                      versionDescription: VersionDescription, defaultVersion: DefaultVersion ?? false,
                                      createTime: CreateTime.flatMap(Timestamp.parse) ?? now, data: data)
@@ -113,7 +103,7 @@ extension AWSGroups.Group {
         // An instance's version is a number (the aws:ec2launchtemplate:version tag); its image comes from that version.
         let instances = (Instances ?? []).map { i in
             GroupInstance(instanceId: InstanceID(trusted: i.InstanceId), availabilityZone: i.AvailabilityZone, lifecycleState: "InService",
-                          healthStatus: i.HealthStatus ?? "Healthy", launchTemplateVersion: Int(i.LaunchTemplate?.Version ?? "") ?? 0, imageId: "")
+                          healthStatus: i.HealthStatus ?? "Healthy", launchTemplateVersion: Int(i.LaunchTemplate?.Version ?? i.LaunchTemplateVersion ?? "") ?? 0, imageId: i.ImageId ?? "")
         }
         return AutoScalingGroup(
             name: AutoScalingGroupName, region: region, launchTemplateName: template, launchTemplateVersion: version,
@@ -147,7 +137,10 @@ extension Operations {
                 INSERT INTO launch_template (id, region, owner_id, name, create_time, default_version, latest_version, tags) VALUES (?, ?, ?, ?, ?, ?, ?, '[]')
                 """, arguments: [id, region.code, caller.rawValue, name, Timestamp.millis(versions.map(\.createTime).min() ?? now), def, latest])
             for v in versions {
-                do { try TemplateRows.validate(v.data) } catch let e as IngotError {
+                do {
+                    try TemplateRows.validate(v.data)
+                    try TemplateRows.validate(description: v.versionDescription)
+                } catch let e as IngotError {
                     throw IngotError.invalid("file", "launch template \(name) version \(v.versionNumber): \(e.message)")
                 }
                 try db.execute(sql: "INSERT INTO launch_template_version (template_id, version, description, create_time, data) VALUES (?, ?, ?, ?, ?)",
@@ -163,6 +156,7 @@ extension Operations {
     func importGroups(_ groups: [AutoScalingGroup], region: Region, _ db: Database) throws -> AccountImportResult {
         var result = AccountImportResult(kind: "auto scaling groups", imported: 0, skipped: 0)
         for g in groups {
+            try validateAutoScalingGroupName(g.name, field: "file AutoScalingGroupName")
             if try GroupRows.group(db, region: region, owner: caller, name: g.name) != nil { result.skipped += 1; continue }
             guard try TemplateRows.template(db, region: region, owner: caller, name: g.launchTemplateName) != nil else {
                 throw IngotError.invalid("file", "group \(g.name) uses launch template \(g.launchTemplateName), which is not in \(region): import its describe-launch-template-versions first")
@@ -190,7 +184,7 @@ extension Operations {
             try Parameter.validate(name: p.Name, field: "file Name", reserved: true)
             if try ParameterRows.exists(region: region, owner: caller, name: p.Name, db) { result.skipped += 1; continue }
             try ParameterRows.insert(ParameterVersionRow(region: region, owner: caller, name: p.Name, version: p.Version ?? 1, type: p.Type ?? "String",
-                                                         dataType: p.DataType ?? "text", value: p.Value, labels: [], modified: time(p.LastModifiedDate)), db)
+                                                         dataType: p.DataType ?? "text", value: p.Value, labels: p.Labels ?? [], modified: time(p.LastModifiedDate)), db)
             result.imported += 1
         }
         return result

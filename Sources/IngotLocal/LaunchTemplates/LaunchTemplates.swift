@@ -81,11 +81,29 @@ extension LocalCloud: LaunchTemplateCloud {
 }
 
 extension Operations {
+    /// The template `name` names: a name, or an id (`lt-...`).
     func launchTemplate(_ name: String, region: Region, _ db: Database) throws -> LaunchTemplate {
+        if isLaunchTemplateID(name) {
+            guard let t = try TemplateRows.template(db, region: region, owner: caller, id: name) else {
+                throw IngotError.refused("InvalidLaunchTemplateId.NotFound", "The specified launch template ID \(name) does not exist in \(region)")
+            }
+            return t
+        }
         guard let t = try TemplateRows.template(db, region: region, owner: caller, name: name) else {
             throw IngotError.refused("InvalidLaunchTemplateName.NotFoundException", "The specified launch template, with template name \(name), does not exist in \(region)")
         }
         return t
+    }
+
+    /// A `resolve:ssm:` image id must name a parameter version that exists with data type
+    /// aws:ec2:image when the template or version is created, as EC2 checks it then (its answers for
+    /// both cases are `SsmInvalidParameter`; the code is not in EC2's documented list, so Ingot uses
+    /// what EC2 answers). Imports are not checked: the version was made when AWS checked it.
+    func checkImageParameter(_ data: LaunchTemplateData, region: Region, _ db: Database) throws {
+        guard let text = data.ssmParameter else { return }
+        let reference = ParameterReference(text)
+        let found = reference.pick(from: try ParameterRows.history(region: region, owner: caller, name: reference.name, db).map(\.parameter))
+        if let problem = reference.problem(with: found) { throw IngotError.refused("SsmInvalidParameter", problem) }
     }
 
     func createLaunchTemplate(_ r: CreateLaunchTemplateRequest, _ db: Database) throws -> LaunchTemplateVersion {
@@ -97,6 +115,8 @@ extension Operations {
             throw IngotError.refused("LaunchTemplateLimitExceeded", "You have reached the limit of \(LaunchTemplateQuotas.templatesPerRegion) launch templates in \(r.region)")
         }
         try TemplateRows.validate(r.data)
+        try TemplateRows.validate(description: r.versionDescription)
+        try checkImageParameter(r.data, region: r.region, db)
         let id = "lt-" + String(ImageID.random().rawValue.dropFirst(4))
         try db.execute(sql: """
             INSERT INTO launch_template (id, region, owner_id, name, create_time, default_version, latest_version, tags)
@@ -131,6 +151,8 @@ extension Operations {
             data = base.data.overridden(by: r.data)
         }
         try TemplateRows.validate(data)
+        try TemplateRows.validate(description: r.versionDescription)
+        try checkImageParameter(data, region: r.region, db)
         // Numbers are never reused, even after the latest version was deleted: count from the highest ever given.
         let number = (try Int.fetchOne(db, sql: "SELECT latest_version FROM launch_template WHERE id = ?", arguments: [template.id]) ?? template.latestVersionNumber) + 1
         try TemplateRows.insertVersion(template: template.id, version: number, description: r.versionDescription, data: data, token: r.clientToken, now: now, db)
@@ -151,11 +173,35 @@ enum TemplateRows {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
+    /// What AWS checks of the data itself, on every create and on import.
     static func validate(_ data: LaunchTemplateData) throws {
+        // RequestLaunchTemplateData: "You must specify at least one parameter for the launch template
+        // data." AWS names no error code for it: Ingot uses EC2's MissingParameter.
+        guard !data.isEmpty else {
+            throw IngotError.invalid("launch-template-data", "is empty: give at least one field (--image-id, --instance-type, ... or --launch-template-data)",
+                                     code: "MissingParameter")
+        }
+        if let text = data.userData {
+            // "You must provide base64-encoded text. User data is limited to 16 KB."
+            guard let raw = Data(base64Encoded: text) else {
+                throw IngotError.invalid("user-data", "is not base64-encoded text", code: "InvalidParameterValue")
+            }
+            guard raw.count <= LaunchTemplateQuotas.userDataBytes else {
+                throw IngotError.invalid("user-data", "is \(raw.count) bytes; user data is limited to 16 KB (\(LaunchTemplateQuotas.userDataBytes) bytes)",
+                                         code: "InvalidParameterValue")
+            }
+        }
         if let parameter = data.ssmParameter {
             try Parameter.validate(name: String(parameter.split(separator: ":").first ?? ""), field: "image-id", reserved: true)
         } else if let image = data.imageId, !ImageID.isWellFormed(image) {
             throw IngotError.invalid("image-id", "'\(image)' is not an AMI id or resolve:ssm:PARAMETER", code: "InvalidAMIID.Malformed")
+        }
+    }
+
+    /// VersionDescription: "Constraints: Maximum 255 characters" (the API's VersionDescription shape).
+    static func validate(description: String?) throws {
+        if let description, description.count > LaunchTemplateQuotas.versionDescriptionLength {
+            throw IngotError.invalid("version-description", "is \(description.count) characters; at most 255", code: "InvalidParameterValue")
         }
     }
 
@@ -185,6 +231,11 @@ enum TemplateRows {
     static func template(_ db: Database, region: Region, owner: AccountID, name: String) throws -> LaunchTemplate? {
         try Row.fetchOne(db, sql: "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.name = ?",
                          arguments: [region.code, owner.rawValue, name]).map(template)
+    }
+
+    static func template(_ db: Database, region: Region, owner: AccountID, id: String) throws -> LaunchTemplate? {
+        try Row.fetchOne(db, sql: "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.id = ?",
+                         arguments: [region.code, owner.rawValue, id]).map(template)
     }
 
     static func templates(_ db: Database, region: Region, owner: AccountID) throws -> [LaunchTemplate] {

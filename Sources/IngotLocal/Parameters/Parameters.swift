@@ -3,20 +3,22 @@ import GRDB
 import IngotCore
 
 extension LocalCloud: ParameterCloud {
-    /// SSM keeps the last 100 versions of a parameter.
-    static let parameterVersionsKept = 100
-
     public func putParameter(region: Region, name: String, value: String, dataType: String, overwrite: Bool) async throws -> Int {
-        try Parameter.validate(name: name)
+        try Parameter.validate(name: name, region: region, account: caller)
         guard ["text", "aws:ec2:image"].contains(dataType) else {
             throw IngotError.invalid("data-type", "'\(dataType)' is not text or aws:ec2:image", code: "ValidationException")
         }
         let ctx = context
         return try await store.write { db in
             if dataType == "aws:ec2:image" {
-                // SSM checks that an aws:ec2:image value is an AMI the account can use in the region.
+                // SSM checks that an aws:ec2:image value is an AMI the account can use in the region. AWS
+                // checks after answering ("the PutParameter operation will return success, but the
+                // asynchronous validation will fail and the parameter will not be created or updated");
+                // Ingot checks before, so the failure is an answer rather than a missing version. SSM
+                // documents no error code for it: Ingot uses SSM's ValidationException.
                 guard ImageID.isWellFormed(value), (try? ctx.visibleImage(ImageID(trusted: value), region: region, db)) != nil else {
-                    throw IngotError.refused("InvalidParameterValue", "'\(value)' is not an image id usable in \(region) (data type aws:ec2:image)")
+                    throw IngotError.invalid("value", "'\(value)' is not an image id usable in \(region) (data type aws:ec2:image); SSM's check would fail with: Unable to Describe Resource",
+                                             code: "ValidationException")
                 }
             }
             let history = try ParameterRows.history(region: region, owner: ctx.caller, name: name, db)
@@ -24,7 +26,7 @@ extension LocalCloud: ParameterCloud {
                 throw IngotError.refused("ParameterAlreadyExists", "The parameter \(name) already exists; use --overwrite for a new version")
             }
             let version = (history.last?.version ?? 0) + 1
-            let dropped = history.prefix(max(0, history.count + 1 - Self.parameterVersionsKept))
+            let dropped = history.prefix(max(0, history.count + 1 - Parameter.versionsKept))
             // "Parameter Store retains the 100 most recently created versions of a parameter. ... However, if
             // the oldest version has a label attached to it, Parameter Store won't delete the version and
             // instead presents this error message" (SSM's ParameterMaxVersionLimitExceeded).
@@ -58,29 +60,41 @@ extension LocalCloud: ParameterCloud {
         return history
     }
 
-    public func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws {
+    @discardableResult
+    public func labelParameterVersion(region: Region, name: String, version: Int, labels: [String]) async throws -> [String] {
+        // The request's own limits (the API's Labels: 1 to 10 items of 1 to 100 characters) refuse the call.
         guard (1...10).contains(labels.count) else {
-            throw IngotError.invalid("label", "give 1 to 10 labels", code: "ParameterVersionLabelLimitExceeded")
+            throw IngotError.invalid("label", "give 1 to 10 labels", code: "ValidationException")
         }
-        for label in labels {
-            guard (1...100).contains(label.count), label.first?.isNumber == false, !label.lowercased().hasPrefix("aws"), !label.lowercased().hasPrefix("ssm"),
-                  label.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
-                throw IngotError.invalid("label", "'\(label)' is not a label (1-100 letters, digits, . - _; not starting with a digit, aws or ssm)", code: "ValidationException")
-            }
+        if let long = labels.first(where: { !(1...100).contains($0.count) }) {
+            throw IngotError.invalid("label", "'\(long.prefix(40))...' is not 1 to 100 characters", code: "ValidationException")
         }
+        // "If a label fails to meet these requirements, then the label isn't associated with a parameter
+        // and the system displays it in the list of InvalidLabels."
+        let invalid = labels.filter { !Parameter.isValidLabel($0) }
+        let valid = labels.filter(Parameter.isValidLabel)
+        guard !valid.isEmpty else { return invalid }
         let caller = caller
         try await store.write { db in
             let history = try ParameterRows.history(region: region, owner: caller, name: name, db)
-            guard history.contains(where: { $0.version == version }) else {
+            guard !history.isEmpty else { throw IngotError.refused("ParameterNotFound", "Parameter \(name) not found in \(region)") }
+            guard let target = history.first(where: { $0.version == version }) else {
                 throw IngotError.refused("ParameterVersionNotFound", "Parameter \(name) has no version \(version)")
             }
+            let after = Set(target.labels + valid)
+            guard after.count <= Parameter.labelsPerVersion else {
+                throw IngotError.refused("ParameterVersionLabelLimitExceeded",
+                                         "A parameter version can have a maximum of ten labels: version \(version) of \(name) would have \(after.count)")
+            }
             for var row in history {
-                let kept = row.labels.filter { !labels.contains($0) } + (row.version == version ? labels : [])
-                guard kept != row.labels else { continue }
-                row.labels = kept
+                // Labels move: they leave every other version and join this one.
+                let labels = row.version == version ? row.labels + valid.filter { !row.labels.contains($0) } : row.labels.filter { !valid.contains($0) }
+                guard labels != row.labels else { continue }
+                row.labels = labels
                 try row.update(db)
             }
         }
+        return invalid
     }
 }
 
