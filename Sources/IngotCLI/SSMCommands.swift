@@ -69,8 +69,7 @@ struct SSMLabel: AsyncParsableCommand {
         let attached = labels.filter { !invalid.contains($0) }
         // LabelParameterVersion attaches the valid labels and answers the rest in InvalidLabels.
         if attached.isEmpty {
-            throw IngotError.invalid("label", "none attached: \(invalid.joined(separator: ", ")) break the label rules (letters, digits, . - _; not starting with a digit, aws or ssm)",
-                                     code: "InvalidLabels")
+            throw IngotError.invalid("label", "none attached: \(invalid.joined(separator: ", ")) break the label rules (letters, digits, . - _; not starting with a digit, aws or ssm)")
         }
         if global.structured {
             struct Labelled: Encodable { let name: String; let parameterVersion: Int; let labels: [String]; let invalidLabels: [String] }

@@ -206,6 +206,28 @@ import Testing
         #expect(String(decoding: try JSONEncoder().encode(next), as: UTF8.self).contains("\"ebs\"") == false)
     }
 
+    /// A DR copy in another region leaves out what names the source region's resources (EC2 user guide,
+    /// "Regions and Zones": security groups, key pairs, subnets, snapshots and KMS keys are regional),
+    /// and keeps everything else whole.
+    @Test func aCopyForAnotherRegionLeavesOutRegionalReferencesOnly() throws {
+        let json = #"""
+        {"ImageId": "ami-0123456789abcdef0", "KeyName": "ops", "SecurityGroupIds": ["sg-1"],
+         "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": "subnet-1", "Groups": ["sg-2"], "AssociatePublicIpAddress": true}],
+         "Placement": {"AvailabilityZone": "us-east-1a", "Tenancy": "dedicated"},
+         "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": "snap-1", "KmsKeyId": "k", "VolumeSize": 30, "Iops": 3000}}],
+         "CapacityReservationSpecification": {"CapacityReservationTarget": {"CapacityReservationId": "cr-1"}}, "Monitoring": {"Enabled": true}}
+        """#
+        var data = try JSONDecoder().decode(LaunchTemplateData.self, from: Data(json.utf8))
+        let removed = data.removeRegionalReferences()
+        #expect(removed.count == 7, "\(removed)")
+        let expected = #"""
+        {"imageId": "ami-0123456789abcdef0", "networkInterfaces": [{"deviceIndex": 0, "associatePublicIpAddress": true}],
+         "placement": {"tenancy": "dedicated"}, "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 30, "iops": 3000}}],
+         "monitoring": {"enabled": true}}
+        """#
+        #expect(data == (try JSONDecoder().decode(LaunchTemplateData.self, from: Data(expected.utf8))))
+    }
+
     @Test func aFieldIngotReadsMustHaveAWSType() throws {
         for (json, field) in [(#"{"ImageId": 5}"#, "imageId"), (#"{"SecurityGroupIds": "sg-1"}"#, "securityGroupIds"),
                               (#"{"BlockDeviceMappings": [{"Ebs": {}}]}"#, "blockDeviceMappings"), (#"{"IamInstanceProfile": "web"}"#, "iamInstanceProfile")] {

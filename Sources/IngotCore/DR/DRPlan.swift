@@ -400,11 +400,8 @@ public enum DRPlanner {
                 templateWaits = target == nil
                 var data = sourceVersion.data
                 data.imageId = target ?? ""
-                // Security groups, key pairs and KMS keys belong to their region: not carried over.
-                var dropped: [String] = []
-                if let groups = data.securityGroupIds, !groups.isEmpty { dropped.append("security groups \(groups.joined(separator: ","))"); data.securityGroupIds = nil }
-                if let key = data.keyName { dropped.append("key pair \(key)"); data.keyName = nil }
-                if data.removeBlockDeviceKMSKeys() { dropped.append("block device KMS keys") }
+                // Security groups, key pairs, KMS keys, subnets and the like belong to their region: not carried over.
+                let dropped = data.removeRegionalReferences()
                 if !dropped.isEmpty {
                     warnings.append(DRFinding(resource: "launch template \(templateName)", reason: "\(dropped.joined(separator: ", ")) of \(request.sourceRegion) are regional and left out of the DR template: set \(request.region)'s own before failing over"))
                 }

@@ -142,17 +142,55 @@ public struct LaunchTemplateData: Sendable, Hashable, Codable {
         set { store("tagSpecifications", newValue) }
     }
 
-    /// Removes every block device's EBS `kmsKeyId` (a key belongs to its region); true if one was set.
-    public mutating func removeBlockDeviceKMSKeys() -> Bool {
-        guard let devices = fields["blockDeviceMappings"]?.array else { return false }
-        var removed = false
-        fields["blockDeviceMappings"] = .array(devices.map { device in
-            guard var d = device.object, var ebs = d["ebs"]?.object, ebs["kmsKeyId"] != nil else { return device }
-            ebs["kmsKeyId"] = nil
-            d["ebs"] = .object(ebs)
-            removed = true
-            return .object(d)
-        })
+    /// Removes what names a resource of one region, for a copy of this data in another: security
+    /// groups, the key pair, kernel and RAM disk ids, EBS snapshots and KMS keys of block devices,
+    /// subnets, security groups and interfaces of network interfaces, the placement's zone, group and
+    /// host, capacity reservation targets and license configurations. Returns what was removed, named
+    /// for people (empty: nothing).
+    public mutating func removeRegionalReferences() -> [String] {
+        var removed: [String] = []
+        if let groups = securityGroupIds, !groups.isEmpty { removed.append("security groups \(groups.joined(separator: ","))") }
+        if let names = fields["securityGroups"]?.array, !names.isEmpty { removed.append("security group names") }
+        if let key = keyName { removed.append("key pair \(key)") }
+        for (key, what) in [("securityGroupIds", ""), ("securityGroups", ""), ("keyName", ""), ("kernelId", "kernel id"), ("ramDiskId", "RAM disk id"),
+                            ("licenseSpecifications", "license configurations")] where fields[key] != nil {
+            if !what.isEmpty { removed.append(what) }
+            fields[key] = nil
+        }
+        func strip(_ key: String, in list: String, nested: String? = nil, _ what: String) {
+            guard let items = fields[list]?.array else { return }
+            var any = false
+            fields[list] = .array(items.map { item in
+                guard var o = item.object else { return item }
+                if let nested {
+                    guard var inner = o[nested]?.object, inner[key] != nil else { return item }
+                    inner[key] = nil
+                    o[nested] = .object(inner)
+                } else {
+                    guard o[key] != nil else { return item }
+                    o[key] = nil
+                }
+                any = true
+                return .object(o)
+            })
+            if any, !removed.contains(what) { removed.append(what) }
+        }
+        strip("kmsKeyId", in: "blockDeviceMappings", nested: "ebs", "block device KMS keys")
+        strip("snapshotId", in: "blockDeviceMappings", nested: "ebs", "block device snapshots")
+        for key in ["subnetId", "groups", "networkInterfaceId"] { strip(key, in: "networkInterfaces", "network interface subnets, security groups and ids") }
+        if var placement = fields["placement"]?.object {
+            let regional = ["availabilityZone", "availabilityZoneId", "groupName", "groupId", "hostId", "hostResourceGroupArn", "partitionNumber"]
+            if regional.contains(where: { placement[$0] != nil }) {
+                for key in regional { placement[key] = nil }
+                fields["placement"] = placement.isEmpty ? nil : .object(placement)
+                removed.append("placement zone, group and host")
+            }
+        }
+        if var capacity = fields["capacityReservationSpecification"]?.object, capacity["capacityReservationTarget"] != nil {
+            capacity["capacityReservationTarget"] = nil
+            fields["capacityReservationSpecification"] = capacity.isEmpty ? nil : .object(capacity)
+            removed.append("capacity reservation target")
+        }
         return removed
     }
 
