@@ -167,6 +167,7 @@ public enum AWSService: String, Sendable, Hashable, CaseIterable {
     case ec2
     case autoScaling = "autoscaling"
     case ssm
+    case kms
     case sts
     case iam
 
@@ -179,6 +180,7 @@ public enum AWSService: String, Sendable, Hashable, CaseIterable {
         case .ec2: "EC2"
         case .autoScaling: "AUTO_SCALING"
         case .ssm: "SSM"
+        case .kms: "KMS"
         case .sts: "STS"
         case .iam: "IAM"
         }
@@ -191,14 +193,14 @@ public enum AWSService: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The Query protocol's API version; nil for SSM (JSON protocol).
+    /// The Query protocol's API version; nil for SSM and KMS (JSON protocol).
     public var apiVersion: String? {
         switch self {
         case .ec2: "2016-11-15"
         case .autoScaling: "2011-01-01"
         case .sts: "2011-06-15"
         case .iam: "2010-05-08"
-        case .ssm: nil
+        case .ssm, .kms: nil
         }
     }
 }

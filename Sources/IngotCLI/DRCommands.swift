@@ -18,7 +18,7 @@ struct DROptions: ParsableArguments {
     @Option(help: "A launch template of the source region (its default version); repeatable.") var template: [String] = []
     @Option(name: .shortAndLong, help: "ingot.yaml with a `dr:` section.") var file: String?
     @Option(help: "backup-restore, pilot-light (default), warm-standby or active-active.") var mode: String?
-    @Option(name: .customLong("standby-capacity"), help: "Warm standby: instances (N) or a share of the source's desired capacity (P%; default 25%).") var standby: String?
+    @Option(name: .customLong("standby-capacity"), parsing: .unconditional, help: "Warm standby: instances (N) or a share of the source's desired capacity (P%; default 25%).") var standby: String?
     @Option(name: .customLong("dr-account"), help: "The account that launches in the DR region, when not yours (images are shared with it).") var drAccount: String?
     @Option(name: .customLong("kms-key-id"), help: "A KMS key in the DR region for copies of encrypted images.") var kmsKeyId: String?
 
@@ -74,8 +74,12 @@ enum DRReport {
         return "copy \(d(b.copy)), setup \(d(b.setup)), launch \(d(b.launch)), boot and warm-up \(d(b.bootAndWarmup))"
     }
 
+    /// A missing copy needs the source region (CopyImage reads from it): until it exists, losing that
+    /// region leaves nothing to fail over to, so the copy time is time to become ready, not part of an RTO.
     static func rtoLine(_ p: DRPlan) -> String {
-        "estimated RTO \(RolloutReport.formatDuration(Double(p.rtoSeconds))) (\(rtoParts(p)))"
+        let estimate = "\(RolloutReport.formatDuration(Double(p.rtoSeconds))) (\(rtoParts(p)))"
+        guard p.rtoBreakdown.copy > 0 else { return "estimated RTO \(estimate)" }
+        return "no failover if \(p.request.sourceRegion) is lost until the missing copies exist (CopyImage reads from it); ready in \(estimate)"
     }
 
     static func print(_ p: DRPlan, global: GlobalOptions) throws {
@@ -101,7 +105,8 @@ enum DRReport {
         let r = p.request
         var md = "# DR runbook: \(r.sourceRegion) -> \(r.region) (\(r.mode.rawValue))\n\n"
         md += "Workloads: " + p.workloads.map { "\($0.workload.kind) `\($0.workload.name)`" }.joined(separator: ", ") + ". "
-        md += "Estimated RTO: **\(RolloutReport.formatDuration(Double(p.rtoSeconds)))** (\(rtoParts(p))).\n\n"
+        md += (p.rtoBreakdown.copy > 0 ? "No failover if \(p.request.sourceRegion) is lost until the missing copies exist; ready in" : "Estimated RTO:")
+            + " **\(RolloutReport.formatDuration(Double(p.rtoSeconds)))** (\(rtoParts(p))).\n\n"
         if !p.blockers.isEmpty {
             md += "## Blockers (nothing launchable in \(r.region) until they are fixed)\n\n"
             for b in p.blockers { md += "- **\(b.resource)**: \(b.reason)\n" }

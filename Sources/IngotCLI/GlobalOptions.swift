@@ -12,7 +12,7 @@ enum CloudKind: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// What the cloud-generic commands work with: every API Ingot uses, local or AWS.
-typealias IngotCloud = LaunchTemplateCloud & ParameterCloud & AutoScalingCloud & InstanceRefreshCloud
+typealias IngotCloud = LaunchTemplateCloud & ParameterCloud & AutoScalingCloud & InstanceRefreshCloud & KeyCloud
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     /// markdown: a runbook, from `dr plan` only (other commands refuse it).

@@ -11,7 +11,7 @@ struct Images: AsyncParsableCommand {
             ImagesList.self, ImagesShow.self, ImagesCreate.self, ImagesRegister.self, ImagesCopy.self,
             ImagesShare.self, ImagesUnshare.self, ImagesDeprecate.self, ImagesUndeprecate.self,
             ImagesDisable.self, ImagesEnable.self, ImagesDeregister.self, ImagesProtect.self,
-            ImagesUnprotect.self, ImagesTag.self, ImagesImport.self,
+            ImagesUnprotect.self, ImagesTag.self, ImagesImport.self, ImagesBlockPublicAccess.self,
         ]
     )
 }
@@ -46,7 +46,7 @@ enum ImageView {
         var rows: [(String, String)] = [
             ("ImageId", image.id.rawValue), ("Name", image.name), ("Description", image.description ?? ""),
             ("Region", image.region.code), ("Owner", image.ownerId.rawValue + (image.ownerAlias.map { " (\($0))" } ?? "")),
-            ("State", image.state.rawValue + (image.availableAt.map { " (available at \(Timestamp.format($0)))" } ?? "")),
+            ("State", image.state.rawValue + (image.availableAt.map { " (available at \(Timestamp.format($0)))" } ?? "") + (image.stateReason.map { ": \($0)" } ?? "")),
             ("Created", Timestamp.format(image.creationDate)),
             ("Deprecation", image.deprecationTime.map { Timestamp.format($0) + (image.isDeprecated(at: now) ? " (deprecated)" : " (scheduled)") } ?? ""),
             ("Version", image.imageVersion?.description ?? ""), ("Architecture", image.architecture.rawValue),
@@ -144,7 +144,7 @@ struct ImagesCreate: AsyncParsableCommand {
     @Option(help: "A description.") var description: String?
     @Option(name: .customLong("tag"), help: "KEY=VALUE; repeatable.") var tags: [String] = []
     @Option(help: "The build version, MAJOR.MINOR.PATCH/BUILD (e.g. 2.4.0/3).") var version: String?
-    @Option(name: .customLong("volume-size"), help: "Root volume GiB of the implied builder (1-16384).") var volumeSize: Int = 8
+    @Option(name: .customLong("volume-size"), parsing: .unconditional, help: "Root volume GiB of the implied builder (1-16384).") var volumeSize: Int = 8
     @Option(help: "x86_64 or arm64 (implied builder only).") var architecture: String = "x86_64"
     @Option(name: .customLong("instance-id"), help: "Create the image from this instance (CreateImage).") var instanceId: String?
     @Flag(name: .customLong("no-reboot"), help: "CreateImage's NoReboot (with --instance-id).") var noReboot = false
@@ -351,12 +351,12 @@ struct ImagesDeprecate: AsyncParsableCommand {
         abstract: "Deprecate an image at a time (EnableImageDeprecation): rounded to the minute, future, at most 10 years ahead.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var target: ImageTarget
-    @Option(name: .customLong("deprecate-at"), help: "When, ISO-8601 (e.g. 2027-01-01T00:00:00Z).") var deprecateAt: String
+    @Option(name: .customLong("deprecate-at"), help: "When, ISO-8601 (e.g. 2027-01-01T00:00:00Z), or now.") var deprecateAt: String
 
     func run() async throws {
         let (region, id) = try target.resolve()
-        let when = try parseTime(deprecateAt, field: "deprecate-at")
         let clock = try global.clock()
+        let when = deprecateAt == "now" ? clock.now : try parseTime(deprecateAt, field: "deprecate-at")
         _ = try ImageRules.deprecationTime(when, now: clock.now)  // bounds checked before the store is touched
         let time = try await global.withCloud { c, _ in try await c.enableImageDeprecation(region: region, imageId: id, deprecateAt: when) }
         if global.structured { try Output.document(global.output, ["imageId": id.rawValue, "deprecationTime": Timestamp.format(time)]) }

@@ -56,7 +56,8 @@ struct Resolve: AsyncParsableCommand {
         let regions = try regions.resolve()
         let selector = try selector.resolve()
         let (candidates, now) = try await global.withCloud { cloud, now in
-            (try await GoldenImageResolver.candidates(selector, regions: regions, cloud: cloud), now)
+            if let warning = selector.sharedTagWarning(caller: cloud.caller) { Output.note("warning: \(warning)") }
+            return (try await GoldenImageResolver.candidates(selector, regions: regions, cloud: cloud), now)
         }
         var lagging: [GoldenImageResolver.Lagging] = []
         let results: [RegionResolution]

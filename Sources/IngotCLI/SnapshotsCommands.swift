@@ -63,7 +63,7 @@ struct InstancesRun: AsyncParsableCommand {
     @OptionGroup var region: RegionOption
     @Option(name: .customLong("image-id"), help: "The image to launch from (default: a bare builder).") var imageId: String?
     @Option(name: .customLong("instance-type"), help: "The instance type.") var instanceType = "t3.micro"
-    @Option(name: .customLong("volume-size"), help: "Root volume GiB.") var volumeSize: Int?
+    @Option(name: .customLong("volume-size"), parsing: .unconditional, help: "Root volume GiB.") var volumeSize: Int?
 
     func run() async throws {
         let region = try region.resolve()

@@ -30,7 +30,13 @@ public struct LocalCloud: Cloud {
     public func describeImages(_ request: DescribeImagesRequest) async throws -> [Image] {
         let caller = caller, now = clock.now
         let (sql, args) = try DescribeImagesQuery.build(request, caller: caller)
-        let images = try await store.read { db in try ImageRows.fetch(db, where: sql, arguments: args, now: now) }
+        let images = try await store.read { db in try ImageRows.fetch(db, where: sql, arguments: args, now: now) }.map { image in
+            // Another account's user-defined tags are not shared; aws: system tags are.
+            guard image.ownerId != caller else { return image }
+            var shared = image
+            shared.tags = image.tags.filter { $0.key.lowercased().hasPrefix("aws:") }
+            return shared
+        }
         if !request.imageIds.isEmpty {
             let found = Set(images.map(\.id))
             if let missing = request.imageIds.first(where: { !found.contains($0) }) {
@@ -150,6 +156,9 @@ public struct LocalCloud: Cloud {
         return try await store.write { db in
             let (row, image) = try ctx.ownedImage(imageId, region: region, db)
             let time = try ImageRules.deprecationTime(deprecateAt, now: ctx.now, image: image)
+            if image.isPublic, let current = image.deprecationTime, time > current {
+                throw ImageRules.publicDeprecationRefusal(image)
+            }
             try db.execute(sql: "UPDATE image SET deprecation_time = ? WHERE id = ?", arguments: [Timestamp.millis(time), row])
             return time
         }
@@ -158,9 +167,20 @@ public struct LocalCloud: Cloud {
     public func disableImageDeprecation(region: Region, imageId: ImageID) async throws {
         let ctx = context
         try await store.write { db in
-            let (row, _) = try ctx.ownedImage(imageId, region: region, db)
+            let (row, image) = try ctx.ownedImage(imageId, region: region, db)
+            if image.isPublic { throw ImageRules.publicDeprecationRefusal(image) }
             try db.execute(sql: "UPDATE image SET deprecation_time = NULL WHERE id = ?", arguments: [row])
         }
+    }
+
+    public func imageBlockPublicAccess(region: Region) async throws -> ImageBlockPublicAccessState {
+        let ctx = context
+        return try await store.read { db in try ctx.imageBlockPublicAccessState(region: region, db) }
+    }
+
+    public func setImageBlockPublicAccess(_ state: ImageBlockPublicAccessState, region: Region) async throws {
+        let ctx = context
+        try await store.write { db in try ctx.setImageBlockPublicAccess(state, region: region, db) }
     }
 
     public func disableImage(region: Region, imageId: ImageID) async throws {

@@ -174,19 +174,41 @@ struct Operations: Sendable {
             throw IngotError.invalid("kms-key-id", "a KMS key needs --encrypted (KmsKeyId requires Encrypted=true)", code: "InvalidParameterCombination")
         }
         let (_, source) = try visibleImage(request.sourceImageId, region: request.sourceRegion, db)
-        guard source.state == .available else {
+        // The owner may copy a disabled image (the console's copy procedure lists "Disabled images"); a
+        // disabled image is invisible to everyone else.
+        guard source.state == .available || (source.state == .disabled && source.ownerId == caller) else {
             throw IngotError.refused("IncorrectState", "Image \(source.id) is \(source.state.rawValue); only available images can be copied")
         }
         let name = try request.name ?? ImageName(source.name)
         try requireUniqueName(name, region: request.region, db)
         let crossRegion = request.region != request.sourceRegion
         let availableAt = now.addingTimeInterval(ImageRules.copyDuration(totalGiB: source.totalSnapshotGiB, crossRegion: crossRegion))
-        // An encrypted source always yields an encrypted copy; KMS keys are regional, so a cross-region
-        // copy without a key uses the destination's AWS-managed key.
+        // Which key encrypts the copy. AWS checks it after answering ("if you specify an identifier that
+        // is not valid, the action can appear to complete, but eventually fails. The specified KMS key must
+        // exist in the destination Region"), so a key the copy cannot use dooms it: pending, then failed.
+        var doomed: String?
+        let requested = try request.kmsKeyId.map { text -> KMSKey? in
+            guard let reference = KMSKeyReference(text) else {
+                doomed = "\(text) is not a KMS key id, alias, key ARN or alias ARN"
+                return nil
+            }
+            let found = reference.region.map { $0 == request.region } ?? true ? try key(reference, region: request.region, db) : nil
+            doomed = reference.problem(copyingInto: request.region, caller: caller, key: found)
+            return found
+        } ?? nil
+        let defaultKey = KMSKey.awsManagedEBS(account: caller, region: request.region)
         let mappings = try source.blockDeviceMappings.map { m -> BlockDeviceMapping in
             guard let snapID = m.snapshotId else { return m }
             let encrypted = request.encrypted || (m.encrypted ?? false)
-            let key: String? = encrypted ? (request.kmsKeyId ?? (crossRegion || m.kmsKeyId == nil ? ImageRules.defaultEBSKey : m.kmsKeyId)) : nil
+            if m.encrypted == true, doomed == nil, let sourceKey = try storedKey(m.kmsKeyId, owner: source.ownerId, region: request.sourceRegion, db),
+               !sourceKey.usable(by: caller) {
+                // "If you share an AMI that is backed by encrypted snapshots, you must allow the AWS accounts to use the KMS keys."
+                doomed = "\(source.ownerId) has not allowed \(caller) to use \(sourceKey.arn), which encrypts \(snapID)"
+            }
+            // "An encrypted snapshot that you own is copied to a snapshot encrypted with the same KMS key"; one
+            // you do not own, or one copied to another region (keys are regional), gets the account's default key.
+            let sameKey = !crossRegion && source.ownerId == caller && m.kmsKeyId != nil
+            let key: String? = encrypted ? (request.kmsKeyId.map { requested?.arn ?? $0 } ?? (sameKey ? m.kmsKeyId : defaultKey.arn)) : nil
             let snap = Snapshot(id: .random(), region: request.region, ownerId: caller, volumeSize: m.volumeSize ?? 8,
                                 encrypted: encrypted, kmsKeyId: key, state: .pending, startTime: now,
                                 description: "Copied for DestinationAmi \(name) from SourceAmi \(source.id) (\(snapID)) in \(request.sourceRegion)")
@@ -197,7 +219,9 @@ struct Operations: Sendable {
             copy.kmsKeyId = key
             return copy
         }
-        var tags = request.copyImageTags ? source.tags.filter { !$0.key.lowercased().hasPrefix("aws:") } : []
+        // CopyImageTags: "The following tags are not be copied: System tags (prefixed with aws:) For public
+        // and shared AMIs, user-defined tags that are attached by other Amazon Web Services accounts".
+        var tags = request.copyImageTags && source.ownerId == caller ? source.tags.filter { !$0.key.lowercased().hasPrefix("aws:") } : []
         tags = tags.setting(request.tags)
         let copy = Image(
             id: .random(), region: request.region, ownerId: caller, name: name.rawValue,
@@ -207,6 +231,12 @@ struct Operations: Sendable {
             blockDeviceMappings: mappings, tags: tags, sourceImageId: source.id, sourceImageRegion: request.sourceRegion,
             imageVersion: source.imageVersion, availableAt: availableAt)
         try ImageRows.insert(copy, db)
+        if let doomed {
+            // What AWS shows is "Copy image failed with an internal error"; Ingot adds why.
+            let reason = "Copy image failed with an internal error: \(doomed)"
+            try db.execute(sql: "UPDATE image SET fail_reason = ? WHERE image_id = ?", arguments: [reason, copy.id.rawValue])
+            for m in mappings { if let id = m.snapshotId { try db.execute(sql: "UPDATE snapshot SET fail_reason = ? WHERE snapshot_id = ?", arguments: [reason, id.rawValue]) } }
+        }
         logger.info("CopyImage \(source.id) (\(request.sourceRegion)) -> \(copy.id) (\(request.region)), available at \(Timestamp.format(availableAt))")
         return copy.id
     }
@@ -217,6 +247,12 @@ struct Operations: Sendable {
             throw IngotError.refused("IncorrectState", "Image \(image.id) is disabled; enable it before sharing")
         }
         var p = image.launchPermissions
+        let sharesWithOthers = request.add.contains { if case .account(let a) = $0 { a != caller } else { true } }
+        if sharesWithOthers, let refusal = ImageRules.sharingRefusal(image, isAWSManaged: { m in
+            ((try? storedKey(m.kmsKeyId, owner: image.ownerId, region: image.region, db)) ?? nil)?.manager == .aws
+        }) {
+            throw refusal
+        }
         for change in request.add {
             switch change {
             case .account(let a) where a == caller: continue  // the owner always has permission
@@ -224,6 +260,14 @@ struct Operations: Sendable {
             case .everyone:
                 guard !image.isEncrypted else {
                     throw IngotError.refused("InvalidParameter", "Image \(image.id) has encrypted snapshots and cannot be made public")
+                }
+                // "When block public access is enabled, any attempt to make an AMI public is automatically blocked."
+                if !image.isPublic, try imageBlockPublicAccessState(region: image.region, db) == .blockNewSharing {
+                    throw ImageRules.blockPublicAccessRefusal(image)
+                }
+                if !image.isPublic {
+                    try db.execute(sql: "UPDATE image SET deprecation_time = ? WHERE id = ?",
+                                   arguments: [Timestamp.millis(ImageRules.publicDeprecationTime(image)), row])
                 }
                 p.isPublic = true
             case .organization(let arn): if !p.organizationArns.contains(arn) { p.organizationArns.append(arn) }
@@ -240,6 +284,23 @@ struct Operations: Sendable {
         }
         try ImageRows.replaceLaunchPermissions(image.launchPermissions, with: p, image: row, db)
         logger.info("ModifyImageAttribute \(image.id): launch permissions now \(RowJSON.permissions(p))")
+    }
+
+    /// The account's block public access for AMIs in `region`: as set, else AWS's default ("New
+    /// accounts: Enabled ... Existing accounts with one or more public AMIs: Disabled").
+    func imageBlockPublicAccessState(region: Region, _ db: Database) throws -> ImageBlockPublicAccessState {
+        if let value = try String.fetchOne(db, sql: "SELECT value FROM account_setting WHERE owner_id = ? AND region = ? AND name = 'image-block-public-access'",
+                                           arguments: [caller.rawValue, region.code]) {
+            return ImageBlockPublicAccessState(rawValue: value) ?? .blockNewSharing
+        }
+        let hasPublic = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM image WHERE owner_id = ? AND region = ? AND is_public = 1)",
+                                          arguments: [caller.rawValue, region.code]) ?? false
+        return hasPublic ? .unblocked : .blockNewSharing
+    }
+
+    func setImageBlockPublicAccess(_ state: ImageBlockPublicAccessState, region: Region, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO account_setting (owner_id, region, name, value) VALUES (?, ?, 'image-block-public-access', ?)",
+                       arguments: [caller.rawValue, region.code, state.rawValue])
     }
 
     /// DisableImage: private and unlaunchable. Every launch permission goes, and re-enabling does not bring it back.

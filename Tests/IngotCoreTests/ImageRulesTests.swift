@@ -12,14 +12,16 @@ import Testing
         #expect(try ImageRules.deprecationTime(base.addingTimeInterval(59.9), now: now) == base.addingTimeInterval(60))
     }
 
-    @Test func deprecationTimeMustBeInTheFuture() {
+    /// EnableImageDeprecation's DeprecateAt: "You can't specify a date in the past." Now is not in the
+    /// past: an image can be deprecated at once, also when the minute it rounds to has begun.
+    @Test func deprecationTimeMustNotBeInThePast() throws {
         let error = #expect(throws: IngotError.self) { try ImageRules.deprecationTime(now.addingTimeInterval(-3600), now: now) }
         #expect(error?.kind == .invalidInput)
         #expect(error?.message.hasPrefix("deprecate-at: ") == true)
-        #expect(error?.message.contains("not in the future") == true)
-        // Rounding can pull a time just ahead of now back to the past minute.
+        #expect(error?.message.contains("is in the past") == true)
         let tenPast = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60 + 10)
-        #expect(throws: IngotError.self) { try ImageRules.deprecationTime(tenPast.addingTimeInterval(10), now: tenPast) }
+        #expect(try ImageRules.deprecationTime(tenPast, now: tenPast) == tenPast.addingTimeInterval(-10))
+        #expect(try ImageRules.deprecationTime(tenPast.addingTimeInterval(10), now: tenPast) == tenPast.addingTimeInterval(-10))
     }
 
     @Test func deprecationTimeIsAtMostTenYearsAhead() throws {

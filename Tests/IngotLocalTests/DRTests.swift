@@ -100,6 +100,7 @@ typealias Tag = IngotCore.Tag
         let without = try await DRPlanner.plan(Self.request(), cloud: f.cloud, now: Fixture.now)
         #expect(without.blockers.contains { $0.reason.contains("--kms-key-id for eu-west-1") })
         #expect(!without.steps.contains { $0.name == "copy-image" })
+        _ = try await f.cloud.createKey(region: .euWest1, description: "dr", alias: "alias/dr")
         let with = try await DRPlanner.plan(Self.request(kms: "alias/dr"), cloud: f.cloud, now: Fixture.now)
         #expect(with.blockers.allSatisfy { !$0.reason.contains("kms") })
         guard case .copyImage(_, let encrypted, let key, _)? = with.steps.first?.action else { Issue.record("no copy step"); return }

@@ -41,6 +41,8 @@ import IngotCore
 
     @Test func tagsAreCopiedOnlyWhenAskedAndNeverLaunchPermissions() async throws {
         let f = try await Fixture()
+        // Block public access for AMIs is on for new accounts: these tests make images public.
+        try await f.cloud.setImageBlockPublicAccess(.unblocked, region: .usEast1)
         let source = try await f.build("tagged", tags: [Tag(key: "golden", value: "true"), Tag(key: "team", value: "web")])
         try await f.cloud.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: .usEast1, imageId: source, add: [.account(Fixture.other), .everyone]))
         let plain = try await f.image(try await f.cloud.copyImage(CopyImageRequest(sourceRegion: .usEast1, sourceImageId: source, region: .euWest1)), region: .euWest1)
@@ -58,10 +60,12 @@ import IngotCore
         let source = try await f.build("secret", encrypted: true)
         let copy = try await f.image(try await f.cloud.copyImage(CopyImageRequest(sourceRegion: .usEast1, sourceImageId: source, region: .euWest1, encrypted: false)), region: .euWest1)
         #expect(copy.isEncrypted)
-        #expect(copy.blockDeviceMappings.first?.kmsKeyId == ImageRules.defaultEBSKey)
+        // Snapshots name their key by ARN, as DescribeImages shows it: here the destination's AWS managed key.
+        #expect(copy.blockDeviceMappings.first?.kmsKeyId == KMSKey.awsManagedEBS(account: f.cloud.caller, region: .euWest1).arn)
+        let dr = try await f.cloud.createKey(region: .apSoutheast2, description: "dr", alias: "alias/dr")
         let keyed = try await f.image(try await f.cloud.copyImage(CopyImageRequest(
             sourceRegion: .usEast1, sourceImageId: source, region: .apSoutheast2, encrypted: true, kmsKeyId: "alias/dr")), region: .apSoutheast2)
-        #expect(keyed.blockDeviceMappings.first?.kmsKeyId == "alias/dr")
+        #expect(keyed.blockDeviceMappings.first?.kmsKeyId == dr.arn)
         let error = await #expect(throws: IngotError.self) {
             try await f.cloud.copyImage(CopyImageRequest(sourceRegion: .usEast1, sourceImageId: source, region: .usWest2, kmsKeyId: "alias/dr"))
         }
@@ -150,6 +154,8 @@ import IngotCore
 
     @Test func disablingMakesAnImagePrivateAndEnablingDoesNotRestoreSharing() async throws {
         let f = try await Fixture()
+        // Block public access for AMIs is on for new accounts: these tests make images public.
+        try await f.cloud.setImageBlockPublicAccess(.unblocked, region: .usEast1)
         let id = try await f.build("to-disable")
         try await f.cloud.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: .usEast1, imageId: id, add: [.account(Fixture.other), .everyone]))
         try await f.cloud.disableImage(region: .usEast1, imageId: id)
@@ -174,7 +180,10 @@ import IngotCore
 
     @Test func encryptedImagesCannotBeMadePublic() async throws {
         let f = try await Fixture()
-        let id = try await f.build("encrypted-one", encrypted: true)
+        // A customer managed key: an image under the AWS managed key cannot even be shared with an account.
+        let key = try await f.cloud.createKey(region: .usEast1, description: "images", alias: nil)
+        let id = try await f.cloud.buildImage(region: .usEast1, name: try ImageName("encrypted-one"), encrypted: true, kmsKeyId: key.arn)
+        try await f.cloud.setImageBlockPublicAccess(.unblocked, region: .usEast1)
         let error = await #expect(throws: IngotError.self) {
             try await f.cloud.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: .usEast1, imageId: id, add: [.everyone]))
         }
@@ -185,6 +194,8 @@ import IngotCore
 
     @Test func sharingAddsAndRemovesEachKindOfPermission() async throws {
         let f = try await Fixture()
+        // Block public access for AMIs is on for new accounts: these tests make images public.
+        try await f.cloud.setImageBlockPublicAccess(.unblocked, region: .usEast1)
         let id = try await f.build("shared")
         let org = try LaunchPermission.organization(parsing: "arn:aws:organizations::123456789012:organization/o-abc123def4")
         let ou = try LaunchPermission.organizationalUnit(parsing: "arn:aws:organizations::123456789012:ou/o-abc123def4/ou-ab12-cdef3456")

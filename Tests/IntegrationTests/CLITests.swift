@@ -63,7 +63,7 @@ import IngotCore
             (["images", "create", "--name", "bad*name"], "name: 'bad*name' contains '*'"),
             (["images", "create", "--name", "tagged", "--tag", "novalue"], "tag: 'novalue' is not KEY=VALUE"),
             (["images", "create", "--name", "versioned", "--version", "2.4"], "version: '2.4' is not a version"),
-            (["images", "deprecate", id, "--deprecate-at", "2020-01-01T00:00:00Z"], "deprecate-at: 2020-01-01T00:00:00.000Z is not in the future"),
+            (["images", "deprecate", id, "--deprecate-at", "2020-01-01T00:00:00Z"], "deprecate-at: 2020-01-01T00:00:00.000Z is in the past"),
             (["images", "deprecate", id, "--deprecate-at", "2040-01-01T00:00:00Z"], "deprecate-at: 2040-01-01T00:00:00.000Z is more than 10 years ahead"),
             (["images", "deprecate", id, "--deprecate-at", "soon"], "deprecate-at: 'soon' is not an ISO-8601 time"),
             (["images", "copy", id, "--source-region", "us-east-1", "--region", "eu-west-1", "--kms-key-id", "k"], "kms-key-id: needs --encrypted"),

@@ -35,6 +35,19 @@ public protocol Cloud: Sendable {
     func disableImageDeregistrationProtection(region: Region, imageId: ImageID) async throws
     func deregisterImage(region: Region, imageId: ImageID, deleteAssociatedSnapshots: Bool) async throws -> DeregisterImageResult
     func deleteSnapshot(region: Region, snapshotId: SnapshotID) async throws
+
+    /// GetImageBlockPublicAccessState.
+    func imageBlockPublicAccess(region: Region) async throws -> ImageBlockPublicAccessState
+    /// EnableImageBlockPublicAccess (`block-new-sharing`) or DisableImageBlockPublicAccess (`unblocked`).
+    func setImageBlockPublicAccess(_ state: ImageBlockPublicAccessState, region: Region) async throws
+}
+
+/// Block public access for AMIs, a setting of the account in each region. GetImageBlockPublicAccessState:
+/// "block-new-sharing - Any attempt to publicly share your AMIs in the specified Region is blocked.
+/// unblocked - Your AMIs in the specified Region can be publicly shared."
+public enum ImageBlockPublicAccessState: String, Sendable, Hashable, Codable {
+    case blockNewSharing = "block-new-sharing"
+    case unblocked
 }
 
 /// DescribeImages' parameters.

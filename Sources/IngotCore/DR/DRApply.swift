@@ -25,7 +25,7 @@ public enum DRApplier {
         }
     }
 
-    public static func apply<C: LaunchTemplateCloud & AutoScalingCloud & ParameterCloud>(_ request: DRRequest, cloud: C, now: @Sendable () -> Date) async throws -> Outcome {
+    public static func apply<C: LaunchTemplateCloud & AutoScalingCloud & ParameterCloud & KeyCloud>(_ request: DRRequest, cloud: C, now: @Sendable () -> Date) async throws -> Outcome {
         var done: [DRStep] = []
         var plan = try await DRPlanner.plan(request, cloud: cloud, now: now())
         // Each step changes what the next plan contains; a bound guards against a step that never takes.
@@ -45,12 +45,14 @@ public enum DRApplier {
         return Outcome(done: done, remaining: plan)
     }
 
-    static func execute<C: LaunchTemplateCloud & AutoScalingCloud & ParameterCloud>(_ step: DRStep, request: DRRequest, cloud: C) async throws {
+    static func execute<C: LaunchTemplateCloud & AutoScalingCloud & ParameterCloud & KeyCloud>(_ step: DRStep, request: DRRequest, cloud: C) async throws {
         let dr = request.drAccount.map { cloud.acting(as: $0) } ?? cloud
         switch step.action {
         case .copyImage(let source, let encrypted, let kmsKeyId, let name):
             _ = try await cloud.copyImage(CopyImageRequest(sourceRegion: request.sourceRegion, sourceImageId: source, region: request.region,
                                                            name: try name.map { try ImageName($0) }, copyImageTags: true, encrypted: encrypted, kmsKeyId: kmsKeyId))
+        case .grantKey(let key, let account):
+            try await cloud.grantKeyUse(region: request.region, key: key, account: account)
         case .shareImage(let image, let account):
             try await cloud.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: request.region, imageId: image, add: [.account(account)]))
         case .createTemplate(let name, let data):

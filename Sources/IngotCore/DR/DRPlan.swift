@@ -21,8 +21,16 @@ public enum StandbyCapacity: Sendable, Hashable {
     case instances(Int), percent(Int)
 
     public init(parsing text: String) throws {
-        if text.hasSuffix("%"), let p = Int(text.dropLast()), (0...100).contains(p) { self = .percent(p); return }
-        if let n = Int(text), n >= 0 { self = .instances(n); return }
+        if text.hasSuffix("%"), let p = Int(text.dropLast()) {
+            guard (0...100).contains(p) else { throw IngotError.invalid("standby-capacity", "\(text) is outside 0% to 100% of the source group's desired capacity") }
+            self = .percent(p)
+            return
+        }
+        if let n = Int(text) {
+            guard n >= 0 else { throw IngotError.invalid("standby-capacity", "\(n) instances is negative; give 0 or more, or a percentage like 25%") }
+            self = .instances(n)
+            return
+        }
         throw IngotError.invalid("standby-capacity", "'\(text)' is not a number of instances or a percentage like 25%")
     }
 
@@ -95,6 +103,8 @@ public struct DRStep: Sendable, Hashable {
         /// CopyImage of the source image into the DR region (tags copied); a name when the source's is taken there.
         case copyImage(source: ImageID, encrypted: Bool, kmsKeyId: String?, name: String?)
         case shareImage(image: ImageID, account: AccountID)
+        /// Lets the DR account use the customer managed key that encrypts the DR image (CreateGrant).
+        case grantKey(key: String, account: AccountID)
         /// A new template in the DR region from the source version's data, on the DR image.
         case createTemplate(name: String, data: LaunchTemplateData)
         /// A new version on the DR image, inheriting the default version; `after`: the template's latest
@@ -119,6 +129,7 @@ public struct DRStep: Sendable, Hashable {
         switch action {
         case .copyImage: "copy-image"
         case .shareImage: "share-image"
+        case .grantKey: "grant-key"
         case .createTemplate: "create-template"
         case .createTemplateVersion: "create-template-version"
         case .setDefault: "set-default"
@@ -206,7 +217,7 @@ public struct RTOBreakdown: Sendable, Hashable, Codable {
 
 /// Plans a standby in another region from copied AMIs: what exists, what is missing, the steps and the RTO.
 public enum DRPlanner {
-    public static func plan<C: LaunchTemplateCloud & AutoScalingCloud & ParameterCloud>(_ request: DRRequest, cloud: C, now: Date) async throws -> DRPlan {
+    public static func plan<C: LaunchTemplateCloud & AutoScalingCloud & ParameterCloud & KeyCloud>(_ request: DRRequest, cloud: C, now: Date) async throws -> DRPlan {
         try request.validate()
         let drCloud = request.drAccount.map { cloud.acting(as: $0) } ?? cloud
         var lineage = Lineage(cloud: cloud)
@@ -331,19 +342,33 @@ public enum DRPlanner {
                     warnings.append(DRFinding(resource: "image \(older.id)", reason: "stale: \(request.region) has \(older.name), an older build than \(sourceImage.name) that \(workload.kind) \(workload.name) runs"))
                 } else {
                     status.imageStatus = .missing
-                    blockers.append(DRFinding(resource: resource, reason: "no copy in \(request.region): nothing launchable there for \(workload.kind) \(workload.name)"))
+                    blockers.append(DRFinding(resource: resource, reason: "no copy in \(request.region): nothing launchable there for \(workload.kind) \(workload.name), which cannot fail over at all if \(request.sourceRegion) is lost before the copy exists"))
                 }
             }
-            // Encryption: KMS keys are regional, and a copy under the AWS-managed key (what CopyImage uses
-            // without a key) cannot be shared with another account.
+            // Encryption: KMS keys are regional, a copy under a key it cannot use fails, and an image
+            // encrypted with an AWS managed key cannot be shared with another account.
             let crossAccount = request.drAccount.map { $0 != cloud.caller } ?? false
-            let sourceKey = sourceImage.blockDeviceMappings.compactMap(\.kmsKeyId).first
+            let sourceKeyId = sourceImage.blockDeviceMappings.first(where: { $0.encrypted == true })?.kmsKeyId
+            let sourceKey = sourceImage.isEncrypted ? try await cloud.findKey(region: request.sourceRegion, key: sourceKeyId ?? ImageRules.defaultEBSKey) : nil
+            var keyToGrant: KMSKey?
             if needsCopy {
-                let customerKey = sourceKey.map { $0 != ImageRules.defaultEBSKey } ?? false
-                if sourceImage.isEncrypted && request.kmsKeyId == nil && crossAccount {
+                var keyProblem: String?
+                var requested: KMSKey?
+                if let text = request.kmsKeyId {
+                    if let reference = KMSKeyReference(text) {
+                        requested = reference.region.map { $0 == request.region } ?? true ? try await cloud.findKey(region: request.region, key: text) : nil
+                        keyProblem = reference.problem(copyingInto: request.region, caller: cloud.caller, key: requested)
+                    } else {
+                        keyProblem = "\(text) is not a KMS key id, alias, key ARN or alias ARN"
+                    }
+                }
+                if let keyProblem {
+                    // CopyImage: "The specified KMS key must exist in the destination Region"; otherwise the copy "can appear to complete, but eventually fails".
+                    blockers.append(DRFinding(resource: resource, reason: "--kms-key-id: \(keyProblem): the copy would fail; give a customer managed key of \(request.region)"))
+                } else if crossAccount && (requested?.manager == .aws || (request.kmsKeyId == nil && sourceImage.isEncrypted)) {
                     blockers.append(DRFinding(resource: resource, reason: "encrypted: a copy under the AWS-managed key \(ImageRules.defaultEBSKey) cannot be shared with \(request.drAccount?.rawValue ?? ""); give --kms-key-id of a customer-managed key in \(request.region) that account may use"))
-                } else if sourceImage.isEncrypted && request.kmsKeyId == nil && customerKey {
-                    blockers.append(DRFinding(resource: resource, reason: "encrypted with the customer-managed key \(sourceKey ?? "") of \(request.sourceRegion): KMS keys are regional, give --kms-key-id for \(request.region) (or --kms-key-id \(ImageRules.defaultEBSKey) to accept AWS's key)"))
+                } else if sourceImage.isEncrypted && request.kmsKeyId == nil && sourceKey?.manager != .aws {
+                    blockers.append(DRFinding(resource: resource, reason: "encrypted with the customer-managed key \(sourceKeyId ?? "") of \(request.sourceRegion): KMS keys are regional, give --kms-key-id for \(request.region) (or --kms-key-id \(ImageRules.defaultEBSKey) to accept AWS's key)"))
                 } else {
                     if sourceImage.isEncrypted && request.kmsKeyId == nil {
                         warnings.append(DRFinding(resource: resource, reason: "the copy will be encrypted with \(request.region)'s AWS-managed key \(ImageRules.defaultEBSKey)"))
@@ -355,11 +380,22 @@ public enum DRPlanner {
                     steps.append(DRStep(action: .copyImage(source: sourceImage.id, encrypted: sourceImage.isEncrypted || request.kmsKeyId != nil, kmsKeyId: request.kmsKeyId, name: name),
                                         region: request.region, workload: workload.name, resource: sourceImage.id.rawValue, estimatedSeconds: copyEstimate,
                                         detail: "CopyImage \(sourceImage.id) (\(sourceImage.totalSnapshotGiB) GiB) from \(request.sourceRegion), with its tags" + (name.map { " as \($0)" } ?? "")))
+                    if crossAccount, requested?.manager == .customer { keyToGrant = requested }
                 }
                 waitsFor = "the copy of \(sourceImage.id)"
-            } else if crossAccount, let dr = status.drImage, dr.isEncrypted,
-                      dr.blockDeviceMappings.contains(where: { $0.encrypted == true && ($0.kmsKeyId == nil || $0.kmsKeyId == ImageRules.defaultEBSKey) }) {
-                blockers.append(DRFinding(resource: "image \(dr.id)", reason: "encrypted with the AWS-managed key \(ImageRules.defaultEBSKey): it cannot be shared with \(request.drAccount?.rawValue ?? ""); copy it again with --kms-key-id of a key that account may use"))
+            } else if crossAccount, let dr = status.drImage, dr.isEncrypted {
+                let drKeyId = dr.blockDeviceMappings.first(where: { $0.encrypted == true })?.kmsKeyId
+                let drKey = try await cloud.findKey(region: request.region, key: drKeyId ?? ImageRules.defaultEBSKey)
+                if let refusal = ImageRules.sharingRefusal(dr, isAWSManaged: { _ in drKey?.manager == .aws }) {
+                    blockers.append(DRFinding(resource: "image \(dr.id)", reason: "encrypted with the AWS-managed key \(ImageRules.defaultEBSKey): it cannot be shared with \(request.drAccount?.rawValue ?? "") (\(refusal.code ?? "")); copy it again with --kms-key-id of a key that account may use"))
+                } else if drKey?.manager == .customer {
+                    keyToGrant = drKey
+                }
+            }
+            // "If you share an AMI that is backed by encrypted snapshots, you must allow the AWS accounts to use the KMS keys."
+            if let key = keyToGrant, let account = request.drAccount, !key.usable(by: account) {
+                steps.append(DRStep(action: .grantKey(key: key.arn, account: account), region: request.region, workload: workload.name,
+                                    resource: key.arn, estimatedSeconds: 1, detail: "CreateGrant: let \(account) use \(key.aliases.first ?? key.keyId) to launch the DR image"))
             }
 
             // Launch permissions: copies never inherit them.

@@ -17,6 +17,7 @@ public enum Doctor {
             case groupTemplateMissing = "group-template-missing"
             case templateParameterUnusable = "template-parameter-unusable"
             case parameterVersionLimit = "parameter-version-limit"
+            case tagFilterOnSharedImages = "tag-filter-on-shared-images"
         }
         public var kind: Kind
         public var region: Region
@@ -43,6 +44,9 @@ public enum Doctor {
 
     public static func examine(regions: [Region], golden: ImageSelector, cloud: some LaunchTemplateCloud & AutoScalingCloud & ParameterCloud, now: Date) async throws -> [Finding] {
         var findings: [Finding] = []
+        if let warning = golden.sharedTagWarning(caller: cloud.caller), let first = regions.first {
+            findings.append(Finding(kind: .tagFilterOnSharedImages, region: first, resource: "golden selector", detail: warning))
+        }
         for region in regions {
             let groups = try await cloud.describeAutoScalingGroups(region: region, names: [])
             let templates = try await cloud.describeLaunchTemplates(region: region, names: [])

@@ -50,6 +50,17 @@ public struct ImageSelector: Sendable, Hashable {
 
     /// The DescribeImages request that fetches every candidate (deprecated and disabled included, so
     /// that they can be explained).
+    /// Why this selector's tag filters cannot find what it asks for on AWS (nil: they can): it filters by
+    /// user-defined tags on images of other owners, and "When you share an AMI, your user-defined tags
+    /// are not available to any AWS account that the AMI is shared with" (EC2 user guide).
+    public func sharedTagWarning(caller: AccountID) -> String? {
+        let userTags = tags.keys.filter { !$0.lowercased().hasPrefix("aws:") }.sorted()
+        let others = owners.filter { $0 != "self" && $0 != caller.rawValue }
+        guard !userTags.isEmpty, !others.isEmpty else { return nil }
+        return "tag filters (\(userTags.joined(separator: ", "))) never match images shared from another account (\(others.joined(separator: ", "))): "
+            + "AWS does not share user-defined tags; select by owner and name, or by an SSM parameter the owner publishes"
+    }
+
     public func candidatesRequest(region: Region) -> DescribeImagesRequest {
         DescribeImagesRequest(region: region, owners: owners, filters: names.isEmpty ? [] : [.name(names)],
                               includeDeprecated: true, includeDisabled: true)

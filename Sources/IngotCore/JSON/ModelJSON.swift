@@ -29,6 +29,7 @@ extension Image: Encodable {
         try c.put(ownerId.rawValue, "ownerId")
         try c.put(ownerAlias, "imageOwnerAlias")
         try c.put(state.rawValue, "state")
+        try c.put(stateReason.map { ["message": $0] }, "stateReason")
         try c.put(Timestamp.format(creationDate), "creationDate")
         try c.put(deprecationTime.map(Timestamp.format), "deprecationTime")
         try c.put(isPublic, "public")

@@ -33,6 +33,8 @@ public struct Image: Sendable, Hashable {
     public var noReboot: Bool?
     /// For a pending copy: when it becomes available.
     public var availableAt: Date?
+    /// Why the image is failed (AWS's StateReason message), e.g. a copy under a KMS key it cannot use.
+    public var stateReason: String?
 
     public init(
         id: ImageID, region: Region, ownerId: AccountID, ownerAlias: String? = nil, name: String,
@@ -44,7 +46,7 @@ public struct Image: Sendable, Hashable {
         launchPermissions: LaunchPermissions = LaunchPermissions(), sourceImageId: ImageID? = nil,
         sourceImageRegion: Region? = nil, sourceInstanceId: InstanceID? = nil,
         imageVersion: ImageVersion? = nil, deregistrationProtection: DeregistrationProtection = .disabled,
-        noReboot: Bool? = nil, availableAt: Date? = nil
+        noReboot: Bool? = nil, availableAt: Date? = nil, stateReason: String? = nil
     ) {
         self.id = id
         self.region = region
@@ -70,6 +72,7 @@ public struct Image: Sendable, Hashable {
         self.deregistrationProtection = deregistrationProtection
         self.noReboot = noReboot
         self.availableAt = availableAt
+        self.stateReason = stateReason
     }
 
     public var isPublic: Bool { launchPermissions.isPublic }

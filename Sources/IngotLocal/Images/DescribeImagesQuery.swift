@@ -15,6 +15,9 @@ enum DescribeImagesQuery {
             _ = args.append(contentsOf: [name: value])
             return ":" + name
         }
+        // "When you share an AMI, your user-defined tags are not available to any AWS account that the AMI
+        // is shared with": a user-defined tag matches only the caller's own images (aws: tags match all).
+        func ownTags(_ key: String) -> String { key.lowercased().hasPrefix("aws:") ? "" : "image.owner_id = :caller AND " }
         // Explicit parameter lists, not json_each: the planner then looks ids up in their index.
         func list(_ values: [String]) -> String { "(" + values.map { bind($0) }.joined(separator: ", ") + ")" }
         clauses.append("""
@@ -63,9 +66,9 @@ enum DescribeImagesQuery {
                 let valueSQL = exact
                     ? "t.value IN \(list(values))"
                     : "(" + values.map { "t.value GLOB \(bind(glob($0)))" }.joined(separator: " OR ") + ")"
-                clauses.append("image.id IN (SELECT t.image FROM image_tag t WHERE t.key = \(bind(key)) AND \(valueSQL))")
+                clauses.append(ownTags(key) + "image.id IN (SELECT t.image FROM image_tag t WHERE t.key = \(bind(key)) AND \(valueSQL))")
             case .tagKey(let keys):
-                clauses.append("image.id IN (SELECT t.image FROM image_tag t WHERE t.key IN \(list(keys)))")
+                clauses.append("(" + keys.map { ownTags($0) + "image.id IN (SELECT t.image FROM image_tag t WHERE t.key = \(bind($0)))" }.joined(separator: " OR ") + ")")
             case .state(let states):
                 clauses.append("(\(ImageRows.effectiveState)) IN \(list(states.map(\.rawValue)))")
             case .architecture(let archs):

@@ -4,7 +4,12 @@ import IngotCore
 
 /// How images, snapshots and instances map to rows: the one place that writes and reads them.
 enum ImageRows {
-    static let effectiveState = "CASE WHEN image.state = 'pending' AND image.available_at IS NOT NULL AND image.available_at <= :now THEN 'available' ELSE image.state END"
+    /// A pending copy lands at `available_at`: available, or failed when it was doomed (`fail_reason`,
+    /// a KMS key it cannot use), as AWS checks the key after CopyImage answers.
+    static let effectiveState = """
+        CASE WHEN image.state = 'pending' AND image.available_at IS NOT NULL AND image.available_at <= :now
+            THEN (CASE WHEN image.fail_reason IS NULL THEN 'available' ELSE 'failed' END) ELSE image.state END
+        """
 
     // MARK: Writing
 
@@ -138,7 +143,7 @@ enum ImageRows {
             SELECT image.id, image_id, region, owner_id, owner_alias, name, description, \(effectiveState) AS state,
                 available_at, creation_date, deprecation_time, architecture, virtualization_type, root_device_type,
                 root_device_name, boot_mode, source_image_id, source_image_region, source_instance_id, image_version,
-                deregistration_protection, no_reboot, tags, block_devices, launch_permissions
+                deregistration_protection, no_reboot, tags, block_devices, launch_permissions, fail_reason
             FROM image WHERE \(whereSQL)
             ORDER BY creation_date DESC, image_id\(limit.map { " LIMIT \($0)" } ?? "")
             """
@@ -163,7 +168,8 @@ enum ImageRows {
                 sourceInstanceId: (r[18] as String?).map(InstanceID.init(trusted:)),
                 imageVersion: (r[19] as String?).flatMap(ImageVersion.init(parsing:)),
                 deregistrationProtection: DeregistrationProtection(text: r[20]) ?? .disabled,
-                noReboot: r[21], availableAt: state == .pending ? availableAt.map(Timestamp.date(millis:)) : nil))
+                noReboot: r[21], availableAt: state == .pending ? availableAt.map(Timestamp.date(millis:)) : nil,
+                stateReason: state == .failed ? r[25] : nil))
         }
         return images
     }
@@ -173,7 +179,8 @@ enum ImageRows {
         _ = args.append(contentsOf: ["now": Timestamp.millis(now)] as StatementArguments)
         let sql = """
             SELECT snapshot_id, region, owner_id, volume_size, encrypted, kms_key_id,
-                CASE WHEN state = 'pending' AND available_at IS NOT NULL AND available_at <= :now THEN 'completed' ELSE state END,
+                CASE WHEN state = 'pending' AND available_at IS NOT NULL AND available_at <= :now
+                    THEN (CASE WHEN fail_reason IS NULL THEN 'completed' ELSE 'error' END) ELSE state END,
                 start_time, description,
                 (SELECT group_concat(i.image_id, ' ') FROM snapshot_use u JOIN image i ON i.id = u.image
                     WHERE u.snapshot_id = snapshot.snapshot_id)

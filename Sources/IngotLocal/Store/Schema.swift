@@ -109,6 +109,7 @@ enum Schema {
         m.registerMigration("v3: SSM parameters") { db in try db.execute(sql: v3) }
         m.registerMigration("v4: Auto Scaling groups") { db in try db.execute(sql: v4) }
         m.registerMigration("v5: instance refreshes") { db in try db.execute(sql: v5) }
+        m.registerMigration("v6: KMS keys, failed copies, account settings") { db in try db.execute(sql: v6) }
         return m
     }
 }
@@ -191,5 +192,40 @@ extension Schema {
             record TEXT NOT NULL
         );
         CREATE INDEX instance_refresh_by_group ON instance_refresh(region, owner_id, group_name, start_time);
+        """
+
+    /// KMS keys the accounts made (AWS managed keys are derived, not stored), their aliases and the
+    /// other accounts allowed to use them; why a pending copy will fail; per-region account settings
+    /// (block public access for AMIs).
+    static let v6 = """
+        CREATE TABLE kms_key (
+            key_id TEXT PRIMARY KEY,
+            region TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            description TEXT NOT NULL,
+            creation_date INTEGER NOT NULL
+        );
+        CREATE INDEX kms_key_by_owner ON kms_key(region, owner_id);
+        CREATE TABLE kms_alias (
+            region TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            key_id TEXT NOT NULL REFERENCES kms_key(key_id) ON DELETE CASCADE,
+            PRIMARY KEY (region, owner_id, name)
+        ) WITHOUT ROWID;
+        CREATE TABLE kms_grant (
+            key_id TEXT NOT NULL REFERENCES kms_key(key_id) ON DELETE CASCADE,
+            account TEXT NOT NULL,
+            PRIMARY KEY (key_id, account)
+        ) WITHOUT ROWID;
+        ALTER TABLE image ADD COLUMN fail_reason TEXT;
+        ALTER TABLE snapshot ADD COLUMN fail_reason TEXT;
+        CREATE TABLE account_setting (
+            owner_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (owner_id, region, name)
+        ) WITHOUT ROWID;
         """
 }
