@@ -30,7 +30,12 @@ public struct LocalCloud: Cloud {
     public func describeImages(_ request: DescribeImagesRequest) async throws -> [Image] {
         let caller = caller, now = clock.now
         let (sql, args) = try DescribeImagesQuery.build(request, caller: caller)
-        let images = try await store.read { db in try ImageRows.fetch(db, where: sql, arguments: args, now: now) }.map { image in
+        let ctx = context
+        let images = try await store.read { db in
+            let live = try ImageRows.fetch(db, where: sql, arguments: args, now: now)
+            let found = Set(live.map(\.id))
+            return live + (try ctx.recentlyDeregistered(request.imageIds.filter { !found.contains($0) }, region: request.region, db))
+        }.map { image in
             // Another account's user-defined tags are not shared; aws: system tags are.
             guard image.ownerId != caller else { return image }
             var shared = image

@@ -45,6 +45,16 @@ struct Operations: Sendable {
         return found
     }
 
+    /// The first KMS key that encrypts `image` and that the caller may not use (nil: none). "If you
+    /// share an AMI that is backed by encrypted snapshots, you must allow the AWS accounts to use the KMS
+    /// keys that were used to encrypt the snapshots."
+    func unusableKey(of image: Image, _ db: Database) throws -> KMSKey? {
+        for m in image.blockDeviceMappings where m.encrypted == true {
+            if let key = try storedKey(m.kmsKeyId, owner: image.ownerId, region: image.region, db), !key.usable(by: caller) { return key }
+        }
+        return nil
+    }
+
     func requireUniqueName(_ name: ImageName, region: Region, _ db: Database) throws {
         if let existing = try String.fetchOne(db, sql: "SELECT image_id FROM image WHERE region = ? AND owner_id = ? AND name = ?",
                                               arguments: [region.code, caller.rawValue, name.rawValue]) {
@@ -59,10 +69,17 @@ struct Operations: Sendable {
             throw IngotError.invalid("count", "\(request.count) is out of range; accepted: 1 to 100", code: "InvalidParameterValue")
         }
         var volumes: [BlockDeviceMapping]
+        var launchState = InstanceState.running
         if let imageId = request.imageId {
             let (_, image) = try visibleImage(imageId, region: request.region, db)
             guard image.state == .available else {
                 throw IngotError.refused("InvalidAMIID.Unavailable", "Image \(imageId) is \(image.state.rawValue) and cannot be launched")
+            }
+            // An instance from an image whose key the account may not use starts, then terminates at once
+            // (AWS's state reason: "Client.InternalError: Client error on launch").
+            if let key = try unusableKey(of: image, db) {
+                launchState = .terminated
+                logger.info("RunInstances \(imageId): \(caller) may not use \(key.arn): Client.InternalError: Client error on launch")
             }
             volumes = image.blockDeviceMappings.filter { $0.virtualName == nil }.map {
                 BlockDeviceMapping(deviceName: $0.deviceName, volumeSize: $0.volumeSize, volumeType: $0.volumeType ?? .gp3,
@@ -81,7 +98,7 @@ struct Operations: Sendable {
             let zones = request.region.availabilityZones
             let instance = Instance(
                 id: .random(), region: request.region, ownerId: caller, imageId: request.imageId,
-                instanceType: request.instanceType, availabilityZone: zones[n % zones.count], state: .running,
+                instanceType: request.instanceType, availabilityZone: zones[n % zones.count], state: launchState,
                 launchTime: now, volumes: volumes)
             try ImageRows.insertInstance(instance, db)
             return instance
@@ -325,6 +342,11 @@ struct Operations: Sendable {
             throw IngotError.refused("InvalidImage.DeregistrationProtected", "Image \(imageId) has deregistration protection (\(image.deregistrationProtection.text)); \(remedy)")
         }
         try ImageRows.delete(image, row: row, db)
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO deregistered_image (image_id, region, owner_id, name, creation_date, deregistered_at, shared_with)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [imageId.rawValue, region.code, image.ownerId.rawValue, image.name, Timestamp.millis(image.creationDate),
+                             Timestamp.millis(now), image.launchPermissions.userIds.map(\.rawValue).joined(separator: ",")])
         logger.info("DeregisterImage \(imageId) (\(region))")
         var result = DeregisterImageResult()
         for snap in Set(image.snapshotIds).sorted() {
@@ -338,6 +360,30 @@ struct Operations: Sendable {
             }
         }
         return result
+    }
+
+    /// How long DescribeImages answers for a deregistered image asked for by id. AWS: "Recently
+    /// deregistered images appear in the returned results for a short interval and then return empty
+    /// results. After all instances that reference a deregistered AMI are terminated, specifying the ID
+    /// of the image will eventually return an error". AWS gives no figure: Ingot chose 15 minutes, and
+    /// longer while an instance launched from it still runs.
+    static let deregisteredVisibility: TimeInterval = 15 * 60
+
+    /// Deregistered images among `ids` that DescribeImages still answers for, as the caller sees them.
+    func recentlyDeregistered(_ ids: [ImageID], region: Region, _ db: Database) throws -> [Image] {
+        guard !ids.isEmpty else { return [] }
+        let since = Timestamp.millis(now.addingTimeInterval(-Self.deregisteredVisibility))
+        return try ids.compactMap { id in
+            guard let r = try Row.fetchOne(db, sql: """
+                SELECT * FROM deregistered_image d WHERE d.image_id = ? AND d.region = ?
+                  AND (d.deregistered_at > ? OR EXISTS (SELECT 1 FROM instance i WHERE i.image_id = d.image_id AND i.state IN ('pending', 'running', 'stopping', 'stopped')))
+                """, arguments: [id.rawValue, region.code, since]) else { return nil }
+            let owner = AccountID(trusted: r["owner_id"])
+            let shared = (r["shared_with"] as String).split(separator: ",").map { AccountID(trusted: String($0)) }
+            guard owner == caller || shared.contains(caller) else { return nil }
+            return Image(id: id, region: region, ownerId: owner, name: r["name"], state: .deregistered,
+                         creationDate: Timestamp.date(millis: r["creation_date"]))
+        }
     }
 
     /// A `Version` tag in `x.y.z/b` form gives the image version when none is given.

@@ -217,13 +217,30 @@ import IngotCore
 }
 
 @Suite struct DeregistrationAndSnapshotTests {
+    /// A deregistered image stays visible by id while an instance launched from it still runs.
+    @Test func aDeregisteredImageStaysVisibleWhileAnInstanceRunsFromIt() async throws {
+        let f = try await Fixture()
+        let id = try await f.build("still-running")
+        let instance = try #require(try await f.cloud.runInstances(RunInstancesRequest(region: .usEast1, imageId: id)).first)
+        _ = try await f.cloud.deregisterImage(region: .usEast1, imageId: id, deleteAssociatedSnapshots: false)
+        let later = f.at(Fixture.now.addingTimeInterval(86_400))
+        #expect(try await f.image(id, as: later).state == .deregistered)
+        #expect(try await f.list(as: later).map(\.id).contains(id) == false, "listings do not show it")
+        try await later.terminateInstances(region: .usEast1, instanceIds: [instance.id])
+        await #expect(throws: IngotError.self) { try await f.image(id, as: later) }
+    }
+
     @Test func snapshotsSurviveDeregistrationUnlessAskedAndKeepCosting() async throws {
         let f = try await Fixture()
         let id = try await f.build("short-lived", size: 20)
         let snapshot = try #require(try await f.image(id).snapshotIds.first)
         let result = try await f.cloud.deregisterImage(region: .usEast1, imageId: id, deleteAssociatedSnapshots: false)
         #expect(result.retainedSnapshots == [snapshot])
-        await #expect(throws: IngotError.self) { try await f.image(id) }
+        // DescribeImages: "Recently deregistered images appear in the returned results for a short interval
+        // and then return empty results. After all instances that reference a deregistered AMI are
+        // terminated, specifying the ID of the image will eventually return an error".
+        #expect(try await f.image(id).state == .deregistered)
+        await #expect(throws: IngotError.self) { try await f.image(id, as: f.at(Fixture.now.addingTimeInterval(16 * 60))) }
         let orphans = try await f.cloud.describeSnapshots(DescribeSnapshotsRequest(region: .usEast1, orphanedOnly: true))
         #expect(orphans.map(\.id) == [snapshot])
         #expect(orphans.first?.volumeSize == 20)

@@ -62,7 +62,10 @@ import Testing
         // Shared, but the key is not: the other account's copy fails.
         let withoutGrant = try await copy(f, customer, into: .usEast1, key: nil, as: f.other)
         #expect(try await f.image(withoutGrant, as: f.other.at(.at(Self.later))).state == .failed)
+        // Launching it starts and terminates at once ("Client.InternalError: Client error on launch").
+        #expect(try await f.other.runInstances(RunInstancesRequest(region: .usEast1, imageId: customer)).map(\.state) == [.terminated])
         try await f.cloud.grantKeyUse(region: .usEast1, key: "alias/golden", account: Fixture.other)
+        #expect(try await f.other.runInstances(RunInstancesRequest(region: .usEast1, imageId: customer)).map(\.state) == [.running])
         let withGrant = try await f.other.copyImage(CopyImageRequest(sourceRegion: .usEast1, sourceImageId: customer, region: .usEast1,
                                                                       name: try ImageName("golden-customer-copy")))
         let landed = try await f.image(withGrant, as: f.other.at(.at(Self.later)))

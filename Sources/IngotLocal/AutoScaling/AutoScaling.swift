@@ -104,6 +104,9 @@ extension Operations {
             guard let found, found.state == .available else {
                 throw IngotError.refused("InvalidAMIID.Unavailable", "\(g.name) cannot launch: \(image) (launch template \(g.launchTemplateName) version \(version)) is \(found?.state.rawValue ?? "not found")")
             }
+            if let key = try unusableKey(of: found, db) {
+                throw IngotError.refused("Client.InternalError", "Client error on launch: \(g.name) cannot launch \(image), whose snapshots are encrypted with \(key.arn), which \(key.ownerId) has not allowed \(caller) to use")
+            }
         }
         let instanceType = try TemplateRows.versions(db, template: launchTemplate(g.launchTemplateName, region: g.region, db))
             .first { $0.versionNumber == version }?.data.instanceType ?? "t3.micro"

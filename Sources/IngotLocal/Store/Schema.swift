@@ -195,8 +195,8 @@ extension Schema {
         """
 
     /// KMS keys the accounts made (AWS managed keys are derived, not stored), their aliases and the
-    /// other accounts allowed to use them; why a pending copy will fail; per-region account settings
-    /// (block public access for AMIs).
+    /// other accounts allowed to use them; why a pending copy will fail; deregistered images, which
+    /// DescribeImages still answers for a while; per-region account settings (block public access for AMIs).
     static let v6 = """
         CREATE TABLE kms_key (
             key_id TEXT PRIMARY KEY,
@@ -220,6 +220,15 @@ extension Schema {
         ) WITHOUT ROWID;
         ALTER TABLE image ADD COLUMN fail_reason TEXT;
         ALTER TABLE snapshot ADD COLUMN fail_reason TEXT;
+        CREATE TABLE deregistered_image (
+            image_id TEXT PRIMARY KEY,
+            region TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            creation_date INTEGER NOT NULL,
+            deregistered_at INTEGER NOT NULL,
+            shared_with TEXT NOT NULL
+        ) WITHOUT ROWID;
         CREATE TABLE account_setting (
             owner_id TEXT NOT NULL,
             region TEXT NOT NULL,
