@@ -107,6 +107,25 @@ import RollingBlueGreen
         #expect(r.timeline.filter { $0.kind == .servingChanged }.count == 2)
     }
 
+    /// Spinnaker pins the old server group's capacity during a red/black deployment and disables it only
+    /// after the new one is healthy: a desired-capacity change sizes each group, and nothing stops serving.
+    @Test("A scale-in during a blue/green rollout never empties the serving group", arguments: ["BlueGreen", "RollingBlueGreen"])
+    func scaleInKeepsTheServingGroup(name: String) throws {
+        var world = World()
+        world.capacityChanges = [.init(at: 180, desired: 10)]
+        let r = try Self.run(name, world: world)
+        #expect(r.status == .successful, "\(r.statusReason ?? "")")
+        #expect(r.minInService >= 10, "in service fell to \(r.minInService)")
+        #expect(r.finalInstances.count == 10 && r.finalInstances.allSatisfy { $0.onNewVersion })
+        #expect(r.timeline.contains { $0.detail?.contains("each server group sized to 10") == true })
+    }
+
+    @Test("A single percentage parameter says what it accepts")
+    func singlePercentageMessage() throws {
+        let error = #expect(throws: IngotError.self) { try Self.registry.make("Canary", parameters: ["canary-percentage": "0"]) }
+        #expect(error?.message == "param canary-percentage: '0' is not a percentage from 1 to 100")
+    }
+
     @Test("AllAtOnce forces MinHealthyPercentage 0")
     func allAtOnce() throws {
         let r = try Self.run("AllAtOnce") { $0.minHealthyPercentage = 90 }

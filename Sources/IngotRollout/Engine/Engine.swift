@@ -732,6 +732,20 @@ public struct RolloutSimulation {
 
     /// Desired capacity went down: terminate the surplus, outdated first.
     private mutating func shrink() {
+        if strategy.runsTwoGroups {
+            // Two server groups: each is sized to the new desired capacity, the one not serving losing its
+            // instances that do not serve first, so the serving group never drops below it because of the
+            // other (Spinnaker pins the old group's capacity during a red/black deployment).
+            let wanted = max(0, desired - heldServing)
+            for old in [true, false] {
+                let side = side(old)
+                var surplus = side.active - wanted
+                var notServing = side.pending + side.warming + side.idle
+                while surplus > 0, terminateOne(outdated: old, notServingFirst: &notServing) { surplus -= 1 }
+            }
+            log(.fault, -1, "each server group sized to \(wanted) (the groups are pinned apart: a capacity change never empties the serving one)")
+            return
+        }
         var surplus = activeTotal - heldServing - max(0, desired - heldServing)
         for old in [true, false] {
             let side = side(old)

@@ -116,10 +116,15 @@ public protocol RolloutDecider: Sendable {
     /// after answering with actions that changed the fleet. Not when a launch merely starts or an instance
     /// boots into its warm-up.
     mutating func decide(_ fleet: FleetSnapshot) throws -> [RolloutAction]
+    /// True for strategies that run a new server group beside the old one (blue/green, red/black): a
+    /// change of desired capacity then sizes each group to it, as Spinnaker pins the old group while the
+    /// new one is deployed, instead of counting both groups against one desired capacity.
+    var runsTwoGroups: Bool { get }
 }
 
 extension RolloutDecider {
     public func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences { preferences }
+    public var runsTwoGroups: Bool { false }
 }
 
 /// A rollout strategy: it only decides. One per folder under `Sources/Strategies/<Name>`, with a
@@ -157,8 +162,13 @@ extension [String: String] {
         return values
     }
 
+    /// A strategy parameter as one percentage, 1...100.
     public func percentage(_ key: String, default value: Int) throws -> Int {
-        try percentages(key, default: [value])[0]
+        guard let text = self[key] else { return value }
+        guard let p = Int(text.trimmingCharacters(in: .whitespaces)), (1...100).contains(p) else {
+            throw IngotError.invalid("param \(key)", "'\(text)' is not a percentage from 1 to 100")
+        }
+        return p
     }
 }
 

@@ -18,6 +18,8 @@ public struct BlueGreenStrategy: RolloutStrategy {
         window = try parameters.seconds("rollback-window", default: 600)
     }
 
+    public var runsTwoGroups: Bool { true }
+
     public func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences {
         var p = preferences.withoutCheckpoints
         p.autoRollback = true

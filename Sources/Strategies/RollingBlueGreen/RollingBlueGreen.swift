@@ -24,6 +24,8 @@ public struct RollingBlueGreenStrategy: RolloutStrategy {
         delay = try parameters.seconds("step-delay", default: 300)
     }
 
+    public var runsTwoGroups: Bool { true }
+
     public func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences {
         preferences.withoutCheckpoints
     }
