@@ -240,3 +240,39 @@ import Testing
         }
     }
 }
+
+/// `JSONValue`'s own parser and writer against Foundation's: what it writes, Foundation reads to the
+/// same value, and what Foundation's decoder reads, the pull parser reads alike.
+@Suite struct JSONValueTests {
+    struct Generator {
+        var state: UInt64
+        mutating func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        mutating func value(depth: Int = 0) -> JSONValue {
+            switch next(depth > 3 ? 5 : 7) {
+            case 0: return .null
+            case 1: return .bool(next(2) == 0)
+            case 2: return .int(Int64(next(2_000_000)) - 1_000_000)
+            case 3: return .double(Double(next(100_000)) / 64 + 0.5)
+            case 4:
+                let alphabet = Array("aZ09 \"\\/\n\té😀-_:{}[],\u{1}")
+                return .string(String((0..<next(12)).map { _ in alphabet[next(alphabet.count)] }))
+            case 5: return .array((0..<next(5)).map { _ in value(depth: depth + 1) })
+            default: return .object(Dictionary((0..<next(5)).map { i in ("k\(i)\(next(9))", value(depth: depth + 1)) }, uniquingKeysWith: { a, _ in a }))
+            }
+        }
+    }
+
+    @Test("parse(text) round-trips, and Foundation's decoder reads the same value", arguments: 0..<200)
+    func roundTrip(seed: Int) throws {
+        var g = Generator(state: UInt64(seed) &+ 1)
+        let value = g.value()
+        let text = value.text
+        #expect(try JSONValue.parse(text) == value, "\(text)")
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) == value, "\(text)")
+        let foundation = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        #expect(try JSONValue.parse(foundation) == value, "\(foundation)")
+    }
+}

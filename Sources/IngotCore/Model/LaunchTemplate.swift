@@ -85,6 +85,17 @@ public struct LaunchTemplateData: Sendable, Hashable, Codable {
         try check(field: field)
     }
 
+    /// Data as a store wrote it (`jsonText`): camelCase keys, checked when it was written.
+    public init(storedJSON text: String) throws {
+        guard case .object(let fields) = try JSONValue.parse(text) else {
+            throw IngotError.failed("store: launch template data is not a JSON object")
+        }
+        self.fields = fields
+    }
+
+    /// Compact JSON with sorted keys, as a store keeps it.
+    public var jsonText: String { JSONValue.object(fields).text }
+
     public init(from decoder: any Decoder) throws {
         guard case .object(let object) = try JSONValue(from: decoder) else {
             throw DecodingError.typeMismatch(JSONValue.self, .init(codingPath: decoder.codingPath, debugDescription: "launch template data must be an object"))
@@ -207,22 +218,29 @@ public struct LaunchTemplateData: Sendable, Hashable, Codable {
         return String(imageId.dropFirst("resolve:ssm:".count))
     }
 
-    // The typed fields must decode as their types: a string image id, a list of devices that each
-    // name a device, and so on. Fields Ingot does not read are kept without a check.
+    // The typed fields must have their types: a string image id, a list of devices that each name a
+    // device, and so on (checked on the JSON itself). Fields Ingot does not read are kept without a check.
     private func check(field: String) throws {
         func bad(_ key: String, _ expected: String) -> IngotError {
             IngotError.invalid("\(field).\(key)", "is \(fields[key]?.typeName ?? "missing"); expected \(expected)")
         }
+        func isList(_ key: String, of item: (JSONValue) -> Bool) -> Bool { fields[key].map { $0.array?.allSatisfy(item) == true } ?? true }
         for key in ["imageId", "instanceType", "keyName", "userData"] where fields[key] != nil && fields[key]?.string == nil {
             throw bad(key, "a string")
         }
-        if let groups = fields["securityGroupIds"], groups.array?.allSatisfy({ $0.string != nil }) != true {
-            throw bad("securityGroupIds", "a list of security group ids")
+        guard isList("securityGroupIds", of: { $0.string != nil }) else { throw bad("securityGroupIds", "a list of security group ids") }
+        if let profile = fields["iamInstanceProfile"], profile.object.map({ $0["arn"]?.string ?? $0["name"]?.string }) == nil {
+            throw bad("iamInstanceProfile", "an object with arn or name")
         }
-        if fields["iamInstanceProfile"] != nil, iamInstanceProfile == nil { throw bad("iamInstanceProfile", "an object with arn or name") }
-        if fields["blockDeviceMappings"] != nil, blockDeviceMappings == nil { throw bad("blockDeviceMappings", "a list of {deviceName, ebs}") }
-        if fields["metadataOptions"] != nil, metadataOptions == nil { throw bad("metadataOptions", "an object of metadata options") }
-        if fields["tagSpecifications"] != nil, tagSpecifications == nil { throw bad("tagSpecifications", "a list of {resourceType, tags}") }
+        guard isList("blockDeviceMappings", of: { device in
+            guard let d = device.object, d["deviceName"]?.string != nil else { return false }
+            return d["ebs"].map { $0.object != nil } ?? true
+        }) else { throw bad("blockDeviceMappings", "a list of {deviceName, ebs}") }
+        if let options = fields["metadataOptions"], options.object == nil { throw bad("metadataOptions", "an object of metadata options") }
+        guard isList("tagSpecifications", of: { spec in
+            guard let o = spec.object, o["resourceType"]?.string != nil else { return false }
+            return o["tags"].map { $0.array?.allSatisfy { $0.object?["key"]?.string != nil } == true } ?? true
+        }) else { throw bad("tagSpecifications", "a list of {resourceType, tags}") }
     }
 
     private func view<T: Decodable>(_ key: String) -> T? {

@@ -16,15 +16,17 @@ extension LocalCloud {
     /// version numbers, in one transaction. (`describe-images` output goes through `importImages`.)
     public func importAccountDocument(_ data: Data, region: Region) async throws -> AccountImportResult {
         // The AWS CLI writes PascalCase; Ingot's own `--output json` writes the same fields in camelCase.
-        guard let document = try? JSONDecoder().decode(JSONValue.self, from: data), case .object(let top) = document.rekeyed(JSONValue.pascalCase) else {
+        guard let document = try? JSONValue.parse(Array(data)), case .object(let top) = document.rekeyed(JSONValue.pascalCase) else {
             throw IngotError.invalid("file", "not JSON: expected the output of describe-launch-template-versions, describe-auto-scaling-groups or ssm get-parameters")
         }
-        let aws = try JSONEncoder().encode(JSONValue.object(top))
         let ctx = context
-        if top["LaunchTemplateVersions"] != nil {
-            let versions = try Self.decode(AWSTemplateVersions.self, aws).LaunchTemplateVersions.map { try $0.typed(region: region, now: ctx.now) }
+        if let list = top["LaunchTemplateVersions"] {
+            // Template data is kept whole: read straight from the parsed document, not through Codable.
+            guard let items = list.array else { throw IngotError.invalid("file", "LaunchTemplateVersions is not a list") }
+            let versions = try items.map { try AWSTemplateVersions.version($0, region: region, now: ctx.now) }
             return try await store.write { db in try ctx.importTemplates(versions, region: region, db) }
         }
+        let aws = Data(JSONValue.object(top).text.utf8)
         if top["AutoScalingGroups"] != nil {
             let groups = try Self.decode(AWSGroups.self, aws).AutoScalingGroups.map { try $0.typed(region: region, now: ctx.now) }
             return try await store.write { db in try ctx.importGroups(groups, region: region, db) }
@@ -44,18 +46,22 @@ extension LocalCloud {
 }
 
 // The AWS CLI's shapes (PascalCase).
-struct AWSTemplateVersions: Decodable {
-    struct Version: Decodable {
-        var LaunchTemplateId: String?
-        var LaunchTemplateName: String
-        var VersionNumber: Int
-        var VersionDescription: String?
-        var CreateTime: String?
-        var DefaultVersion: Bool?
-        /// Kept whole: every field AWS defines, and any it adds later.
-        var LaunchTemplateData: [String: JSONValue]?
+enum AWSTemplateVersions {
+    /// One version of `describe-launch-template-versions`, its LaunchTemplateData kept whole.
+    static func version(_ item: JSONValue, region: Region, now: Date) throws -> LaunchTemplateVersion {
+        guard let v = item.object else { throw IngotError.invalid("file", "a LaunchTemplateVersions entry is not an object") }
+        func string(_ key: String) throws -> String? {
+            guard let value = v[key], value != .null else { return nil }
+            guard let s = value.string else { throw IngotError.invalid("file \(key)", "is \(value.typeName); expected a string") }
+            return s
+        }
+        guard let name = try string("LaunchTemplateName") else { throw IngotError.invalid("file LaunchTemplateName", "is missing") }
+        guard let number = v["VersionNumber"]?.int else { throw IngotError.invalid("file VersionNumber", "is missing or not a whole number") }
+        let data = try LaunchTemplateData(fields: v["LaunchTemplateData"]?.object ?? [:], field: "file LaunchTemplateData")
+        return LaunchTemplateVersion(templateId: try string("LaunchTemplateId") ?? "", templateName: name, region: region, versionNumber: number,
+                                     versionDescription: try string("VersionDescription"), defaultVersion: v["DefaultVersion"]?.bool ?? false,
+                                     createTime: try string("CreateTime").flatMap(Timestamp.parse) ?? now, data: data)
     }
-    var LaunchTemplateVersions: [Version]
 }
 
 struct AWSTag: Decodable { var Key: String; var Value: String? }
@@ -83,15 +89,6 @@ struct AWSGroups: Decodable {
 struct AWSParameters: Decodable {
     struct Parameter: Decodable { var Name: String; var `Type`: String?; var Value: String; var Version: Int?; var DataType: String?; var LastModifiedDate: String?; var Labels: [String]? }
     var Parameters: [Parameter]
-}
-
-extension AWSTemplateVersions.Version {
-    func typed(region: Region, now: Date) throws -> LaunchTemplateVersion {
-        let data = try IngotCore.LaunchTemplateData(fields: LaunchTemplateData ?? [:], field: "file LaunchTemplateData")
-        return LaunchTemplateVersion(templateId: LaunchTemplateId ?? "", templateName: LaunchTemplateName, region: region, versionNumber: VersionNumber,
-                                     versionDescription: VersionDescription, defaultVersion: DefaultVersion ?? false,
-                                     createTime: CreateTime.flatMap(Timestamp.parse) ?? now, data: data)
-    }
 }
 
 extension AWSGroups.Group {

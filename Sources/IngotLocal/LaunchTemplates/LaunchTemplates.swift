@@ -209,7 +209,7 @@ enum TemplateRows {
         try db.execute(sql: """
             INSERT INTO launch_template_version (template_id, version, description, create_time, data, client_token)
             VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [template, version, description, Timestamp.millis(now), try encode(data), token])
+            """, arguments: [template, version, description, Timestamp.millis(now), data.jsonText, token])
     }
 
     static func versionExists(_ template: String, _ version: Int, _ db: Database) throws -> Bool {
@@ -250,7 +250,7 @@ enum TemplateRows {
             return LaunchTemplateVersion(
                 templateId: t.id, templateName: t.name, region: t.region, versionNumber: number, versionDescription: r["description"],
                 defaultVersion: number == t.defaultVersionNumber, createTime: Timestamp.date(millis: r["create_time"]),
-                data: try decode(LaunchTemplateData.self, r["data"]))
+                data: try LaunchTemplateData(storedJSON: r["data"]))
         }
     }
 }
