@@ -67,19 +67,41 @@ extension AWSCloud: KeyCloud {
         return keys
     }
 
+    /// DescribeKey, with the accounts its grants name (ListGrants; DescribeKey does not say).
     public func describeKey(region: Region, key text: String) async throws -> KMSKey {
         struct Body: Encodable { var KeyId: String }
         struct Answer: Decodable { var KeyMetadata: KeyMetadata }
-        return key(try await kms("DescribeKey", region: region, Body(KeyId: text), as: Answer.self).KeyMetadata, region: region)
+        var found = key(try await kms("DescribeKey", region: region, Body(KeyId: text), as: Answer.self).KeyMetadata, region: region)
+        if found.manager == .customer && found.ownerId == caller { found.grantees = try await grantees(region: region, keyId: found.keyId) }
+        return found
+    }
+
+    func grantees(region: Region, keyId: String) async throws -> [AccountID] {
+        struct Body: Encodable { var KeyId: String; var Marker: String? }
+        struct Answer: Decodable { var Grants: [Grant]; var NextMarker: String?; var Truncated: Bool? }
+        struct Grant: Decodable { var GranteePrincipal: String? }
+        var accounts = Set<String>(), marker: String?
+        repeat {
+            let page = try await kms("ListGrants", region: region, Body(KeyId: keyId, Marker: marker), as: Answer.self)
+            for g in page.Grants {
+                // arn:aws:iam::ACCOUNT:root (or a role of that account)
+                let parts = (g.GranteePrincipal ?? "").split(separator: ":", omittingEmptySubsequences: false)
+                if parts.count > 4, parts[4].count == 12 { accounts.insert(String(parts[4])) }
+            }
+            marker = page.Truncated == true ? page.NextMarker : nil
+        } while marker != nil
+        return accounts.sorted().map(AccountID.init(trusted:))
     }
 
     /// CreateGrant to the account's root principal, for what EBS needs to copy and launch: "you must
     /// allow the AWS accounts to use the KMS keys that were used to encrypt the snapshots".
     public func grantKeyUse(region: Region, key: String, account: AccountID) async throws {
-        struct Body: Encodable { var KeyId: String; var GranteePrincipal: String; var Operations: [String] }
+        // A fixed Name makes a retry return the same grant rather than add one.
+        struct Body: Encodable { var KeyId: String; var GranteePrincipal: String; var Operations: [String]; var Name: String }
         struct Answer: Decodable { var GrantId: String? }
         _ = try await kms("CreateGrant", region: region, Body(KeyId: key, GranteePrincipal: "arn:aws:iam::\(account.rawValue):root",
-                                                              Operations: ["Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKeyWithoutPlaintext", "CreateGrant", "DescribeKey"]),
+                                                              Operations: ["Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKeyWithoutPlaintext", "CreateGrant", "DescribeKey"],
+                                                              Name: "ingot-\(account.rawValue)"),
                           as: Answer.self)
     }
 

@@ -4,6 +4,7 @@ import Foundation
 extension AWSCloud {
     /// CreateLaunchTemplate; returns version 1 as DescribeLaunchTemplateVersions shows it.
     public func createLaunchTemplate(_ request: CreateLaunchTemplateRequest) async throws -> LaunchTemplateVersion {
+        try EC2Decoding.requireSendable(request.data)
         var q = ec2("CreateLaunchTemplate")
         q.set("LaunchTemplateName", request.name)
         q.set("VersionDescription", request.versionDescription)
@@ -18,6 +19,7 @@ extension AWSCloud {
     /// CreateLaunchTemplateVersion: AWS copies SourceVersion's data and applies what is given; the
     /// ClientToken makes a retry return the version the first call made.
     public func createLaunchTemplateVersion(_ request: CreateLaunchTemplateVersionRequest) async throws -> LaunchTemplateVersion {
+        try EC2Decoding.requireSendable(request.data)
         var q = ec2("CreateLaunchTemplateVersion")
         q.setTemplate(request.name)
         q.set("SourceVersion", request.sourceVersion.map(Self.versionText))

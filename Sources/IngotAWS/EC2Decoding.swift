@@ -190,6 +190,17 @@ public enum EC2Decoding {
             blockDeviceMappings: devices.isEmpty ? nil : devices, metadataOptions: metadata, tagSpecifications: specs.isEmpty ? nil : specs)
     }
 
+    /// The fields `encode` sends; others are refused rather than dropped.
+    static let sentFields: Set<String> = ["imageId", "instanceType", "keyName", "securityGroupIds", "userData", "iamInstanceProfile",
+                                          "blockDeviceMappings", "metadataOptions", "tagSpecifications"]
+
+    static func requireSendable(_ data: LaunchTemplateData) throws {
+        let other = data.fields.keys.filter { !sentFields.contains($0) }.sorted()
+        guard other.isEmpty else {
+            throw IngotError.invalid("launch-template-data", "the AWS backend does not send \(other.joined(separator: ", ")) yet (it sends \(sentFields.sorted().joined(separator: ", "))); create this template with the AWS CLI, or leave them out")
+        }
+    }
+
     /// LaunchTemplateData as CreateLaunchTemplate(Version) wants it: `LaunchTemplateData.ImageId`, ...
     public static func encode(_ data: LaunchTemplateData, into q: inout QueryParameters, prefix: String = "LaunchTemplateData") {
         q.set("\(prefix).ImageId", data.imageId)

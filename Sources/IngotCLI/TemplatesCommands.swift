@@ -27,7 +27,20 @@ struct TemplateDataOptions: ParsableArguments {
 
     func resolve() throws -> LaunchTemplateData {
         let given = try launchTemplateData.map(Self.parse) ?? LaunchTemplateData()
-        return given.overridden(by: try flags())
+        var flags = try flags()
+        // --http-tokens changes one metadata option and --instance-tag adds instance tags: the rest of
+        // the given objects stays.
+        if var options = given.metadataOptions, let tokens = httpTokens {
+            options.httpTokens = tokens
+            flags.metadataOptions = options
+        }
+        if let given = given.tagSpecifications, let added = flags.tagSpecifications?.first?.tags {
+            var specs = given
+            if let i = specs.firstIndex(where: { $0.resourceType == "instance" }) { specs[i].tags = specs[i].tags.setting(added) }
+            else { specs.append(TagSpecification(resourceType: "instance", tags: added)) }
+            flags.tagSpecifications = specs
+        }
+        return given.overridden(by: flags)
     }
 
     static func parse(_ text: String) throws -> LaunchTemplateData {

@@ -34,6 +34,8 @@ public struct LocalCloud: Cloud {
         let images = try await store.read { db in
             let live = try ImageRows.fetch(db, where: sql, arguments: args, now: now)
             let found = Set(live.map(\.id))
+            // Only a plain lookup by id answers for a deregistered image (its filters no longer apply to anything).
+            guard request.filters.isEmpty, request.owners.isEmpty, request.executableBy.isEmpty else { return live }
             return live + (try ctx.recentlyDeregistered(request.imageIds.filter { !found.contains($0) }, region: request.region, db))
         }.map { image in
             // Another account's user-defined tags are not shared; aws: system tags are.

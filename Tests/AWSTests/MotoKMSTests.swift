@@ -20,6 +20,9 @@ struct MotoKMSTests {
             let listed = try await cloud.listKeys(region: .usEast1).first { $0.keyId == key.keyId }
             #expect(listed?.aliases == [alias])
             try await cloud.grantKeyUse(region: .usEast1, key: key.keyId, account: AccountID(trusted: "210987654321"))
+            try await cloud.grantKeyUse(region: .usEast1, key: key.keyId, account: AccountID(trusted: "210987654321"))
+            // DescribeKey does not name grants: the grantees come from ListGrants (a DR plan's grant-key step settles).
+            #expect(try await cloud.describeKey(region: .usEast1, key: alias).grantees == [AccountID(trusted: "210987654321")])
             let missing = await #expect(throws: IngotError.self) {
                 try await cloud.describeKey(region: .usEast1, key: "1234abcd-12ab-34cd-56ef-1234567890ab")
             }

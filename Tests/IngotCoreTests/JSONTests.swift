@@ -265,6 +265,16 @@ import Testing
         }
     }
 
+    @Test("Nesting past 512 levels and numbers a double cannot hold are refused; numbers compare exactly")
+    func limits() throws {
+        #expect(throws: IngotError.self) { try JSONValue.parse(String(repeating: "[", count: 600) + String(repeating: "]", count: 600)) }
+        #expect(try JSONValue.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) != .null)
+        #expect(throws: IngotError.self) { try JSONValue.parse("1e400") }
+        #expect(JSONValue.int(1552) == .double(1552))
+        #expect(JSONValue.int(9_007_199_254_740_993) != .double(9_007_199_254_740_992))
+        #expect(Set([JSONValue.int(3), .double(3)]).count == 1)
+    }
+
     @Test("parse(text) round-trips, and Foundation's decoder reads the same value", arguments: 0..<200)
     func roundTrip(seed: Int) throws {
         var g = Generator(state: UInt64(seed) &+ 1)

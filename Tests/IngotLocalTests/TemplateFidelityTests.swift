@@ -112,8 +112,14 @@ import Testing
         #expect(invalid == ["1st", "AWSlabel", "ssm-x", "has space"])
         #expect(try await f.cloud.getParameterHistory(region: .usEast1, name: "/app/mode").first?.labels == ["stable", "ok.v-1_2"])
         #expect(try await f.cloud.labelParameterVersion(region: .usEast1, name: "/app/mode", version: 1, labels: ["9lives"]) == ["9lives"])
+        try await f.cloud.labelParameterVersion(region: .usEast1, name: "/app/mode", version: 1, labels: ["twice", "twice"])
+        #expect(try await f.cloud.getParameterHistory(region: .usEast1, name: "/app/mode").first?.labels == ["stable", "ok.v-1_2", "twice"])
+        let missing = await #expect(throws: IngotError.self) {
+            try await f.cloud.labelParameterVersion(region: .usEast1, name: "/app/none", version: 1, labels: ["1bad"])
+        }
+        #expect(missing?.code == "ParameterNotFound", "a missing parameter is not found even when every label is invalid")
 
-        try await f.cloud.labelParameterVersion(region: .usEast1, name: "/app/mode", version: 1, labels: (1...8).map { "l\($0)" })
+        try await f.cloud.labelParameterVersion(region: .usEast1, name: "/app/mode", version: 1, labels: (1...7).map { "l\($0)" })
         let tooMany = await #expect(throws: IngotError.self) {
             try await f.cloud.labelParameterVersion(region: .usEast1, name: "/app/mode", version: 1, labels: ["one-more"])
         }

@@ -35,7 +35,10 @@ import RollingBlueGreen
     func healthyDay(name: String) throws {
         let r = try Self.run(name)
         #expect(r.status == .successful, "\(r.statusReason ?? "")")
-        #expect(r.finalInstances.count == 20 && r.finalInstances.allSatisfy { $0.onNewVersion })
+        #expect(r.finalInstances.filter(\.onNewVersion).count == 20)
+        // Spinnaker's red/black leaves the old server group disabled unless asked to scale it down.
+        let leftDisabled = try Self.registry.make(name, parameters: [:]).leavesOldGroup
+        #expect(r.finalInstances.count == (leftDisabled ? 40 : 20))
     }
 
     @Test("Names are accepted case-insensitively; unknown names and parameters are refused")
@@ -116,8 +119,27 @@ import RollingBlueGreen
         let r = try Self.run(name, world: world)
         #expect(r.status == .successful, "\(r.statusReason ?? "")")
         #expect(r.minInService >= 10, "in service fell to \(r.minInService)")
-        #expect(r.finalInstances.count == 10 && r.finalInstances.allSatisfy { $0.onNewVersion })
+        #expect(r.finalInstances.filter(\.onNewVersion).count == 10)
+        #expect(r.finalInstances.count == (name == "RollingBlueGreen" ? 20 : 10), "red/black leaves the old group (sized to 10) disabled")
         #expect(r.timeline.contains { $0.detail?.contains("each server group sized to 10") == true })
+    }
+
+    /// orca's RollingRedBlack stage: per step, grow the new server group to the target percentage, then
+    /// wait (the step's pipeline or delay), then disable that share of the old group; at the end the old
+    /// group stays disabled ("scale down" of the old group is an option, off by default).
+    @Test("RollingBlueGreen: grow, wait, then disable; the old group is left disabled unless scale-down-old")
+    func rollingRedBlackOrder() throws {
+        let r = try Self.run("RollingBlueGreen", parameters: ["targets": "50,100", "step-delay": "2m"])
+        #expect(r.status == .successful)
+        let replaced = r.timeline.filter { $0.kind == .replaced }.map(\.time).sorted()
+        let disabled = r.timeline.filter { $0.kind == .servingChanged }.map(\.time).sorted()
+        try #require(replaced.count >= 20 && disabled.count == 2)
+        #expect(disabled[0] >= replaced[9] + 120, "the first half of the old group is disabled only after the first half of the new one served for the step delay")
+        #expect(disabled[1] >= replaced[19] + 120)
+        #expect(r.finalInstances.filter { !$0.onNewVersion }.count == 20, "the old group is still there, disabled")
+        let scaled = try Self.run("RollingBlueGreen", parameters: ["targets": "50,100", "step-delay": "2m", "scale-down-old": "true"])
+        #expect(scaled.status == .successful && scaled.finalInstances.count == 20 && scaled.finalInstances.allSatisfy(\.onNewVersion))
+        #expect(throws: IngotError.self) { try Self.registry.make("RollingBlueGreen", parameters: ["scale-down-old": "yes"]) }
     }
 
     @Test("A single percentage parameter says what it accepts")

@@ -117,6 +117,11 @@ let botocoreIsInstalled = (try? python("import botocore"))?.code == 0
         let unknown = try ingot.run("templates", "show", "lt-0123456789abcdef0", "--region", "us-east-1")
         #expect(unknown.code == 1 && unknown.stderr.contains("InvalidLaunchTemplateId.NotFound"))
 
+        // A flag changes one field of the given object, not the whole object.
+        let merged = try ingot.run("templates", "create", "merged", "--launch-template-data", #"{"ImageId": "\#(id)", "MetadataOptions": {"HttpPutResponseHopLimit": 2}}"#,
+                                   "--http-tokens", "required", "--region", "us-east-1", "--output", "json")
+        #expect(merged.code == 0 && merged.stdout.contains(#""httpPutResponseHopLimit" : 2"#) && merged.stdout.contains(#""httpTokens" : "required""#), "\(merged.stdout)")
+
         let empty = try ingot.run("templates", "versions", "from-json", "--versions", "", "--region", "us-east-1")
         #expect(empty.code == 2 && empty.stderr.contains("versions"))
         let badData = try ingot.run("templates", "create", "bad-data", "--launch-template-data", #"{"ImageId": 5}"#, "--region", "us-east-1")

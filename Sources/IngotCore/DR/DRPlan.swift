@@ -259,7 +259,8 @@ public enum DRPlanner {
             let full = group?.desiredCapacity ?? 0
             let standby = group == nil ? 0 : request.standby(for: full)
             let source = try? ImageID(sourceImageId)
-            let sourceImage = try await source.asyncMap { try await lineage.image($0, region: request.sourceRegion) } ?? nil
+            // A deregistered image DescribeImages still answers for has nothing left to copy.
+            let sourceImage = (try await source.asyncMap { try await lineage.image($0, region: request.sourceRegion) } ?? nil).flatMap { $0.state == .deregistered ? nil : $0 }
             var status = DRWorkloadStatus(workload: workload, sourceImage: sourceImage, drImage: nil, imageStatus: .missing, fullCapacity: full,
                                           standbyCapacity: standby, runningCapacity: 0, healthCheckGracePeriod: group?.healthCheckGracePeriod ?? 0,
                                           warmup: group?.defaultInstanceWarmup ?? group?.healthCheckGracePeriod ?? 0)
@@ -349,15 +350,19 @@ public enum DRPlanner {
             // encrypted with an AWS managed key cannot be shared with another account.
             let crossAccount = request.drAccount.map { $0 != cloud.caller } ?? false
             let sourceKeyId = sourceImage.blockDeviceMappings.first(where: { $0.encrypted == true })?.kmsKeyId
-            let sourceKey = sourceImage.isEncrypted ? try await cloud.findKey(region: request.sourceRegion, key: sourceKeyId ?? ImageRules.defaultEBSKey) : nil
+            let sourceKey = sourceImage.isEncrypted ? (try? await cloud.findKey(region: request.sourceRegion, key: sourceKeyId ?? ImageRules.defaultEBSKey)) ?? nil : nil
             var keyToGrant: KMSKey?
             if needsCopy {
                 var keyProblem: String?
                 var requested: KMSKey?
                 if let text = request.kmsKeyId {
                     if let reference = KMSKeyReference(text) {
-                        requested = reference.region.map { $0 == request.region } ?? true ? try await cloud.findKey(region: request.region, key: text) : nil
-                        keyProblem = reference.problem(copyingInto: request.region, caller: cloud.caller, key: requested)
+                        do {
+                            requested = reference.region.map { $0 == request.region } ?? true ? try await cloud.findKey(region: request.region, key: text) : nil
+                            keyProblem = reference.problem(copyingInto: request.region, caller: cloud.caller, key: requested)
+                        } catch let e as IngotError where e.code == "AccessDeniedException" {
+                            keyProblem = "\(text) is not a key \(cloud.caller) may use (\(e.message))"
+                        }
                     } else {
                         keyProblem = "\(text) is not a KMS key id, alias, key ARN or alias ARN"
                     }
@@ -385,7 +390,7 @@ public enum DRPlanner {
                 waitsFor = "the copy of \(sourceImage.id)"
             } else if crossAccount, let dr = status.drImage, dr.isEncrypted {
                 let drKeyId = dr.blockDeviceMappings.first(where: { $0.encrypted == true })?.kmsKeyId
-                let drKey = try await cloud.findKey(region: request.region, key: drKeyId ?? ImageRules.defaultEBSKey)
+                let drKey = (try? await cloud.findKey(region: request.region, key: drKeyId ?? ImageRules.defaultEBSKey)) ?? nil
                 if let refusal = ImageRules.sharingRefusal(dr, isAWSManaged: { _ in drKey?.manager == .aws }) {
                     blockers.append(DRFinding(resource: "image \(dr.id)", reason: "encrypted with the AWS-managed key \(ImageRules.defaultEBSKey): it cannot be shared with \(request.drAccount?.rawValue ?? "") (\(refusal.code ?? "")); copy it again with --kms-key-id of a key that account may use"))
                 } else if drKey?.manager == .customer {

@@ -67,24 +67,28 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// find a value's type by trying each and catching the errors.
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         let parser = JSONPullParser(bytes: bytes)
-        let value = try read(parser)
+        let value = try read(parser, depth: 0)
         guard try parser.atEnd() else { throw IngotError.invalid("json", "text after the JSON value") }
         return value
     }
 
     public static func parse(_ text: String) throws -> JSONValue { try parse(Array(text.utf8)) }
 
-    private static func read(_ p: JSONPullParser) throws -> JSONValue {
+    /// Nesting deeper than this is refused, as the pull parser refuses it when skipping.
+    static let maxDepth = 512
+
+    private static func read(_ p: JSONPullParser, depth: Int) throws -> JSONValue {
+        guard depth < maxDepth else { throw IngotError.invalid("json", "nested deeper than \(maxDepth) levels") }
         switch try p.peekKind() {
         case .object:
             try p.beginObject()
             var members: [String: JSONValue] = [:]
-            while let key = try p.nextKey() { members[key] = try read(p) }
+            while let key = try p.nextKey() { members[key] = try read(p, depth: depth + 1) }
             return .object(members)
         case .array:
             try p.beginArray()
             var elements: [JSONValue] = []
-            while try p.nextElement() { elements.append(try read(p)) }
+            while try p.nextElement() { elements.append(try read(p, depth: depth + 1)) }
             return .array(elements)
         case .string: return .string(try p.readString())
         case .bool: return .bool(try p.readBool())
@@ -94,7 +98,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .number:
             let text = try p.readNumberText()
             if let i = Int64(text) { return .int(i) }
-            guard let d = Double(text) else { throw IngotError.invalid("json", "'\(text)' is not a number") }
+            guard let d = Double(text), d.isFinite else { throw IngotError.invalid("json", "'\(text)' is not a number a double can hold") }
             return .double(d)
         }
     }
@@ -188,7 +192,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case (.array(let x), .array(let y)): x == y
         case (.object(let x), .object(let y)): x == y
         case (.int(let x), .int(let y)): x == y
-        case (.int, .double), (.double, .int), (.double, .double): a.number == b.number
+        case (.double(let x), .double(let y)): x == y
+        case (.int(let x), .double(let y)), (.double(let y), .int(let x)): Int64(exactly: y) == x
         default: false
         }
     }
@@ -200,15 +205,10 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .string(let s): hasher.combine(s)
         case .array(let a): hasher.combine(a)
         case .object(let o): hasher.combine(o)
-        case .int, .double: hasher.combine(number)
-        }
-    }
-
-    private var number: Double? {
-        switch self {
-        case .int(let i): Double(i)
-        case .double(let d): d
-        default: nil
+        case .int(let i): hasher.combine(i)
+        case .double(let d):
+            // A whole double hashes as the integer it equals.
+            if let i = Int64(exactly: d) { hasher.combine(i) } else { hasher.combine(d) }
         }
     }
 

@@ -188,7 +188,9 @@ public struct LaunchTemplateData: Sendable, Hashable, Codable {
         }
         strip("kmsKeyId", in: "blockDeviceMappings", nested: "ebs", "block device KMS keys")
         strip("snapshotId", in: "blockDeviceMappings", nested: "ebs", "block device snapshots")
-        for key in ["subnetId", "groups", "networkInterfaceId"] { strip(key, in: "networkInterfaces", "network interface subnets, security groups and ids") }
+        for key in ["subnetId", "groups", "networkInterfaceId", "privateIpAddress", "privateIpAddresses", "ipv6Addresses", "ipv4Prefixes", "ipv6Prefixes"] {
+            strip(key, in: "networkInterfaces", "network interface subnets, addresses, security groups and ids")
+        }
         if var placement = fields["placement"]?.object {
             let regional = ["availabilityZone", "availabilityZoneId", "groupName", "groupId", "hostId", "hostResourceGroupArn", "partitionNumber"]
             if regional.contains(where: { placement[$0] != nil }) {
@@ -328,6 +330,14 @@ public struct MetadataOptions: Sendable, Hashable, Codable {
 public struct TagSpecification: Sendable, Hashable, Codable {
     public var resourceType: String
     public var tags: [Tag]
+
+    enum CodingKeys: String, CodingKey { case resourceType, tags }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        resourceType = try c.decode(String.self, forKey: .resourceType)
+        tags = try c.decodeIfPresent([Tag].self, forKey: .tags) ?? []
+    }
 
     public init(resourceType: String, tags: [Tag]) {
         self.resourceType = resourceType

@@ -8,6 +8,15 @@ public struct Tag: Sendable, Hashable, Codable {
         self.value = value
     }
 
+    enum CodingKeys: String, CodingKey { case key, value }
+
+    /// EC2's Tag.Value is optional in its model: an absent value reads as empty.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decode(String.self, forKey: .key)
+        value = try c.decodeIfPresent(String.self, forKey: .value) ?? ""
+    }
+
     /// Parses `KEY=VALUE` (the value may be empty) as given on the command line.
     public init(parsing text: String, field: String = "tag") throws {
         guard let eq = text.firstIndex(of: "=") else {

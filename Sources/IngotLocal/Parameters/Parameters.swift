@@ -72,15 +72,16 @@ extension LocalCloud: ParameterCloud {
         // "If a label fails to meet these requirements, then the label isn't associated with a parameter
         // and the system displays it in the list of InvalidLabels."
         let invalid = labels.filter { !Parameter.isValidLabel($0) }
-        let valid = labels.filter(Parameter.isValidLabel)
-        guard !valid.isEmpty else { return invalid }
-        let caller = caller
+        var unique: [String] = []
+        for label in labels where Parameter.isValidLabel(label) && !unique.contains(label) { unique.append(label) }
+        let valid = unique, caller = caller
         try await store.write { db in
             let history = try ParameterRows.history(region: region, owner: caller, name: name, db)
             guard !history.isEmpty else { throw IngotError.refused("ParameterNotFound", "Parameter \(name) not found in \(region)") }
             guard let target = history.first(where: { $0.version == version }) else {
                 throw IngotError.refused("ParameterVersionNotFound", "Parameter \(name) has no version \(version)")
             }
+            guard !valid.isEmpty else { return }
             let after = Set(target.labels + valid)
             guard after.count <= Parameter.labelsPerVersion else {
                 throw IngotError.refused("ParameterVersionLabelLimitExceeded",

@@ -26,6 +26,9 @@ public struct GroupRefresh: Sendable {
                            preferences: RefreshPreferences, strategy: any RolloutDecider,
                            world: (_ zones: [String]) throws -> World = { _ in World() },
                            seed: UInt64 = 1, record: Bool = false, now: Date) async throws -> GroupRefresh {
+        if strategy.leavesOldGroup {
+            throw IngotError.invalid("param scale-down-old", "\(strategy.instanceName) would leave the old server group disabled beside the new one, which one Auto Scaling group cannot hold: refresh a group with --param scale-down-old=true")
+        }
         let fleet = try await GroupFleet.load(cloud: cloud, region: region, group: group, desiredVersion: desiredVersion)
         let adjusted = strategy.adjusted(preferences)
         if adjusted.autoRollback,

@@ -120,11 +120,15 @@ public protocol RolloutDecider: Sendable {
     /// change of desired capacity then sizes each group to it, as Spinnaker pins the old group while the
     /// new one is deployed, instead of counting both groups against one desired capacity.
     var runsTwoGroups: Bool { get }
+    /// True when the strategy ends with the old server group still there, disabled (Spinnaker's red/black
+    /// without scaling it down): one Auto Scaling group cannot hold that, so a group refresh refuses it.
+    var leavesOldGroup: Bool { get }
 }
 
 extension RolloutDecider {
     public func adjusted(_ preferences: RefreshPreferences) -> RefreshPreferences { preferences }
     public var runsTwoGroups: Bool { false }
+    public var leavesOldGroup: Bool { false }
 }
 
 /// A rollout strategy: it only decides. One per folder under `Sources/Strategies/<Name>`, with a
