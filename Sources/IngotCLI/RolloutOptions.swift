@@ -68,8 +68,26 @@ struct RefreshOptions: ParsableArguments {
     func prepare(_ run: RunOptions) throws -> (RefreshPreferences, any RolloutDecider) {
         let preferences = try preferences()
         let strategy = try makeStrategy()
+        try refuseIgnored(preferences, by: strategy)
         try run.validate()
         return (preferences, strategy)
+    }
+
+    /// A preference given on the command line that the strategy replaces would be silently ignored:
+    /// refused instead, naming the strategy and what it runs with.
+    func refuseIgnored(_ preferences: RefreshPreferences, by strategy: any RolloutDecider) throws {
+        let adjusted = strategy.adjusted(preferences)
+        let name = strategy.instanceName
+        if let v = minHealthy, adjusted.minHealthyPercentage != v {
+            throw IngotError.invalid("min-healthy-percentage", "\(v) does not apply to \(name), which runs with MinHealthyPercentage \(adjusted.minHealthyPercentage)")
+        }
+        if let v = maxHealthy, adjusted.maxHealthyPercentage != v {
+            let runs = adjusted.maxHealthyPercentage.map { "runs with MaxHealthyPercentage \($0)" } ?? "never runs more instances than desired (no MaxHealthyPercentage)"
+            throw IngotError.invalid("max-healthy-percentage", "\(v) does not apply to \(name), which \(runs)")
+        }
+        if let c = checkpoints, adjusted.checkpointPercentages != preferences.checkpointPercentages {
+            throw IngotError.invalid("checkpoint-percentages", "\(c) does not apply to \(name), which has no checkpoints (its own steps take their place)")
+        }
     }
 
     /// Builds the strategy (refusing unknown names and parameters) once, to validate before anything runs.

@@ -127,6 +127,10 @@ import Testing
                               (["--scale-in-protected-instances", "Terminate"], "scale-in-protected-instances"),
                               (["--standby-instances", "Refresh"], "standby-instances"),
                               (["--runs", "0"], "runs"),
+                              // A preference the strategy replaces is refused rather than ignored (issue 20).
+                              (["--strategy", "AllAtOnce", "--min-healthy-percentage", "50"], "AllAtOnce"),
+                              (["--strategy", "ReplaceRootVolume", "--min-healthy-percentage", "90", "--max-healthy-percentage", "150"], "ReplaceRootVolume"),
+                              (["--strategy", "BlueGreen", "--checkpoint-percentages", "50,100"], "BlueGreen"),
                               (["--svg", "/missing-dir/x.svg"], "svg")] {
             let r = try ingot.run(["simulate", "rollout", "--fleet-size", "10"] + args)
             #expect(r.code == 2, "\(args)")
