@@ -13,8 +13,8 @@ enum Output {
             // (3453.435, not Yams' 3.453435e+3) and the same (sorted) keys.
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let tree = try JSONDecoder().decode(JSONTree.self, from: try encoder.encode(value))
-            FileHandle.standardOutput.write(Data(try Yams.serialize(node: tree.node).utf8))
+            let tree = try JSONValue.parse(Array(try encoder.encode(value)))
+            FileHandle.standardOutput.write(Data(try Yams.serialize(node: tree.yamlNode).utf8))
         case .json, .table, .markdown:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes, .sortedKeys]
@@ -110,35 +110,9 @@ enum Output {
     }
 }
 
-/// A JSON document as a tree, to print it as YAML with its numbers as JSON wrote them.
-enum JSONTree: Decodable {
-    case null, bool(Bool), int(Int), double(Double), string(String), array([JSONTree]), object([(String, JSONTree)])
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    init(from decoder: any Decoder) throws {
-        if let object = try? decoder.container(keyedBy: Key.self) {
-            self = .object(try object.allKeys.map(\.stringValue).sorted().map { ($0, try object.decode(JSONTree.self, forKey: Key(stringValue: $0))) })
-        } else if var array = try? decoder.unkeyedContainer() {
-            var items: [JSONTree] = []
-            while !array.isAtEnd { items.append(try array.decode(JSONTree.self)) }
-            self = .array(items)
-        } else {
-            let v = try decoder.singleValueContainer()
-            if v.decodeNil() { self = .null }
-            else if let b = try? v.decode(Bool.self) { self = .bool(b) }
-            else if let i = try? v.decode(Int.self) { self = .int(i) }
-            else if let d = try? v.decode(Double.self) { self = .double(d) }
-            else { self = .string(try v.decode(String.self)) }
-        }
-    }
-
-    var node: Node {
+extension JSONValue {
+    /// This document as a YAML node, numbers written as JSON wrote them and keys sorted.
+    var yamlNode: Node {
         switch self {
         case .null: Node("null", Tag(.null))
         case .bool(let b): Node(b ? "true" : "false", Tag(.bool))
@@ -147,8 +121,8 @@ enum JSONTree: Decodable {
         case .string(let s):
             // Quoted when a YAML reader would take the plain text for something else (a number, a date, true).
             Resolver.default.resolveTag(of: Node(s)) == .str ? Node(s, Tag(.str)) : Node(s, Tag(.str), .singleQuoted)
-        case .array(let items): Node(items.map(\.node))
-        case .object(let pairs): Node(pairs.map { (Node($0.0, Tag(.str)), $0.1.node) })
+        case .array(let items): Node(items.map(\.yamlNode))
+        case .object(let members): Node(members.keys.sorted().map { (Node($0, Tag(.str)), members[$0]?.yamlNode ?? Node("null", Tag(.null))) })
         }
     }
 }

@@ -322,13 +322,9 @@ import IngotCore
             #expect(!yaml.stdout.contains("e+"), "\(yaml.stdout.prefix(400))")
             try yaml.stdout.write(toFile: ingot.file("out.yaml"), atomically: true, encoding: .utf8)
             try json.stdout.write(toFile: ingot.file("out.json"), atomically: true, encoding: .utf8)
-            let check = Process()
-            check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            check.arguments = ["python3", "-c", "import json,sys,yaml; a=yaml.safe_load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a == b else 1)",
-                               ingot.file("out.yaml"), ingot.file("out.json")]
-            try check.run()
-            check.waitUntilExit()
-            #expect(check.terminationStatus == 0, "\(command): the YAML and JSON documents differ")
+            let check = try python("import json,sys,yaml; a=yaml.safe_load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a == b else 1)",
+                                   [ingot.file("out.yaml"), ingot.file("out.json")])
+            #expect(check.code == 0, "\(command): the YAML and JSON documents differ")
         }
     }
 

@@ -39,27 +39,21 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         switch self {
-        case .null:
-            var c = encoder.singleValueContainer()
-            try c.encodeNil()
-        case .bool(let b):
-            var c = encoder.singleValueContainer()
-            try c.encode(b)
-        case .int(let i):
-            var c = encoder.singleValueContainer()
-            try c.encode(i)
-        case .double(let d):
-            var c = encoder.singleValueContainer()
-            try c.encode(d)
-        case .string(let s):
-            var c = encoder.singleValueContainer()
-            try c.encode(s)
         case .array(let values):
             var c = encoder.unkeyedContainer()
             for v in values { try c.encode(v) }
         case .object(let values):
             var c = encoder.container(keyedBy: DynamicKey.self)
             for (k, v) in values { try c.encode(v, forKey: DynamicKey(k)) }
+        case .null, .bool, .int, .double, .string:
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .bool(let b): try c.encode(b)
+            case .int(let i): try c.encode(i)
+            case .double(let d): try c.encode(d)
+            case .string(let s): try c.encode(s)
+            default: try c.encodeNil()
+            }
         }
     }
 
@@ -160,9 +154,15 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public func rekeyed(_ transform: (String) -> String) -> JSONValue {
         switch self {
         case .array(let values): .array(values.map { $0.rekeyed(transform) })
-        case .object(let values): .object(Dictionary(values.map { (transform($0.key), $0.value.rekeyed(transform)) }, uniquingKeysWith: { a, _ in a }))
+        case .object(let members): .object(Self.rekeyed(members, transform))
         default: self
         }
+    }
+
+    /// An object's members with their keys changed by `transform`: all the way down, or only its own
+    /// keys (`deep` false) when the values are read on their own terms.
+    public static func rekeyed(_ members: [String: JSONValue], deep: Bool = true, _ transform: (String) -> String) -> [String: JSONValue] {
+        Dictionary(members.map { (transform($0.key), deep ? $0.value.rekeyed(transform) : $0.value) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// `VolumeSize` -> `volumeSize`.

@@ -80,8 +80,7 @@ public struct LaunchTemplateData: Sendable, Hashable, Codable {
     /// Data from JSON fields in the API's camelCase or the AWS CLI's PascalCase; the fields Ingot
     /// reads must have AWS's types.
     public init(fields: [String: JSONValue], field: String = "launchTemplateData") throws {
-        guard case .object(let normalized) = JSONValue.object(fields).rekeyed(JSONValue.camelCase) else { self.fields = [:]; return }
-        self.fields = normalized
+        self.fields = JSONValue.rekeyed(fields, JSONValue.camelCase)
         try check(field: field)
     }
 
@@ -246,12 +245,12 @@ public struct LaunchTemplateData: Sendable, Hashable, Codable {
     }
 
     private func view<T: Decodable>(_ key: String) -> T? {
-        guard let value = fields[key], let data = try? JSONEncoder().encode(value) else { return nil }
-        return try? JSONDecoder().decode(T.self, from: data)
+        guard let value = fields[key] else { return nil }
+        return try? JSONDecoder().decode(T.self, from: Data(value.text.utf8))
     }
 
     private mutating func store<T: Encodable>(_ key: String, _ value: T?) {
-        fields[key] = value.flatMap { try? JSONEncoder().encode($0) }.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
+        fields[key] = value.flatMap { try? JSONEncoder().encode($0) }.flatMap { try? JSONValue.parse(Array($0)) }
     }
 }
 

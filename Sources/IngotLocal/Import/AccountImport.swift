@@ -16,16 +16,19 @@ extension LocalCloud {
     /// version numbers, in one transaction. (`describe-images` output goes through `importImages`.)
     public func importAccountDocument(_ data: Data, region: Region) async throws -> AccountImportResult {
         // The AWS CLI writes PascalCase; Ingot's own `--output json` writes the same fields in camelCase.
-        guard let document = try? JSONValue.parse(Array(data)), case .object(let top) = document.rekeyed(JSONValue.pascalCase) else {
+        guard let document = try? JSONValue.parse(Array(data)), case .object(let given) = document else {
             throw IngotError.invalid("file", "not JSON: expected the output of describe-launch-template-versions, describe-auto-scaling-groups or ssm get-parameters")
         }
         let ctx = context
-        if let list = top["LaunchTemplateVersions"] {
+        // Template versions are read field by field below (their data keeps its own key case, which
+        // LaunchTemplateData reads either way), so only the other documents are rekeyed whole.
+        if let list = given["LaunchTemplateVersions"] ?? given["launchTemplateVersions"] {
             // Template data is kept whole: read straight from the parsed document, not through Codable.
             guard let items = list.array else { throw IngotError.invalid("file", "LaunchTemplateVersions is not a list") }
             let versions = try items.map { try AWSTemplateVersions.version($0, region: region, now: ctx.now) }
             return try await store.write { db in try ctx.importTemplates(versions, region: region, db) }
         }
+        let top = JSONValue.rekeyed(given, JSONValue.pascalCase)
         let aws = Data(JSONValue.object(top).text.utf8)
         if top["AutoScalingGroups"] != nil {
             let groups = try Self.decode(AWSGroups.self, aws).AutoScalingGroups.map { try $0.typed(region: region, now: ctx.now) }
@@ -49,7 +52,8 @@ extension LocalCloud {
 enum AWSTemplateVersions {
     /// One version of `describe-launch-template-versions`, its LaunchTemplateData kept whole.
     static func version(_ item: JSONValue, region: Region, now: Date) throws -> LaunchTemplateVersion {
-        guard let v = item.object else { throw IngotError.invalid("file", "a LaunchTemplateVersions entry is not an object") }
+        guard let entry = item.object else { throw IngotError.invalid("file", "a LaunchTemplateVersions entry is not an object") }
+        let v = JSONValue.rekeyed(entry, deep: false, JSONValue.pascalCase)
         func string(_ key: String) throws -> String? {
             guard let value = v[key], value != .null else { return nil }
             guard let s = value.string else { throw IngotError.invalid("file \(key)", "is \(value.typeName); expected a string") }
