@@ -215,349 +215,288 @@ public struct RTOBreakdown: Sendable, Hashable, Codable {
     public var beforeLaunch: Int { copy + setup }
 }
 
-/// Plans a standby in another region from copied AMIs: what exists, what is missing, the steps and the RTO.
+/// Plans a standby in another region from copied AMIs: what exists, what is missing, the steps and the
+/// RTO. ``read(_:cloud:)`` fetches a ``DRSnapshot``; ``decide(_:_:now:)`` is the pure decision.
 public enum DRPlanner {
     public static func plan<C: LaunchTemplateCloud & AutoScalingCloud & ParameterCloud & KeyCloud>(_ request: DRRequest, cloud: C, now: Date) async throws -> DRPlan {
         try request.validate()
-        let drCloud = request.drAccount.map { cloud.acting(as: $0) } ?? cloud
-        var lineage = Lineage(cloud: cloud)
-        var statuses: [DRWorkloadStatus] = []
-        var steps: [DRStep] = [], blockers: [DRFinding] = [], warnings: [DRFinding] = []
-        var copySeconds = 0, setupSeconds = 0
-        // What the plan reads, once: the groups of both regions, the DR templates, and the DR region's
-        // images per image family (copies keep their source's name unless renamed).
-        let sourceGroups = Dictionary(try await cloud.describeAutoScalingGroups(region: request.sourceRegion, names: []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let drGroups = Dictionary(try await drCloud.describeAutoScalingGroups(region: request.region, names: []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let drTemplates = Dictionary(try await drCloud.describeLaunchTemplates(region: request.region, names: []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var familyImages: [String: [Image]] = [:]
+        return decide(request, try await read(request, cloud: cloud), now: now)
+    }
 
-        for workload in request.workloads {
-            // The source: the template version the group launches (or the template's default) and its image.
-            var group: AutoScalingGroup?
-            let templateName: String, version: TemplateVersion
-            switch workload {
-            case .group(let name):
-                guard let g = sourceGroups[name] else {
-                    throw IngotError.refused("ValidationError", "no group \(name) in \(request.sourceRegion)")
-                }
-                group = g
-                templateName = g.launchTemplateName
-                version = g.launchTemplateVersion
-            case .template(let name):
-                templateName = name
-                version = .default
-            }
-            guard let sourceVersion = try await cloud.describeLaunchTemplateVersions(region: request.sourceRegion, name: templateName,
-                                                                                     versions: [TemplateVersionSelector(version)]).first else {
-                throw IngotError.refused("InvalidLaunchTemplateName.NotFoundException", "no launch template \(templateName) version in \(request.sourceRegion)")
-            }
-            // A version that launches nothing (no image, a parameter gone) is a blocker below (its image is
-            // not visible), not a failure of the plan.
-            let parameter = try? await LaunchTarget.parameter(of: sourceVersion, region: request.sourceRegion, cloud: cloud)
-            let sourceImageId = (try? LaunchTarget.decide(templateName: templateName, version: sourceVersion, parameter: parameter ?? nil))?.imageId
-                ?? sourceVersion.data.imageId ?? ""
-            let full = group?.desiredCapacity ?? 0
-            let standby = group == nil ? 0 : request.standby(for: full)
-            let source = try? ImageID(sourceImageId)
-            // A deregistered image DescribeImages still answers for has nothing left to copy.
-            let sourceImage = (try await source.asyncMap { try await lineage.image($0, region: request.sourceRegion) } ?? nil).flatMap { $0.state == .deregistered ? nil : $0 }
-            var status = DRWorkloadStatus(workload: workload, sourceImage: sourceImage, drImage: nil, imageStatus: .missing, fullCapacity: full,
-                                          standbyCapacity: standby, runningCapacity: 0, healthCheckGracePeriod: group?.healthCheckGracePeriod ?? 0,
-                                          warmup: group?.defaultInstanceWarmup ?? group?.healthCheckGracePeriod ?? 0)
-            guard let sourceImage else {
-                blockers.append(DRFinding(resource: "\(workload.kind) \(workload.name)", reason: "its image \(sourceImageId) is not visible in \(request.sourceRegion): nothing to copy"))
-                statuses.append(status)
-                continue
-            }
-
-            // The DR copy: same lineage root, else the same version of the same family; the best state first.
-            let family = Doctor.family(of: sourceImage.name)
-            if familyImages[family] == nil {
-                let found = try await cloud.describeImages(DescribeImagesRequest(region: request.region, owners: ["self"], filters: [.name(["\(family)-*", family])],
-                                                                                 includeDeprecated: true, includeDisabled: true))
-                for image in found { lineage.known[image.id] = image }
-                familyImages[family] = found
-            }
-            let drImages = familyImages[family] ?? []
-            let root = try await lineage.root(sourceImage)
-            var matches: [Image] = []
-            for image in drImages where image.state != .deregistered {
-                if try await lineage.root(image) == root { matches.append(image) }
-            }
-            if matches.isEmpty, let v = sourceImage.imageVersion {
-                matches = drImages.filter { $0.imageVersion == v && Doctor.family(of: $0.name) == Doctor.family(of: sourceImage.name) && $0.state != .deregistered }
-            }
-            func rank(_ i: Image) -> Int {
-                switch i.state {
-                case .available: (i.deprecationTime.map { $0 <= now } ?? false) ? 1 : 0
-                case .pending: 2
-                case .disabled: 3
-                default: 4
-                }
-            }
-            let dr = matches.sorted { rank($0) != rank($1) ? rank($0) < rank($1) : $0.creationDate > $1.creationDate }.first
-            // An older build of the family (by version, else by date): launchable, but stale.
-            func isOlder(_ i: Image) -> Bool {
-                if let a = i.imageVersion, let b = sourceImage.imageVersion { return a < b }
-                return i.creationDate < sourceImage.creationDate
-            }
-            let older = drImages.filter { $0.state == .available && Doctor.family(of: $0.name) == family && isOlder($0) }
-                .max { a, b in a.imageVersion.flatMap { va in b.imageVersion.map { va < $0 } } ?? (a.creationDate < b.creationDate) }
-            let resource = "image \(sourceImage.id) (\(sourceImage.name))"
-            let copyEstimate = Int(ImageRules.copyDuration(totalGiB: sourceImage.totalSnapshotGiB, crossRegion: true))
-            var needsCopy = false
-            var drImageRef: String?
-            var waitsFor: String?
-
-            if let dr, rank(dr) <= 2 {
-                status.drImage = dr
-                drImageRef = dr.id.rawValue
-                switch dr.state {
-                case .pending:
-                    // AWS does not say when a copy lands: estimate it from when it started and its GiB.
-                    let lands = dr.availableAt ?? dr.creationDate.addingTimeInterval(ImageRules.copyDuration(totalGiB: sourceImage.totalSnapshotGiB, crossRegion: true))
-                    let left = max(0, Int(lands.timeIntervalSince(now).rounded(.up)))
-                    status.imageStatus = .pending
-                    copySeconds = max(copySeconds, left)
-                    let when = (dr.availableAt == nil ? "about " : "") + Timestamp.format(lands)
-                    waitsFor = "copy \(dr.id) (available at \(when))"
-                    warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the copy of \(sourceImage.id) is still pending: available at \(when) (in \(left) s)"))
-                default:
-                    status.imageStatus = rank(dr) == 1 ? .deprecated : .available
-                    if rank(dr) == 1 {
-                        warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the DR copy is deprecated since \(Timestamp.format(dr.deprecationTime ?? now)): still launchable by id, hidden from other accounts' searches"))
-                    }
-                }
-                let missingTags = sourceImage.tags.filter { tag in !dr.tags.contains(tag) && !tag.key.hasPrefix("aws:") }
-                if !missingTags.isEmpty {
-                    warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the copy lacks tags \(missingTags.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) (copies drop tags unless CopyImageTags): selectors on them will not find it"))
-                }
-            } else {
-                needsCopy = true
-                if let dr, dr.state == .disabled {
-                    blockers.append(DRFinding(resource: "image \(dr.id)", reason: "the DR copy of \(sourceImage.id) is disabled: it cannot launch"))
-                    status.imageStatus = .disabled
-                } else if let older {
-                    status.imageStatus = .stale
-                    status.drImage = older
-                    warnings.append(DRFinding(resource: "image \(older.id)", reason: "stale: \(request.region) has \(older.name), an older build than \(sourceImage.name) that \(workload.kind) \(workload.name) runs"))
-                } else {
-                    status.imageStatus = .missing
-                    blockers.append(DRFinding(resource: resource, reason: "no copy in \(request.region): nothing launchable there for \(workload.kind) \(workload.name), which cannot fail over at all if \(request.sourceRegion) is lost before the copy exists"))
-                }
-            }
-            // Encryption: KMS keys are regional, a copy under a key it cannot use fails, and an image
-            // encrypted with an AWS managed key cannot be shared with another account.
-            let crossAccount = request.drAccount.map { $0 != cloud.caller } ?? false
-            let sourceKeyId = sourceImage.blockDeviceMappings.first(where: { $0.encrypted == true })?.kmsKeyId
-            let sourceKey = sourceImage.isEncrypted ? (try? await cloud.findKey(region: request.sourceRegion, key: sourceKeyId ?? ImageRules.defaultEBSKey)) ?? nil : nil
-            var keyToGrant: KMSKey?
-            if needsCopy {
-                var keyProblem: String?
-                var requested: KMSKey?
-                if let text = request.kmsKeyId {
-                    if let reference = KMSKeyReference(text) {
-                        do {
-                            requested = reference.region.map { $0 == request.region } ?? true ? try await cloud.findKey(region: request.region, key: text) : nil
-                            keyProblem = reference.problem(copyingInto: request.region, caller: cloud.caller, key: requested)
-                        } catch let e as IngotError where e.code == "AccessDeniedException" {
-                            keyProblem = "\(text) is not a key \(cloud.caller) may use (\(e.message))"
-                        }
-                    } else {
-                        keyProblem = "\(text) is not a KMS key id, alias, key ARN or alias ARN"
-                    }
-                }
-                if let keyProblem {
-                    // CopyImage: "The specified KMS key must exist in the destination Region"; otherwise the copy "can appear to complete, but eventually fails".
-                    blockers.append(DRFinding(resource: resource, reason: "--kms-key-id: \(keyProblem): the copy would fail; give a customer managed key of \(request.region)"))
-                } else if crossAccount && (requested?.manager == .aws || (request.kmsKeyId == nil && sourceImage.isEncrypted)) {
-                    blockers.append(DRFinding(resource: resource, reason: "encrypted: a copy under the AWS-managed key \(ImageRules.defaultEBSKey) cannot be shared with \(request.drAccount?.rawValue ?? ""); give --kms-key-id of a customer-managed key in \(request.region) that account may use"))
-                } else if sourceImage.isEncrypted && request.kmsKeyId == nil && sourceKey?.manager != .aws {
-                    blockers.append(DRFinding(resource: resource, reason: "encrypted with the customer-managed key \(sourceKeyId ?? "") of \(request.sourceRegion): KMS keys are regional, give --kms-key-id for \(request.region) (or --kms-key-id \(ImageRules.defaultEBSKey) to accept AWS's key)"))
-                } else {
-                    if sourceImage.isEncrypted && request.kmsKeyId == nil {
-                        warnings.append(DRFinding(resource: resource, reason: "the copy will be encrypted with \(request.region)'s AWS-managed key \(ImageRules.defaultEBSKey)"))
-                    }
-                    // CopyImage keeps the source's name, which must be free in the DR region (a disabled or failed copy may hold it).
-                    let taken = drImages.contains { $0.name == sourceImage.name && $0.state != .deregistered }
-                    let name = taken ? String("\(sourceImage.name)-dr-\(Timestamp.format(now).filter(\.isNumber).prefix(12))".suffix(128)) : nil
-                    copySeconds = max(copySeconds, copyEstimate)
-                    steps.append(DRStep(action: .copyImage(source: sourceImage.id, encrypted: sourceImage.isEncrypted || request.kmsKeyId != nil, kmsKeyId: request.kmsKeyId, name: name),
-                                        region: request.region, workload: workload.name, resource: sourceImage.id.rawValue, estimatedSeconds: copyEstimate,
-                                        detail: "CopyImage \(sourceImage.id) (\(sourceImage.totalSnapshotGiB) GiB) from \(request.sourceRegion), with its tags" + (name.map { " as \($0)" } ?? "")))
-                    if crossAccount, requested?.manager == .customer { keyToGrant = requested }
-                }
-                waitsFor = "the copy of \(sourceImage.id)"
-            } else if crossAccount, let dr = status.drImage, dr.isEncrypted {
-                let drKeyId = dr.blockDeviceMappings.first(where: { $0.encrypted == true })?.kmsKeyId
-                let drKey = (try? await cloud.findKey(region: request.region, key: drKeyId ?? ImageRules.defaultEBSKey)) ?? nil
-                if let refusal = ImageRules.sharingRefusal(dr, isAWSManaged: { _ in drKey?.manager == .aws }) {
-                    blockers.append(DRFinding(resource: "image \(dr.id)", reason: "encrypted with the AWS-managed key \(ImageRules.defaultEBSKey): it cannot be shared with \(request.drAccount?.rawValue ?? "") (\(refusal.code ?? "")); copy it again with --kms-key-id of a key that account may use"))
-                } else if drKey?.manager == .customer {
-                    keyToGrant = drKey
-                }
-            }
-            // "If you share an AMI that is backed by encrypted snapshots, you must allow the AWS accounts to use the KMS keys."
-            if let key = keyToGrant, let account = request.drAccount, !key.usable(by: account) {
-                steps.append(DRStep(action: .grantKey(key: key.arn, account: account), region: request.region, workload: workload.name,
-                                    resource: key.arn, estimatedSeconds: 1, detail: "CreateGrant: let \(account) use \(key.aliases.first ?? key.keyId) to launch the DR image"))
-            }
-
-            // Launch permissions: copies never inherit them.
-            if let account = request.drAccount, account != cloud.caller, let dr = status.drImage, !needsCopy {
-                if !dr.launchPermissions.userIds.contains(account) && !dr.launchPermissions.isPublic {
-                    steps.append(DRStep(action: .shareImage(image: dr.id, account: account), region: request.region, workload: workload.name,
-                                        resource: dr.id.rawValue, estimatedSeconds: 1, detail: "ModifyImageAttribute: launch permission for \(account)"))
-                }
-            } else if let account = request.drAccount, account != cloud.caller, needsCopy {
-                steps.append(DRStep(action: .shareImage(image: sourceImage.id, account: account), region: request.region, workload: workload.name,
-                                    resource: "copy of \(sourceImage.id)", estimatedSeconds: 1, detail: "launch permission for \(account) on the new copy",
-                                    waitsFor: waitsFor))
-            }
-
-            // The DR launch template: its default version must launch the DR copy.
-            let target = needsCopy ? nil : drImageRef
-            var templateWaits = false
-            if let template = drTemplates[templateName] {
-                let defaultImage = try await drCloud.describeLaunchTemplateVersions(region: request.region, name: templateName, versions: [.default]).first?.data.imageId
-                if target == nil || defaultImage != target {
-                    // Every version only when the default does not do: one may already launch the copy.
-                    let versions = try await drCloud.describeLaunchTemplateVersions(region: request.region, name: templateName,
-                                                                                    versions: [.range(1...max(1, template.latestVersionNumber))])
-                    templateWaits = target == nil
-                    // A version that already launches the copy (after a rollback, say) becomes the default again.
-                    if let target, let existing = versions.filter({ $0.data.imageId == target }).max(by: { $0.versionNumber < $1.versionNumber }) {
-                        steps.append(DRStep(action: .setDefault(name: templateName, version: existing.versionNumber), region: request.region, workload: workload.name,
-                                            resource: templateName, estimatedSeconds: 1, detail: "ModifyLaunchTemplate: default version \(existing.versionNumber)"))
-                    } else {
-                        steps.append(DRStep(action: .createTemplateVersion(name: templateName, imageId: target ?? "", after: template.latestVersionNumber),
-                                            region: request.region, workload: workload.name,
-                                            resource: templateName, estimatedSeconds: 1, detail: "a version on \(target ?? "the copy") inheriting $Default", waitsFor: target == nil ? waitsFor : nil))
-                        steps.append(DRStep(action: .setDefault(name: templateName, version: template.latestVersionNumber + 1), region: request.region, workload: workload.name,
-                                            resource: templateName, estimatedSeconds: 1, detail: "make it the default", waitsFor: target == nil ? waitsFor : nil))
-                    }
-                }
-            } else {
-                templateWaits = target == nil
-                var data = sourceVersion.data
-                data.imageId = target ?? ""
-                // Security groups, key pairs, KMS keys, subnets and the like belong to their region: not carried over.
-                let dropped = data.removeRegionalReferences()
-                if !dropped.isEmpty {
-                    warnings.append(DRFinding(resource: "launch template \(templateName)", reason: "\(dropped.joined(separator: ", ")) of \(request.sourceRegion) are regional and left out of the DR template: set \(request.region)'s own before failing over"))
-                }
-                steps.append(DRStep(action: .createTemplate(name: templateName, data: data), region: request.region, workload: workload.name, resource: templateName,
-                                    estimatedSeconds: 1, detail: "CreateLaunchTemplate from \(request.sourceRegion)'s version \(sourceVersion.versionNumber) on \(target ?? "the copy")",
-                                    waitsFor: target == nil ? waitsFor : nil))
-            }
-
-            // The DR group, with the capacity the mode keeps running.
-            if let group {
-                let existing = drGroups[group.name]
-                status.runningCapacity = existing?.desiredCapacity ?? 0
-                let launchWaits = status.imageStatus.isLaunchable ? nil : waitsFor
-                if let existing {
-                    if existing.launchTemplateName != templateName || existing.launchTemplateVersion != .default {
-                        warnings.append(DRFinding(resource: "group \(group.name)", reason: "launches \(existing.launchTemplateName):\(existing.launchTemplateVersion), not \(templateName):$Default: the DR template's default version does not reach it"))
-                    }
-                    if existing.maxSize < full {
-                        warnings.append(DRFinding(resource: "group \(group.name)", reason: "max size \(existing.maxSize) is below the \(full) instances a failover needs"))
-                    }
-                    if existing.desiredCapacity < standby {
-                        steps.append(DRStep(action: .scaleGroup(name: group.name, desired: standby), region: request.region, workload: workload.name, resource: group.name,
-                                            estimatedSeconds: launchSeconds(standby - existing.desiredCapacity, request) + Int(request.bootSeconds),
-                                            detail: "SetDesiredCapacity \(existing.desiredCapacity) -> \(standby) (\(request.mode.rawValue))", waitsFor: launchWaits))
-                    }
-                } else if request.mode != .backupRestore {
-                    let zones = Array(request.region.availabilityZones.prefix(max(1, group.availabilityZones.count)))
-                    let settings = GroupSettings(launchTemplateName: templateName, launchTemplateVersion: .default, minSize: 0, maxSize: max(group.maxSize, full),
-                                                 desiredCapacity: 0, availabilityZones: zones, healthCheckGracePeriod: group.healthCheckGracePeriod,
-                                                 defaultInstanceWarmup: group.defaultInstanceWarmup)
-                    steps.append(DRStep(action: .createGroup(name: group.name, settings: settings), region: request.region, workload: workload.name, resource: group.name,
-                                        estimatedSeconds: 1, detail: "CreateAutoScalingGroup on \(templateName):$Default in \(zones.joined(separator: ","))",
-                                        waitsFor: templateWaits ? "the launch template \(templateName)" : nil))
-                    if standby > 0 {
-                        steps.append(DRStep(action: .scaleGroup(name: group.name, desired: standby), region: request.region, workload: workload.name, resource: group.name,
-                                            estimatedSeconds: launchSeconds(standby, request) + Int(request.bootSeconds),
-                                            detail: "SetDesiredCapacity 0 -> \(standby) (\(request.mode.rawValue))", waitsFor: launchWaits))
-                    }
-                } else {
-                    // Backup and restore: the group is made at failover.
-                    setupSeconds = max(setupSeconds, 60)
-                }
-            }
-            statuses.append(status)
-        }
-
-        // RTO: copies, then the capacity still to launch (all workloads share the region's RunInstances
-        // bucket), then boot, health-check grace and warm-up.
-        // A standby can only run on a launchable copy: without one, the whole capacity is still to launch.
-        let missing = statuses.reduce(0) { sum, w in
-            sum + max(0, w.fullCapacity - (w.imageStatus.isLaunchable ? w.standbyCapacity : 0))
-        }
-        let launch = missing > 0 ? launchSeconds(missing, request) : 0
-        let ready = missing > 0 ? Int(request.bootSeconds) + (statuses.map { max($0.healthCheckGracePeriod, $0.warmup) }.max() ?? 0) : 0
-        let breakdown = RTOBreakdown(copy: copySeconds, setup: setupSeconds, launch: launch, bootAndWarmup: ready)
-        return DRPlan(request: request, workloads: statuses, steps: steps, blockers: blockers, warnings: warnings,
-                      rtoSeconds: breakdown.total, rtoBreakdown: breakdown)
+    /// The plan for `request` from what was read.
+    public static func decide(_ request: DRRequest, _ snapshot: DRSnapshot, now: Date) -> DRPlan {
+        var plan = PlanBuilder(request: request, snapshot: snapshot, now: now)
+        for source in snapshot.sources { plan.add(source) }
+        return plan.finish()
     }
 
     /// Seconds until the last of `count` launches gets a RunInstances token (a full bucket to start).
     public static func launchSeconds(_ count: Int, _ r: DRRequest) -> Int {
         Int((max(0, Double(count) - r.launchBurst) / r.launchRate).rounded(.up))
     }
-
-    /// Images by id, fetched from their regions as the lineage is walked (copies of copies cross regions).
-    struct Lineage<C: Cloud> {
-        let cloud: C
-        var known: [ImageID: Image] = [:]
-        /// Roots already walked: every workload compares the family's DR images against its source.
-        var roots: [ImageID: ImageID] = [:]
-        /// Ids DescribeImages no longer knows (deregistered), asked once.
-        var missing: Set<ImageID> = []
-
-        /// The image, or nil when it is gone: DescribeImages answers `InvalidAMIID.NotFound` for an id
-        /// that was deregistered (the source of a copy, once cleaned up), and a missing ancestor only
-        /// ends a lineage walk; it never fails the plan.
-        mutating func image(_ id: ImageID, region: Region) async throws -> Image? {
-            if let i = known[id] { return i }
-            if missing.contains(id) { return nil }
-            let found: Image?
-            do {
-                found = try await cloud.describeImage(id, region: region)
-            } catch let error as IngotError where error.code == "InvalidAMIID.NotFound" {
-                found = nil
-            }
-            if let found { known[id] = found } else { missing.insert(id) }
-            return found
-        }
-
-        /// The original build an image was copied from, through copies of copies.
-        mutating func root(_ image: Image) async throws -> ImageID {
-            if let known = roots[image.id] { return known }
-            let found = try await walk(image)
-            roots[image.id] = found
-            return found
-        }
-
-        private mutating func walk(_ image: Image) async throws -> ImageID {
-            var current = image
-            var seen: Set<ImageID> = [image.id]
-            while let source = current.sourceImageId {
-                guard seen.insert(source).inserted,
-                      let next = try await self.image(source, region: current.sourceImageRegion ?? current.region) else { return source }
-                current = next
-            }
-            return current.id
-        }
-    }
 }
 
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        switch self {
-        case .some(let v): try await transform(v)
-        case .none: nil
+/// The decision, one workload at a time: its DR image, encryption and sharing, template and group.
+private struct PlanBuilder {
+    let request: DRRequest
+    let snapshot: DRSnapshot
+    let now: Date
+    var statuses: [DRWorkloadStatus] = []
+    var steps: [DRStep] = [], blockers: [DRFinding] = [], warnings: [DRFinding] = []
+    var copySeconds = 0, setupSeconds = 0
+
+    init(request: DRRequest, snapshot: DRSnapshot, now: Date) {
+        self.request = request
+        self.snapshot = snapshot
+        self.now = now
+    }
+
+    var crossAccount: Bool { request.drAccount.map { $0 != snapshot.caller } ?? false }
+
+    mutating func add(_ source: DRSnapshot.Source) {
+        let workload = source.workload, group = source.group
+        let full = group?.desiredCapacity ?? 0
+        let standby = group == nil ? 0 : request.standby(for: full)
+        var status = DRWorkloadStatus(workload: workload, sourceImage: source.image, drImage: nil, imageStatus: .missing, fullCapacity: full,
+                                      standbyCapacity: standby, runningCapacity: 0, healthCheckGracePeriod: group?.healthCheckGracePeriod ?? 0,
+                                      warmup: group?.defaultInstanceWarmup ?? group?.healthCheckGracePeriod ?? 0)
+        guard let sourceImage = source.image else {
+            blockers.append(DRFinding(resource: "\(workload.kind) \(workload.name)", reason: "its image \(source.imageId) is not visible in \(request.sourceRegion): nothing to copy"))
+            statuses.append(status)
+            return
         }
+        let copy = chooseCopy(of: sourceImage, for: workload, status: &status)
+        encryptionAndSharing(of: sourceImage, for: workload, needsCopy: copy.needed, waitsFor: copy.waitsFor, status: status)
+        let target = copy.needed ? nil : status.drImage?.id.rawValue
+        let templateWaits = template(source, target: target, waitsFor: copy.waitsFor)
+        if let group {
+            self.group(group, source: source, standby: standby, status: &status, templateWaits: templateWaits, waitsFor: copy.waitsFor)
+        }
+        statuses.append(status)
+    }
+
+    /// The DR copy: same lineage root, else the same version of the same family; the best state first.
+    /// Decides the image status, and whether a copy is still needed.
+    private mutating func chooseCopy(of sourceImage: Image, for workload: DRWorkload, status: inout DRWorkloadStatus) -> (needed: Bool, waitsFor: String?) {
+        let family = Doctor.family(of: sourceImage.name)
+        let drImages = (snapshot.drImages[family] ?? []).filter { $0.state != .deregistered }
+        let root = snapshot.root(of: sourceImage)
+        var matches = drImages.filter { snapshot.root(of: $0) == root }
+        if matches.isEmpty, let v = sourceImage.imageVersion {
+            matches = drImages.filter { $0.imageVersion == v && Doctor.family(of: $0.name) == family }
+        }
+        let now = self.now
+        func rank(_ i: Image) -> Int {
+            switch i.state {
+            case .available: i.isDeprecated(at: now) ? 1 : 0
+            case .pending: 2
+            case .disabled: 3
+            default: 4
+            }
+        }
+        let dr = matches.sorted { rank($0) != rank($1) ? rank($0) < rank($1) : $0.creationDate > $1.creationDate }.first
+        if let dr, rank(dr) <= 2 {
+            status.drImage = dr
+            var waitsFor: String?
+            switch dr.state {
+            case .pending:
+                // AWS does not say when a copy lands: estimate it from when it started and its GiB.
+                let lands = dr.availableAt ?? dr.creationDate.addingTimeInterval(ImageRules.copyDuration(totalGiB: sourceImage.totalSnapshotGiB, crossRegion: true))
+                let left = max(0, Int(lands.timeIntervalSince(now).rounded(.up)))
+                status.imageStatus = .pending
+                copySeconds = max(copySeconds, left)
+                let when = (dr.availableAt == nil ? "about " : "") + Timestamp.format(lands)
+                waitsFor = "copy \(dr.id) (available at \(when))"
+                warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the copy of \(sourceImage.id) is still pending: available at \(when) (in \(left) s)"))
+            default:
+                status.imageStatus = rank(dr) == 1 ? .deprecated : .available
+                if rank(dr) == 1 {
+                    warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the DR copy is deprecated since \(Timestamp.format(dr.deprecationTime ?? now)): still launchable by id, hidden from other accounts' searches"))
+                }
+            }
+            let missingTags = sourceImage.tags.filter { tag in !dr.tags.contains(tag) && !tag.key.hasPrefix("aws:") }
+            if !missingTags.isEmpty {
+                warnings.append(DRFinding(resource: "image \(dr.id)", reason: "the copy lacks tags \(missingTags.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) (copies drop tags unless CopyImageTags): selectors on them will not find it"))
+            }
+            return (false, waitsFor)
+        }
+        // An older build of the family (by version, else by date): launchable, but stale.
+        func isOlder(_ i: Image) -> Bool {
+            if let a = i.imageVersion, let b = sourceImage.imageVersion { return a < b }
+            return i.creationDate < sourceImage.creationDate
+        }
+        let older = drImages.filter { $0.state == .available && Doctor.family(of: $0.name) == family && isOlder($0) }
+            .max { a, b in a.imageVersion.flatMap { va in b.imageVersion.map { va < $0 } } ?? (a.creationDate < b.creationDate) }
+        if let dr, dr.state == .disabled {
+            blockers.append(DRFinding(resource: "image \(dr.id)", reason: "the DR copy of \(sourceImage.id) is disabled: it cannot launch"))
+            status.imageStatus = .disabled
+        } else if let older {
+            status.imageStatus = .stale
+            status.drImage = older
+            warnings.append(DRFinding(resource: "image \(older.id)", reason: "stale: \(request.region) has \(older.name), an older build than \(sourceImage.name) that \(workload.kind) \(workload.name) runs"))
+        } else {
+            status.imageStatus = .missing
+            blockers.append(DRFinding(resource: Self.resource(sourceImage), reason: "no copy in \(request.region): nothing launchable there for \(workload.kind) \(workload.name), which cannot fail over at all if \(request.sourceRegion) is lost before the copy exists"))
+        }
+        return (true, "the copy of \(sourceImage.id)")
+    }
+
+    private static func resource(_ image: Image) -> String { "image \(image.id) (\(image.name))" }
+
+    /// Encryption (KMS keys are regional, a copy under a key it cannot use fails, and an image encrypted
+    /// with an AWS managed key cannot be shared with another account), the copy step, key grants and
+    /// launch permissions.
+    private mutating func encryptionAndSharing(of sourceImage: Image, for workload: DRWorkload, needsCopy: Bool, waitsFor: String?, status: DRWorkloadStatus) {
+        let resource = Self.resource(sourceImage)
+        let caller = snapshot.caller
+        let sourceKeyId = sourceImage.blockDeviceMappings.first(where: { $0.encrypted == true })?.kmsKeyId
+        let sourceKey = sourceImage.isEncrypted ? snapshot.key(DRSnapshot.keyName(of: sourceImage), in: request.sourceRegion) : nil
+        var keyToGrant: KMSKey?
+        if needsCopy {
+            var keyProblem: String?
+            var requested: KMSKey?
+            if let text = request.kmsKeyId {
+                if let reference = KMSKeyReference(text) {
+                    if case .denied(let message) = snapshot.keys[DRSnapshot.KeyName(region: request.region, key: text)] {
+                        keyProblem = "\(text) is not a key \(caller) may use (\(message))"
+                    } else {
+                        requested = snapshot.key(text, in: request.region)
+                        keyProblem = reference.problem(copyingInto: request.region, caller: caller, key: requested)
+                    }
+                } else {
+                    keyProblem = "\(text) is not a KMS key id, alias, key ARN or alias ARN"
+                }
+            }
+            if let keyProblem {
+                // CopyImage: "The specified KMS key must exist in the destination Region"; otherwise the copy "can appear to complete, but eventually fails".
+                blockers.append(DRFinding(resource: resource, reason: "--kms-key-id: \(keyProblem): the copy would fail; give a customer managed key of \(request.region)"))
+            } else if crossAccount && (requested?.manager == .aws || (request.kmsKeyId == nil && sourceImage.isEncrypted)) {
+                blockers.append(DRFinding(resource: resource, reason: "encrypted: a copy under the AWS-managed key \(ImageRules.defaultEBSKey) cannot be shared with \(request.drAccount?.rawValue ?? ""); give --kms-key-id of a customer-managed key in \(request.region) that account may use"))
+            } else if sourceImage.isEncrypted && request.kmsKeyId == nil && sourceKey?.manager != .aws {
+                blockers.append(DRFinding(resource: resource, reason: "encrypted with the customer-managed key \(sourceKeyId ?? "") of \(request.sourceRegion): KMS keys are regional, give --kms-key-id for \(request.region) (or --kms-key-id \(ImageRules.defaultEBSKey) to accept AWS's key)"))
+            } else {
+                if sourceImage.isEncrypted && request.kmsKeyId == nil {
+                    warnings.append(DRFinding(resource: resource, reason: "the copy will be encrypted with \(request.region)'s AWS-managed key \(ImageRules.defaultEBSKey)"))
+                }
+                // CopyImage keeps the source's name, which must be free in the DR region (a disabled or failed copy may hold it).
+                let taken = (snapshot.drImages[Doctor.family(of: sourceImage.name)] ?? []).contains { $0.name == sourceImage.name && $0.state != .deregistered }
+                let name = taken ? String("\(sourceImage.name)-dr-\(Timestamp.format(now).filter(\.isNumber).prefix(12))".suffix(128)) : nil
+                let copyEstimate = Int(ImageRules.copyDuration(totalGiB: sourceImage.totalSnapshotGiB, crossRegion: true))
+                copySeconds = max(copySeconds, copyEstimate)
+                steps.append(DRStep(action: .copyImage(source: sourceImage.id, encrypted: sourceImage.isEncrypted || request.kmsKeyId != nil, kmsKeyId: request.kmsKeyId, name: name),
+                                    region: request.region, workload: workload.name, resource: sourceImage.id.rawValue, estimatedSeconds: copyEstimate,
+                                    detail: "CopyImage \(sourceImage.id) (\(sourceImage.totalSnapshotGiB) GiB) from \(request.sourceRegion), with its tags" + (name.map { " as \($0)" } ?? "")))
+                if crossAccount, requested?.manager == .customer { keyToGrant = requested }
+            }
+        } else if crossAccount, let dr = status.drImage, dr.isEncrypted {
+            let drKey = snapshot.key(DRSnapshot.keyName(of: dr), in: request.region)
+            if let refusal = ImageRules.sharingRefusal(dr, isAWSManaged: { _ in drKey?.manager == .aws }) {
+                blockers.append(DRFinding(resource: "image \(dr.id)", reason: "encrypted with the AWS-managed key \(ImageRules.defaultEBSKey): it cannot be shared with \(request.drAccount?.rawValue ?? "") (\(refusal.code ?? "")); copy it again with --kms-key-id of a key that account may use"))
+            } else if drKey?.manager == .customer {
+                keyToGrant = drKey
+            }
+        }
+        // "If you share an AMI that is backed by encrypted snapshots, you must allow the AWS accounts to use the KMS keys."
+        if let key = keyToGrant, let account = request.drAccount, !key.usable(by: account) {
+            steps.append(DRStep(action: .grantKey(key: key.arn, account: account), region: request.region, workload: workload.name,
+                                resource: key.arn, estimatedSeconds: 1, detail: "CreateGrant: let \(account) use \(key.aliases.first ?? key.keyId) to launch the DR image"))
+        }
+        // Launch permissions: copies never inherit them.
+        guard crossAccount, let account = request.drAccount else { return }
+        if !needsCopy, let dr = status.drImage {
+            if !dr.launchPermissions.userIds.contains(account) && !dr.launchPermissions.isPublic {
+                steps.append(DRStep(action: .shareImage(image: dr.id, account: account), region: request.region, workload: workload.name,
+                                    resource: dr.id.rawValue, estimatedSeconds: 1, detail: "ModifyImageAttribute: launch permission for \(account)"))
+            }
+        } else if needsCopy {
+            steps.append(DRStep(action: .shareImage(image: sourceImage.id, account: account), region: request.region, workload: workload.name,
+                                resource: "copy of \(sourceImage.id)", estimatedSeconds: 1, detail: "launch permission for \(account) on the new copy",
+                                waitsFor: waitsFor))
+        }
+    }
+
+    /// The DR launch template: its default version must launch the DR copy (`target`, nil while it is
+    /// still to be copied). Returns whether the template waits for the copy.
+    private mutating func template(_ source: DRSnapshot.Source, target: String?, waitsFor: String?) -> Bool {
+        let name = source.templateName, workload = source.workload.name
+        guard let template = snapshot.drTemplates[name] else {
+            var data = source.version.data
+            data.imageId = target ?? ""
+            // Security groups, key pairs, KMS keys, subnets and the like belong to their region: not carried over.
+            let dropped = data.removeRegionalReferences()
+            if !dropped.isEmpty {
+                warnings.append(DRFinding(resource: "launch template \(name)", reason: "\(dropped.joined(separator: ", ")) of \(request.sourceRegion) are regional and left out of the DR template: set \(request.region)'s own before failing over"))
+            }
+            steps.append(DRStep(action: .createTemplate(name: name, data: data), region: request.region, workload: workload, resource: name,
+                                estimatedSeconds: 1, detail: "CreateLaunchTemplate from \(request.sourceRegion)'s version \(source.version.versionNumber) on \(target ?? "the copy")",
+                                waitsFor: target == nil ? waitsFor : nil))
+            return target == nil
+        }
+        let versions = snapshot.drTemplateVersions[name] ?? []
+        let defaultImage = versions.first { $0.versionNumber == template.defaultVersionNumber }?.data.imageId
+        guard target == nil || defaultImage != target else { return false }
+        // A version that already launches the copy (after a rollback, say) becomes the default again.
+        if let target, let existing = versions.filter({ $0.data.imageId == target }).max(by: { $0.versionNumber < $1.versionNumber }) {
+            steps.append(DRStep(action: .setDefault(name: name, version: existing.versionNumber), region: request.region, workload: workload,
+                                resource: name, estimatedSeconds: 1, detail: "ModifyLaunchTemplate: default version \(existing.versionNumber)"))
+        } else {
+            steps.append(DRStep(action: .createTemplateVersion(name: name, imageId: target ?? "", after: template.latestVersionNumber),
+                                region: request.region, workload: workload,
+                                resource: name, estimatedSeconds: 1, detail: "a version on \(target ?? "the copy") inheriting $Default", waitsFor: target == nil ? waitsFor : nil))
+            steps.append(DRStep(action: .setDefault(name: name, version: template.latestVersionNumber + 1), region: request.region, workload: workload,
+                                resource: name, estimatedSeconds: 1, detail: "make it the default", waitsFor: target == nil ? waitsFor : nil))
+        }
+        return target == nil
+    }
+
+    /// The DR group, with the capacity the mode keeps running.
+    private mutating func group(_ group: AutoScalingGroup, source: DRSnapshot.Source, standby: Int, status: inout DRWorkloadStatus, templateWaits: Bool, waitsFor: String?) {
+        let templateName = source.templateName, workload = source.workload.name, full = status.fullCapacity
+        let existing = snapshot.drGroups[group.name]
+        status.runningCapacity = existing?.desiredCapacity ?? 0
+        let launchWaits = status.imageStatus.isLaunchable ? nil : waitsFor
+        if let existing {
+            if existing.launchTemplateName != templateName || existing.launchTemplateVersion != .default {
+                warnings.append(DRFinding(resource: "group \(group.name)", reason: "launches \(existing.launchTemplateName):\(existing.launchTemplateVersion), not \(templateName):$Default: the DR template's default version does not reach it"))
+            }
+            if existing.maxSize < full {
+                warnings.append(DRFinding(resource: "group \(group.name)", reason: "max size \(existing.maxSize) is below the \(full) instances a failover needs"))
+            }
+            if existing.desiredCapacity < standby {
+                steps.append(DRStep(action: .scaleGroup(name: group.name, desired: standby), region: request.region, workload: workload, resource: group.name,
+                                    estimatedSeconds: DRPlanner.launchSeconds(standby - existing.desiredCapacity, request) + Int(request.bootSeconds),
+                                    detail: "SetDesiredCapacity \(existing.desiredCapacity) -> \(standby) (\(request.mode.rawValue))", waitsFor: launchWaits))
+            }
+        } else if request.mode != .backupRestore {
+            let zones = Array(request.region.availabilityZones.prefix(max(1, group.availabilityZones.count)))
+            let settings = GroupSettings(launchTemplateName: templateName, launchTemplateVersion: .default, minSize: 0, maxSize: max(group.maxSize, full),
+                                         desiredCapacity: 0, availabilityZones: zones, healthCheckGracePeriod: group.healthCheckGracePeriod,
+                                         defaultInstanceWarmup: group.defaultInstanceWarmup)
+            steps.append(DRStep(action: .createGroup(name: group.name, settings: settings), region: request.region, workload: workload, resource: group.name,
+                                estimatedSeconds: 1, detail: "CreateAutoScalingGroup on \(templateName):$Default in \(zones.joined(separator: ","))",
+                                waitsFor: templateWaits ? "the launch template \(templateName)" : nil))
+            if standby > 0 {
+                steps.append(DRStep(action: .scaleGroup(name: group.name, desired: standby), region: request.region, workload: workload, resource: group.name,
+                                    estimatedSeconds: DRPlanner.launchSeconds(standby, request) + Int(request.bootSeconds),
+                                    detail: "SetDesiredCapacity 0 -> \(standby) (\(request.mode.rawValue))", waitsFor: launchWaits))
+            }
+        } else {
+            // Backup and restore: the group is made at failover.
+            setupSeconds = max(setupSeconds, 60)
+        }
+    }
+
+    /// RTO: copies, then the capacity still to launch (all workloads share the region's RunInstances
+    /// bucket), then boot, health-check grace and warm-up. A standby can only run on a launchable copy:
+    /// without one, the whole capacity is still to launch.
+    func finish() -> DRPlan {
+        let missing = statuses.reduce(0) { sum, w in
+            sum + max(0, w.fullCapacity - (w.imageStatus.isLaunchable ? w.standbyCapacity : 0))
+        }
+        let launch = missing > 0 ? DRPlanner.launchSeconds(missing, request) : 0
+        let ready = missing > 0 ? Int(request.bootSeconds) + (statuses.map { max($0.healthCheckGracePeriod, $0.warmup) }.max() ?? 0) : 0
+        let breakdown = RTOBreakdown(copy: copySeconds, setup: setupSeconds, launch: launch, bootAndWarmup: ready)
+        return DRPlan(request: request, workloads: statuses, steps: steps, blockers: blockers, warnings: warnings,
+                      rtoSeconds: breakdown.total, rtoBreakdown: breakdown)
     }
 }
