@@ -20,7 +20,7 @@ let benchmarks: @Sendable () -> Void = {
         try FileManager.default.copyItem(atPath: source, toPath: path)
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let cloud = LocalCloud(store: try Store(path: path), clock: .at(now))
-        let golden = try await cloud.describeImages(DescribeImagesRequest(region: home, owners: ["self"], filters: [.name(["golden-web-*"])]))
+        let golden = try await cloud.describeImages(DescribeImagesRequest(region: home, owners: [.caller], filters: [.name(["golden-web-*"])]))
             .filter { $0.state == .available }
         guard !golden.isEmpty else { print("no golden-web images in \(home)"); return }
         var workloads: [DRWorkload] = []

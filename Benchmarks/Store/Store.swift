@@ -17,7 +17,7 @@ let benchmarks: @Sendable () -> Void = {
     // `ingot images list --owner self --name 'golden-web-*' --tag golden=true` (1,963 of 1,000,000 images).
     Benchmark("DescribeImages owner=self name=golden-web-* tag:golden=true (1M store)") { benchmark in
         let cloud = LocalCloud(store: try Store(path: path), clock: .at(Timestamp.parse("2026-11-26T12:00:00Z") ?? Date()))
-        let request = DescribeImagesRequest(region: .usEast1, owners: ["self"], filters: [.name(["golden-web-*"]), .tag(key: "golden", values: ["true"])], includeDeprecated: true)
+        let request = DescribeImagesRequest(region: .usEast1, owners: [.caller], filters: [.name(["golden-web-*"]), .tag(key: "golden", values: ["true"])], includeDeprecated: true)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(try await cloud.describeImages(request))
@@ -27,7 +27,7 @@ let benchmarks: @Sendable () -> Void = {
     // The same without deprecated images: what a resolver asks first.
     Benchmark("DescribeImages golden-web-* without deprecated (1M store)") { benchmark in
         let cloud = LocalCloud(store: try Store(path: path), clock: .at(Timestamp.parse("2026-11-26T12:00:00Z") ?? Date()))
-        let request = DescribeImagesRequest(region: .usEast1, owners: ["self"], filters: [.name(["golden-web-*"]), .tag(key: "golden", values: ["true"])])
+        let request = DescribeImagesRequest(region: .usEast1, owners: [.caller], filters: [.name(["golden-web-*"]), .tag(key: "golden", values: ["true"])])
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(try await cloud.describeImages(request))
@@ -37,7 +37,7 @@ let benchmarks: @Sendable () -> Void = {
     // One image by id among a million.
     Benchmark("DescribeImages by image id (1M store)") { benchmark in
         let cloud = LocalCloud(store: try Store(path: path))
-        let any = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"], filters: [.name(["golden-api-*"])], includeDeprecated: true))
+        let any = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller], filters: [.name(["golden-api-*"])], includeDeprecated: true))
         guard let id = any.first?.id else { return }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
@@ -54,7 +54,7 @@ let resolveAndRefreshBenchmarks: @Sendable () -> Void = {
     if let path = ProcessInfo.processInfo.environment["INGOT_BENCH_STORE_20"], FileManager.default.fileExists(atPath: path) {
         Benchmark("Resolve golden-web-* in 20 regions (1M-image store)") { benchmark in
             let cloud = LocalCloud(store: try Store(path: path), clock: .at(Timestamp.parse("2026-11-26T12:00:00Z") ?? Date()))
-            let selector = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: ["self"])
+            let selector = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: [.caller])
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 blackHole(try await GoldenImageResolver.resolve(selector, regions: regions, cloud: cloud, now: cloud.clock.now))
@@ -78,7 +78,7 @@ let resolveAndRefreshBenchmarks: @Sendable () -> Void = {
             }
         }
         let names = (0..<50).map { "web-lt-\($0)" }
-        let selector = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: ["self"])
+        let selector = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: [.caller])
         benchmark.startMeasurement()
         let results = try await TemplateRefresher.refresh(templates: names, regions: regions, selector: selector,
                                                           options: .init(setDefault: true), cloud: cloud, now: now)

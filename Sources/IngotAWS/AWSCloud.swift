@@ -10,7 +10,7 @@ import Foundation
 /// let config = try AWSConfiguration.resolve(profile: "prod", region: "us-east-1", endpointURL: nil)
 /// let cloud = try await AWSCloud.connect(config)        // asks STS which account the credentials are
 /// defer { Task { try await cloud.shutdown() } }
-/// let images = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"]))
+/// let images = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller]))
 /// ```
 ///
 /// What AWS does not offer is refused with a clear error, never imitated: acting as another account
@@ -99,7 +99,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
     public func describeImages(_ request: DescribeImagesRequest) async throws -> [Image] {
         var q = ec2("DescribeImages")
         q.ec2List("ImageId", request.imageIds.map(\.rawValue))
-        q.ec2List("Owner", request.owners)
+        q.ec2List("Owner", request.owners.map(\.rawValue))
         q.ec2List("ExecutableBy", request.executableBy)
         q.ec2Filters(request.filters.map(Self.filter))
         if request.includeDeprecated { q.set("IncludeDeprecated", true) }
@@ -156,7 +156,7 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
         var snapshots = try await pages(request.region, q).flatMap { page in
             try page.items("snapshotSet").map { try EC2Decoding.snapshot($0, region: request.region) }
         }
-        let images = try await describeImages(DescribeImagesRequest(region: request.region, owners: ["self"],
+        let images = try await describeImages(DescribeImagesRequest(region: request.region, owners: [.caller],
                                                                     includeDeprecated: true, includeDisabled: true))
         var users: [SnapshotID: [ImageID]] = [:]
         for image in images { for s in image.snapshotIds { users[s, default: []].append(image.id) } }

@@ -17,7 +17,7 @@ struct Demo: AsyncParsableCommand {
     static let regions = [Region.usEast1, .euWest1, .apSoutheast2]
 
     static func selector(_ family: String) -> ImageSelector {
-        ImageSelector(names: ["\(family)-*"], tags: ["golden": ["true"]], owners: ["self"])
+        ImageSelector(names: ["\(family)-*"], tags: ["golden": ["true"]], owners: [.caller])
     }
 
     func run() async throws {

@@ -93,8 +93,8 @@ struct ImagesList: AsyncParsableCommand {
         if !ids.isEmpty, try regions.resolve().count > 1 {
             throw IngotError.invalid("image-id", "an image id belongs to one region: give a single --region with --image-id")
         }
-        for o in owners { try DescribeImagesRequest.validateOwner(o) }
         for e in executableBy where !["self", "all"].contains(e) { _ = try AccountID(e, field: "executable-by") }
+        let owners = try owners.map { try ImageOwner($0) }
         return try regions.resolve().map {
             DescribeImagesRequest(region: $0, imageIds: ids, owners: owners, executableBy: executableBy, filters: list,
                                   includeDeprecated: includeDeprecated, includeDisabled: includeDisabled)

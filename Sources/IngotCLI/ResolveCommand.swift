@@ -23,8 +23,7 @@ struct SelectorOptions: ParsableArguments {
         var s = try file.map(YAMLFile.selector) ?? ImageSelector()
         s.names += names
         for c in try TagCondition.parse(tags, field: "tag") { s.tags[c.key, default: []] += c.values }
-        s.owners += owners
-        for o in s.owners { try DescribeImagesRequest.validateOwner(o) }
+        s.owners += try owners.map { try ImageOwner($0) }
         if let architecture { s.architecture = architecture }
         if let rootDeviceType { s.rootDeviceType = rootDeviceType }
         if let v = versionRange { s.versionRange = try VersionRange(v, field: "version-range") }

@@ -7,7 +7,7 @@ import IngotCore
 ///
 /// ```swift
 /// let cloud = LocalCloud(store: try Store(path: "ingot.sqlite", create: true), clock: .wall)
-/// let images = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"]))
+/// let images = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller]))
 /// ```
 public struct LocalCloud: Cloud {
     public let store: Store

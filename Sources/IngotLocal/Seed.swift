@@ -104,7 +104,7 @@ extension LocalCloud {
     public func seedDemoFleet() async throws {
         for region in [Region.usEast1, .euWest1, .apSoutheast2] {
             for (family, template, type) in [("golden-web", "web-lt", "c7i.large"), ("golden-api", "api-lt", "m7i.large")] {
-                let builds = try await describeImages(DescribeImagesRequest(region: region, owners: ["self"], filters: [.name(["\(family)-*"])], includeDeprecated: true))
+                let builds = try await describeImages(DescribeImagesRequest(region: region, owners: [.caller], filters: [.name(["\(family)-*"])], includeDeprecated: true))
                     .filter { $0.state == .available }
                 guard builds.count > 1 else { continue }
                 let older = builds[1]  // newest first: the build before the newest available one

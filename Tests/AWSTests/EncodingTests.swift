@@ -140,7 +140,7 @@ struct LoggingTests {
             config.credentials = AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: secret, sessionToken: token)
             let client = AWSClient(configuration: config, retryPolicy: RetryPolicy(baseDelay: .milliseconds(1)), logger: logger)
             let cloud = AWSCloud(client: client, account: .defaultLocal)
-            _ = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"]))
+            _ = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller]))
             _ = try? await cloud.acting(as: try AccountID("210987654321")).describeImages(DescribeImagesRequest(region: .usEast1))
             try await cloud.shutdown()
             #expect(server.requests.first?.header("X-Amz-Security-Token") == token, "the token is sent, only never printed")

@@ -15,7 +15,7 @@ struct MotoAuthTests {
             let name = uniqueName("signed")
             let id = try await cloud.createImage(CreateImageRequest(region: .usEast1, instanceId: instance.id, name: try ImageName(name),
                                                                    tags: [Tag(key: "note", value: "spaces & symbols: a+b=c/d?e")]))
-            let images = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"],
+            let images = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller],
                                                                               filters: [.name([name]), .tag(key: "note", values: ["spaces & symbols: a+b=c/d?e"])]))
             #expect(images.map(\.id) == [id])
             // Another region: the credential scope changes with it.

@@ -59,7 +59,7 @@ struct MotoEC2Tests {
                 tags: [Tag(key: "golden", value: "true")], imageVersion: ImageVersion(parsing: "2.4.0/3")))
 
             let found = try await cloud.describeImages(DescribeImagesRequest(
-                region: .usEast1, owners: ["self"], filters: [.name([name]), .tag(key: "golden", values: ["true"])]))
+                region: .usEast1, owners: [.caller], filters: [.name([name]), .tag(key: "golden", values: ["true"])]))
             #expect(found.map(\.id) == [id])
             let image = try #require(found.first)
             #expect(image.name == name)
@@ -72,12 +72,12 @@ struct MotoEC2Tests {
             #expect(image.region == .usEast1)
 
             // A filter that matches nothing gives an empty set, not an error.
-            let none = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"],
+            let none = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller],
                                                                             filters: [.name([name]), .tag(key: "golden", values: ["false"])]))
             #expect(none.isEmpty)
 
             try await cloud.createTags(region: .usEast1, imageId: id, tags: [Tag(key: "team", value: "web")])
-            let byTagKey = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"], filters: [.tagKey(["team"]), .name([name])]))
+            let byTagKey = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller], filters: [.tagKey(["team"]), .name([name])]))
             #expect(byTagKey.map(\.id) == [id])
 
             let other = try AccountID("210987654321")
@@ -89,7 +89,7 @@ struct MotoEC2Tests {
             let result = try await cloud.deregisterImage(region: .usEast1, imageId: id, deleteAssociatedSnapshots: false)
             #expect(result.retainedSnapshots == image.snapshotIds)
             #expect(result.deletedSnapshots.isEmpty)
-            let after = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"], filters: [.name([name])]))
+            let after = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller], filters: [.name([name])]))
             #expect(after.allSatisfy { $0.state == .deregistered })
         }
     }
@@ -158,7 +158,7 @@ struct MotoEC2Tests {
             #expect(copies.first?.name == name, "without a name the copy takes the source's")
             #expect(copies.first?.region == .euWest1)
             // Not in the source region: moto keeps regions apart by the credential scope.
-            let inSource = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"], filters: [.imageId([copy.rawValue])]))
+            let inSource = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller], filters: [.imageId([copy.rawValue])]))
             #expect(inSource.isEmpty)
         }
     }
@@ -185,7 +185,7 @@ struct MotoEC2Tests {
             let other = cloud.acting(as: try AccountID("210987654321"))
             #expect(other.caller.rawValue == "210987654321")
             let error = await #expect(throws: IngotError.self) {
-                try await other.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"]))
+                try await other.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller]))
             }
             #expect(error?.message.contains("AWS acts only as the credentials' account 123456789012") == true)
         }

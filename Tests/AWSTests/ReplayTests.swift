@@ -28,7 +28,7 @@ struct ReplayTests {
         let page1 = try Fixture.text("describe-images-page1.xml"), page2 = try Fixture.text("describe-images-page2.xml")
         try await withReplayCloud({ request, _ in .xml(request.form["NextToken"] == "page-2-token" ? page2 : page1) }) { cloud, server in
             let images = try await cloud.describeImages(DescribeImagesRequest(
-                region: .usEast1, owners: ["self", "amazon"], filters: [.name(["golden-*"]), .tag(key: "golden", values: ["true", "yes"])],
+                region: .usEast1, owners: [.caller, .amazon], filters: [.name(["golden-*"]), .tag(key: "golden", values: ["true", "yes"])],
                 includeDeprecated: true))
             #expect(images.map(\.id.rawValue) == ["ami-0abcdef1234567890", "ami-1a2b3c4d"])
             let golden = try #require(images.first)
@@ -228,7 +228,7 @@ struct RetryTests {
     static let empty = (try? Fixture.text("describe-images-empty.xml")) ?? ""
 
     func describe(_ cloud: AWSCloud) async throws -> [Image] {
-        try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: ["self"]))
+        try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller]))
     }
 
     @Test("EC2 RequestLimitExceeded twice, then success")

@@ -35,7 +35,7 @@ import Testing
             """#)
         let job = try #require(try config.refreshJobs(dryRun: true).first)
         #expect(job.templates == ["web-lt"] && job.regions == [.usEast1, .euWest1])
-        #expect(job.selector == ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: ["self"]))
+        #expect(job.selector == ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: [.caller]))
         #expect(job.options == TemplateRefresher.Options(base: .latest, setDefault: true, keep: 5, dryRun: true))
         for (json, field) in [(#"{"templates": [{"name": "web-lt", "regions": ["us-east-1"], "selector": "api"}]}"#, "templates[0].selector"),
                               (#"{"selectors": {"web": {"owners": ["self"]}}, "templates": [{"name": "web-lt", "regions": ["us-east-1"], "selector": "web", "keep": 0}]}"#, "templates[0].keep")] {

@@ -7,7 +7,7 @@ typealias Tag = IngotCore.Tag
 
 @Suite struct GoldenImageResolverTests {
     static let now = Timestamp.parse("2026-11-26T12:00:00Z") ?? Date()
-    let golden = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: ["self"])
+    let golden = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: [.caller])
 
     func image(_ n: Int, daysAgo: Double, version: String? = nil, region: Region = .usEast1, state: ImageState = .available,
                deprecation: Date? = nil, tags: [Tag] = [Tag(key: "golden", value: "true")], source: (ImageID, Region)? = nil,
@@ -146,7 +146,7 @@ typealias Tag = IngotCore.Tag
         let web = image(1, daysAgo: 1, version: "1.2.0/1")  // golden-web-1
         var api = image(2, daysAgo: 1, version: "1.2.0/1", region: .euWest1)
         api.name = "golden-api-1.2.0-1"
-        let (results, _) = GoldenImageResolver.chooseConsistent([(.usEast1, [web]), (.euWest1, [api])], by: ImageSelector(owners: ["self"]), now: Self.now)
+        let (results, _) = GoldenImageResolver.chooseConsistent([(.usEast1, [web]), (.euWest1, [api])], by: ImageSelector(owners: [.caller]), now: Self.now)
         #expect(results.allSatisfy { $0.image == nil })
     }
 
@@ -194,7 +194,7 @@ typealias Tag = IngotCore.Tag
 /// DescribeImages' filters, applied by `candidates` before `choose` sees anything.)
 @Suite struct ResolverOracleTests {
     static let now = Timestamp.parse("2026-11-26T12:00:00Z") ?? Date()
-    let golden = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: ["self"])
+    let golden = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: [.caller])
 
     static func oracleEligible(_ i: Image, now: Date) -> Bool {
         i.state == .available && (i.deprecationTime.map { $0 > now } ?? true) && i.tags.contains { $0.key == "golden" && $0.value == "true" }

@@ -29,19 +29,21 @@ import IngotCore
         let mine = try await f.build("mine-1")
         let theirs = try await f.cloud.acting(as: Fixture.other).buildImage(region: .usEast1, name: try ImageName("theirs-1"))
         try await f.other.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: .usEast1, imageId: theirs, add: [.account(.defaultLocal)]))
-        #expect(try await f.list { $0.owners = ["self"] }.map(\.id) == [mine])
-        #expect(try await f.list { $0.owners = [Fixture.other.rawValue] }.map(\.id) == [theirs])
+        #expect(try await f.list { $0.owners = [.caller] }.map(\.id) == [mine])
+        #expect(try await f.list { $0.owners = [.account(Fixture.other)] }.map(\.id) == [theirs])
         #expect(try await f.list { $0.executableBy = ["self"] }.map(\.id) == [theirs])
-        let amazon = try await f.list { $0.owners = ["amazon"] }
+        let amazon = try await f.list { $0.owners = [.amazon] }
         #expect(amazon.count == 8)
         #expect(amazon.allSatisfy { $0.ownerAlias == "amazon" && $0.isPublic && $0.name.hasPrefix("al2023-ami-") })
         #expect(Set(amazon.map(\.architecture)) == [.x86_64, .arm64])
-        let ubuntu = try await f.list { $0.owners = [AccountID.canonical.rawValue]; $0.filters = [.name(["ubuntu/images/*noble*"])] }
+        let ubuntu = try await f.list { $0.owners = [.account(.canonical)]; $0.filters = [.name(["ubuntu/images/*noble*"])] }
         #expect(ubuntu.count == 8)
         let publicImages = try await f.list { $0.executableBy = ["all"] }
         #expect(publicImages.count == 24)
-        #expect(try await f.list(.euWest1) { $0.owners = ["amazon"] }.allSatisfy { $0.region == .euWest1 })
-        await #expect(throws: IngotError.self) { try await f.list { $0.owners = ["nobody"] } }
+        #expect(try await f.list(.euWest1) { $0.owners = [.amazon] }.allSatisfy { $0.region == .euWest1 })
+        // "You can specify a combination of Amazon Web Services account IDs, self, amazon, aws-backup-vault, and aws-marketplace."
+        #expect(throws: IngotError.self) { try ImageOwner("nobody") }
+        #expect(try ImageOwner("aws-backup-vault") == .alias("aws-backup-vault") && (try ImageOwner("123456789012")).isCaller(.defaultLocal))
     }
 
     @Test func unknownImageIdsAreNotFound() async throws {

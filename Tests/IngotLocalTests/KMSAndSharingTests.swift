@@ -96,7 +96,7 @@ import Testing
         let copied = try await copy(f, image, into: .usEast1, key: nil, as: f.other, copyTags: true)
         #expect(try await f.image(copied, as: f.other).tags.isEmpty)
 
-        let selector = ImageSelector(tags: ["golden": ["true"]], owners: [f.cloud.caller.rawValue])
+        let selector = ImageSelector(tags: ["golden": ["true"]], owners: [.account(f.cloud.caller)])
         #expect(selector.sharedTagWarning(caller: Fixture.other) != nil)
         #expect(selector.sharedTagWarning(caller: f.cloud.caller) == nil)
     }

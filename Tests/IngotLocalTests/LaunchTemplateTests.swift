@@ -67,7 +67,7 @@ import Testing
         try await template(f, old)
         try await template(f, old, region: .euWest1)
         let new = try await f.build("golden-web-2", tags: [Tag(key: "golden", value: "true")])
-        let selector = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: ["self"])
+        let selector = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: [.caller])
         // Dry run: the plan, and nothing written.
         let plan = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: selector,
                                                        options: .init(setDefault: true, dryRun: true), cloud: f.cloud, now: Fixture.now)
@@ -114,7 +114,7 @@ import Testing
             _ = try await f.cloud.createLaunchTemplateVersion(CreateLaunchTemplateVersionRequest(region: .usEast1, name: "web-lt", sourceVersion: .latest, data: LaunchTemplateData(imageId: image.rawValue)))
         }
         let newest = try await f.build("golden-web-9")
-        let result = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: ImageSelector(names: ["golden-web-*"], owners: ["self"]),
+        let result = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: ImageSelector(names: ["golden-web-*"], owners: [.caller]),
                                                          options: .init(base: .latest, keep: 2), cloud: f.cloud, now: Fixture.now)
         #expect(result.first?.version == 5)
         #expect(result.first?.deletedVersions == [2, 3])  // 1 is the default, 4 and 5 are the newest two
@@ -182,7 +182,7 @@ import Testing
         _ = try await f.cloud.putParameter(region: .usEast1, name: "/golden/web", value: old.rawValue, dataType: "aws:ec2:image", overwrite: false)
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "ssm-lt", data: LaunchTemplateData(imageId: "resolve:ssm:/golden/web", instanceType: "t3.micro")))
         let new = try await f.build("golden-web-2")
-        let selector = ImageSelector(names: ["golden-web-*"], owners: ["self"])
+        let selector = ImageSelector(names: ["golden-web-*"], owners: [.caller])
         let result = try await TemplateRefresher.refresh(templates: ["ssm-lt"], regions: [.usEast1], selector: selector, options: .init(), cloud: f.cloud, now: Fixture.now)
         #expect(result.first?.action == .updatedParameter)
         #expect(result.first?.parameterVersion == 2)
@@ -269,7 +269,7 @@ import Testing
         }
         _ = try await f.cloud.modifyLaunchTemplate(region: .usEast1, name: "web-lt", defaultVersion: 5)
         _ = try await f.build("golden-web-9")
-        let result = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: ImageSelector(names: ["golden-web-*"], owners: ["self"]),
+        let result = try await TemplateRefresher.refresh(templates: ["web-lt"], regions: [.usEast1], selector: ImageSelector(names: ["golden-web-*"], owners: [.caller]),
                                                          options: .init(keep: 1), cloud: f.cloud, now: Fixture.now)
         #expect(result.first?.version == 6)
         #expect(result.first?.deletedVersions == [1, 3, 4])  // 2: the group's; 5: the default; 6: new
@@ -301,7 +301,7 @@ import Testing
         let a = try await f.at(Fixture.now.addingTimeInterval(-7200)).buildImage(region: .usEast1, name: try ImageName("golden-web-1"), tags: [Tag(key: "golden", value: "true")])
         _ = try await f.cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: a.rawValue)))
         _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(launchTemplateName: "web-lt", launchTemplateVersion: .number(1), minSize: 1, maxSize: 3, desiredCapacity: 2))
-        let golden = ImageSelector(tags: ["golden": ["true"]], owners: ["self"])
+        let golden = ImageSelector(tags: ["golden": ["true"]], owners: [.caller])
         #expect(try await Doctor.examine(regions: [.usEast1], golden: golden, cloud: f.cloud, now: Fixture.now).isEmpty)
         // Deprecate the template's image, move the group to a new version: both show.
         _ = try await f.cloud.enableImageDeprecation(region: .usEast1, imageId: a, deprecateAt: Fixture.now.addingTimeInterval(120))
@@ -447,7 +447,7 @@ import Testing
             }
             let before = Set(try await f.cloud.describeLaunchTemplateVersions(region: .usEast1, name: "web-lt", versions: []).map(\.versionNumber))
             let defaultBefore = try #require(try await f.cloud.describeLaunchTemplates(region: .usEast1, names: ["web-lt"]).first).defaultVersionNumber
-            var job = TemplateRefresher.Job(templates: ["web-lt"], regions: [.usEast1], selector: ImageSelector(names: ["golden-web-*"], owners: ["self"]),
+            var job = TemplateRefresher.Job(templates: ["web-lt"], regions: [.usEast1], selector: ImageSelector(names: ["golden-web-*"], owners: [.caller]),
                                             options: .init(base: latestBase ? .latest : .default, setDefault: setDefault, keep: keep == 0 ? nil : keep, dryRun: true))
             let plan = try #require(try await TemplateRefresher.refresh(jobs: [job], cloud: f.cloud, now: Fixture.now).first)
             job.options.dryRun = false

@@ -54,8 +54,7 @@ public enum ImageBlockPublicAccessState: String, Sendable, Hashable, Codable {
 public struct DescribeImagesRequest: Sendable, Hashable {
     public var region: Region
     public var imageIds: [ImageID]
-    /// `self`, account ids, `amazon` (AWS's owner aliases).
-    public var owners: [String]
+    public var owners: [ImageOwner]
     /// Account ids, `self`, or `all` (public images).
     public var executableBy: [String]
     public var filters: [ImageFilter]
@@ -63,7 +62,7 @@ public struct DescribeImagesRequest: Sendable, Hashable {
     public var includeDisabled: Bool
 
     public init(
-        region: Region, imageIds: [ImageID] = [], owners: [String] = [], executableBy: [String] = [],
+        region: Region, imageIds: [ImageID] = [], owners: [ImageOwner] = [], executableBy: [String] = [],
         filters: [ImageFilter] = [], includeDeprecated: Bool = false, includeDisabled: Bool = false
     ) {
         self.region = region
@@ -337,16 +336,5 @@ extension Cloud {
     /// the answer lists nothing. An id the region never had, or no longer has, is `InvalidAMIID.NotFound`.
     public func describeImage(_ id: ImageID, region: Region) async throws -> Image? {
         try await describeImages(DescribeImagesRequest(region: region, imageIds: [id], includeDeprecated: true, includeDisabled: true)).first
-    }
-}
-
-extension DescribeImagesRequest {
-    /// Owner aliases DescribeImages accepts besides `self` and account ids.
-    public static let ownerAliases: Set<String> = ["amazon", "aws-marketplace", "aws-backup-vault"]
-
-    /// Checks one Owners value: `self`, an alias, or a 12-digit account id (the error names `field`).
-    public static func validateOwner(_ owner: String, field: String = "owner") throws {
-        guard owner != "self", !ownerAliases.contains(owner) else { return }
-        _ = try AccountID(owner, field: field)
     }
 }

@@ -154,10 +154,9 @@ public struct SelectorSpec: Decodable, Sendable, Hashable {
 
     /// The validated selector; errors name `field` (e.g. `selectors.web`).
     public func selector(field: String) throws -> ImageSelector {
-        var s = ImageSelector(names: names ?? [], owners: owners ?? [])
+        var s = ImageSelector(names: names ?? [], owners: try (owners ?? []).map { try ImageOwner($0, field: "\(field) owners") })
         for (k, v) in tags ?? [:] { s.tags[k] = v.values }
         for (k, v) in excludeTags ?? [:] { s.excludeTags[k] = v.values }
-        for o in s.owners { try DescribeImagesRequest.validateOwner(o, field: "\(field) owners") }
         if let a = architecture { s.architecture = try parseChoice(a, field: "\(field) architecture", Architecture.self) }
         if let r = rootDeviceType { s.rootDeviceType = try parseChoice(r, field: "\(field) rootDeviceType", RootDeviceType.self) }
         if let v = version { s.versionRange = try VersionRange(v, field: "\(field) version") }

@@ -161,7 +161,7 @@ extension DRPlanner {
             if image.isEncrypted { try await lookUp(DRSnapshot.keyName(of: image), in: request.sourceRegion, strict: false) }
             let family = Doctor.family(of: image.name)
             guard snapshot.drImages[family] == nil else { continue }
-            let found = try await cloud.describeImages(DescribeImagesRequest(region: request.region, owners: ["self"], filters: [.name(["\(family)-*", family])],
+            let found = try await cloud.describeImages(DescribeImagesRequest(region: request.region, owners: [.caller], filters: [.name(["\(family)-*", family])],
                                                                              includeDeprecated: true, includeDisabled: true))
             for copy in found { lineage.known[copy.id] = copy }
             snapshot.drImages[family] = found

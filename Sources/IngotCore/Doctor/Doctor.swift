@@ -28,7 +28,7 @@ public enum Doctor {
     }
 
     /// The selector doctor uses for "golden" unless told otherwise: `--owner self --tag golden=true`.
-    public static let defaultGolden = ImageSelector(tags: ["golden": ["true"]], owners: ["self"])
+    public static let defaultGolden = ImageSelector(tags: ["golden": ["true"]], owners: [.caller])
 
     /// What the orphaned snapshots among `findings` add up to, and their monthly cost at list price.
     public static func orphanedSnapshotCost(_ findings: [Finding]) -> (gib: Int, monthlyUSD: Double) {

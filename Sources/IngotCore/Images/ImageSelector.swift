@@ -7,7 +7,7 @@ import Foundation
 /// What counts as a golden image: the rules `ingot resolve` and the template refresher apply.
 ///
 /// ```swift
-/// var golden = ImageSelector(names: ["golden-web-*"], owners: ["self"])
+/// var golden = ImageSelector(names: ["golden-web-*"], owners: [.caller])
 /// golden.tags = ["golden": ["true"]]
 /// golden.versionRange = try VersionRange(">=2.0.0 <3.0.0")
 /// ```
@@ -17,8 +17,8 @@ public struct ImageSelector: Sendable, Hashable {
     /// Required tags: each key must be present with one of its values (wildcards allowed); an empty
     /// list only requires the key.
     public var tags: [String: [String]]
-    /// `self`, account ids, `amazon` (DescribeImages' Owners).
-    public var owners: [String]
+    /// DescribeImages' Owners.
+    public var owners: [ImageOwner]
     public var architecture: Architecture?
     public var rootDeviceType: RootDeviceType?
     public var versionRange: VersionRange?
@@ -32,7 +32,7 @@ public struct ImageSelector: Sendable, Hashable {
     public var order: ResolveOrder
 
     public init(
-        names: [String] = [], tags: [String: [String]] = [:], owners: [String] = [], architecture: Architecture? = nil,
+        names: [String] = [], tags: [String: [String]] = [:], owners: [ImageOwner] = [], architecture: Architecture? = nil,
         rootDeviceType: RootDeviceType? = nil, versionRange: VersionRange? = nil, launchableBy: AccountID? = nil,
         excludeTags: [String: [String]] = [:], maxAge: TimeInterval? = nil, order: ResolveOrder = .creationDate
     ) {
@@ -55,7 +55,7 @@ public struct ImageSelector: Sendable, Hashable {
     /// are not available to any AWS account that the AMI is shared with" (EC2 user guide).
     public func sharedTagWarning(caller: AccountID) -> String? {
         let userTags = tags.keys.filter { !$0.lowercased().hasPrefix("aws:") }.sorted()
-        let others = owners.filter { $0 != "self" && $0 != caller.rawValue }
+        let others = owners.filter { !$0.isCaller(caller) }.map(\.rawValue)
         guard !userTags.isEmpty, !others.isEmpty else { return nil }
         return "tag filters (\(userTags.joined(separator: ", "))) never match images shared from another account (\(others.joined(separator: ", "))): "
             + "AWS does not share user-defined tags; select by owner and name, or by an SSM parameter the owner publishes"

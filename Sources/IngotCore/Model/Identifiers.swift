@@ -133,3 +133,52 @@ public struct ImageName: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public init(from decoder: any Decoder) throws { try self.init(decoder.singleValueContainer().decode(String.self)) }
     public func encode(to encoder: any Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
 }
+
+/// One value of DescribeImages' `Owners`: "Scopes the results to images with the specified owners. You
+/// can specify a combination of Amazon Web Services account IDs, `self`, `amazon`, `aws-backup-vault`,
+/// and `aws-marketplace`." Parsed once at the edge; written back with ``rawValue``.
+public enum ImageOwner: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// `self`: the caller's own images.
+    case caller
+    /// An owner alias: `amazon`, `aws-marketplace`, `aws-backup-vault` (matched against OwnerAlias).
+    case alias(String)
+    case account(AccountID)
+
+    /// The aliases DescribeImages accepts besides `self` and account ids.
+    public static let aliases: Set<String> = ["amazon", "aws-marketplace", "aws-backup-vault"]
+    public static let amazon = ImageOwner.alias("amazon")
+
+    public init(_ text: String, field: String = "owner") throws {
+        if text == "self" {
+            self = .caller
+        } else if Self.aliases.contains(text) {
+            self = .alias(text)
+        } else if text.utf8.count == 12, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            self = .account(AccountID(trusted: text))
+        } else {
+            throw IngotError.invalid(field, "'\(text)' is not an owner: give self, \(Self.aliases.sorted().joined(separator: ", ")) or a 12-digit account id")
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .caller: "self"
+        case .alias(let a): a
+        case .account(let id): id.rawValue
+        }
+    }
+
+    public var description: String { rawValue }
+
+    /// Whether the owner is `caller` itself (by `self` or by its id).
+    public func isCaller(_ caller: AccountID) -> Bool {
+        switch self {
+        case .caller: true
+        case .account(let id): id == caller
+        case .alias: false
+        }
+    }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
+}

@@ -32,13 +32,11 @@ enum DescribeImagesQuery {
             clauses.append("image.image_id IN \(list(r.imageIds.map(\.rawValue)))")
         }
         if !r.owners.isEmpty {
-            let parts = try r.owners.map { owner -> String in
+            let parts = r.owners.map { owner -> String in
                 switch owner {
-                case "self": return "image.owner_id = :caller"
-                case _ where DescribeImagesRequest.ownerAliases.contains(owner): return "image.owner_alias = \(bind(owner))"
-                default:
-                    try DescribeImagesRequest.validateOwner(owner)
-                    return "image.owner_id = \(bind(owner))"
+                case .caller: "image.owner_id = :caller"
+                case .alias(let alias): "image.owner_alias = \(bind(alias))"
+                case .account(let id): "image.owner_id = \(bind(id.rawValue))"
                 }
             }
             clauses.append("(" + parts.joined(separator: " OR ") + ")")

@@ -55,7 +55,7 @@ extension LocalCloud {
     /// launch template with all its versions, the groups with their instances, and the whole history of
     /// every SSM parameter a template launches from (templates may name NAME:VERSION or NAME:LABEL).
     public func importAccount(from source: some LaunchTemplateCloud & AutoScalingCloud & ParameterCloud, region: Region) async throws -> CloudImportResult {
-        let images = try await source.describeImages(DescribeImagesRequest(region: region, owners: ["self"], includeDeprecated: true, includeDisabled: true))
+        let images = try await source.describeImages(DescribeImagesRequest(region: region, owners: [.caller], includeDeprecated: true, includeDisabled: true))
         var versions: [LaunchTemplateVersion] = []
         for t in try await source.describeLaunchTemplates(region: region, names: []) {
             versions += try await source.describeLaunchTemplateVersions(region: region, name: t.name, versions: [.range(1...max(1, t.latestVersionNumber))])

@@ -16,7 +16,7 @@ try await cloud.seedDemo()
 try await cloud.seedDemoFleet()
 
 // Which images are golden: our own golden-web builds tagged golden=true.
-let golden = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: ["self"])
+let golden = ImageSelector(names: ["golden-web-*"], tags: ["golden": ["true"]], owners: [.caller])
 let regions: [Region] = [.usEast1, .euWest1, .apSoutheast2]
 let now = Date()
 
