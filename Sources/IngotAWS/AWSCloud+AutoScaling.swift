@@ -10,8 +10,12 @@ extension AWSCloud {
     }
 
     static func encode(_ s: GroupSettings, into q: inout QueryParameters) {
-        q.setTemplate(s.launchTemplateName, prefix: "LaunchTemplate.")
-        q.set("LaunchTemplate.Version", s.launchTemplateVersion?.description)
+        if let policy = s.mixedInstancesPolicy {
+            encode(policy, prefix: "MixedInstancesPolicy.", into: &q)
+        } else {
+            q.setTemplate(s.launchTemplateName, prefix: "LaunchTemplate.")
+            q.set("LaunchTemplate.Version", s.launchTemplateVersion?.description)
+        }
         q.set("MinSize", s.minSize)
         q.set("MaxSize", s.maxSize)
         q.set("DesiredCapacity", s.desiredCapacity)
@@ -20,13 +24,29 @@ extension AWSCloud {
         q.set("DefaultInstanceWarmup", s.defaultInstanceWarmup)
     }
 
+    /// A MixedInstancesPolicy as Query parameters under `prefix` (lists as `member.N`).
+    static func encode(_ p: MixedInstancesPolicy, prefix: String, into q: inout QueryParameters) {
+        let template = "\(prefix)LaunchTemplate."
+        q.setTemplate(p.launchTemplateName, prefix: "\(template)LaunchTemplateSpecification.")
+        q.set("\(template)LaunchTemplateSpecification.Version", p.launchTemplateVersion.description)
+        for (n, o) in p.overrides.enumerated() {
+            q.set("\(template)Overrides.member.\(n + 1).InstanceType", o.instanceType)
+            q.set("\(template)Overrides.member.\(n + 1).ImageId", o.imageId)
+        }
+        for (key, value) in p.instancesDistribution.sorted(by: { $0.key < $1.key }) {
+            q.set("\(prefix)InstancesDistribution.\(JSONValue.pascalCase(key))", value.string ?? value.text)
+        }
+    }
+
     /// CreateAutoScalingGroup (launch template version `$Default` unless given); returns the group as described.
     public func createAutoScalingGroup(region: Region, name: String, settings: GroupSettings) async throws -> AutoScalingGroup {
-        guard settings.launchTemplateName != nil else { throw IngotError.invalid("launch-template", "a group needs a launch template") }
+        guard settings.launchTemplateName != nil || settings.mixedInstancesPolicy != nil else {
+            throw IngotError.invalid("launch-template", "a group needs a launch template or a mixed instances policy")
+        }
         var q = autoScaling("CreateAutoScalingGroup")
         q.set("AutoScalingGroupName", name)
         var s = settings
-        if s.launchTemplateVersion == nil { s.launchTemplateVersion = .default }
+        if s.launchTemplateVersion == nil && s.mixedInstancesPolicy == nil { s.launchTemplateVersion = .default }
         Self.encode(s, into: &q)
         _ = try await callAutoScaling(region, q)
         return try await group(region: region, name: name, action: "CreateAutoScalingGroup")
@@ -38,7 +58,7 @@ extension AWSCloud {
         q.set("AutoScalingGroupName", name)
         var s = settings
         // AWS wants the template named whenever its version changes.
-        if s.launchTemplateVersion != nil, s.launchTemplateName == nil {
+        if s.launchTemplateVersion != nil, s.launchTemplateName == nil, s.mixedInstancesPolicy == nil {
             s.launchTemplateName = try await group(region: region, name: name, action: "UpdateAutoScalingGroup").launchTemplateName
         }
         Self.encode(s, into: &q)
@@ -96,7 +116,8 @@ extension AWSCloud {
                     throw IngotError.failed("DescribeAutoScalingGroups: the launch template version of \(i.instanceId) in \(group.name) is not known (Auto Scaling reports '\(i.launchTemplateVersion ?? "none")' and the instance has no aws:ec2launchtemplate:version tag)")
                 }
                 return GroupInstance(instanceId: i.instanceId, availabilityZone: i.availabilityZone, lifecycleState: i.lifecycleState,
-                                     healthStatus: i.healthStatus, launchTemplateVersion: version, imageId: details[i.instanceId]?.image ?? "")
+                                     healthStatus: i.healthStatus, launchTemplateVersion: version, imageId: details[i.instanceId]?.image ?? "",
+                                     instanceType: i.instanceType)
             }
             return g
         }

@@ -39,7 +39,9 @@ extension AWSCloud: InstanceRefreshCloud {
         var q = autoScaling("StartInstanceRefresh")
         q.set("AutoScalingGroupName", request.autoScalingGroupName)
         q.set("Strategy", request.strategy)
-        if let version = request.launchTemplateVersion {
+        if let policy = request.mixedInstancesPolicy {
+            Self.encode(policy, prefix: "DesiredConfiguration.MixedInstancesPolicy.", into: &q)
+        } else if let version = request.launchTemplateVersion {
             q.setTemplate(request.launchTemplateName, prefix: "DesiredConfiguration.LaunchTemplate.")
             q.set("DesiredConfiguration.LaunchTemplate.Version", String(version))
         }

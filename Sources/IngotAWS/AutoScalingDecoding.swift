@@ -11,6 +11,7 @@ public enum AutoScalingDecoding {
         public var healthStatus: String
         /// The launch template version as Auto Scaling reports it (a number, or `$Latest`/`$Default`).
         public var launchTemplateVersion: String?
+        public var instanceType: String?
     }
 
     /// One `<member>` of DescribeAutoScalingGroups' `AutoScalingGroups`, with its instances apart.
@@ -28,22 +29,37 @@ public enum AutoScalingDecoding {
             return InstanceEntry(
                 instanceId: InstanceID(trusted: try inf.required("InstanceId")), availabilityZone: inf.string("AvailabilityZone") ?? "",
                 lifecycleState: inf.string("LifecycleState") ?? "", healthStatus: inf.string("HealthStatus") ?? "",
-                launchTemplateVersion: inf.string("LaunchTemplate/Version"))
+                launchTemplateVersion: inf.string("LaunchTemplate/Version"), instanceType: inf.string("InstanceType"))
         }
+        let templateName = try tf.string("LaunchTemplateName") ?? tf.required("LaunchTemplateId")
+        let templateVersion = try tf.string("Version").map { text in
+            guard let v = try? TemplateVersion(text) else {
+                throw IngotError.failed("DescribeAutoScalingGroups: \(name) has launch template version '\(text)', not $Latest, $Default or a number")
+            }
+            return v
+        } ?? .default
         let group = AutoScalingGroup(
             name: name, region: region,
-            launchTemplateName: try tf.string("LaunchTemplateName") ?? tf.required("LaunchTemplateId"),
-            launchTemplateVersion: try tf.string("Version").map { text in
-                guard let v = try? TemplateVersion(text) else {
-                    throw IngotError.failed("DescribeAutoScalingGroups: \(name) has launch template version '\(text)', not $Latest, $Default or a number")
-                }
-                return v
-            } ?? .default,
+            launchTemplateName: templateName, launchTemplateVersion: templateVersion,
             minSize: try f.requiredInt("MinSize"), maxSize: try f.requiredInt("MaxSize"), desiredCapacity: try f.requiredInt("DesiredCapacity"),
             availabilityZones: member.members("AvailabilityZones").map(\.text),
             // AWS omits HealthCheckGracePeriod only when it is its default, 0.
             healthCheckGracePeriod: try f.int("HealthCheckGracePeriod") ?? 0, defaultInstanceWarmup: try f.int("DefaultInstanceWarmup"),
-            createdTime: try f.requiredDate("CreatedTime"), instances: [])
+            createdTime: try f.requiredDate("CreatedTime"), instances: [],
+            mixedInstancesPolicy: member.child("MixedInstancesPolicy").map { policy($0, template: templateName, version: templateVersion) })
         return (group, instances)
+    }
+
+    /// A group's MixedInstancesPolicy: the overrides' instance types and AMIs, InstancesDistribution's
+    /// values (numbers as numbers).
+    static func policy(_ p: AWSXML.Element, template: String, version: TemplateVersion) -> MixedInstancesPolicy {
+        let overrides = (p.child("LaunchTemplate")?.members("Overrides") ?? []).compactMap { o in
+            o.string("InstanceType").map { MixedInstancesPolicy.Override(instanceType: $0, imageId: o.string("ImageId")) }
+        }
+        var distribution: [String: JSONValue] = [:]
+        for c in p.child("InstancesDistribution")?.children ?? [] {
+            distribution[JSONValue.camelCase(c.name)] = Int64(c.text).map(JSONValue.int) ?? .string(c.text)
+        }
+        return MixedInstancesPolicy(launchTemplateName: template, launchTemplateVersion: version, overrides: overrides, instancesDistribution: distribution)
     }
 }

@@ -17,6 +17,9 @@ struct GroupOptions: ParsableArguments {
     @Option(name: .customLong("desired-capacity")) var desiredCapacity: Int?
     @Option(name: .customLong("availability-zones"), help: "Comma-separated zones of the region.") var zones: String?
     @Option(name: .customLong("health-check-grace-period"), help: "Seconds.") var grace: Int?
+    @Option(name: .customLong("mixed-instances-policy"),
+            help: "A MixedInstancesPolicy as the AWS CLI takes it (JSON, a file, or file://FILE): LaunchTemplate's LaunchTemplateSpecification and Overrides (InstanceType, ImageId), InstancesDistribution; instead of --launch-template.")
+    var mixedInstancesPolicy: String?
     @Option(name: .customLong("default-instance-warmup"), parsing: .unconditional,
             help: "Seconds; -1 removes a value set before (\"include the property but specify -1 for the value\", as the API does).") var warmup: Int?
 
@@ -33,9 +36,17 @@ struct GroupOptions: ParsableArguments {
         for (field, v) in [("min-size", minSize), ("max-size", maxSize), ("desired-capacity", desiredCapacity), ("health-check-grace-period", grace)] {
             if let v, v < 0 { throw IngotError.invalid(field, "\(v) must not be negative") }
         }
+        // "Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter."
+        if launchTemplate != nil && mixedInstancesPolicy != nil {
+            throw IngotError.invalid("mixed-instances-policy", "give either --launch-template or --mixed-instances-policy (which names its own template)")
+        }
+        let policy = try mixedInstancesPolicy.map {
+            try MixedInstancesPolicy(json: try JSONArgument.read($0, field: "mixed-instances-policy", what: "a MixedInstancesPolicy"))
+        }
         if let warmup, warmup < -1 { throw IngotError.invalid("default-instance-warmup", "\(warmup) is not seconds (0 or more) or -1 (remove)") }
         return GroupSettings(launchTemplateName: name, launchTemplateVersion: version, minSize: minSize, maxSize: maxSize, desiredCapacity: desiredCapacity,
-                             availabilityZones: zones.map { $0.split(separator: ",").map(String.init) }, healthCheckGracePeriod: grace, defaultInstanceWarmup: warmup)
+                             availabilityZones: zones.map { $0.split(separator: ",").map(String.init) }, healthCheckGracePeriod: grace, defaultInstanceWarmup: warmup,
+                             mixedInstancesPolicy: policy)
     }
 }
 
@@ -64,7 +75,9 @@ struct GroupsCreate: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.resolve()
-        guard settings.launchTemplateName != nil else { throw IngotError.invalid("launch-template", "give --launch-template NAME[:VERSION]") }
+        guard settings.launchTemplateName != nil || settings.mixedInstancesPolicy != nil else {
+            throw IngotError.invalid("launch-template", "give --launch-template NAME[:VERSION] or --mixed-instances-policy JSON")
+        }
         guard settings.minSize != nil, settings.maxSize != nil else { throw IngotError.invalid("min-size", "give --min-size and --max-size") }
         let region = try region.resolve()
         let group = try await global.withCloud { c, _ in try await c.createAutoScalingGroup(region: region, name: name, settings: settings) }

@@ -29,3 +29,15 @@ enum YAMLFile {
         try decode(SelectorSpec.File.self, path: path, field: "selector", what: "a selector").spec.selector(field: "selector")
     }
 }
+
+/// A JSON option as the AWS CLI takes one: the JSON itself, a file, or `file://FILE`.
+enum JSONArgument {
+    static func read(_ text: String, field: String, what: String) throws -> JSONValue {
+        let path = text.hasPrefix("file://") ? String(text.dropFirst("file://".count)) : text
+        let json = FileManager.default.fileExists(atPath: path) ? (FileManager.default.contents(atPath: path) ?? Data()) : Data(text.utf8)
+        guard let value = try? JSONValue.parse(Array(json)) else {
+            throw IngotError.invalid(field, "is not JSON (\(what)), nor a file holding it")
+        }
+        return value
+    }
+}

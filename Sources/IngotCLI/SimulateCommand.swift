@@ -49,7 +49,9 @@ struct SimulateRollout: AsyncParsableCommand {
         case (let name?, nil):
             // The group as it is, on the store or on AWS (reading it is all the simulation asks of the cloud).
             let region = try region.resolve()
-            spec = try await global.withCloud { cloud, _ in try await GroupFleet.load(cloud: cloud, region: region, group: name, desiredVersion: desiredVersion).spec }
+            let fleet = try await global.withCloud { cloud, _ in try await GroupFleet.load(cloud: cloud, region: region, group: name, desiredVersion: desiredVersion) }
+            try fleet.check(strategy: strategy, desiredVersion: desiredVersion)
+            spec = fleet.spec
             // Rolling a group onto what it already runs replaces every instance for nothing: only when asked.
             if desiredVersion == nil, !spec.instances.isEmpty, spec.instances.allSatisfy(\.matching) {
                 throw IngotError.invalid("desired-version", "\(name) already runs \(spec.newVersion) on every instance: give --desired-version with that version to replace them anyway, or another version to roll onto")

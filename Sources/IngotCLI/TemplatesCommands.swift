@@ -44,9 +44,7 @@ struct TemplateDataOptions: ParsableArguments {
     }
 
     static func parse(_ text: String) throws -> LaunchTemplateData {
-        let path = text.hasPrefix("file://") ? String(text.dropFirst("file://".count)) : text
-        let json = FileManager.default.fileExists(atPath: path) ? (FileManager.default.contents(atPath: path) ?? Data()) : Data(text.utf8)
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: json), case .object(let fields) = value else {
+        guard case .object(let fields) = try JSONArgument.read(text, field: "launch-template-data", what: "a LaunchTemplateData object") else {
             throw IngotError.invalid("launch-template-data", "is not a JSON object of LaunchTemplateData fields (or a file holding one)")
         }
         return try LaunchTemplateData(fields: fields, field: "launch-template-data")

@@ -117,6 +117,26 @@ struct MotoTemplateTests {
         }
     }
 
+    @Test("A group made with a MixedInstancesPolicy: its template, overrides (types and AMIs) and distribution come back from DescribeAutoScalingGroups")
+    func mixedInstancesPolicyGroup() async throws {
+        try await withMotoCloud { cloud in
+            let builder = try await launchBuilder(cloud)
+            let image = try #require(builder.imageId).rawValue
+            let template = uniqueName("mip-lt")
+            _ = try await cloud.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: template, data: LaunchTemplateData(imageId: image, instanceType: "t3.micro")))
+            let policy = MixedInstancesPolicy(launchTemplateName: template, launchTemplateVersion: .number(1),
+                                              overrides: [.init(instanceType: "t3.small", imageId: image), .init(instanceType: "t3.medium", imageId: image)],
+                                              instancesDistribution: ["onDemandBaseCapacity": .int(1)])
+            let name = uniqueName("mip-asg")
+            let group = try await cloud.createAutoScalingGroup(region: .usEast1, name: name, settings: GroupSettings(
+                minSize: 0, maxSize: 2, desiredCapacity: 1, availabilityZones: ["us-east-1a"], mixedInstancesPolicy: policy))
+            #expect(group.launchTemplateName == template && group.launchTemplateVersion == .number(1))
+            #expect(group.mixedInstancesPolicy?.overrides.map(\.instanceType) == ["t3.small", "t3.medium"])
+            #expect(group.mixedInstancesPolicy?.overrides.allSatisfy { $0.imageId == image } == true)
+            #expect(group.mixedInstancesPolicy?.instancesDistribution["onDemandBaseCapacity"] == .int(1))
+        }
+    }
+
     @Test("DescribeAutoScalingGroups follows NextToken past moto's 50-group pages")
     func groupPages() async throws {
         try await withMotoCloud { cloud in

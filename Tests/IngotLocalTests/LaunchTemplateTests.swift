@@ -421,6 +421,75 @@ import Testing
     }
 }
 
+/// ReplaceRootVolume as the Auto Scaling user guide's "Replace root volumes during instance refresh"
+/// page defines it, on groups with and without a mixed instances policy.
+@Suite struct ReplaceRootVolumeTests {
+    static func policy(_ image: ImageID, version: String = "1", types: [String] = ["t3.micro", "t3.small"]) throws -> MixedInstancesPolicy {
+        try MixedInstancesPolicy(json: JSONValue.parse("""
+            {"LaunchTemplate": {"LaunchTemplateSpecification": {"LaunchTemplateName": "web-lt", "Version": "\(version)"},
+             "Overrides": [\(types.map { "{\"InstanceType\": \"\($0)\", \"ImageId\": \"\(image)\"}" }.joined(separator: ","))]},
+             "InstancesDistribution": {"OnDemandBaseCapacity": 1}}
+            """))
+    }
+
+    func start(_ f: Fixture, desired: Int?) async throws -> String {
+        try await f.cloud.startInstanceRefresh(StartInstanceRefreshRequest(region: .usEast1, autoScalingGroupName: "web-asg", launchTemplateName: "web-lt",
+                                                                           launchTemplateVersion: desired, strategy: "ReplaceRootVolume"))
+    }
+
+    @Test("\"You can't start an instance refresh with Replace Root Volume if the EC2 Auto Scaling group ... uses the $Latest or $Default launch template version\"; \"Your Auto Scaling group must use a mixed instances policy\"")
+    func refusedWithoutAPolicyOrOnAMovingVersion() async throws {
+        let (f, _, _) = try await AutoScalingTests().setUp()
+        _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
+            launchTemplateName: "web-lt", launchTemplateVersion: .latest, minSize: 0, maxSize: 4, desiredCapacity: 2))
+        let noPolicy = await #expect(throws: IngotError.self) { _ = try await start(f, desired: 2) }
+        #expect(noPolicy?.code == "ValidationError" && noPolicy?.message.contains("must use a mixed instances policy") == true)
+        #expect(try await f.cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg").isEmpty)
+    }
+
+    @Test("A policy on $Latest, overrides without an AMI, or no desired configuration are refused; instances of a type the policy lacks too")
+    func refusedPolicies() async throws {
+        let (f, a, _) = try await AutoScalingTests().setUp()
+        var moving = try Self.policy(a, version: "$Latest")
+        _ = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(minSize: 0, maxSize: 4, desiredCapacity: 2, mixedInstancesPolicy: moving))
+        #expect(await #expect(throws: IngotError.self) { _ = try await start(f, desired: 2) }?.message.contains("$Latest") == true)
+        moving.launchTemplateVersion = .number(1)
+        moving.overrides[1].imageId = nil
+        _ = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(mixedInstancesPolicy: moving))
+        #expect(await #expect(throws: IngotError.self) { _ = try await start(f, desired: 2) }?.message.contains("must specify an ImageId") == true)
+        _ = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(mixedInstancesPolicy: try Self.policy(a)))
+        // "You must start the instance refresh with a desired configuration having a mixed instances policy containing ImageId overrides."
+        #expect(await #expect(throws: IngotError.self) { _ = try await start(f, desired: nil) }?.message.contains("desired configuration") == true)
+        // "... if it contains instances whose instance type is not present in the mixed instances policy."
+        _ = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(desiredCapacity: 3, mixedInstancesPolicy: try Self.policy(a, types: ["m7i.large"])))
+        _ = try await f.cloud.updateAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(mixedInstancesPolicy: try Self.policy(a, types: ["t3.micro"])))
+        #expect(await #expect(throws: IngotError.self) { _ = try await start(f, desired: 2) }?.message.contains("m7i.large") == true)
+        #expect(try await f.cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg").isEmpty)
+    }
+
+    @Test("A group with a policy launches the first override's type and AMI; ReplaceRootVolume keeps the instances and moves the overrides' AMIs")
+    func replacesRootVolumesOfAPolicyGroup() async throws {
+        let (f, a, b) = try await AutoScalingTests().setUp()
+        // The overrides name image a while the template's version 1 names it too; version 2 names b.
+        let g = try await f.cloud.createAutoScalingGroup(region: .usEast1, name: "web-asg", settings: GroupSettings(
+            minSize: 0, maxSize: 4, desiredCapacity: 3, mixedInstancesPolicy: try Self.policy(a, types: ["t3.small", "t3.micro"])))
+        #expect(g.launchTemplateName == "web-lt" && g.launchTemplateVersion == .number(1))
+        #expect(g.instances.allSatisfy { $0.imageId == a.rawValue && $0.instanceType == "t3.small" })
+        #expect(g.mixedInstancesPolicy?.instancesDistribution["onDemandBaseCapacity"] == .int(1))
+        let ids = Set(g.instances.map(\.instanceId))
+        let id = try await start(f, desired: 2)
+        let refresh = try #require(try await f.cloud.describeInstanceRefreshes(region: .usEast1, group: "web-asg", ids: [id]).first)
+        #expect(refresh.status == .successful)
+        let after = try #require(try await f.cloud.describeAutoScalingGroups(region: .usEast1, names: ["web-asg"]).first)
+        // Replace Root Volume "preserves all other instance resources": the same instances, on b.
+        #expect(Set(after.instances.map(\.instanceId)) == ids && after.instances.allSatisfy { $0.imageId == b.rawValue && $0.launchTemplateVersion == 2 })
+        #expect(after.launchTemplateVersion == .number(2) && after.mixedInstancesPolicy?.overrides.allSatisfy { $0.imageId == b.rawValue } == true)
+        // Scaling out now launches b, the overrides' AMI.
+        let out = try await f.cloud.setDesiredCapacity(region: .usEast1, name: "web-asg", desiredCapacity: 4)
+        #expect(out.instances.allSatisfy { $0.imageId == b.rawValue })
+    }
+}
+
 /// `templates refresh --dry-run` is a plan in Terraform's sense: it shows every change the run makes.
 @Suite struct RefreshPlanTests {
     /// For random template histories, defaults, pinned groups and options, the dry run reports the same

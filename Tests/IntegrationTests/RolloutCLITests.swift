@@ -210,4 +210,61 @@ import Testing
         #expect(group["desiredCapacity"] as? Int == 5)
         #expect((group["instances"] as? [[String: Any]])?.count == 5)
     }
+
+    /// `groups show --output json` decoded.
+    struct GroupJSON: Decodable {
+        struct Instance: Decodable { let instanceId, imageId, launchTemplateVersion: String; let instanceType: String? }
+        struct Policy: Decodable {
+            struct Template: Decodable {
+                struct Override: Decodable { let instanceType: String; let imageId: String? }
+                let overrides: [Override]
+            }
+            let launchTemplate: Template
+        }
+        let instances: [Instance]
+        let mixedInstancesPolicy: Policy?
+    }
+
+    /// The Auto Scaling user guide, Replace root volumes: "Your Auto Scaling group must use a mixed
+    /// instances policy"; "You can't start an instance refresh with Replace Root Volume if the EC2 Auto
+    /// Scaling group ... uses the $Latest or $Default launch template version."
+    @Test func replaceRootVolumeNeedsAMixedInstancesPolicyOnAVersionNumber() throws {
+        let ingot = try IngotRunner()
+        #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
+        // api-asg launches api-lt:$Latest without a policy: refused by simulate and refresh alike, nothing written.
+        for command in [["simulate", "rollout", "--group", "api-asg", "--region", "us-east-1", "--strategy", "ReplaceRootVolume", "--desired-version", "2"],
+                        ["groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--strategy", "ReplaceRootVolume", "--desired-version", "2"]] {
+            let r = try ingot.run(command)
+            #expect(r.code == 2 && r.stderr.contains("must use a mixed instances policy"), "\(command): \(r.stderr)")
+        }
+        struct Refreshes: Decodable { let instanceRefreshes: [[String: String?]] }
+        let listed = try ingot.run("groups", "refreshes", "--group", "api-asg", "--region", "us-east-1", "--output", "json").stdout
+        #expect(try JSONDecoder().decode(Refreshes.self, from: Foundation.Data(listed.utf8)).instanceRefreshes.isEmpty, "\(listed)")
+        struct Version: Decodable { let versionNumber: Int; let launchTemplateData: Data; struct Data: Decodable { let imageId: String? } }
+        struct Versions: Decodable { let launchTemplateVersions: [Version] }
+        let versions = try JSONDecoder().decode(Versions.self, from: Foundation.Data(try ingot.run("templates", "versions", "api-lt", "--region", "us-east-1", "--output", "json").stdout.utf8))
+            .launchTemplateVersions
+        let v1 = try #require(versions.first { $0.versionNumber == 1 }?.launchTemplateData.imageId)
+        let v2 = try #require(versions.first { $0.versionNumber == 2 }?.launchTemplateData.imageId)
+        let policy = FileManager.default.temporaryDirectory.appendingPathComponent("mip-\(UUID().uuidString).json")
+        try Foundation.Data("""
+            {"LaunchTemplate": {"LaunchTemplateSpecification": {"LaunchTemplateName": "api-lt", "Version": "1"},
+              "Overrides": [{"InstanceType": "c7i.large", "ImageId": "\(v1)"}, {"InstanceType": "m7i.large", "ImageId": "\(v1)"}]}}
+            """.utf8).write(to: policy)
+        let created = try ingot.run("groups", "create", "rrv-asg", "--region", "us-east-1", "--mixed-instances-policy", "file://\(policy.path)",
+                                    "--min-size", "0", "--max-size", "4", "--desired-capacity", "3")
+        #expect(created.code == 0, "\(created.stderr)")
+        let show = { try JSONDecoder().decode(GroupJSON.self, from: Foundation.Data(try ingot.run("groups", "show", "rrv-asg", "--region", "us-east-1", "--output", "json").stdout.utf8)) }
+        let before = try show()
+        #expect(before.instances.count == 3 && before.instances.allSatisfy { $0.imageId == v1 && $0.instanceType == "c7i.large" })
+        let r = try ingot.run("groups", "refresh", "--group", "rrv-asg", "--region", "us-east-1", "--strategy", "ReplaceRootVolume", "--desired-version", "2")
+        #expect(r.code == 0, "\(r.stderr)")
+        let after = try show()
+        #expect(Set(after.instances.map(\.instanceId)) == Set(before.instances.map(\.instanceId)))
+        #expect(after.instances.allSatisfy { $0.imageId == v2 && $0.launchTemplateVersion == "2" })
+        #expect(after.mixedInstancesPolicy?.launchTemplate.overrides.allSatisfy { $0.imageId == v2 } == true)
+        // Both --launch-template and --mixed-instances-policy: AWS takes one or the other.
+        let both = try ingot.run("groups", "create", "both-asg", "--region", "us-east-1", "--launch-template", "api-lt", "--mixed-instances-policy", "file://\(policy.path)")
+        #expect(both.code == 2 && both.stderr.contains("mixed-instances-policy"))
+    }
 }

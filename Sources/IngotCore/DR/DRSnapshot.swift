@@ -143,7 +143,8 @@ extension DRPlanner {
             // A version that launches nothing (no image, a parameter gone) is a blocker of the plan (its
             // image is not visible), not a failure to read.
             let parameter = try? await LaunchTarget.parameter(of: sourceVersion, region: request.sourceRegion, cloud: cloud)
-            let imageId = (try? LaunchTarget.decide(templateName: templateName, version: sourceVersion, parameter: parameter ?? nil))?.imageId
+            let imageId = (try? LaunchTarget.decide(templateName: templateName, version: sourceVersion, parameter: parameter ?? nil))?
+                .launching(from: group?.mixedInstancesPolicy).imageId
                 ?? sourceVersion.data.imageId ?? ""
             // A deregistered image DescribeImages still answers for has nothing left to copy.
             var image: Image?

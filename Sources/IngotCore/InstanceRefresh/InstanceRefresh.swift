@@ -135,15 +135,19 @@ public struct StartInstanceRefreshRequest: Sendable, Hashable {
     public var preferences: RefreshPreferences
     /// `Rolling` or `ReplaceRootVolume`, AWS's two strategies.
     public var strategy: String
+    /// For a group with a mixed instances policy: the DesiredConfiguration's policy (the template pinned
+    /// to `launchTemplateVersion`, override AMIs moved to its image) instead of a launch template.
+    public var mixedInstancesPolicy: MixedInstancesPolicy?
 
     public init(region: Region, autoScalingGroupName: String, launchTemplateName: String, launchTemplateVersion: Int?,
-                preferences: RefreshPreferences = RefreshPreferences(), strategy: String = "Rolling") {
+                preferences: RefreshPreferences = RefreshPreferences(), strategy: String = "Rolling", mixedInstancesPolicy: MixedInstancesPolicy? = nil) {
         self.region = region
         self.autoScalingGroupName = autoScalingGroupName
         self.launchTemplateName = launchTemplateName
         self.launchTemplateVersion = launchTemplateVersion
         self.preferences = preferences
         self.strategy = strategy
+        self.mixedInstancesPolicy = mixedInstancesPolicy
     }
 
     /// What can be checked before connecting to anything: the strategy and the preferences.
@@ -174,8 +178,12 @@ extension StartInstanceRefreshRequest {
         guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
             throw IngotError.noSuchGroup(name, in: region)
         }
+        if strategy == "ReplaceRootVolume", let refusal = ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion) {
+            throw refusal
+        }
         var number: Int?
         var isParameter = false
+        var policy: MixedInstancesPolicy?
         if let desiredVersion {
             guard let v = try await cloud.describeLaunchTemplateVersions(region: region, name: group.launchTemplateName,
                                                                          versions: [TemplateVersionSelector(desiredVersion)]).first else {
@@ -183,13 +191,24 @@ extension StartInstanceRefreshRequest {
             }
             number = v.versionNumber
             isParameter = v.data.ssmParameter != nil
+            if let groupPolicy = group.mixedInstancesPolicy {
+                // Override AMIs must be AMI ids: a version whose image is a parameter cannot give one.
+                if groupPolicy.overrides.contains(where: { $0.imageId != nil }) {
+                    guard let image = v.data.imageId, ImageID.isWellFormed(image) else {
+                        throw IngotError.refused("ValidationError", "\(name)'s mixed instances policy overrides name AMIs: launch template \(group.launchTemplateName) version \(v.versionNumber) must name an AMI id, not \(v.data.imageId ?? "none")")
+                    }
+                    policy = groupPolicy.desired(version: v.versionNumber, imageId: image)
+                } else {
+                    policy = groupPolicy.desired(version: v.versionNumber, imageId: "")
+                }
+            }
         }
         if preferences.autoRollback,
            let refusal = AutoRollbackPrerequisites.refusal(group: name, desiredVersion: desiredVersion, imageIsParameter: isParameter) {
             throw refusal
         }
         let request = StartInstanceRefreshRequest(region: region, autoScalingGroupName: name, launchTemplateName: group.launchTemplateName,
-                                                  launchTemplateVersion: number, preferences: preferences, strategy: strategy)
+                                                  launchTemplateVersion: number, preferences: preferences, strategy: strategy, mixedInstancesPolicy: policy)
         try request.validate()
         return request
     }

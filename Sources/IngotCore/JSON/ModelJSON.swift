@@ -150,18 +150,20 @@ extension LaunchTemplate: Encodable {
 /// DescribeAutoScalingGroups' shape, camelCase.
 extension AutoScalingGroup: Encodable {
     public func encode(to encoder: any Encoder) throws {
-        struct Instance: Encodable { let instanceId, availabilityZone, lifecycleState, healthStatus, imageId: String; let launchTemplateVersion: String }
+        struct Instance: Encodable { let instanceId, availabilityZone, lifecycleState, healthStatus, imageId: String; let launchTemplateVersion: String; let instanceType: String? }
         struct Template: Encodable { let launchTemplateName, version: String }
         struct Shape: Encodable {
             let autoScalingGroupName, region: String; let launchTemplate: Template
             let minSize, maxSize, desiredCapacity, healthCheckGracePeriod: Int; let defaultInstanceWarmup: Int?
-            let availabilityZones: [String]; let createdTime: String; let instances: [Instance]
+            let availabilityZones: [String]; let createdTime: String; let instances: [Instance]; let mixedInstancesPolicy: JSONValue?
         }
         try Shape(autoScalingGroupName: name, region: region.code, launchTemplate: Template(launchTemplateName: launchTemplateName, version: launchTemplateVersion.description),
                   minSize: minSize, maxSize: maxSize, desiredCapacity: desiredCapacity, healthCheckGracePeriod: healthCheckGracePeriod,
                   defaultInstanceWarmup: defaultInstanceWarmup, availabilityZones: availabilityZones, createdTime: Timestamp.format(createdTime),
                   instances: instances.map { Instance(instanceId: $0.instanceId.rawValue, availabilityZone: $0.availabilityZone, lifecycleState: $0.lifecycleState,
-                                                      healthStatus: $0.healthStatus, imageId: $0.imageId, launchTemplateVersion: String($0.launchTemplateVersion)) })
+                                                      healthStatus: $0.healthStatus, imageId: $0.imageId, launchTemplateVersion: String($0.launchTemplateVersion),
+                                                      instanceType: $0.instanceType) },
+                  mixedInstancesPolicy: mixedInstancesPolicy?.json)
             .encode(to: encoder)
     }
 }

@@ -19,10 +19,13 @@ public struct AutoScalingGroup: Sendable, Hashable {
     public var defaultInstanceWarmup: Int?
     public var createdTime: Date
     public var instances: [GroupInstance]
+    /// The group's MixedInstancesPolicy, when it launches through one (its launch template is then the
+    /// policy's, and `launchTemplateName`/`launchTemplateVersion` show it).
+    public var mixedInstancesPolicy: MixedInstancesPolicy?
 
     public init(name: String, region: Region, launchTemplateName: String, launchTemplateVersion: TemplateVersion, minSize: Int, maxSize: Int,
                 desiredCapacity: Int, availabilityZones: [String], healthCheckGracePeriod: Int, defaultInstanceWarmup: Int?,
-                createdTime: Date, instances: [GroupInstance]) {
+                createdTime: Date, instances: [GroupInstance], mixedInstancesPolicy: MixedInstancesPolicy? = nil) {
         self.name = name
         self.region = region
         self.launchTemplateName = launchTemplateName
@@ -35,6 +38,7 @@ public struct AutoScalingGroup: Sendable, Hashable {
         self.defaultInstanceWarmup = defaultInstanceWarmup
         self.createdTime = createdTime
         self.instances = instances
+        self.mixedInstancesPolicy = mixedInstancesPolicy
     }
 
     /// `$Latest`/`$Default` follow the template and cannot be rolled back to: a numbered version can.
@@ -49,14 +53,18 @@ public struct GroupInstance: Sendable, Hashable {
     public var healthStatus: String
     public var launchTemplateVersion: Int
     public var imageId: String
+    /// Its instance type, when known.
+    public var instanceType: String?
 
-    public init(instanceId: InstanceID, availabilityZone: String, lifecycleState: String, healthStatus: String, launchTemplateVersion: Int, imageId: String) {
+    public init(instanceId: InstanceID, availabilityZone: String, lifecycleState: String, healthStatus: String, launchTemplateVersion: Int, imageId: String,
+                instanceType: String? = nil) {
         self.instanceId = instanceId
         self.availabilityZone = availabilityZone
         self.lifecycleState = lifecycleState
         self.healthStatus = healthStatus
         self.launchTemplateVersion = launchTemplateVersion
         self.imageId = imageId
+        self.instanceType = instanceType
     }
 }
 
@@ -70,9 +78,12 @@ public struct GroupSettings: Sendable, Hashable {
     public var availabilityZones: [String]?
     public var healthCheckGracePeriod: Int?
     public var defaultInstanceWarmup: Int?
+    /// A MixedInstancesPolicy instead of a launch template (its template becomes the group's).
+    public var mixedInstancesPolicy: MixedInstancesPolicy?
 
     public init(launchTemplateName: String? = nil, launchTemplateVersion: TemplateVersion? = nil, minSize: Int? = nil, maxSize: Int? = nil,
-                desiredCapacity: Int? = nil, availabilityZones: [String]? = nil, healthCheckGracePeriod: Int? = nil, defaultInstanceWarmup: Int? = nil) {
+                desiredCapacity: Int? = nil, availabilityZones: [String]? = nil, healthCheckGracePeriod: Int? = nil, defaultInstanceWarmup: Int? = nil,
+                mixedInstancesPolicy: MixedInstancesPolicy? = nil) {
         self.launchTemplateName = launchTemplateName
         self.launchTemplateVersion = launchTemplateVersion
         self.minSize = minSize
@@ -81,6 +92,7 @@ public struct GroupSettings: Sendable, Hashable {
         self.availabilityZones = availabilityZones
         self.healthCheckGracePeriod = healthCheckGracePeriod
         self.defaultInstanceWarmup = defaultInstanceWarmup
+        self.mixedInstancesPolicy = mixedInstancesPolicy
     }
 }
 

@@ -64,10 +64,19 @@ public struct LaunchTarget: Sendable, Hashable {
         }
     }
 
-    /// What `group` launches now, or what it would launch on `version`.
+    /// What `group` launches now (a mixed instances policy's override AMI first), or what it would
+    /// launch on `version`: a desired configuration moves the overrides' AMIs to the version's own image
+    /// (``MixedInstancesPolicy/desired(version:imageId:)``).
     public static func of(_ group: AutoScalingGroup, version: TemplateVersion? = nil,
                           cloud: some LaunchTemplateCloud & ParameterCloud) async throws -> LaunchTarget {
-        try await resolve(template: group.launchTemplateName, version: version ?? group.launchTemplateVersion, region: group.region, cloud: cloud)
+        let target = try await resolve(template: group.launchTemplateName, version: version ?? group.launchTemplateVersion, region: group.region, cloud: cloud)
+        return version == nil ? target.launching(from: group.mixedInstancesPolicy) : target
+    }
+
+    /// This target with the AMI a mixed instances policy's overrides name instead of the template's.
+    public func launching(from policy: MixedInstancesPolicy?) -> LaunchTarget {
+        guard let image = policy?.launchImage else { return self }
+        return LaunchTarget(templateName: templateName, version: version, imageId: image)
     }
 }
 

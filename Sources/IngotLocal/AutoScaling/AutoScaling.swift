@@ -10,10 +10,11 @@ extension LocalCloud: AutoScalingCloud {
             if try GroupRows.group(db, region: region, owner: ctx.caller, name: name) != nil {
                 throw IngotError.refused("AlreadyExists", "AutoScalingGroup by this name already exists: \(name)")
             }
-            guard let template = settings.launchTemplateName else {
-                throw IngotError.invalid("launch-template", "a group needs a launch template", code: "ValidationError")
+            let policy = settings.mixedInstancesPolicy
+            guard let template = policy?.launchTemplateName ?? settings.launchTemplateName else {
+                throw IngotError.invalid("launch-template", "a group needs a launch template or a mixed instances policy", code: "ValidationError")
             }
-            let version = settings.launchTemplateVersion ?? .default
+            let version = policy?.launchTemplateVersion ?? settings.launchTemplateVersion ?? .default
             let min = settings.minSize ?? 0, max = settings.maxSize ?? 0
             // A template named by id is stored by its name, as AWS shows both.
             let group = AutoScalingGroup(
@@ -21,7 +22,7 @@ extension LocalCloud: AutoScalingCloud {
                 minSize: min, maxSize: max,
                 desiredCapacity: settings.desiredCapacity ?? min, availabilityZones: settings.availabilityZones ?? region.availabilityZones,
                 healthCheckGracePeriod: settings.healthCheckGracePeriod ?? 0, defaultInstanceWarmup: settings.defaultInstanceWarmup.flatMap { $0 == -1 ? nil : $0 },
-                createdTime: ctx.now, instances: [])
+                createdTime: ctx.now, instances: [], mixedInstancesPolicy: policy)
             return try ctx.commit(group, db)
         }
     }
@@ -32,10 +33,15 @@ extension LocalCloud: AutoScalingCloud {
             guard var group = try GroupRows.group(db, region: region, owner: ctx.caller, name: name) else {
                 throw IngotError.noSuchGroup(name)
             }
-            if let t = settings.launchTemplateName {
-                // A new template without a version means its $Default, as on AWS.
+            if let policy = settings.mixedInstancesPolicy {
+                group.mixedInstancesPolicy = policy
+                group.launchTemplateName = try ctx.launchTemplate(policy.launchTemplateName, region: region, db).name
+                group.launchTemplateVersion = policy.launchTemplateVersion
+            } else if let t = settings.launchTemplateName {
+                // A new template without a version means its $Default, as on AWS; a launch template replaces a mixed instances policy.
                 group.launchTemplateName = try ctx.launchTemplate(t, region: region, db).name
                 group.launchTemplateVersion = settings.launchTemplateVersion ?? .default
+                group.mixedInstancesPolicy = nil
             } else if let v = settings.launchTemplateVersion {
                 group.launchTemplateVersion = v
             }
@@ -88,6 +94,15 @@ extension Operations {
             reference.pick(from: try ParameterRows.history(region: g.region, owner: caller, name: reference.name, db).map(\.parameter))
         }
         return try LaunchTarget.decide(templateName: g.launchTemplateName, version: version, parameter: parameter)
+            .launching(from: g.mixedInstancesPolicy)
+    }
+
+    /// The instance type a group launches: its mixed instances policy's first override, else the
+    /// template version's (t3.micro when neither says).
+    func launchInstanceType(_ g: AutoScalingGroup, version: Int, _ db: Database) throws -> String {
+        if let type = g.mixedInstancesPolicy?.overrides.first?.instanceType { return type }
+        return try TemplateRows.versions(db, template: launchTemplate(g.launchTemplateName, region: g.region, db))
+            .first { $0.versionNumber == version }?.data.instanceType ?? "t3.micro"
     }
 
     /// Launches or terminates instances until the group has `desired`, keeping zones balanced. Scale-in
@@ -108,8 +123,7 @@ extension Operations {
                 throw IngotError.refused("Client.InternalError", "Client error on launch: \(g.name) cannot launch \(image), whose snapshots are encrypted with \(key.arn), which \(key.ownerId) has not allowed \(caller) to use")
             }
         }
-        let instanceType = try TemplateRows.versions(db, template: launchTemplate(g.launchTemplateName, region: g.region, db))
-            .first { $0.versionNumber == version }?.data.instanceType ?? "t3.micro"
+        let instanceType = try launchInstanceType(g, version: version, db)
         while current.count < desired {
             let zone = g.availabilityZones.min { a, b in
                 let ca = perZone[a, default: 0], cb = perZone[b, default: 0]
@@ -118,7 +132,8 @@ extension Operations {
             perZone[zone, default: 0] += 1
             let id = try GroupRows.launchInstance(group: g.name, region: g.region, owner: caller, image: image, instanceType: instanceType, zone: zone,
                                                   version: version, at: Timestamp.millis(now), db)
-            current.append(GroupInstance(instanceId: id, availabilityZone: zone, lifecycleState: "InService", healthStatus: "Healthy", launchTemplateVersion: version, imageId: image))
+            current.append(GroupInstance(instanceId: id, availabilityZone: zone, lifecycleState: "InService", healthStatus: "Healthy", launchTemplateVersion: version,
+                                         imageId: image, instanceType: instanceType))
         }
         while current.count > desired {
             let counts = Dictionary(grouping: current, by: \.availabilityZone).mapValues(\.count)
@@ -175,22 +190,29 @@ enum GroupRows {
     }
 
     static func save(_ g: AutoScalingGroup, owner: AccountID, _ db: Database) throws {
+        // The policy's template is the group's: kept in template_name/version, the rest as JSON.
+        let policy = g.mixedInstancesPolicy.map { p in
+            var p = p
+            (p.launchTemplateName, p.launchTemplateVersion) = (g.launchTemplateName, g.launchTemplateVersion)
+            return p.json.text
+        }
         try db.execute(sql: """
             INSERT OR REPLACE INTO auto_scaling_group (region, owner_id, name, template_name, template_version, min_size, max_size,
-                desired_capacity, availability_zones, health_check_grace_period, default_instance_warmup, created_time)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                desired_capacity, availability_zones, health_check_grace_period, default_instance_warmup, created_time, mixed_instances_policy)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [g.region.code, owner.rawValue, g.name, g.launchTemplateName, g.launchTemplateVersion.description, g.minSize, g.maxSize,
                              g.desiredCapacity, g.availabilityZones.joined(separator: ","), g.healthCheckGracePeriod, g.defaultInstanceWarmup,
-                             Timestamp.millis(g.createdTime)])
+                             Timestamp.millis(g.createdTime), policy])
     }
 
     static func instances(_ db: Database, region: Region, owner: AccountID, group: String) throws -> [GroupInstance] {
         try Row.fetchAll(db, sql: """
-            SELECT instance_id, availability_zone, template_version, image_id, health_status FROM instance
+            SELECT instance_id, availability_zone, template_version, image_id, health_status, instance_type FROM instance
             WHERE region = ? AND owner_id = ? AND group_name = ? AND state <> 'terminated' ORDER BY launch_time, instance_id
             """, arguments: [region.code, owner.rawValue, group]).map { r in
             GroupInstance(instanceId: InstanceID(trusted: r["instance_id"]), availabilityZone: r["availability_zone"], lifecycleState: "InService",
-                          healthStatus: r["health_status"] ?? "Healthy", launchTemplateVersion: r["template_version"] ?? 0, imageId: r["image_id"] ?? "")
+                          healthStatus: r["health_status"] ?? "Healthy", launchTemplateVersion: r["template_version"] ?? 0, imageId: r["image_id"] ?? "",
+                          instanceType: r["instance_type"])
         }
     }
 
@@ -201,7 +223,8 @@ enum GroupRows {
             minSize: r["min_size"], maxSize: r["max_size"], desiredCapacity: r["desired_capacity"],
             availabilityZones: (r["availability_zones"] as String).split(separator: ",").map(String.init),
             healthCheckGracePeriod: r["health_check_grace_period"], defaultInstanceWarmup: r["default_instance_warmup"],
-            createdTime: Timestamp.date(millis: r["created_time"]), instances: try instances(db, region: region, owner: owner, group: name))
+            createdTime: Timestamp.date(millis: r["created_time"]), instances: try instances(db, region: region, owner: owner, group: name),
+            mixedInstancesPolicy: try (r["mixed_instances_policy"] as String?).map { try MixedInstancesPolicy(json: JSONValue.parse($0)) })
     }
 
     static func group(_ db: Database, region: Region, owner: AccountID, name: String) throws -> AutoScalingGroup? {

@@ -54,7 +54,14 @@ extension LocalCloud: InstanceRefreshCloud, SimulatedRefreshCloud {
             }
             let refresh = outcome.refresh
             var desiredGroup = group
-            desiredGroup.launchTemplateVersion = refresh.desiredLaunchTemplateVersion.map { .number($0) } ?? group.launchTemplateVersion
+            if let n = refresh.desiredLaunchTemplateVersion {
+                desiredGroup.launchTemplateVersion = .number(n)
+                // A desired configuration moves a mixed instances policy's override AMIs to the version's own image.
+                if let policy = group.mixedInstancesPolicy {
+                    desiredGroup.mixedInstancesPolicy = nil
+                    desiredGroup.mixedInstancesPolicy = policy.desired(version: n, imageId: try ctx.launchTarget(desiredGroup, db).imageId)
+                }
+            }
             let desired = try ctx.launchTarget(desiredGroup, db)
             let (desiredVersion, desiredImage) = (desired.version, desired.imageId)
             // The saved configuration as the instances ran it (its template version may be gone, or an SSM
@@ -68,8 +75,7 @@ extension LocalCloud: InstanceRefreshCloud, SimulatedRefreshCloud {
                     previous = (try? ctx.launchTarget(desiredGroup, db)).map { ($0.version, $0.imageId) } ?? (p, desiredImage)
                 }
             }
-            let instanceType = try TemplateRows.versions(db, template: ctx.launchTemplate(group.launchTemplateName, region: region, db))
-                .first { $0.versionNumber == desiredVersion }?.data.instanceType ?? "t3.micro"
+            let instanceType = try ctx.launchInstanceType(desiredGroup, version: desiredVersion, db)
             for instance in group.instances {
                 guard let onDesired = outcome.kept[instance.instanceId] else {
                     try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?", arguments: [instance.instanceId.rawValue])
@@ -90,6 +96,7 @@ extension LocalCloud: InstanceRefreshCloud, SimulatedRefreshCloud {
             var changed = false
             if outcome.updateGroupVersion {
                 group.launchTemplateVersion = .number(desiredVersion)
+                group.mixedInstancesPolicy = desiredGroup.mixedInstancesPolicy
                 changed = true
             }
             if let desired = outcome.finalDesiredCapacity, desired != group.desiredCapacity {

@@ -110,6 +110,7 @@ enum Schema {
         m.registerMigration("v4: Auto Scaling groups") { db in try db.execute(sql: v4) }
         m.registerMigration("v5: instance refreshes") { db in try db.execute(sql: v5) }
         m.registerMigration("v6: KMS keys, failed copies, account settings") { db in try db.execute(sql: v6) }
+        m.registerMigration("v7: mixed instances policies") { db in try db.execute(sql: v7) }
         return m
     }
 }
@@ -236,5 +237,10 @@ extension Schema {
             value TEXT NOT NULL,
             PRIMARY KEY (owner_id, region, name)
         ) WITHOUT ROWID;
+        """
+
+    /// A group's MixedInstancesPolicy, as JSON (camelCase); its template stays in template_name/version.
+    static let v7 = """
+        ALTER TABLE auto_scaling_group ADD COLUMN mixed_instances_policy TEXT;
         """
 }

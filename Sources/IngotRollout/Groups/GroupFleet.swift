@@ -41,6 +41,14 @@ public struct GroupFleet: Sendable {
 }
 
 extension GroupFleet {
+    /// What AWS refuses before a refresh of this group starts: ReplaceRootVolume's requirements
+    /// (``ReplaceRootVolumePrerequisites``).
+    public func check(strategy: any RolloutDecider, desiredVersion: TemplateVersion?) throws {
+        if strategy.instanceName == "ReplaceRootVolume", let refusal = ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion) {
+            throw refusal
+        }
+    }
+
     /// What a simulated refresh leaves in the group, and its DescribeInstanceRefreshes record.
     public func outcome(_ result: RolloutResult, start: Date, preferences: [String: String], desiredGiven: Bool) -> RefreshOutcome {
         let record = InstanceRefresh(

@@ -30,6 +30,7 @@ public struct GroupRefresh: Sendable {
             throw IngotError.invalid("param scale-down-old", "\(strategy.instanceName) would leave the old server group disabled beside the new one, which one Auto Scaling group cannot hold: refresh a group with --param scale-down-old=true")
         }
         let fleet = try await GroupFleet.load(cloud: cloud, region: region, group: group, desiredVersion: desiredVersion)
+        try fleet.check(strategy: strategy, desiredVersion: desiredVersion)
         let adjusted = strategy.adjusted(preferences)
         if adjusted.autoRollback,
            let refusal = AutoRollbackPrerequisites.refusal(group: group, desiredVersion: desiredVersion, imageIsParameter: fleet.imageIsParameter) {
