@@ -96,6 +96,8 @@ public struct ExternalStrategy: RolloutDecider {
             }
             switch action {
             case "launch": return .launch(count: try need(count, "count"), zone: zone, serving: serving ?? true)
+            case "launchBaseline", "launch-baseline": return .launchBaseline(count: try need(count, "count"))
+            case "terminateBaseline", "terminate-baseline": return .terminateBaseline(count: try need(count, "count"))
             case "terminate": return .terminate(count: try need(count, "count"), outdated: outdated ?? true)
             case "setServing", "set-serving": return .setServing(count: try need(count, "count"), outdated: outdated ?? true, serving: try need(serving, "serving"))
             case "replaceRootVolume", "replace-root-volume": return .replaceRootVolume(count: try need(count, "count"))
@@ -105,7 +107,7 @@ public struct ExternalStrategy: RolloutDecider {
             case "complete": return .complete
             case "fail": return .fail(reason: reason ?? "requested by \(strategy)")
             default:
-                throw IngotError.failed("\(strategy): unknown action '\(action)' (accepted: launch, terminate, setServing, replaceRootVolume, wait, checkpoint, rollback, complete, fail)")
+                throw IngotError.failed("\(strategy): unknown action '\(action)' (accepted: launch, launchBaseline, terminateBaseline, terminate, setServing, replaceRootVolume, wait, checkpoint, rollback, complete, fail)")
             }
         }
     }

@@ -79,6 +79,45 @@ import RollingBlueGreen
         #expect(r.finalInstances.allSatisfy { !$0.onNewVersion })
     }
 
+    /// Spinnaker, "Best practices for configuring canary": "always compare the canary against an
+    /// equivalent baseline, deployed at the same time. The baseline uses the same version and
+    /// configuration that is currently running in production, but is otherwise identical to the canary:
+    /// Same time of deployment; Same size of deployment".
+    @Test("Canary launches a same-size baseline on the previous version with the canary, and removes it once judged")
+    func canaryBaseline() throws {
+        let r = try Self.run("Canary", parameters: ["canary-percentage": "10", "canary-bake": "15m"])
+        #expect(r.status == .successful)
+        let firstLaunches = r.timeline.filter { $0.kind == .launched && $0.time == 0 }
+        #expect(firstLaunches.filter { $0.version == 0 }.count == 2 && firstLaunches.filter { $0.version == 1 }.count == 2)
+        let removed = try #require(r.timeline.first { $0.kind == .baseline && $0.detail == "baseline removed" }).time
+        let canaryReady = try #require(r.timeline.last { $0.kind == .replaced && $0.version == 1 && $0.time < removed }).time
+        #expect(removed >= canaryReady + 900)
+        // The baseline's two instances go at the judgement; the group ends at desired, all new.
+        #expect(r.finalInstances.count == 20 && r.finalInstances.allSatisfy(\.onNewVersion))
+        #expect(r.minInService >= 18)
+        let without = try Self.run("Canary", parameters: ["baseline": "false"])
+        #expect(!without.timeline.contains { $0.kind == .baseline } && without.launched == 20)
+    }
+
+    @Test("Canary judged against its baseline: a bad image rolls back as soon as its unhealthy share passes the baseline's, leaving no baseline behind")
+    func canaryJudgedAgainstBaseline() throws {
+        var world = World()
+        world.unhealthyRate = 1
+        let r = try Self.run("Canary", world: world)
+        #expect(r.status == .rollbackSuccessful)
+        #expect(r.rollbackReason?.contains("against 0 of 2 in the baseline") == true, "\(r.rollbackReason ?? "")")
+        // Found out at its first health check: the grace period (300 s) and detection, well within the hour.
+        #expect(r.durationSeconds < 600)
+        #expect(r.finalInstances.count == 20 && r.finalInstances.allSatisfy { !$0.onNewVersion && $0.initialIndex != nil })
+        // A share within the allowed difference passes.
+        world.unhealthyRate = 0.05
+        let lenient = try Self.run("Canary", size: 20, parameters: ["max-unhealthy-difference": "100"], world: world)
+        #expect(lenient.status == .successful)
+        for (key, value) in [("baseline", "maybe"), ("max-unhealthy-difference", "101")] {
+            #expect(throws: IngotError.self) { try Self.registry.make("Canary", parameters: [key: value]) }
+        }
+    }
+
     @Test("BlueGreen: full-size new group, one switch, capacity never dips, old group kept for the window")
     func blueGreen() throws {
         let r = try Self.run("BlueGreen", parameters: ["rollback-window": "20m"])

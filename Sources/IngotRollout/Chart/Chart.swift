@@ -64,6 +64,8 @@ public enum RolloutChart {
                 let detail = e.detail ?? "fault"
                 if e.time == rollbackAt && detail == r.rollbackReason { continue }
                 markers.append(Marker(time: e.time, label: detail, kind: .fault))
+            case .baseline:
+                markers.append(Marker(time: e.time, label: e.detail ?? "baseline", kind: .status))
             case .servingChanged:
                 guard e.time != lastSwitch else { continue }
                 lastSwitch = e.time

@@ -40,6 +40,8 @@ public struct RolloutSimulation {
         /// It receives traffic once ready (else it becomes idle).
         static let servesWhenReady = InstanceFlags(rawValue: 4)
         static let protected = InstanceFlags(rawValue: 8)
+        /// Launched on the previous configuration as a canary's baseline (its health is counted apart).
+        static let baseline = InstanceFlags(rawValue: 16)
     }
     // Configurations: 0 previous, 1 new (launched by the refresh), 2 new but there before it.
     private static let configs = 3
@@ -135,6 +137,7 @@ public struct RolloutSimulation {
     // Accounting.
     private var rolledBackCount = 0
     private var launched = 0, terminatedCount = 0, replacedCount = 0, failedLaunches = 0, unhealthyReplaced = 0, unhealthyNew = 0, launchedNew = 0
+    private var baselineLaunched = 0, baselineUnhealthy = 0
     private var checkpoints: [Int] = []
     private var rollbackReason: String?, failureReason: String?, statusReason: String?
     private var minInService = Int.max, maxInService = 0, maxActive = 0
@@ -310,7 +313,8 @@ public struct RolloutSimulation {
         return FleetSnapshot(
             time: now, status: status, desiredCapacity: desired, zones: spec.zones.count, preferences: preferences, warmupSeconds: warmup,
             current: current, outdated: old, heldInService: heldServing, rollingBack: rollingBack, alarm: alarm, lastCheckpoint: lastCheckpoint,
-            percentageComplete: done * 100 / denominator, instancesToUpdate: max(0, denominator - done))
+            percentageComplete: done * 100 / denominator, instancesToUpdate: max(0, denominator - done),
+            newLaunched: launchedNew, newUnhealthy: unhealthyNew, baselineLaunched: baselineLaunched, baselineUnhealthy: baselineUnhealthy)
     }
 
     /// The most instances the refresh may have (in service, healthy or pending): MaxHealthyPercentage of
@@ -429,7 +433,7 @@ public struct RolloutSimulation {
             if s == S.serving { faultSinceHealthy = true }
             log(.unhealthy, i)
             unhealthyReplaced += 1
-            unhealthyNew += 1
+            if flags[i].contains(.baseline) { baselineUnhealthy += 1 } else { unhealthyNew += 1 }
             terminate(i)
             if let limit = world.alarmUnhealthyFraction, launchedNew >= 5, Double(unhealthyNew) / Double(launchedNew) > limit, !alarm {
                 raiseAlarm("the unhealthy share of new instances passed \(Int(limit * 100))%")
@@ -525,8 +529,10 @@ public struct RolloutSimulation {
             return
         }
         launched += 1
-        if config[i] != 0 || !rollingBack { launchedNew += 1 }
-        if rng.chance(world.unhealthyRate) && !rollingBack { flags[i].insert(.unhealthy) }
+        let isBaseline = flags[i].contains(.baseline)
+        if isBaseline { baselineLaunched += 1 } else if config[i] != 0 || !rollingBack { launchedNew += 1 }
+        // A bad new image makes new instances unhealthy; the previous configuration (a rollback's, a baseline's) stays healthy.
+        if rng.chance(world.unhealthyRate) && !rollingBack && !isBaseline { flags[i].insert(.unhealthy) }
         move(i, to: S.booting)
         log(.launched, i)
         schedule(.inService, at: now + world.boot.sample(&rng), instance: Int32(i))
@@ -578,6 +584,19 @@ public struct RolloutSimulation {
         case .launch(let n, let z, let serving):
             for _ in 0..<max(0, n) { launch(zone: z, serving: serving) }
             return n > 0
+        case .launchBaseline(let n):
+            guard n > 0 else { return false }
+            log(.baseline, -1, "baseline: \(n) on the previous version")
+            for _ in 0..<n { launch(zone: nil, serving: true, baseline: true) }
+            return true
+        case .terminateBaseline(let n):
+            log(.baseline, -1, "baseline removed")
+            var done = 0
+            for i in 0..<state.count where done < n && flags[i].contains(.baseline) && state[i] != S.terminated && !isHeld(i) {
+                terminate(i)
+                done += 1
+            }
+            return done > 0
         case .terminate(let n, let old):
             let side = side(old)
             var notServing = side.pending + side.warming + side.idle
@@ -625,7 +644,7 @@ public struct RolloutSimulation {
         }
     }
 
-    private mutating func launch(zone requested: Int?, serving: Bool) {
+    private mutating func launch(zone requested: Int?, serving: Bool, baseline: Bool = false) {
         let z: Int
         if let requested, (0..<spec.zones.count).contains(requested) {
             z = requested
@@ -637,7 +656,9 @@ public struct RolloutSimulation {
             z = best < 0 ? (0..<spec.zones.count).min { zoneActive[$0] < zoneActive[$1] } ?? 0 : best
         }
         let i = state.count
-        append(config: target, state: S.queued, zone: UInt8(z), flags: serving ? [.servesWhenReady] : [])
+        var f: InstanceFlags = serving ? [.servesWhenReady] : []
+        if baseline { f.insert(.baseline) }
+        append(config: baseline ? 0 : target, state: S.queued, zone: UInt8(z), flags: f)
         log(.launchRequested, i)
         // RunInstances' token bucket: each instance takes a token; without one, it waits for the refill.
         tokens = min(world.launchBurst, tokens + (now - tokenTime) * world.launchRatePerSecond)

@@ -63,7 +63,7 @@ public struct FleetSpec: Sendable, Hashable {
 public struct TimelineEvent: Sendable, Hashable {
     public enum Kind: UInt8, Sendable, CaseIterable {
         case status, launchRequested, launched, launchFailed, inService, replaced, unhealthy, terminated, rootVolumeReplaced
-        case servingChanged, checkpoint, fault, strategyError
+        case servingChanged, checkpoint, fault, strategyError, baseline
 
         public var name: String {
             switch self {
@@ -80,6 +80,7 @@ public struct TimelineEvent: Sendable, Hashable {
             case .checkpoint: "checkpoint"
             case .fault: "fault"
             case .strategyError: "strategy-error"
+            case .baseline: "baseline"
             }
         }
     }

@@ -51,6 +51,13 @@ public struct FleetSnapshot: Sendable, Codable {
     /// Replaced (current and ready) as a percentage of desired capacity, floored.
     public var percentageComplete: Int
     public var instancesToUpdate: Int
+    /// Instances launched on the configuration the refresh moves to, and how many of them failed their
+    /// health checks (a canary's health, for comparison with its baseline).
+    public var newLaunched = 0
+    public var newUnhealthy = 0
+    /// Baseline instances (``RolloutAction/launchBaseline(count:)``) launched, and how many failed their health checks.
+    public var baselineLaunched = 0
+    public var baselineUnhealthy = 0
 
     /// MinHealthyPercentage of desired, rounded up; with MaxHealthyPercentage omitted, at most desired - 1
     /// (AWS then terminates an instance and launches its replacement together).
@@ -73,6 +80,13 @@ public struct FleetSnapshot: Sendable, Codable {
 public enum RolloutAction: Sendable, Hashable {
     /// Launch instances on the current configuration; the engine balances zones unless one is named.
     case launch(count: Int, zone: Int? = nil, serving: Bool = true)
+    /// Launch serving instances on the previous configuration beside a canary, at the same time and of
+    /// the same size: Spinnaker's baseline, the control a canary is compared with. Their health is
+    /// counted apart (``FleetSnapshot/baselineLaunched``, ``FleetSnapshot/baselineUnhealthy``); they are
+    /// outdated instances like any other.
+    case launchBaseline(count: Int)
+    /// Terminate baseline instances (once the canary is judged).
+    case terminateBaseline(count: Int)
     /// Terminate instances, outdated ones (default) or current ones; the engine picks, fullest zone first.
     case terminate(count: Int, outdated: Bool = true)
     /// Register (serving) or deregister ready instances with the load balancer.
