@@ -44,6 +44,49 @@ struct InstanceRefreshTests {
         }
     }
 
+    /// The user guide's ReplaceRootVolume example, as botocore's own Query serializer writes it, is what
+    /// Ingot sends: the DesiredConfiguration's MixedInstancesPolicy with the overrides' ImageIds.
+    @Test("StartInstanceRefresh with ReplaceRootVolume sends the desired MixedInstancesPolicy as botocore serializes it")
+    func replaceRootVolumeRequest() async throws {
+        let script = """
+            import json
+            from botocore import session, serialize
+            op = session.get_session().get_service_model('autoscaling').operation_model('StartInstanceRefresh')
+            body = serialize.create_serializer('query').serialize_to_request({'AutoScalingGroupName': 'my-asg', 'Strategy': 'ReplaceRootVolume',
+              'DesiredConfiguration': {'MixedInstancesPolicy': {'LaunchTemplate': {
+                'LaunchTemplateSpecification': {'LaunchTemplateName': 'my-launch-template', 'Version': '1'},
+                'Overrides': [{'InstanceType': 'c5.large', 'ImageId': 'ami-0123456789abcdef0'}, {'InstanceType': 'm5.large', 'ImageId': 'ami-0123456789abcdef0'}]},
+                'InstancesDistribution': {'OnDemandBaseCapacity': 1}}}}, op)['body']
+            print(json.dumps({k: str(v) for k, v in body.items()}))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let expected = try JSONDecoder().decode([String: String].self, from: data)
+        try await withReplayCloud({ _, _ in
+            .xml("""
+            <StartInstanceRefreshResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">
+              <StartInstanceRefreshResult><InstanceRefreshId>08b91cf7-8fa6-48af-b6a6-d227f40f1b9b</InstanceRefreshId></StartInstanceRefreshResult>
+            </StartInstanceRefreshResponse>
+            """)
+        }) { cloud, server in
+            let policy = MixedInstancesPolicy(launchTemplateName: "my-launch-template", launchTemplateVersion: .number(1),
+                                              overrides: [.init(instanceType: "c5.large", imageId: "ami-0123456789abcdef0"),
+                                                          .init(instanceType: "m5.large", imageId: "ami-0123456789abcdef0")],
+                                              instancesDistribution: ["onDemandBaseCapacity": .int(1)])
+            _ = try await cloud.startInstanceRefresh(StartInstanceRefreshRequest(region: .usEast1, autoScalingGroupName: "my-asg", launchTemplateName: "my-launch-template",
+                                                                                 launchTemplateVersion: 1, strategy: "ReplaceRootVolume", mixedInstancesPolicy: policy))
+            let form = try #require(server.requests.first).form
+            let sent = form.filter { !$0.key.hasPrefix("Preferences.") }
+            #expect(sent == expected)
+        }
+    }
+
     @Test("checkpoints out of order are refused before any request")
     func badCheckpoints() async throws {
         try await withReplayCloud({ _, _ in .xml("<x/>") }) { cloud, server in
