@@ -48,26 +48,13 @@ struct InstanceRefreshTests {
     /// Ingot sends: the DesiredConfiguration's MixedInstancesPolicy with the overrides' ImageIds.
     @Test("StartInstanceRefresh with ReplaceRootVolume sends the desired MixedInstancesPolicy as botocore serializes it")
     func replaceRootVolumeRequest() async throws {
-        let script = """
-            import json
-            from botocore import session, serialize
-            op = session.get_session().get_service_model('autoscaling').operation_model('StartInstanceRefresh')
-            body = serialize.create_serializer('query').serialize_to_request({'AutoScalingGroupName': 'my-asg', 'Strategy': 'ReplaceRootVolume',
-              'DesiredConfiguration': {'MixedInstancesPolicy': {'LaunchTemplate': {
-                'LaunchTemplateSpecification': {'LaunchTemplateName': 'my-launch-template', 'Version': '1'},
-                'Overrides': [{'InstanceType': 'c5.large', 'ImageId': 'ami-0123456789abcdef0'}, {'InstanceType': 'm5.large', 'ImageId': 'ami-0123456789abcdef0'}]},
-                'InstancesDistribution': {'OnDemandBaseCapacity': 1}}}}, op)['body']
-            print(json.dumps({k: str(v) for k, v in body.items()}))
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let expected = try JSONDecoder().decode([String: String].self, from: data)
+        let expected = try botocoreForm("autoscaling", "StartInstanceRefresh", """
+            {"AutoScalingGroupName": "my-asg", "Strategy": "ReplaceRootVolume",
+             "DesiredConfiguration": {"MixedInstancesPolicy": {"LaunchTemplate": {
+               "LaunchTemplateSpecification": {"LaunchTemplateName": "my-launch-template", "Version": "1"},
+               "Overrides": [{"InstanceType": "c5.large", "ImageId": "ami-0123456789abcdef0"}, {"InstanceType": "m5.large", "ImageId": "ami-0123456789abcdef0"}]},
+               "InstancesDistribution": {"OnDemandBaseCapacity": 1}}}}
+            """)
         try await withReplayCloud({ _, _ in
             .xml("""
             <StartInstanceRefreshResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">

@@ -31,3 +31,38 @@ struct MotoKMSTests {
         }
     }
 }
+
+/// Block public access for AMIs on AWS (moto has none of these calls): the requests are what
+/// botocore's EC2 serializer writes, and the answer is read as the API reference shapes it
+/// (GetImageBlockPublicAccessState: imageBlockPublicAccessState, managedBy).
+@Suite("Block public access for AMIs, replayed")
+struct BlockPublicAccessReplayTests {
+    @Test("Enable, Disable and GetImageBlockPublicAccessState as botocore sends them; the state read back")
+    func calls() async throws {
+        try await withReplayCloud({ request, _ in
+            switch request.action {
+            case "GetImageBlockPublicAccessState":
+                .xml("""
+                <GetImageBlockPublicAccessStateResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+                  <requestId>r</requestId><imageBlockPublicAccessState>block-new-sharing</imageBlockPublicAccessState><managedBy>account</managedBy>
+                </GetImageBlockPublicAccessStateResponse>
+                """)
+            default:
+                .xml("""
+                <\(request.action)Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>
+                  <imageBlockPublicAccessState>\(request.action == "EnableImageBlockPublicAccess" ? "block-new-sharing" : "unblocked")</imageBlockPublicAccessState>
+                </\(request.action)Response>
+                """)
+            }
+        }) { cloud, server in
+            try await cloud.setImageBlockPublicAccess(.blockNewSharing, region: .usEast1)
+            try await cloud.setImageBlockPublicAccess(.unblocked, region: .usEast1)
+            #expect(try await cloud.imageBlockPublicAccess(region: .usEast1) == .blockNewSharing)
+            let forms = server.requests.map(\.form)
+            #expect(forms.count == 3)
+            #expect(forms[0] == (try botocoreForm("ec2", "EnableImageBlockPublicAccess", #"{"ImageBlockPublicAccessState": "block-new-sharing"}"#)))
+            #expect(forms[1] == (try botocoreForm("ec2", "DisableImageBlockPublicAccess", "{}")))
+            #expect(forms[2] == (try botocoreForm("ec2", "GetImageBlockPublicAccessState", "{}")))
+        }
+    }
+}
