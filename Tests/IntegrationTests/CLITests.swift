@@ -12,23 +12,22 @@ import IngotCore
         #expect(ImageID.isWellFormed(id))
 
         let show = try ingot.run("images", "show", id, "--region", "us-east-1", "--output", "json")
-        let image = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
-        #expect(image["imageId"] as? String == id)
-        #expect(image["imageVersion"] as? String == "2.4.0/3")
-        #expect(image["creationDate"] as? String == "2026-11-26T12:00:00.000Z")
-        #expect((image["tags"] as? [[String: String]])?.first == ["key": "golden", "value": "true"])
+        let image = try show.decode(CLIJSON.Image.self)
+        #expect(image.imageId == id)
+        #expect(image.imageVersion == "2.4.0/3")
+        #expect(image.creationDate == "2026-11-26T12:00:00.000Z")
+        #expect(image.tags.first == CLIJSON.Tag(key: "golden", value: "true"))
 
         let copy = try ingot.run("images", "copy", id, "--source-region", "us-east-1", "--region", "eu-west-1")
         #expect(copy.code == 0)
         let copyID = IngotRunner.firstLine(copy.stdout)
         let listed = try ingot.run("images", "list", "--region", "eu-west-1", "--owner", "self", "--output", "json")
-        let list = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
-        let images = try #require(list["images"] as? [[String: Any]])
+        let images = try listed.decode(CLIJSON.ImageList.self).images
         #expect(images.count == 1)
-        #expect(images[0]["imageId"] as? String == copyID)
-        #expect(images[0]["sourceImageId"] as? String == id)
-        #expect(images[0]["sourceImageRegion"] as? String == "us-east-1")
-        #expect(images[0]["state"] as? String == "pending")
+        #expect(images[0].imageId == copyID)
+        #expect(images[0].sourceImageId == id)
+        #expect(images[0].sourceImageRegion == "us-east-1")
+        #expect(images[0].state == "pending")
         // The pending copy lands when the clock passes its time.
         let later = try ingot.run("images", "list", "--region", "eu-west-1", "--owner", "self", "--at", "2026-11-26T13:00:00Z")
         #expect(later.stdout.contains("available"))
@@ -44,10 +43,10 @@ import IngotCore
         let deregistered = try ingot.run("images", "deregister", id, "--region", "us-east-1", "--output", "json")
         #expect(deregistered.code == 0)
         let orphans = try ingot.run("snapshots", "list", "--orphaned", "--output", "json")
-        let snapshots = try #require((try JSONSerialization.jsonObject(with: Data(orphans.stdout.utf8)) as? [String: Any])?["snapshots"] as? [[String: Any]])
+        let snapshots = try orphans.decode(CLIJSON.SnapshotList.self).snapshots
         #expect(snapshots.count == 1)
-        #expect(snapshots[0]["volumeSize"] as? Int == 30)
-        let snap = try #require(snapshots[0]["snapshotId"] as? String)
+        #expect(snapshots[0].volumeSize == 30)
+        let snap = snapshots[0].snapshotId
         #expect(try ingot.run("snapshots", "delete", snap, "--region", "us-east-1").code == 0)
     }
 
@@ -110,8 +109,8 @@ import IngotCore
         #expect(blocked.code == 1)
         #expect(blocked.stderr.contains("InvalidImage.DeregistrationProtected"))
         let json = try ingot.run("images", "show", id, "--output", "json")
-        let snap = try #require(((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["blockDeviceMappings"] as? [[String: Any]])?.first?["ebs"] as? [String: Any])
-        let inUse = try ingot.run("snapshots", "delete", try #require(snap["snapshotId"] as? String))
+        let snap = try #require(try json.decode(CLIJSON.Image.self).blockDeviceMappings.first?.ebs?.snapshotId)
+        let inUse = try ingot.run("snapshots", "delete", snap)
         #expect(inUse.code == 1)
         #expect(inUse.stderr.contains("InvalidSnapshot.InUse"))
         let duplicate = try ingot.run("images", "create", "--name", "protected-one")
@@ -130,9 +129,9 @@ import IngotCore
         #expect(demo.stdout.split(separator: "\n").count <= 40)
         let again = try ingot.run(["demo", "--store", ingot.file("demo.sqlite"), "--output", "json"])
         #expect(again.code == 0)
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
-        #expect(((report["resolve"] as? [String: Any])?["golden-web"] as? [String: Any])?["regions"] as? [Any] != nil)
-        #expect(((report["applied"] as? [String: Any])?["templates"] as? [[String: Any]])?.filter { $0["action"] as? String == "created-version" }.count == 6)
+        let report = try again.decode(CLIJSON.Demo.self)
+        #expect(report.resolve["golden-web"]?.regions != nil)
+        #expect(report.applied.templates.filter { $0.action == "created-version" }.count == 6)
         // After the demo's refresh, a second refresh changes nothing.
         let second = try ingot.run(["templates", "refresh", "--store", ingot.file("demo.sqlite"), "--template", "web-lt", "--owner", "self",
                                     "--name", "golden-web-*", "--tag", "golden=true", "--region", "us-east-1,eu-west-1,ap-southeast-2", "--output", "json"])
@@ -140,11 +139,11 @@ import IngotCore
         #expect(!second.stdout.contains("created-version"))
         let doctor = try ingot.run(["doctor", "--store", ingot.file("demo.sqlite"), "--output", "json"])  // every region in use
         #expect(doctor.code == 3)
-        let findings = try #require((try JSONSerialization.jsonObject(with: Data(doctor.stdout.utf8)) as? [String: Any])?["findings"] as? [[String: String]])
-        #expect(Set(findings.compactMap { $0["kind"] }) == ["group-on-moving-version", "instance-image-drift", "orphaned-snapshot", "golden-build-missing",
+        let findings = try doctor.decode(CLIJSON.Doctor.self).findings
+        #expect(Set(findings.map(\.kind)) == ["group-on-moving-version", "instance-image-drift", "orphaned-snapshot", "golden-build-missing",
                                                            "template-image-unusable"])
         // The demo's DR apply pointed eu-west-1's batch-lt at a copy that is still pending.
-        #expect(findings.contains { $0["kind"] == "template-image-unusable" && $0["resource"] == "batch-lt:1" && $0["detail"]?.contains("pending") == true })
+        #expect(findings.contains { $0.kind == "template-image-unusable" && $0.resource == "batch-lt:1" && $0.detail.contains("pending") })
         // The demo account shares one golden image with the staging account, and disabled one build.
         let staging = try ingot.run(["images", "list", "--store", ingot.file("demo.sqlite"), "--caller-account", "210987654321", "--owner", "123456789012"])
         #expect(staging.stdout.contains("golden-api-1.2.3-1"))
@@ -173,21 +172,20 @@ import IngotCore
         let json = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--tag", "golden=true",
                                  "--region", "us-east-1", "--region", "eu-west-1", "--explain", "--output", "json")
         #expect(json.code == 3)  // the eu-west-1 copy is still pending at 12:00
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        let regions = try #require(report["regions"] as? [[String: Any]])
-        #expect(regions.map { $0["region"] as? String } == ["us-east-1", "eu-west-1"])
-        #expect((regions[0]["image"] as? [String: Any])?["imageId"] as? String == new)
-        let rejected = try #require(regions[0]["rejected"] as? [[String: String]])
-        #expect(rejected == [["imageId": old, "name": "golden-web-1.0.0", "reason": "deprecated since 2026-11-25T00:00:00.000Z"]])
-        #expect(regions[1]["image"] is NSNull)
-        #expect((regions[1]["rejected"] as? [[String: String]])?.first?["reason"]?.hasPrefix("pending (copy lands at") == true)
+        let regions = try json.decode(CLIJSON.Resolve.self).regions
+        #expect(regions.map(\.region) == ["us-east-1", "eu-west-1"])
+        #expect(regions[0].image?.imageId == new)
+        let rejected = try #require(regions[0].rejected)
+        #expect(rejected == [CLIJSON.Resolve.Rejection(imageId: old, name: "golden-web-1.0.0", reason: "deprecated since 2026-11-25T00:00:00.000Z")])
+        #expect(regions[1].image == nil)  // "image": null (the decoder requires the key)
+        #expect(regions[1].rejected?.first?.reason.hasPrefix("pending (copy lands at") == true)
         // Without --explain the document counts the rejections by rule instead of listing them.
         let brief = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--tag", "golden=true",
                                   "--region", "us-east-1", "--region", "eu-west-1", "--output", "json")
-        let briefRegions = try #require((try JSONSerialization.jsonObject(with: Data(brief.stdout.utf8)) as? [String: Any])?["regions"] as? [[String: Any]])
-        #expect(briefRegions[0]["rejected"] == nil && briefRegions[0]["rejectedCount"] as? Int == 1)
-        #expect(briefRegions[0]["rejectedByRule"] as? [String: Int] == ["deprecated": 1])
-        #expect(briefRegions[1]["rejectedByRule"] as? [String: Int] == ["pending": 1])
+        let briefRegions = try brief.decode(CLIJSON.Resolve.self).regions
+        #expect(briefRegions[0].rejected == nil && briefRegions[0].rejectedCount == 1)  // the key absent (the decoder refuses null)
+        #expect(briefRegions[0].rejectedByRule == ["deprecated": 1])
+        #expect(briefRegions[1].rejectedByRule == ["pending": 1])
 
         // An hour later the copy has landed: both regions resolve, and --consistent agrees.
         let later = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--region", "us-east-1,eu-west-1",
@@ -284,7 +282,7 @@ import IngotCore
         for command in commands {
             let json = try ingot.run(command + ["--region", "us-east-1", "--output", "json"] + at)
             #expect(json.code == 0, "\(command): \(json.stderr)")
-            #expect((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) is [String: Any], "\(command): \(json.stdout)")
+            #expect((try? json.decode([String: JSONValue].self)) != nil, "\(command): \(json.stdout)")
         }
         let copy = try ingot.run("images", "copy", id, "--source-region", "us-east-1", "--region", "eu-west-1")
         #expect(copy.code == 0 && copy.stderr.contains("pending, lands at"), "\(copy.stderr)")
@@ -293,7 +291,7 @@ import IngotCore
         let terminated = try ingot.run("instances", "terminate", instance, "--region", "us-east-1", "--output", "json")
         #expect(terminated.code == 0 && terminated.stdout.contains("\"instanceId\" : \"\(instance)\""), "\(terminated.stdout)\(terminated.stderr)")
         let label = try ingot.run("ssm", "label", "/golden/web", "--version", "1", "--label", "prod", "--region", "us-east-1", "--output", "json")
-        #expect(label.code == 0 && (try? JSONSerialization.jsonObject(with: Data(label.stdout.utf8))) is [String: Any], "\(label.stdout)\(label.stderr)")
+        #expect(label.code == 0 && (try? label.decode([String: JSONValue].self)) != nil, "\(label.stdout)\(label.stderr)")
     }
 
     @Test func globalOptionsGoBeforeOrAfterTheSubcommandAndTyposGetASuggestion() throws {
@@ -336,8 +334,7 @@ import IngotCore
         #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
         func count(_ args: [String]) throws -> Int {
             let r = try ingot.run(["images", "list", "--owner", "self", "--region", "us-east-1", "--output", "json"] + args)
-            let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-            return (doc["images"] as? [Any])?.count ?? -1
+            return try r.decode(CLIJSON.ImageList.self).images.count
         }
         let web = try count(["--tag", "team=web"]), api = try count(["--tag", "team=api"])
         #expect(web > 0 && api > 0)

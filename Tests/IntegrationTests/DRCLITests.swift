@@ -3,10 +3,6 @@ import Testing
 
 /// `ingot dr plan|apply|drill` through the built binary, on the demo store.
 @Suite struct DRCLITests {
-    static func json(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
-
     @Test func planBlocksOnAMissingCopyApplyFixesItAndDrillReportsTheRamp() throws {
         let ingot = try IngotRunner()
         #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
@@ -14,12 +10,13 @@ import Testing
         let args = ["--source-region", "us-east-1", "--region", "ap-southeast-2", "--group", "batch-asg", "--group", "web-asg", "--mode", "warm-standby", "--standby-capacity", "50%"]
         let plan = try ingot.run(["dr", "plan", "--output", "json"] + args)
         #expect(plan.code == 3, "\(plan.stderr)")
-        let doc = try Self.json(plan.stdout)
-        for key in ["sourceRegion", "region", "mode", "steps", "blockers", "warnings", "rtoSeconds"] { #expect(doc[key] != nil, "missing \(key)") }
-        let steps = try #require(doc["steps"] as? [[String: Any]])
-        #expect(steps.first?["action"] as? String == "copy-image")
-        #expect(steps.allSatisfy { $0["estimatedSeconds"] is Int && $0["region"] as? String == "ap-southeast-2" && $0["resource"] is String })
-        #expect((doc["blockers"] as? [[String: String]])?.first?["reason"]?.contains("no copy in ap-southeast-2") == true)
+        // Decoding requires sourceRegion, region, mode, steps, blockers, warnings and rtoSeconds, and each step's
+        // estimatedSeconds (an Int) and resource (a String).
+        let doc = try plan.decode(CLIJSON.DRPlan.self)
+        let steps = doc.steps
+        #expect(steps.first?.action == "copy-image")
+        #expect(steps.allSatisfy { $0.region == "ap-southeast-2" })
+        #expect(doc.blockers.first?.reason.contains("no copy in ap-southeast-2") == true)
 
         let markdown = try ingot.run(["dr", "plan", "--output", "markdown"] + args)
         #expect(markdown.stdout.hasPrefix("# DR runbook: us-east-1 -> ap-southeast-2 (warm-standby)") && markdown.stdout.contains("## Blockers"))
@@ -36,13 +33,16 @@ import Testing
 
         let drill = try ingot.run(["dr", "drill", "--at", "2026-11-27T12:00:00Z", "--output", "json", "--seed", "3", "--svg", ingot.file("drill.svg")] + args)
         #expect(drill.code == 0, "\(drill.stderr)")
-        let d = try Self.json(drill.stdout)
-        for key in ["secondsToHalfCapacity", "secondsToNinetyPercent", "secondsToFullCapacity", "estimatedRtoSeconds"] { #expect(d[key] != nil, "missing \(key)") }
-        #expect((d["userDataSecondsToFullCapacity"] as? Double ?? 0) > (d["secondsToFullCapacity"] as? Double ?? .infinity))
+        let d = try drill.decode(CLIJSON.Drill.self)  // decoding requires estimatedRtoSeconds
+        for (key, value) in [("secondsToHalfCapacity", d.secondsToHalfCapacity), ("secondsToNinetyPercent", d.secondsToNinetyPercent),
+                             ("secondsToFullCapacity", d.secondsToFullCapacity)] {
+            #expect(value != nil, "missing \(key)")
+        }
+        #expect((d.userDataSecondsToFullCapacity ?? 0) > (d.secondsToFullCapacity ?? .infinity))
         #expect(try ingot.run(["dr", "drill", "--at", "2026-11-27T12:00:00Z", "--output", "json", "--seed", "3"] + args).stdout == drill.stdout)
         #expect(String(decoding: FileManager.default.contents(atPath: ingot.file("drill.svg")) ?? Data(), as: UTF8.self).contains("</svg>"))
-        let runs = try Self.json(try ingot.run(["dr", "drill", "--at", "2026-11-27T12:00:00Z", "--output", "json", "--runs", "20"] + args).stdout)
-        #expect((runs["secondsToFullCapacity"] as? [String: Double])?["p95"] != nil)
+        let runs = try ingot.run(["dr", "drill", "--at", "2026-11-27T12:00:00Z", "--output", "json", "--runs", "20"] + args).decode(CLIJSON.DrillRuns.self)
+        #expect(runs.secondsToFullCapacity.p95 != nil)
     }
 
     /// The Quick start copies a build to eu-west-1 and deregisters the source, as teams do. DescribeImages
@@ -86,7 +86,7 @@ import Testing
         try "dr:\n  sourceRegion: us-east-1\n  region: eu-west-1\n  mode: pilot-light\n  groups: [web-asg, api-asg, batch-asg]\n".write(toFile: file, atomically: true, encoding: .utf8)
         let r = try ingot.run("dr", "plan", "-f", file, "--at", "2026-11-27T12:00:00Z", "--output", "json")
         #expect(r.code == 0, "\(r.stdout)\(r.stderr)")
-        #expect((try Self.json(r.stdout)["steps"] as? [Any])?.isEmpty == true)
+        #expect(try r.decode(CLIJSON.DRPlan.self).steps.isEmpty)
         try "dr:\n  source: us-east-1\n".write(toFile: file, atomically: true, encoding: .utf8)
         let bad = try ingot.run("dr", "plan", "-f", file)
         #expect(bad.code == 2 && bad.stderr.contains("unknown key 'source'"))

@@ -42,9 +42,9 @@ import IngotCore
         // The store works and the import resumes: what landed is skipped, the rest goes in.
         let resumed = try ingot.run("images", "import", file, "--output", "json")
         #expect(resumed.code == 0)
-        let result = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Int])
-        #expect(result["skipped"] == after.images)
-        #expect(result["imported"] == total - after.images)
+        let result = try resumed.decode(CLIJSON.ImageImport.self)
+        #expect(result.skipped == after.images)
+        #expect(result.imported == total - after.images)
         #expect(try counts(ingot.store).images == total)
     }
 
@@ -71,8 +71,8 @@ import IngotCore
         #expect(importer.terminationStatus == 0, "\(ingot.read(importErr))")
         #expect(try counts(ingot.store).images == bulk)
         let mine = try ingot.run("images", "list", "--owner", "self", "--tag", "golden=true", "--output", "json")
-        let images = try #require((try JSONSerialization.jsonObject(with: Data(mine.stdout.utf8)) as? [String: Any])?["images"] as? [[String: Any]])
-        #expect(Set(images.compactMap { $0["imageId"] as? String }) == Set(created))
+        let images = try mine.decode(CLIJSON.ImageList.self).images
+        #expect(Set(images.map(\.imageId)) == Set(created))
         #expect(try counts(ingot.store).integrity == "ok")
     }
 }
@@ -95,11 +95,11 @@ import IngotCore
         let actions = ["created-version", "changed-default", "unchanged"]
         #expect(outputs.filter { out in actions.contains { out.contains("\"action\" : \"\($0)\"") } }.count == 4, "\(outputs)")
         let versions = try ingot.run("templates", "versions", "web-lt", "--output", "json")
-        let list = try #require((try JSONSerialization.jsonObject(with: Data(versions.stdout.utf8)) as? [String: Any])?["launchTemplateVersions"] as? [[String: Any]])
-        #expect(list.map { $0["versionNumber"] as? Int } == [2, 1])
-        #expect(list[0]["defaultVersion"] as? Bool == true)
-        #expect((list[0]["launchTemplateData"] as? [String: Any])?["imageId"] as? String == new)
-        #expect((list[0]["launchTemplateData"] as? [String: Any])?["userData"] as? String == Data("#!/bin/sh".utf8).base64EncodedString())
+        let list = try versions.decode(CLIJSON.TemplateVersions.self).launchTemplateVersions
+        #expect(list.map(\.versionNumber) == [2, 1])
+        #expect(list[0].defaultVersion)
+        #expect(list[0].launchTemplateData.imageId == new)
+        #expect(list[0].launchTemplateData.userData == Data("#!/bin/sh".utf8).base64EncodedString())
         // A template whose region has no golden image is blocked: exit 3.
         #expect(try ingot.run(["templates", "refresh", "--template", "web-lt", "--region", "eu-west-1", "--owner", "self", "--name", "golden-web-*"]).code == 3)
         let bad = try ingot.run("templates", "create", "x", "--image-id", "ami-1")
@@ -178,8 +178,8 @@ import IngotCore
         let versions = try ingot.run("templates", "versions", "web-lt", "--versions", "$Default")
         #expect(versions.stdout.contains("ami-0123456789abcdef0"))
         let show = try ingot.run("groups", "show", "web-asg", "--output", "json")
-        let group = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
-        #expect((group["instances"] as? [[String: Any]])?.compactMap { $0["imageId"] as? String }.sorted() == [image, "ami-0123456789abcdef0"].sorted())
+        let group = try show.decode(CLIJSON.Group.self)
+        #expect(group.instances.map(\.imageId).sorted() == [image, "ami-0123456789abcdef0"].sorted())
         #expect(try ingot.run("ssm", "get", "/golden/web:7").stdout == "\(image)\n")
         // The imported fleet already shows what doctor would tell: a moving version, a drifted instance, a template on a missing image.
         let doctor = try ingot.run("doctor", "--output", "json")

@@ -3,21 +3,15 @@ import Testing
 
 /// `ingot simulate rollout`, `strategies list`, `groups refresh|refreshes` through the built binary.
 @Suite struct RolloutCLITests {
-    static func json(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
-
     @Test func simulatesARollingRefreshWithTheDocumentedSummaryKeys() throws {
         let ingot = try IngotRunner()
         let r = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--strategy", "rolling", "--output", "json")
         #expect(r.code == 0, "\(r.stderr)")
-        let s = try Self.json(r.stdout)
-        for key in ["strategy", "status", "durationSeconds", "minInService", "maxInService", "desiredCapacity", "launched", "terminated", "replaced",
-                    "failedLaunches", "checkpointsReached", "events"] {
-            #expect(s[key] != nil, "missing \(key)")
-        }
-        #expect(s["strategy"] as? String == "Rolling" && s["status"] as? String == "Successful")
-        #expect(s["minInService"] as? Int == 9 && s["launched"] as? Int == 10)
+        // Decoding requires strategy, status, durationSeconds, minInService, maxInService, desiredCapacity, launched,
+        // terminated, replaced, failedLaunches, checkpointsReached and events.
+        let s = try r.decode(CLIJSON.Rollout.self)
+        #expect(s.strategy == "Rolling" && s.status == "Successful")
+        #expect(s.minInService == 9 && s.launched == 10)
     }
 
     @Test func sameSeedSameTimelineFileByteForByte() throws {
@@ -29,10 +23,9 @@ import Testing
         }
         let a = try #require(FileManager.default.contents(atPath: ingot.file("a.json")))
         #expect(a == FileManager.default.contents(atPath: ingot.file("b.json")))
-        let timeline = try Self.json(String(decoding: a, as: UTF8.self))
-        let events = try #require(timeline["events"] as? [[String: Any]])
-        #expect(events.contains { $0["event"] as? String == "launch-failed" })
-        #expect(events.allSatisfy { $0["time"] is Double || $0["time"] is Int })
+        // Decoding requires every event's time to be a number.
+        let events = try JSONDecoder().decode(CLIJSON.Timeline.self, from: a).events
+        #expect(events.contains { $0.event == "launch-failed" })
         let svg = String(decoding: try #require(FileManager.default.contents(atPath: ingot.file("a.svg"))), as: UTF8.self)
         #expect(svg.hasPrefix("<svg") && svg.contains("</svg>") && svg.contains("MinHealthy floor"))
     }
@@ -61,11 +54,11 @@ import Testing
         let ingot = try IngotRunner()
         let failing = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--unhealthy-rate", "1", "--runs", "10", "--output", "json")
         #expect(failing.code == 3, "\(failing.stderr)")
-        let doc = try Self.json(failing.stdout)
-        #expect(doc["problemRuns"] as? Int == 10)
-        let reasons = try #require(doc["reasons"] as? [[String: Any]])
-        #expect(reasons.count == 1 && reasons[0]["runs"] as? Int == 10 && reasons[0]["status"] as? String == "Failed")
-        #expect((reasons[0]["reason"] as? String)?.contains("no instance was replaced for an hour") == true)
+        let doc = try failing.decode(CLIJSON.MonteCarlo.self)
+        #expect(doc.problemRuns == 10)
+        let reasons = doc.reasons
+        #expect(reasons.count == 1 && reasons[0].runs == 10 && reasons[0].status == "Failed")
+        #expect(reasons[0].reason.contains("no instance was replaced for an hour"))
         let table = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--unhealthy-rate", "1", "--auto-rollback", "--runs", "10")
         #expect(table.code == 3 && table.stdout.contains("10 of 10 runs did not succeed") && table.stdout.contains("RollbackSuccessful"), "\(table.stdout)")
         let healthy = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--runs", "10")
@@ -77,8 +70,8 @@ import Testing
     @Test func autoRollbackIsRefusedForATemplateOnAnSSMParameter() throws {
         let ingot = try IngotRunner()
         #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
-        let listed = try Self.json(try ingot.run("images", "list", "--owner", "self", "--region", "us-east-1", "--name", "golden-web-*", "--output", "json").stdout)
-        let image = try #require((listed["images"] as? [[String: Any]])?.first { $0["state"] as? String == "available" }?["imageId"] as? String)
+        let listed = try ingot.run("images", "list", "--owner", "self", "--region", "us-east-1", "--name", "golden-web-*", "--output", "json").decode(CLIJSON.ImageList.self)
+        let image = try #require(listed.images.first { $0.state == "available" }?.imageId)
         #expect(try ingot.run("ssm", "put", "/golden/web", "--value", image, "--region", "us-east-1", "--data-type", "aws:ec2:image").code == 0)
         #expect(try ingot.run("templates", "create", "ssm-lt", "--region", "us-east-1", "--image-id", "resolve:ssm:/golden/web", "--instance-type", "t3.micro").code == 0)
         #expect(try ingot.run("groups", "create", "ssm-asg", "--region", "us-east-1", "--launch-template", "ssm-lt:1", "--min-size", "1", "--max-size", "4",
@@ -95,10 +88,10 @@ import Testing
         let ingot = try IngotRunner()
         let r = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--strategy", "canary", "--alarm-at", "20m", "--output", "json")
         #expect(r.code == 3)
-        let s = try Self.json(r.stdout)
-        #expect(s["status"] as? String == "RollbackSuccessful")
-        #expect(s["percentageComplete"] as? Int == 0)
-        #expect((s["replaced"] as? Int ?? 0) >= 1 && (s["rolledBack"] as? Int ?? 0) >= 1, "\(s)")
+        let s = try r.decode(CLIJSON.Rollout.self)
+        #expect(s.status == "RollbackSuccessful")
+        #expect(s.percentageComplete == 0)
+        #expect(s.replaced >= 1 && s.rolledBack >= 1, "\(s)")
         let table = try ingot.run("simulate", "rollout", "--fleet-size", "10", "--strategy", "canary", "--alarm-at", "20m")
         #expect(table.stdout.contains("rolled back") && table.stdout.contains("Complete     0%"), "\(table.stdout)")
     }
@@ -142,11 +135,11 @@ import Testing
         let ingot = try IngotRunner()
         let r = try ingot.run("simulate", "rollout", "--fleet-size", "30", "--runs", "40", "--launch-failure-rate", "0.05", "--output", "json")
         #expect(r.code == 0, "\(r.stderr)")
-        let m = try Self.json(r.stdout)
-        #expect(m["runs"] as? Int == 40)
-        let duration = try #require(m["durationSeconds"] as? [String: Double])
-        #expect(duration["p50"]! <= duration["p95"]! && duration["p95"]! <= duration["p99"]!)
-        #expect(m["failedShare"] as? Double == 0)
+        let m = try r.decode(CLIJSON.MonteCarlo.self)
+        #expect(m.runs == 40)
+        let duration = m.durationSeconds
+        #expect(duration.p50 <= duration.p95 && duration.p95 <= duration.p99)
+        #expect(m.failedShare == 0)
         // The same seed gives the same statistics.
         #expect(try ingot.run("simulate", "rollout", "--fleet-size", "30", "--runs", "40", "--launch-failure-rate", "0.05", "--output", "json").stdout == r.stdout)
     }
@@ -162,15 +155,15 @@ import Testing
         }
         let halfway = try ingot.run(["simulate", "rollout", "--fleet-size", "20", "--strategy", "halfway", "--output", "json"], env: ["PATH": path])
         #expect(halfway.code == 0, "\(halfway.stderr)")
-        let s = try Self.json(halfway.stdout)
-        #expect(s["strategy"] as? String == "halfway" && s["status"] as? String == "Successful" && s["minInService"] as? Int == 10)
+        let s = try halfway.decode(CLIJSON.Rollout.self)
+        #expect(s.strategy == "halfway" && s.status == "Successful" && s.minInService == 10)
     }
 
     @Test func groupRefreshMovesTheInstancesAndRecordsTheRefresh() throws {
         let ingot = try IngotRunner()
         #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
-        let before = try Self.json(try ingot.run("groups", "show", "web-asg", "--region", "us-east-1", "--output", "json").stdout)
-        let oldImages = Set((before["instances"] as? [[String: Any]] ?? []).compactMap { $0["imageId"] as? String })
+        let before = try ingot.run("groups", "show", "web-asg", "--region", "us-east-1", "--output", "json").decode(CLIJSON.Group.self)
+        let oldImages = Set(before.instances.map(\.imageId))
         // The demo already refreshed web-asg; refresh api-asg (on $Latest) onto version 2, Canary, with AutoRollback.
         // AWS refuses AutoRollback without a desired configuration, or with $Latest/$Default (IrreversibleInstanceRefresh).
         for extra in [[], ["--desired-version", "$Latest"]] {
@@ -179,50 +172,36 @@ import Testing
         }
         let r = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--strategy", "canary", "--desired-version", "2", "--output", "json")
         #expect(r.code == 0, "\(r.stderr)")
-        let record = try Self.json(r.stdout)
-        #expect(record["status"] as? String == "Successful" && record["desiredLaunchTemplateVersion"] as? Int == 2)
-        let group = try Self.json(try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
-        let instances = try #require(group["instances"] as? [[String: Any]])
-        #expect(instances.count == 3 && instances.allSatisfy { $0["launchTemplateVersion"] as? String == "2" })
-        #expect((group["launchTemplate"] as? [String: String])?["version"] == "2")
-        let listed = try Self.json(try ingot.run("groups", "refreshes", "--group", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
-        let refreshes = try #require(listed["instanceRefreshes"] as? [[String: Any]])
-        #expect(refreshes.count == 1 && refreshes[0]["instanceRefreshId"] as? String == record["instanceRefreshId"] as? String)
+        let record = try r.decode(CLIJSON.InstanceRefresh.self)
+        #expect(record.status == "Successful" && record.desiredLaunchTemplateVersion == 2)
+        let group = try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").decode(CLIJSON.Group.self)
+        let instances = group.instances
+        #expect(instances.count == 3 && instances.allSatisfy { $0.launchTemplateVersion == "2" })
+        #expect(group.launchTemplate.version == "2")
+        let refreshes = try ingot.run("groups", "refreshes", "--group", "api-asg", "--region", "us-east-1", "--output", "json").decode(CLIJSON.InstanceRefreshes.self)
+            .instanceRefreshes
+        #expect(refreshes.count == 1 && refreshes[0].instanceRefreshId == record.instanceRefreshId)
         #expect(!oldImages.isEmpty)
     }
 
     @Test func aRefreshThatScalesOrRollsBackLeavesTheGroupAsTheSimulationEnded() throws {
         let ingot = try IngotRunner()
         #expect(try ingot.run("demo", "--store", ingot.store).code == 0)
-        let before = try Self.json(try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
-        let oldImages = Set((before["instances"] as? [[String: Any]] ?? []).compactMap { $0["imageId"] as? String })
+        let before = try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").decode(CLIJSON.Group.self)
+        let oldImages = Set(before.instances.map(\.imageId))
         // A bad image: rolled back, and the instances launched during the rollback run the image the group ran.
         let bad = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--desired-version", "2", "--auto-rollback", "--unhealthy-rate", "1")
         #expect(bad.code == 3 && bad.stdout.contains("RollbackSuccessful"), "\(bad.stdout)\(bad.stderr)")
         // The note names the status as AWS spells it.
         #expect(bad.stderr.contains(": RollbackSuccessful; `ingot groups refreshes api-asg` lists it"), "\(bad.stderr)")
-        let after = try Self.json(try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
-        #expect(Set((after["instances"] as? [[String: Any]] ?? []).compactMap { $0["imageId"] as? String }) == oldImages)
+        let after = try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").decode(CLIJSON.Group.self)
+        #expect(Set(after.instances.map(\.imageId)) == oldImages)
         // Scaling out during the refresh: the group keeps the new desired capacity, its instances all on the new version.
         let scaled = try ingot.run("groups", "refresh", "--group", "api-asg", "--region", "us-east-1", "--desired-version", "2", "--scale", "5m=5")
         #expect(scaled.code == 0, "\(scaled.stderr)")
-        let group = try Self.json(try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").stdout)
-        #expect(group["desiredCapacity"] as? Int == 5)
-        #expect((group["instances"] as? [[String: Any]])?.count == 5)
-    }
-
-    /// `groups show --output json` decoded.
-    struct GroupJSON: Decodable {
-        struct Instance: Decodable { let instanceId, imageId, launchTemplateVersion: String; let instanceType: String? }
-        struct Policy: Decodable {
-            struct Template: Decodable {
-                struct Override: Decodable { let instanceType: String; let imageId: String? }
-                let overrides: [Override]
-            }
-            let launchTemplate: Template
-        }
-        let instances: [Instance]
-        let mixedInstancesPolicy: Policy?
+        let group = try ingot.run("groups", "show", "api-asg", "--region", "us-east-1", "--output", "json").decode(CLIJSON.Group.self)
+        #expect(group.desiredCapacity == 5)
+        #expect(group.instances.count == 5)
     }
 
     /// The Auto Scaling user guide, Replace root volumes: "Your Auto Scaling group must use a mixed
@@ -237,24 +216,21 @@ import Testing
             let r = try ingot.run(command)
             #expect(r.code == 2 && r.stderr.contains("must use a mixed instances policy"), "\(command): \(r.stderr)")
         }
-        struct Refreshes: Decodable { let instanceRefreshes: [[String: String?]] }
-        let listed = try ingot.run("groups", "refreshes", "--group", "api-asg", "--region", "us-east-1", "--output", "json").stdout
-        #expect(try JSONDecoder().decode(Refreshes.self, from: Foundation.Data(listed.utf8)).instanceRefreshes.isEmpty, "\(listed)")
-        struct Version: Decodable { let versionNumber: Int; let launchTemplateData: Data; struct Data: Decodable { let imageId: String? } }
-        struct Versions: Decodable { let launchTemplateVersions: [Version] }
-        let versions = try JSONDecoder().decode(Versions.self, from: Foundation.Data(try ingot.run("templates", "versions", "api-lt", "--region", "us-east-1", "--output", "json").stdout.utf8))
+        let listed = try ingot.run("groups", "refreshes", "--group", "api-asg", "--region", "us-east-1", "--output", "json")
+        #expect(try listed.decode(CLIJSON.InstanceRefreshes.self).instanceRefreshes.isEmpty, "\(listed.stdout)")
+        let versions = try ingot.run("templates", "versions", "api-lt", "--region", "us-east-1", "--output", "json").decode(CLIJSON.TemplateVersions.self)
             .launchTemplateVersions
         let v1 = try #require(versions.first { $0.versionNumber == 1 }?.launchTemplateData.imageId)
         let v2 = try #require(versions.first { $0.versionNumber == 2 }?.launchTemplateData.imageId)
         let policy = FileManager.default.temporaryDirectory.appendingPathComponent("mip-\(UUID().uuidString).json")
-        try Foundation.Data("""
+        try Data("""
             {"LaunchTemplate": {"LaunchTemplateSpecification": {"LaunchTemplateName": "api-lt", "Version": "1"},
               "Overrides": [{"InstanceType": "c7i.large", "ImageId": "\(v1)"}, {"InstanceType": "m7i.large", "ImageId": "\(v1)"}]}}
             """.utf8).write(to: policy)
         let created = try ingot.run("groups", "create", "rrv-asg", "--region", "us-east-1", "--mixed-instances-policy", "file://\(policy.path)",
                                     "--min-size", "0", "--max-size", "4", "--desired-capacity", "3")
         #expect(created.code == 0, "\(created.stderr)")
-        let show = { try JSONDecoder().decode(GroupJSON.self, from: Foundation.Data(try ingot.run("groups", "show", "rrv-asg", "--region", "us-east-1", "--output", "json").stdout.utf8)) }
+        let show = { try ingot.run("groups", "show", "rrv-asg", "--region", "us-east-1", "--output", "json").decode(CLIJSON.Group.self) }
         let before = try show()
         #expect(before.instances.count == 3 && before.instances.allSatisfy { $0.imageId == v1 && $0.instanceType == "c7i.large" })
         let r = try ingot.run("groups", "refresh", "--group", "rrv-asg", "--region", "us-east-1", "--strategy", "ReplaceRootVolume", "--desired-version", "2")
