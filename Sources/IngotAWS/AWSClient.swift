@@ -20,6 +20,8 @@ public final class AWSClient: Sendable {
     /// How throttled, failed and dropped attempts are retried.
     public let retryPolicy: RetryPolicy
     let http: HTTPClient
+    /// Whether ``shutdown()`` closes `http` (not when it is a shared client).
+    let ownsHTTP: Bool
     let logger: Logger
     /// A uniform random number in 0..<1 for jitter (injectable for tests).
     let random: @Sendable () -> Double
@@ -30,7 +32,7 @@ public final class AWSClient: Sendable {
     let clockSkew = Mutex<TimeInterval>(0)
 
     public init(configuration: AWSConfiguration, retryPolicy: RetryPolicy = .standard, logger: Logger = Logger(label: "ingot.aws"),
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, timer: RetryTimer = .real) {
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, timer: RetryTimer = .real, http shared: HTTPClient? = nil) {
         self.configuration = configuration
         self.timer = timer
         self.retryPolicy = retryPolicy
@@ -41,11 +43,12 @@ public final class AWSClient: Sendable {
             timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10), read: .seconds(60)))
         config.connectionPool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
         config.decompression = .disabled
-        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+        http = shared ?? HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+        ownsHTTP = shared == nil
     }
 
     /// Closes the pooled connections; call once, when done with every cloud using this client.
-    public func shutdown() async throws { try await http.shutdown() }
+    public func shutdown() async throws { if ownsHTTP { try await http.shutdown() } }
 
     /// A Query-protocol call: returns the answer's root element (`<DescribeImagesResponse>` ...).
     public func query(_ service: AWSService, region: Region, _ parameters: QueryParameters) async throws -> AWSXML.Element {
@@ -101,13 +104,22 @@ public final class AWSClient: Sendable {
         let hostHeader = url.port.map { "\(host):\($0)" } ?? host
         let path = url.path.isEmpty ? "/" : url.path
         // IAM is global: signed for us-east-1 like every SDK does.
-        let signingRegion = service == .iam ? "us-east-1" : region.code
-        let signer = SigV4Signer(credentials: configuration.credentials, region: signingRegion, service: service.signingName)
+        let signingRegion = service == .iam || service == .organizations ? "us-east-1" : region.code
+        let provider = configuration.credentialProvider
         let start = timer.elapsed()
         var retry = 0
         while true {
             let attemptStart = timer.elapsed()
             let outcome: Outcome
+            // Each attempt asks for credentials: temporary ones are refreshed before they expire.
+            let signer: SigV4Signer?
+            do {
+                signer = provider.isAnonymous ? nil : SigV4Signer(credentials: try await provider.credentials(), region: signingRegion, service: service.signingName)
+            } catch let error as IngotError {
+                throw error
+            } catch {
+                throw IngotError.failed("\(action): credentials from \(provider.source) could not be fetched: \(Self.describe(error))")
+            }
             do {
                 outcome = try await attempt(signer: signer, endpoint: endpoint, host: hostHeader, path: path, action: action, body: body, extra: extra)
             } catch let error as IngotError {
@@ -147,15 +159,16 @@ public final class AWSClient: Sendable {
         case fatal(IngotError)
     }
 
-    func attempt(signer: SigV4Signer, endpoint: String, host: String, path: String, action: String, body: [UInt8],
+    func attempt(signer: SigV4Signer?, endpoint: String, host: String, path: String, action: String, body: [UInt8],
                  extra: [(String, String)]) async throws -> Outcome {
         var headers: [(name: String, value: String)] = [("Host", host)]
         for (n, v) in extra { headers.append((n, v)) }
         let skew = clockSkew.withLock { $0 }
-        let signed = signer.sign(SignableRequest(method: "POST", path: path, headers: headers, body: body), at: Date().addingTimeInterval(skew))
+        let unsigned = SignableRequest(method: "POST", path: path, headers: headers, body: body)
+        let sent = signer.map { $0.sign(unsigned, at: Date().addingTimeInterval(skew)).request } ?? unsigned
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
-        for (name, value) in signed.request.headers where name != "Host" { request.headers.add(name: name, value: value) }
+        for (name, value) in sent.headers where name != "Host" { request.headers.add(name: name, value: value) }
         request.headers.add(name: "User-Agent", value: "ingot/aws")
         request.body = .bytes(ByteBuffer(bytes: body))
         let timeout = retryPolicy.attemptTimeout.components

@@ -39,16 +39,30 @@ public struct AWSCloud: Cloud, LaunchTemplateCloud, ParameterCloud, AutoScalingC
                                logger: Logger = Logger(label: "ingot.aws")) async throws -> AWSCloud {
         let client = AWSClient(configuration: configuration, retryPolicy: retryPolicy, logger: logger)
         do {
-            let answer = try await client.query(.sts, region: configuration.region ?? .usEast1,
-                                                QueryParameters(action: "GetCallerIdentity", version: AWSService.sts.apiVersion ?? ""))
-            guard let text = answer.string("GetCallerIdentityResult/Account") else {
-                throw IngotError.failed("GetCallerIdentity: the answer has no Account")
-            }
-            return AWSCloud(client: client, account: try AccountID(text, field: "GetCallerIdentity Account"))
+            logger.debug("credentials", metadata: ["source": "\(configuration.credentialProvider.source)"])
+            return AWSCloud(client: client, account: try await callerIdentity(client).account)
         } catch {
             try? await client.shutdown()
             throw error
         }
+    }
+
+    /// Who the credentials are: STS GetCallerIdentity's account, ARN and user id.
+    public struct CallerIdentity: Sendable, Hashable, Encodable {
+        public var account: AccountID
+        public var arn: String
+        public var userId: String
+    }
+
+    /// STS GetCallerIdentity, in the configured region (us-east-1 when none).
+    public static func callerIdentity(_ client: AWSClient) async throws -> CallerIdentity {
+        let answer = try await client.query(.sts, region: client.configuration.region ?? .usEast1,
+                                            QueryParameters(action: "GetCallerIdentity", version: AWSService.sts.apiVersion ?? ""))
+        guard let text = answer.string("GetCallerIdentityResult/Account") else {
+            throw IngotError.failed("GetCallerIdentity: the answer has no Account")
+        }
+        return CallerIdentity(account: try AccountID(text, field: "GetCallerIdentity Account"), arn: answer.string("GetCallerIdentityResult/Arn") ?? "",
+                              userId: answer.string("GetCallerIdentityResult/UserId") ?? "")
     }
 
     /// Closes the HTTP connections. Every copy of this cloud shares them.

@@ -6,6 +6,8 @@ public enum ConfigurationSource: Sendable, Hashable, CustomStringConvertible {
     case explicit
     case environment(String)
     case profile(name: String, file: String)
+    /// A provider of the credential chain, described (an assumed role, SSO, a container ...).
+    case provider(String)
     case defaultValue
 
     public var description: String {
@@ -13,6 +15,7 @@ public enum ConfigurationSource: Sendable, Hashable, CustomStringConvertible {
         case .explicit: "command line"
         case .environment(let v): "environment \(v)"
         case .profile(let name, let file): "profile \(name) in \(file)"
+        case .provider(let described): described
         case .defaultValue: "default"
         }
     }
@@ -25,15 +28,18 @@ public enum ConfigurationSource: Sendable, Hashable, CustomStringConvertible {
 /// let cloud = try await AWSCloud.connect(config)
 /// ```
 ///
-/// Order: credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` unless a
-/// profile is named explicitly, else the profile (`--profile`, `AWS_PROFILE`, `default`) in the
-/// shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`, `~/.aws/credentials`), then the config file
-/// (`AWS_CONFIG_FILE`, `~/.aws/config`, sections `[profile NAME]` and `[default]`). Region from the
+/// Credentials: the AWS CLI's chain (``CredentialChain``): `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/
+/// `AWS_SESSION_TOKEN` unless a profile is named explicitly; the profile (`--profile`, `AWS_PROFILE`,
+/// `default`) in the shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`, `~/.aws/credentials`) and
+/// the config file (`AWS_CONFIG_FILE`, `~/.aws/config`): an assumed role, web identity, SSO, static
+/// keys or `credential_process`; web identity from the environment; container credentials; instance
+/// metadata. Temporary credentials are refreshed before they expire. Region from the
 /// explicit value, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`. Endpoint from the
 /// explicit value, `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`,
 /// else AWS's public endpoint for the region.
 public struct AWSConfiguration: Sendable, CustomStringConvertible {
-    public var credentials: AWSCredentials
+    /// Where requests get their credentials (fixed, or fetched and refreshed).
+    public var credentialProvider: CredentialProvider
     public var credentialsSource: ConfigurationSource
     /// The default region; nil when nothing names one (operations then need an explicit region).
     public var region: Region?
@@ -45,18 +51,30 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
 
     public init(credentials: AWSCredentials, credentialsSource: ConfigurationSource = .explicit, region: Region? = nil,
                 regionSource: ConfigurationSource = .explicit, endpoints: [AWSService: String] = [:], profile: String? = nil) {
-        self.credentials = credentials
-        self.credentialsSource = credentialsSource
+        self.init(provider: .fixed(credentials, source: credentialsSource.description), credentialsSource: credentialsSource, region: region,
+                  regionSource: regionSource, endpoints: endpoints, profile: profile)
+    }
+
+    public init(provider: CredentialProvider, credentialsSource: ConfigurationSource? = nil, region: Region? = nil,
+                regionSource: ConfigurationSource = .explicit, endpoints: [AWSService: String] = [:], profile: String? = nil) {
+        self.credentialProvider = provider
+        self.credentialsSource = credentialsSource ?? .provider(provider.source)
         self.region = region
         self.regionSource = regionSource
         self.endpoints = endpoints
         self.profile = profile
     }
 
+    /// Credentials known without a call (environment variables, a profile's keys); nil for temporary ones.
+    public var credentials: AWSCredentials? {
+        get { credentialProvider.fixedCredentials }
+        set { if let newValue { credentialProvider = .fixed(newValue, source: credentialsSource.description) } }
+    }
+
     /// Everything but secrets: the masked access key, sources, region and endpoints.
     public var description: String {
         let eps = endpoints.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: ", ")
-        return "AWSConfiguration(profile: \(profile ?? "-"), credentials: \(credentials) from \(credentialsSource), "
+        return "AWSConfiguration(profile: \(profile ?? "-"), credentials: \(credentials.map { "\($0)" } ?? "temporary") from \(credentialsSource), "
             + "region: \(region?.code ?? "-") from \(regionSource), endpoints: [\(eps)])"
     }
 
@@ -99,34 +117,6 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
             throw IngotError.invalid("profile", "the profile '\(profileName)' is in neither \(credentialsFile) nor \(configFile)")
         }
 
-        // Credentials.
-        var credentials: AWSCredentials?
-        var credentialsSource = ConfigurationSource.defaultValue
-        if explicitProfile == nil, let key = env("AWS_ACCESS_KEY_ID") {
-            guard let secret = env("AWS_SECRET_ACCESS_KEY") else {
-                throw IngotError.invalid("credentials", "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
-            }
-            credentials = AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN"))
-            credentialsSource = .environment("AWS_ACCESS_KEY_ID")
-        } else {
-            for (entries, file) in [(credentialEntries, credentialsFile), (configEntries, configFile)] {
-                guard let entries, let key = entries["aws_access_key_id"] else { continue }
-                guard let secret = entries["aws_secret_access_key"] else {
-                    throw IngotError.invalid("credentials", "profile '\(profileName)' in \(file) has aws_access_key_id but no aws_secret_access_key")
-                }
-                credentials = AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: entries["aws_session_token"])
-                credentialsSource = .profile(name: profileName, file: file)
-                break
-            }
-        }
-        guard let credentials else {
-            if let entries = configEntries, entries["role_arn"] != nil || entries["sso_session"] != nil || entries["sso_start_url"] != nil
-                || entries["credential_process"] != nil {
-                throw IngotError.invalid("credentials", "profile '\(profileName)' uses role, SSO or credential_process credentials, which Ingot does not support yet; export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (for example with `aws configure export-credentials`)")
-            }
-            throw IngotError.invalid("credentials", "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile with aws_access_key_id in \(credentialsFile)")
-        }
-
         // Region.
         var region: Region?
         var regionSource = ConfigurationSource.defaultValue
@@ -153,7 +143,21 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
                 endpoints[service] = chosen
             }
         }
-        return AWSConfiguration(credentials: credentials, credentialsSource: credentialsSource, region: region, regionSource: regionSource,
+        // Credentials: the chain, with STS and the other credential endpoints as configured.
+        let chain = CredentialChain(environment: environment, credentialSections: credentialSections ?? [:], configSections: configSections ?? [:],
+                                    credentialsFile: credentialsFile, configFile: configFile, home: homeDir, endpoints: endpoints, region: region)
+        let provider = try chain.provider(profileName: profileName, explicitProfile: explicitProfile != nil)
+        let credentialsSource: ConfigurationSource
+        if explicitProfile == nil, provider.fixedCredentials != nil, env("AWS_ACCESS_KEY_ID") != nil {
+            credentialsSource = .environment("AWS_ACCESS_KEY_ID")
+        } else if provider.fixedCredentials != nil, credentialEntries?["aws_access_key_id"] != nil, credentialEntries?["role_arn"] == nil {
+            credentialsSource = .profile(name: profileName, file: credentialsFile)
+        } else if provider.fixedCredentials != nil, configEntries?["aws_access_key_id"] != nil, configEntries?["role_arn"] == nil {
+            credentialsSource = .profile(name: profileName, file: configFile)
+        } else {
+            credentialsSource = .provider(provider.source)
+        }
+        return AWSConfiguration(provider: provider, credentialsSource: credentialsSource, region: region, regionSource: regionSource,
                                 endpoints: endpoints, profile: profileNamed || credentialEntries != nil || configEntries != nil ? profileName : nil)
     }
 
@@ -170,6 +174,9 @@ public enum AWSService: String, Sendable, Hashable, CaseIterable {
     case kms
     case sts
     case iam
+    /// IAM Identity Center's portal (GetRoleCredentials).
+    case sso
+    case organizations
 
     /// The name in SigV4's credential scope.
     public var signingName: String { rawValue }
@@ -183,12 +190,16 @@ public enum AWSService: String, Sendable, Hashable, CaseIterable {
         case .kms: "KMS"
         case .sts: "STS"
         case .iam: "IAM"
+        case .sso: "SSO"
+        case .organizations: "ORGANIZATIONS"
         }
     }
 
     public func defaultEndpoint(region: Region) -> String {
         switch self {
         case .iam: "https://iam.amazonaws.com"
+        case .sso: "https://portal.sso.\(region.code).amazonaws.com"
+        case .organizations: "https://organizations.us-east-1.amazonaws.com"
         default: "https://\(rawValue).\(region.code).amazonaws.com"
         }
     }
@@ -200,7 +211,7 @@ public enum AWSService: String, Sendable, Hashable, CaseIterable {
         case .autoScaling: "2011-01-01"
         case .sts: "2011-06-15"
         case .iam: "2010-05-08"
-        case .ssm, .kms: nil
+        case .ssm, .kms, .sso, .organizations: nil
         }
     }
 }

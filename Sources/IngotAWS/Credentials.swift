@@ -1,3 +1,5 @@
+import Foundation
+
 /// An access key pair, optionally with a session token (temporary credentials).
 ///
 /// The secret and the token never appear in `description`, `debugDescription`, `dump` or string
@@ -12,11 +14,14 @@ public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible, Custo
     public let accessKeyId: String
     public let secretAccessKey: String
     public let sessionToken: String?
+    /// When temporary credentials stop working (nil: long-term keys).
+    public let expiration: Date?
 
-    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil) {
+    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil) {
         self.accessKeyId = accessKeyId
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
+        self.expiration = expiration
     }
 
     /// The access key id with all but its last four characters masked.

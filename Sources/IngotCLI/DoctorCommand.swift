@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngotAWS
 import IngotCore
 import IngotLocal
 
@@ -11,12 +12,33 @@ struct DoctorCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var regions: RegionsOption
     @OptionGroup var selector: SelectorOptions
+    @OptionGroup var accounts: AccountsOptions
+
+    struct Report: Encodable, Sendable {
+        let findings: [Doctor.Finding]
+        let orphanedSnapshotGiB: Int
+        let orphanedSnapshotMonthlyCostUSD: Double
+        init(_ findings: [Doctor.Finding]) {
+            let orphans = Doctor.orphanedSnapshotCost(findings)
+            (self.findings, orphanedSnapshotGiB, orphanedSnapshotMonthlyCostUSD) = (findings, orphans.gib, orphans.monthlyUSD)
+        }
+    }
 
     func run() async throws {
         let given = regions.regions.isEmpty ? nil : try regions.resolve()
         let golden = selector.isEmpty ? Doctor.defaultGolden : try selector.resolve()
         if given == nil, try global.cloudKind == .aws {
             throw IngotError.invalid("region", "with --cloud aws, name the regions to examine (--region, repeatable)")
+        }
+        if accounts.isEnabled {
+            let regions = given ?? []
+            let outcomes = try await global.inAccounts(accounts) { cloud in
+                Report(try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: Date()))
+            }
+            try AccountReport.output(outcomes, global: global) { Self.table($0, regions: regions) }
+            let found = outcomes.contains { if case .success(let r) = $0.result { !r.findings.isEmpty } else { true } }
+            if found { throw CommandFailure(code: 3) }
+            return
         }
         let fallback = try Region(RegionOption.defaultCode)
         let (regions, findings) = try await global.withCloud { cloud, now in
@@ -26,17 +48,17 @@ struct DoctorCommand: AsyncParsableCommand {
             if regions.isEmpty { regions = [fallback] }
             return (regions, try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: now))
         }
-        let orphans = Doctor.orphanedSnapshotCost(findings)
-        if global.structured {
-            struct Report: Encodable { let findings: [Doctor.Finding]; let orphanedSnapshotGiB: Int; let orphanedSnapshotMonthlyCostUSD: Double }
-            try Output.document(global.output, Report(findings: findings, orphanedSnapshotGiB: orphans.gib, orphanedSnapshotMonthlyCostUSD: orphans.monthlyUSD))
-        } else if findings.isEmpty {
-            Output.line("nothing found in \(regions.map(\.code).joined(separator: ", "))")
-        } else {
-            Output.findings(findings)
-            if orphans.gib > 0 { Output.line("\norphaned snapshots: \(orphans.gib) GiB, about $\(Doctor.dollars(orphans.monthlyUSD))/month at $\(Doctor.snapshotPricePerGiBMonth)/GiB-month") }
-        }
+        let report = Report(findings)
+        if global.structured { try Output.document(global.output, report) } else { Self.table(report, regions: regions) }
         if !findings.isEmpty { throw CommandFailure(code: 3) }
+    }
+
+    static func table(_ report: Report, regions: [Region]) {
+        guard !report.findings.isEmpty else { return Output.line("nothing found in \(regions.map(\.code).joined(separator: ", "))") }
+        Output.findings(report.findings)
+        if report.orphanedSnapshotGiB > 0 {
+            Output.line("\norphaned snapshots: \(report.orphanedSnapshotGiB) GiB, about $\(Doctor.dollars(report.orphanedSnapshotMonthlyCostUSD))/month at $\(Doctor.snapshotPricePerGiBMonth)/GiB-month")
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngotAWS
 import IngotCore
 import IngotLocal
 import Yams
@@ -50,27 +51,51 @@ struct Resolve: AsyncParsableCommand {
     @OptionGroup var selector: SelectorOptions
     @Flag(help: "List every rejected candidate with its reason.") var explain = false
     @Flag(help: "Choose the newest build available in every region.") var consistent = false
+    @OptionGroup var accounts: AccountsOptions
+
+    /// What one account resolved to.
+    struct Outcome: Encodable, Sendable {
+        let results: [RegionResolution]
+        let lagging: [GoldenImageResolver.Lagging]
+        let consistent, explain: Bool
+        func encode(to encoder: any Encoder) throws {
+            try ResolveReport(results, lagging: consistent ? lagging : nil, explain: explain).encode(to: encoder)
+        }
+    }
+
+    func decide(_ candidates: [(Region, [Image])], selector: ImageSelector, now: Date) -> Outcome {
+        if consistent {
+            let (results, lagging) = GoldenImageResolver.chooseConsistent(candidates, by: selector, now: now)
+            return Outcome(results: results, lagging: lagging, consistent: true, explain: explain)
+        }
+        return Outcome(results: candidates.map { GoldenImageResolver.choose($0.1, region: $0.0, by: selector, now: now) }, lagging: [],
+                       consistent: false, explain: explain)
+    }
 
     func run() async throws {
         let regions = try regions.resolve()
         let selector = try selector.resolve()
+        if accounts.isEnabled {
+            let command = self
+            let outcomes = try await global.inAccounts(accounts) { cloud in
+                command.decide(try await GoldenImageResolver.candidates(selector, regions: regions, cloud: cloud), selector: selector, now: Date())
+            }
+            try AccountReport.output(outcomes, global: global) { print($0.results, lagging: $0.lagging, now: Date()) }
+            let failed = outcomes.contains { if case .success(let o) = $0.result { o.results.contains { $0.image == nil } } else { true } }
+            if failed { throw CommandFailure(code: 3) }
+            return
+        }
         let (candidates, now) = try await global.withCloud { cloud, now in
             if let warning = selector.sharedTagWarning(caller: cloud.caller) { Output.note("warning: \(warning)") }
             return (try await GoldenImageResolver.candidates(selector, regions: regions, cloud: cloud), now)
         }
-        var lagging: [GoldenImageResolver.Lagging] = []
-        let results: [RegionResolution]
-        if consistent {
-            (results, lagging) = GoldenImageResolver.chooseConsistent(candidates, by: selector, now: now)
-        } else {
-            results = candidates.map { GoldenImageResolver.choose($0.1, region: $0.0, by: selector, now: now) }
-        }
+        let outcome = decide(candidates, selector: selector, now: now)
         if global.structured {
-            try Output.document(global.output, ResolveReport(results, lagging: consistent ? lagging : nil, explain: explain))
+            try Output.document(global.output, outcome)
         } else {
-            print(results, lagging: lagging, now: now)
+            print(outcome.results, lagging: outcome.lagging, now: now)
         }
-        if results.contains(where: { $0.image == nil }) { throw CommandFailure(code: 3) }
+        if outcome.results.contains(where: { $0.image == nil }) { throw CommandFailure(code: 3) }
     }
 
     func print(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging], now: Date) {

@@ -33,29 +33,41 @@ final class MotoServer: Sendable {
         self.port = port
     }
 
-    static func start() async throws -> MotoServer {
+    /// At most two moto_servers start at once: a cold start imports a lot of Python, and a dozen
+    /// suites starting together on two cores took a minute each.
+    static let gate = StartGate(slots: 2)
+
+    static func start(environment extra: [String: String] = [:]) async throws -> MotoServer {
         let executable = try #require(executable, "moto_server is not installed")
-        let port = try await freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let server = MotoServer(process: ProcessBox(value: process), port: port)
-        // Ready when it answers HTTP (a cold start imports a lot of Python).
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            var request = HTTPClientRequest(url: "\(server.endpoint)/moto-api/data.json")
-            request.method = .GET
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), response.status.code == 200 {
-                _ = try? await response.body.collect(upTo: 64 * 1024 * 1024)
-                return server
+        await gate.enter()
+        defer { Task { await gate.leave() } }
+        // A port found free may be taken before moto binds it: then moto exits, and another port is tried.
+        for _ in 0..<3 {
+            let port = try await freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
+            if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new } }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let server = MotoServer(process: ProcessBox(value: process), port: port)
+            // Ready when it answers HTTP.
+            let deadline = ContinuousClock.now + .seconds(120)
+            while ContinuousClock.now < deadline && process.isRunning {
+                var request = HTTPClientRequest(url: "\(server.endpoint)/moto-api/data.json")
+                request.method = .GET
+                if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), response.status.code == 200 {
+                    _ = try? await response.body.collect(upTo: 64 * 1024 * 1024)
+                    return server
+                }
+                try await Task.sleep(for: .milliseconds(200))
             }
-            try await Task.sleep(for: .milliseconds(200))
+            let exited = !process.isRunning
+            server.stop()
+            if !exited { throw IngotError.failed("moto_server did not answer on port \(port) within 120 s") }
         }
-        server.stop()
-        throw IngotError.failed("moto_server did not answer on port \(port) within 60 s")
+        throw IngotError.failed("moto_server exited at once three times (ports taken?)")
     }
 
     /// A port nothing listens on right now (bound and released).
@@ -93,6 +105,20 @@ final class MotoServer: Sendable {
     @TaskLocal static var current: MotoServer?
 }
 
+/// A counting semaphore for async code.
+actor StartGate {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    init(slots: Int) { free = slots }
+    func enter() async {
+        if free > 0 { free -= 1; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+    func leave() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
 /// Process is not Sendable; the box is only read (pid, waitUntilExit) after start.
 struct ProcessBox: @unchecked Sendable { let value: Process }
 
@@ -104,9 +130,12 @@ struct ProcessBox: @unchecked Sendable { let value: Process }
 /// sign with that key (``MotoServer/credentials``).
 struct MotoTrait: SuiteTrait, TestScoping {
     var signatureChecks: Bool
+    /// Whether moto loads its catalogue of public AMIs into each account and region it serves (slow
+    /// for a suite of many accounts that needs none).
+    var defaultImages = true
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let server = try await MotoServer.start()
+        let server = try await MotoServer.start(environment: defaultImages ? [:] : ["MOTO_EC2_LOAD_DEFAULT_AMIS": "false"])
         do {
             let credentials = signatureChecks ? try await server.enableSignatureChecks() : nil
             try await MotoServer.$current.withValue(server) {
@@ -124,6 +153,11 @@ extension Trait where Self == MotoTrait {
     /// Runs the suite against its own moto_server, which checks every request's signature (pair it
     /// with `.enabled(if: MotoServer.isInstalled, MotoServer.skipMessage)`).
     static var motoServerCheckingSignatures: Self { MotoTrait(signatureChecks: true) }
+    /// The suite's own moto_server without signature checks (unsigned calls such as
+    /// AssumeRoleWithWebIdentity, and instance metadata).
+    static var motoServer: Self { MotoTrait(signatureChecks: false) }
+    /// The same without moto's public AMIs (many accounts and regions, no launches).
+    static var motoServerWithoutPublicImages: Self { MotoTrait(signatureChecks: false, defaultImages: false) }
 }
 
 extension MotoServer {

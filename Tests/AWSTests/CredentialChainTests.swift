@@ -1,0 +1,267 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import IngotAWS
+import IngotCore
+import Synchronization
+import Testing
+
+/// The credential chain without a network: credential_process with a real script, profile errors,
+/// the refresh of temporary credentials.
+@Suite("The credential chain: credential_process, role profiles, refresh")
+struct CredentialChainTests {
+    static let noMetadata = ["AWS_EC2_METADATA_DISABLED": "true"]
+
+    /// A script printing `json` (or exiting with `status`).
+    static func script(_ home: borrowing TempHome, _ body: String) throws -> String {
+        let file = try home.write("creds.sh", "#!/bin/sh\n\(body)\n")
+        chmod(file, 0o755)
+        return file
+    }
+
+    @Test("credential_process: its Version 1 JSON is the credentials, with Expiration; a failing or silent process is a clear error")
+    func credentialProcess() async throws {
+        let home = try TempHome()
+        let good = try Self.script(home, #"echo '{"Version": 1, "AccessKeyId": "AKIAPROCESS", "SecretAccessKey": "proc-secret", "SessionToken": "proc-token", "Expiration": "2099-01-01T00:00:00Z"}'"#)
+        _ = try home.write(".aws/config", """
+            [profile proc]
+            credential_process = "\(good)" --ignored "an argument"
+            [profile broken]
+            credential_process = /bin/sh -c "echo 'no such role' >&2; exit 3"
+            [profile silent]
+            credential_process = /bin/echo not json
+            """)
+        let c = try AWSConfiguration.resolve(profile: "proc", environment: Self.noMetadata, home: home.path)
+        #expect(c.credentials == nil && c.credentialsSource.description == "credential_process of profile proc")
+        let creds = try await c.credentialProvider.credentials()
+        #expect(creds.accessKeyId == "AKIAPROCESS" && creds.sessionToken == "proc-token" && creds.expiration == Timestamp.parse("2099-01-01T00:00:00Z"))
+        let broken = try AWSConfiguration.resolve(profile: "broken", environment: Self.noMetadata, home: home.path)
+        let failed = await #expect(throws: IngotError.self) { _ = try await broken.credentialProvider.credentials() }
+        #expect(failed?.message == "credential_process of profile broken exited with status 3: no such role")
+        let silent = try AWSConfiguration.resolve(profile: "silent", environment: Self.noMetadata, home: home.path)
+        let notJSON = await #expect(throws: IngotError.self) { _ = try await silent.credentialProvider.credentials() }
+        #expect(notJSON?.message.contains("did not print JSON") == true)
+    }
+
+    @Test("Role profiles: a source_profile cycle is refused naming the chain; mfa_serial and unknown credential_source say what to do")
+    func roleProfileErrors() throws {
+        let home = try TempHome(config: """
+            [profile a]
+            role_arn = arn:aws:iam::123456789012:role/a
+            source_profile = b
+            [profile b]
+            role_arn = arn:aws:iam::123456789012:role/b
+            source_profile = a
+            [profile mfa]
+            role_arn = arn:aws:iam::123456789012:role/admin
+            source_profile = a
+            mfa_serial = arn:aws:iam::123456789012:mfa/me
+            [profile odd]
+            role_arn = arn:aws:iam::123456789012:role/x
+            credential_source = Laptop
+            [profile sso]
+            sso_session = corp
+            """)
+        let cycle = #expect(throws: IngotError.self) { try AWSConfiguration.resolve(profile: "a", environment: Self.noMetadata, home: home.path) }
+        #expect(cycle?.message.contains("source_profile makes a cycle: a -> b -> a") == true, "\(cycle?.message ?? "")")
+        let mfa = #expect(throws: IngotError.self) { try AWSConfiguration.resolve(profile: "mfa", environment: Self.noMetadata, home: home.path) }
+        #expect(mfa?.message.contains("mfa_serial") == true && mfa?.kind == .invalidInput)
+        let odd = #expect(throws: IngotError.self) { try AWSConfiguration.resolve(profile: "odd", environment: Self.noMetadata, home: home.path) }
+        #expect(odd?.message.contains("'Laptop' is not Environment, Ec2InstanceMetadata or EcsContainer") == true)
+        let sso = #expect(throws: IngotError.self) { try AWSConfiguration.resolve(profile: "sso", environment: Self.noMetadata, home: home.path) }
+        #expect(sso?.message.contains("no [sso-session corp] section") == true)
+    }
+
+    /// Temporary credentials are fetched again before they expire, once however many requests ask.
+    @Test("Expiring credentials are refreshed once, shared by concurrent requests; fresh ones are not fetched again")
+    func refreshOnce() async throws {
+        let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        let fetches = Mutex(0)
+        let provider = CredentialProvider.refreshing(source: "test", now: { clock.withLock { $0 } }) {
+            let n = fetches.withLock { $0 += 1; return $0 }
+            try await Task.sleep(for: .milliseconds(20))
+            return AWSCredentials(accessKeyId: "AKIA\(n)", secretAccessKey: "s", sessionToken: "t",
+                                  expiration: clock.withLock { $0 }.addingTimeInterval(3600))
+        }
+        func ask(_ n: Int) async throws -> Set<String> {
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<n { group.addTask { try await provider.credentials().accessKeyId } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+        }
+        #expect(try await ask(20) == ["AKIA1"] && fetches.withLock { $0 } == 1)
+        clock.withLock { $0 = $0.addingTimeInterval(3000) }  // 10 minutes left: still good
+        #expect(try await ask(20) == ["AKIA1"] && fetches.withLock { $0 } == 1)
+        clock.withLock { $0 = $0.addingTimeInterval(360) }   // 4 minutes left: inside the refresh window
+        #expect(try await ask(20) == ["AKIA2"] && fetches.withLock { $0 } == 2)
+        #expect(await provider.fetchCount == 2)
+    }
+
+    @Test("SSO: the cached token named by the SHA-1 of the session, then GetRoleCredentials; expired or missing says to log in")
+    func sso() async throws {
+        try await LoopbackServer.with({ request, _ in
+            request.uri.hasPrefix("/federation/credentials?account_id=111122223333&role_name=ReadOnly") && request.header("x-amz-sso_bearer_token") == "the-token"
+                ? .respond(status: 200, contentType: "application/json",
+                           body: #"{"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "sso-secret", "sessionToken": "sso-token", "expiration": 4102444800000}}"#)
+                : .respond(status: 401, contentType: "application/json", body: "{}")
+        }) { server in
+            let home = try TempHome(config: """
+                [profile dev]
+                sso_session = corp
+                sso_account_id = 111122223333
+                sso_role_name = ReadOnly
+                [sso-session corp]
+                sso_start_url = https://corp.awsapps.com/start
+                sso_region = us-east-1
+                """)
+            let env = Self.noMetadata.merging(["AWS_ENDPOINT_URL_SSO": server.endpoint]) { a, _ in a }
+            let c = try AWSConfiguration.resolve(profile: "dev", environment: env, home: home.path)
+            let missing = await #expect(throws: IngotError.self) { _ = try await c.credentialProvider.credentials() }
+            #expect(missing?.message.contains("aws sso login --profile dev") == true)
+            // The AWS CLI names the cache file by the SHA-1 of the session name.
+            let name = Insecure.SHA1.hash(data: Data("corp".utf8)).map { String(format: "%02x", $0) }.joined()
+            try FileManager.default.createDirectory(atPath: home.path + "/.aws/sso/cache", withIntermediateDirectories: true)
+            _ = try home.write(".aws/sso/cache/\(name).json", #"{"accessToken": "the-token", "expiresAt": "2000-01-01T00:00:00Z"}"#)
+            let expired = await #expect(throws: IngotError.self) { _ = try await c.credentialProvider.credentials() }
+            #expect(expired?.message.contains("expired") == true && expired?.message.contains("aws sso login") == true)
+            _ = try home.write(".aws/sso/cache/\(name).json", #"{"accessToken": "the-token", "expiresAt": "2099-01-01T00:00:00Z"}"#)
+            let creds = try await c.credentialProvider.credentials()
+            #expect(creds.accessKeyId == "ASIASSO" && creds.expiration == Date(timeIntervalSince1970: 4_102_444_800))
+        }
+    }
+
+    @Test("Container credentials: the full URI with the token file's contents as Authorization")
+    func container() async throws {
+        try await LoopbackServer.with({ request, _ in
+            request.header("Authorization") == "secret-container-token"
+                ? .respond(status: 200, contentType: "application/json",
+                           body: #"{"AccessKeyId": "ASIACONTAINER", "SecretAccessKey": "c-secret", "Token": "c-token", "Expiration": "2099-01-01T00:00:00Z"}"#)
+                : .respond(status: 403, contentType: "application/json", body: "{}")
+        }) { server in
+            let home = try TempHome()
+            let tokenFile = try home.write("token", "secret-container-token\n")
+            let env = ["AWS_CONTAINER_CREDENTIALS_FULL_URI": server.endpoint + "/v2/credentials", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile]
+            let c = try AWSConfiguration.resolve(environment: env, home: home.path)
+            #expect(c.credentialsSource.description.hasPrefix("container credentials"))
+            #expect(try await c.credentialProvider.credentials().accessKeyId == "ASIACONTAINER")
+            #expect(server.requests.first?.uri == "/v2/credentials")
+        }
+    }
+}
+
+/// The chain against moto's STS, IAM and instance metadata.
+@Suite("Assumed roles against moto_server, signatures checked", .motoServerCheckingSignatures, .enabled(if: MotoServer.isInstalled, MotoServer.skipMessage))
+struct AssumeRoleTests {
+    @Test("A role profile chained through source_profile signs with the assumed credentials; moto checks them")
+    func assumeRoleChain() async throws {
+        let moto = try MotoServer.require()
+        let base = try #require(MotoServer.credentials)
+        // The roles, each allowed everything (moto evaluates the assumed role's policies).
+        let client = AWSClient(configuration: moto.configuration(credentials: base), http: .shared)
+        for role in ["ingot-deployer", "ingot-readonly"] {
+            var q = QueryParameters(action: "CreateRole", version: "2010-05-08")
+            q.set("RoleName", role)
+            q.set("AssumeRolePolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#)
+            _ = try await client.query(.iam, region: .usEast1, q)
+            q = QueryParameters(action: "PutRolePolicy", version: "2010-05-08")
+            q.set("RoleName", role)
+            q.set("PolicyName", "everything")
+            q.set("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+            _ = try await client.query(.iam, region: .usEast1, q)
+        }
+        let home = try TempHome(credentials: """
+            [base]
+            aws_access_key_id = \(base.accessKeyId)
+            aws_secret_access_key = \(base.secretAccessKey)
+            """, config: """
+            [profile deploy]
+            role_arn = arn:aws:iam::123456789012:role/ingot-deployer
+            source_profile = base
+            role_session_name = ci-run
+            [profile readonly]
+            role_arn = arn:aws:iam::123456789012:role/ingot-readonly
+            source_profile = deploy
+            external_id = corp-1
+            duration_seconds = 900
+            """)
+        let env = ["AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"]
+        let c = try AWSConfiguration.resolve(profile: "readonly", environment: env, home: home.path)
+        #expect(c.credentialsSource.description.contains("assume role arn:aws:iam::123456789012:role/ingot-readonly"))
+        #expect(c.credentialsSource.description.contains("readonly -> deploy"))
+        let cloud = try await AWSCloud.connect(c)
+        do {
+            let identity = try await AWSCloud.callerIdentity(cloud.client)
+            #expect(identity.arn.contains(":assumed-role/ingot-readonly/"), "\(identity.arn)")
+            // A signed EC2 call with the assumed role's credentials (moto checks the signature and the token).
+            _ = try await cloud.describeImages(DescribeImagesRequest(region: .usEast1, owners: [.caller]))
+            let assumed = try await c.credentialProvider.credentials()
+            #expect(assumed.accessKeyId != base.accessKeyId && assumed.sessionToken != nil && assumed.expiration != nil)
+            // readonly's AssumeRole ran once for every call above (deploy's, signed by base, ran once before it).
+            #expect(await c.credentialProvider.fetchCount == 1)
+            try await cloud.shutdown()
+        } catch {
+            try? await cloud.shutdown()
+            throw error
+        }
+    }
+}
+
+@Suite("Web identity and instance metadata against moto_server", .motoServer, .enabled(if: MotoServer.isInstalled, MotoServer.skipMessage))
+struct WebIdentityAndMetadataTests {
+    @Test("AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN: AssumeRoleWithWebIdentity, unsigned, the token read from the file")
+    func webIdentity() async throws {
+        let moto = try MotoServer.require()
+        let home = try TempHome()
+        let token = try home.write("token", "eyJhbGciOiJSUzI1NiJ9.a-github-oidc-token\n")
+        let env = ["AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+                   "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/github-actions", "AWS_ROLE_SESSION_NAME": "gha-42"]
+        let c = try AWSConfiguration.resolve(environment: env, home: home.path)
+        #expect(c.credentialsSource.description == "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)")
+        let cloud = try await AWSCloud.connect(c)
+        let identity = try await AWSCloud.callerIdentity(cloud.client)
+        try await cloud.shutdown()
+        #expect(identity.arn.contains("github-actions") && identity.arn.contains("gha-42"), "\(identity.arn)")
+    }
+
+    @Test("ingot aws whoami: the source that answered, the account and ARN, the masked key; never the secret or token")
+    func whoami() async throws {
+        let moto = try MotoServer.require()
+        let home = try TempHome()
+        let token = try home.write("token", "a-ci-oidc-token")
+        let env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home.path, "AWS_ENDPOINT_URL": moto.endpoint,
+                   "AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_DISABLED": "true",
+                   "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci-deployer"]
+        let r = try await Program.run(Program.ingot, ["aws", "whoami", "--output", "json"], env: env)
+        #expect(r.code == 0, "\(r.err)")
+        struct Report: Decodable { let account, arn, credentialSource, accessKeyId: String; let region: String? }
+        let report = try JSONDecoder().decode(Report.self, from: Data(r.out.utf8))
+        #expect(report.account == "123456789012" && report.arn.contains("assumed-role/ci-deployer/"))
+        #expect(report.credentialSource == "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)" && report.region == "eu-west-1")
+        #expect(report.accessKeyId.hasPrefix("****") && report.accessKeyId.count == 8)
+        #expect(!r.out.contains("a-ci-oidc-token") && !r.out.lowercased().contains("secret"))
+        let table = try await Program.run(Program.ingot, ["aws", "whoami"], env: env)
+        #expect(table.code == 0 && table.out.contains("Credentials") && table.out.contains("web identity"), "\(table.out)\(table.err)")
+    }
+
+    @Test("Instance metadata: IMDSv2 (a PUT for the token, then the role's credentials) from AWS_EC2_METADATA_SERVICE_ENDPOINT")
+    func instanceMetadata() async throws {
+        let moto = try MotoServer.require()
+        let home = try TempHome()
+        let c = try AWSConfiguration.resolve(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": moto.endpoint], home: home.path)
+        #expect(c.credentialsSource.description == "instance metadata (\(moto.endpoint))")
+        let creds = try await c.credentialProvider.credentials()
+        #expect(creds.accessKeyId == "test-key" && creds.sessionToken == "test-session-token" && creds.expiration != nil)
+    }
+
+    @Test("Without any source and no instance metadata answering, the error says what to set, within about a second")
+    func nothingAnswers() async throws {
+        let home = try TempHome()
+        // A port nothing listens on: the metadata request fails at once.
+        let port = try await MotoServer.freePort()
+        let c = try AWSConfiguration.resolve(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(port)"], home: home.path)
+        let start = ContinuousClock.now
+        let error = await #expect(throws: IngotError.self) { _ = try await c.credentialProvider.credentials() }
+        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(error?.message.contains("no AWS credentials") == true && error?.kind == .invalidInput)
+    }
+}

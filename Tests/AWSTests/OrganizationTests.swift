@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import Foundation
+import IngotAWS
+import IngotCore
+import Testing
+
+/// One command over an organization, on moto: Organizations ListAccounts from the management account,
+/// a role assumed in every member (OrganizationAccountAccessRole), signatures and the assumed roles'
+/// policies checked by moto for every request once the organization is set up.
+@Suite("An organization of 30 accounts on moto_server", .motoServerWithoutPublicImages, .enabled(if: MotoServer.isInstalled, MotoServer.skipMessage))
+struct OrganizationTests {
+    func organizations(_ client: AWSClient, _ action: String, _ body: String) async throws -> [String: Any] {
+        let bytes = try await client.json(.organizations, region: .usEast1, target: "AWSOrganizationsV20161128.\(action)", body: Array(body.utf8))
+        return try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+
+    @Test("doctor --organization over 3 regions: every account reported, grouped by account; one without the role is an error that fails no other")
+    func doctorOverTheOrganization() async throws {
+        let moto = try MotoServer.require()
+        let admin = AWSClient(configuration: moto.configuration(), http: .shared)
+        var members: [String] = []
+        do {
+            _ = try await organizations(admin, "CreateOrganization", #"{"FeatureSet": "ALL"}"#)
+            for n in 0..<30 {
+                let made = try await organizations(admin, "CreateAccount", #"{"AccountName": "team-\#(n)", "Email": "team-\#(n)@example.com"}"#)
+                members.append(try #require((made["CreateAccountStatus"] as? [String: Any])?["AccountId"] as? String))
+            }
+            // moto, as AWS, makes OrganizationAccountAccessRole in each new account; the audit role Ingot
+            // assumes here is the team's own, in every member but the last (its policy allows everything).
+            for account in members.dropLast() {
+                let inAccount = CredentialProvider.assumingRole("arn:aws:iam::\(account):role/OrganizationAccountAccessRole", source: .fixed(AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing")),
+                                                                endpoints: moto.configuration().endpoints, region: .usEast1)
+                let client = AWSClient(configuration: AWSConfiguration(provider: inAccount, region: .usEast1, endpoints: moto.configuration().endpoints), http: .shared)
+                var q = QueryParameters(action: "CreateRole", version: "2010-05-08")
+                q.set("RoleName", "ingot-auditor")
+                q.set("AssumeRolePolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#)
+                _ = try await client.query(.iam, region: .usEast1, q)
+                q = QueryParameters(action: "PutRolePolicy", version: "2010-05-08")
+                q.set("RoleName", "ingot-auditor")
+                q.set("PolicyName", "admin")
+                q.set("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+                _ = try await client.query(.iam, region: .usEast1, q)
+            }
+        }
+        // From here moto checks every signature, and the assumed roles' policies.
+        let credentials = try await moto.enableSignatureChecks()
+        let env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": FileManager.default.temporaryDirectory.path,
+                   "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+                   "AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"]
+        let r = try await Program.run(Program.ingot, ["doctor", "--cloud", "aws", "--organization", "--exclude-account", "123456789012", "--role-name", "ingot-auditor",
+                                                      "--region", "us-east-1,eu-west-1,ap-southeast-2", "--output", "json", "--debug"], env: env)
+        struct Document: Decodable {
+            struct Account: Decodable { let accountId: String; let findings: [[String: String]]?; let error: String? }
+            let accounts: [Account]
+        }
+        let doc = try JSONDecoder().decode(Document.self, from: Data(r.out.utf8))
+        #expect(doc.accounts.map(\.accountId) == members, "\(r.err)")
+        let failed = doc.accounts.filter { $0.error != nil }
+        #expect(failed.map(\.accountId) == [members.last], "\(failed.map { "\($0.accountId): \($0.error ?? "")" })")
+        #expect(doc.accounts.filter { $0.findings != nil }.count == 29)
+        // An account that could not be examined makes the run exit 3, after reporting all the others.
+        #expect(r.code == 3, "\(r.err)")
+        // --debug logs every call and names the credentials' source, never a secret or session token.
+        #expect(r.err.contains("assume role") || r.err.contains("AssumeRole"), "\(r.err.prefix(500))")
+        #expect(!r.out.contains(credentials.secretAccessKey) && !r.err.contains(credentials.secretAccessKey))
+        #expect(!r.err.contains("SessionToken") && !r.err.lowercased().contains("x-amz-security-token"))
+
+        // The table: a section per account.
+        let table = try await Program.run(Program.ingot, ["doctor", "--cloud", "aws", "--accounts", members.prefix(2).joined(separator: ","), "--role-arn-template", "arn:aws:iam::{account}:role/ingot-auditor",
+                                                          "--region", "us-east-1"], env: env)
+        #expect(table.out.contains("== account \(members[0]) ==") && table.out.contains("== account \(members[1]) =="), "\(table.out)\(table.err)")
+        // On the local cloud the option is refused.
+        let local = try await Program.run(Program.ingot, ["doctor", "--accounts", members[0]], env: env)
+        #expect(local.code == 2 && local.err.contains("--cloud aws"), "\(local.err)")
+    }
+}
