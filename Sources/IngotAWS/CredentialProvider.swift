@@ -112,9 +112,9 @@ extension CredentialProvider {
     /// STS AssumeRole of `roleArn` with `source`'s credentials, refreshed before they expire.
     public static func assumingRole(_ roleArn: String, source: CredentialProvider, endpoints: [AWSService: String], region: Region?,
                                     externalId: String? = nil, sessionName: String? = nil, duration: Int? = nil,
-                                    description: String? = nil) -> CredentialProvider {
+                                    description: String? = nil, now: @escaping @Sendable () -> Date = Date.init) -> CredentialProvider {
         let (client, r) = sts(source, endpoints: endpoints, region: region)
-        return .refreshing(source: description ?? "assume role \(roleArn) (from \(source.source))") {
+        return .refreshing(source: description ?? "assume role \(roleArn) (from \(source.source))", now: now) {
             var q = QueryParameters(action: "AssumeRole", version: AWSService.sts.apiVersion ?? "")
             q.set("RoleArn", roleArn)
             q.set("RoleSessionName", sessionName ?? Self.sessionName())

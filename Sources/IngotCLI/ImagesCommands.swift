@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngotAWS
 import IngotCore
 import IngotLocal
 
@@ -110,8 +111,23 @@ struct ImagesList: AsyncParsableCommand {
         return try ImageFilter(name: name, values: text[values.upperBound...].split(separator: ",").map(String.init))
     }
 
+    @OptionGroup var accounts: AccountsOptions
+
+    struct Listed: Encodable, Sendable { let images: [Image] }
+
     func run() async throws {
         let requests = try requests()
+        if accounts.isEnabled {
+            let outcomes = try await global.inAccounts(accounts) { cloud in
+                var images: [Image] = []
+                for r in requests { images += try await cloud.describeImages(r) }
+                return Listed(images: images)
+            }
+            let global = self.global
+            try AccountReport.output(outcomes, global: global) { try? ImageView.print($0.images, global: global, now: Date()) }
+            if outcomes.contains(where: { if case .failure = $0.result { true } else { false } }) { throw CommandFailure(code: 3) }
+            return
+        }
         let (images, now) = try await global.withCloud { cloud, now in
             var images: [Image] = []
             for r in requests { images += try await cloud.describeImages(r) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngotAWS
 import IngotCore
 import IngotLocal
 
@@ -234,34 +235,55 @@ struct TemplatesRefresh: AsyncParsableCommand {
                               options: TemplateRefresher.Options(base: base, setDefault: setDefault, keep: keep, dryRun: dryRun))]
     }
 
+    @OptionGroup var accounts: AccountsOptions
+
     func run() async throws {
         let jobs = try jobs()
+        if accounts.isEnabled {
+            // The same jobs in every account: each refreshes its own templates onto the golden image (shared with it by its owner).
+            let outcomes = try await global.inAccounts(accounts) { cloud in
+                RefreshReport(templates: try await TemplateRefresher.refresh(jobs: jobs, cloud: cloud, now: Date()))
+            }
+            try AccountReport.output(outcomes, global: global) { Self.table($0.results) }
+            let blocked = outcomes.contains { if case .success(let r) = $0.result { r.results.contains { $0.action == .blocked } } else { true } }
+            if blocked { throw CommandFailure(code: 3) }
+            return
+        }
         let results = try await global.withCloud { cloud, now in try await TemplateRefresher.refresh(jobs: jobs, cloud: cloud, now: now) }
         if global.structured {
             try Output.document(global.output, RefreshReport(templates: results))
         } else {
-            Output.table(["REGION", "TEMPLATE", "ACTION", "VERSION", "IMAGE", "PREVIOUS IMAGE", "DEFAULT", "NOTE"], results.map { r in
-                let deleted = r.action.rawValue.hasPrefix("would") ? "would delete versions" : "deleted versions"
-                var note = r.reason ?? (r.deletedVersions.isEmpty ? (r.imageName ?? "") : "\(deleted) \(r.deletedVersions.map(String.init).joined(separator: ","))")
-                if let p = r.parameter, r.reason == nil { note = "parameter \(p) version \(r.parameterVersion.map(String.init) ?? "?")" }
-                return [r.region.code, r.launchTemplateName, r.action.rawValue, r.version.map(String.init) ?? "", r.imageId?.rawValue ?? "",
-                        r.previousImageId ?? "", r.defaultVersion.map(String.init) ?? "", note]
-            })
+            Self.table(results)
         }
         if results.contains(where: { $0.action == .blocked }) { throw CommandFailure(code: 3) }
+    }
+
+    static func table(_ results: [TemplateRefreshResult]) {
+        Output.table(["REGION", "TEMPLATE", "ACTION", "VERSION", "IMAGE", "PREVIOUS IMAGE", "DEFAULT", "NOTE"], results.map { r in
+            let deleted = r.action.rawValue.hasPrefix("would") ? "would delete versions" : "deleted versions"
+            var note = r.reason ?? (r.deletedVersions.isEmpty ? (r.imageName ?? "") : "\(deleted) \(r.deletedVersions.map(String.init).joined(separator: ","))")
+            if let p = r.parameter, r.reason == nil { note = "parameter \(p) version \(r.parameterVersion.map(String.init) ?? "?")" }
+            return [r.region.code, r.launchTemplateName, r.action.rawValue, r.version.map(String.init) ?? "", r.imageId?.rawValue ?? "",
+                    r.previousImageId ?? "", r.defaultVersion.map(String.init) ?? "", note]
+        })
     }
 }
 
 /// `{"templates":[{"region":..,"launchTemplateName":..,"action":..,"version":N,"imageId":..,"previousImageId":..,"defaultVersion":N,"reason":..}]}`.
-struct RefreshReport: Encodable {
-    struct Entry: Encodable {
+struct RefreshReport: Encodable, Sendable {
+    struct Entry: Encodable, Sendable {
         let region: String, launchTemplateName: String, action: String
         let version: Int?, imageId: String?, previousImageId: String?, defaultVersion: Int?, deletedVersions: [Int], reason: String?
         let parameter: String?, parameterVersion: Int?
     }
     let templates: [Entry]
+    /// The results themselves, for the table (not encoded).
+    let results: [TemplateRefreshResult]
+
+    enum CodingKeys: String, CodingKey { case templates }
 
     init(templates: [TemplateRefreshResult]) {
+        results = templates
         self.templates = templates.map {
             Entry(region: $0.region.code, launchTemplateName: $0.launchTemplateName, action: $0.action.rawValue, version: $0.version,
                   imageId: $0.imageId?.rawValue, previousImageId: $0.previousImageId, defaultVersion: $0.defaultVersion,
