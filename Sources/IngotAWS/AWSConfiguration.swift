@@ -143,9 +143,17 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
                 endpoints[service] = chosen
             }
         }
-        // Credentials: the chain, with STS and the other credential endpoints as configured.
+        // Credentials: the chain, with STS and the other credential endpoints as the environment and the
+        // profile configure them. `--endpoint-url` is the command's endpoint only (as with the AWS CLI): a
+        // web identity or SSO token is never sent where only that flag points.
+        var credentialEndpoints: [AWSService: String] = [:]
+        for service in AWSService.allCases {
+            if let chosen = env("AWS_ENDPOINT_URL_\(service.endpointEnvironmentSuffix)") ?? env("AWS_ENDPOINT_URL") ?? configEntries?["endpoint_url"] {
+                credentialEndpoints[service] = chosen
+            }
+        }
         let chain = CredentialChain(environment: environment, credentialSections: credentialSections ?? [:], configSections: configSections ?? [:],
-                                    credentialsFile: credentialsFile, configFile: configFile, home: homeDir, endpoints: endpoints, region: region)
+                                    credentialsFile: credentialsFile, configFile: configFile, home: homeDir, endpoints: credentialEndpoints, region: region)
         let provider = try chain.provider(profileName: profileName, explicitProfile: explicitProfile != nil)
         let credentialsSource: ConfigurationSource
         if explicitProfile == nil, provider.fixedCredentials != nil, env("AWS_ACCESS_KEY_ID") != nil {

@@ -44,27 +44,30 @@ struct CredentialChain {
             return .fixed(AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN")),
                           source: "environment variables (AWS_ACCESS_KEY_ID)")
         }
-        if let fromProfile = try profileProvider(profileName, chain: []) { return fromProfile }
-        if let roleArn = env("AWS_ROLE_ARN"), let tokenFile = env("AWS_WEB_IDENTITY_TOKEN_FILE") {
-            return webIdentity(roleArn: roleArn, tokenFile: tokenFile, sessionName: env("AWS_ROLE_SESSION_NAME"),
-                               source: "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)")
-        }
+        if let fromProfile = try profileProvider(profileName, chain: [], environmentWebIdentity: !explicitProfile) { return fromProfile }
         if let container = try containerProvider() { return container }
-        if env("AWS_EC2_METADATA_DISABLED")?.lowercased() != "true" { return instanceMetadata() }
+        if !metadataDisabled { return instanceMetadata() }
         throw IngotError.invalid("credentials", "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in \(credentialsFile) or \(configFile) (keys, role_arn, sso_session, credential_process), or run where container or instance credentials are available")
     }
 
-    /// What a profile says, or nil when it names no credentials at all. `chain`: the profiles that led
-    /// here through `source_profile` (a profile met twice is a cycle).
-    func profileProvider(_ name: String, chain: [String]) throws -> CredentialProvider? {
+    var metadataDisabled: Bool { env("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" }
+
+    /// What a profile says, or nil when it names no credentials at all, in botocore's order: an
+    /// assumed role, web identity (the profile's, overridden by `AWS_ROLE_ARN`,
+    /// `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_SESSION_NAME` unless a profile was named
+    /// explicitly), SSO, keys in the credentials file, `credential_process`, keys in the config file.
+    /// `chain`: the profiles that led here through `source_profile` (a profile met twice is a cycle);
+    /// a source profile with keys gives its keys, whatever role it names itself (as botocore).
+    func profileProvider(_ name: String, chain: [String], environmentWebIdentity: Bool = false) throws -> CredentialProvider? {
         let (credentials, config) = profile(name)
         let settings = (config ?? [:]).merging(credentials ?? [:]) { _, fromCredentials in fromCredentials }
         let path = (chain + [name]).joined(separator: " -> ")
-        if let roleArn = settings["role_arn"] {
-            if let tokenFile = settings["web_identity_token_file"] {
-                return webIdentity(roleArn: roleArn, tokenFile: AWSConfiguration.expand(tokenFile, home: home), sessionName: settings["role_session_name"],
-                                   source: "web identity of profile \(name) (\(roleArn))")
-            }
+        let hasKeys = settings["aws_access_key_id"] != nil
+        let isSource = !chain.isEmpty
+        // Web identity: the environment's values override the profile's.
+        let webRole = (environmentWebIdentity ? env("AWS_ROLE_ARN") : nil) ?? settings["role_arn"]
+        let webToken = (environmentWebIdentity ? env("AWS_WEB_IDENTITY_TOKEN_FILE") : nil) ?? settings["web_identity_token_file"].map { AWSConfiguration.expand($0, home: home) }
+        if !(isSource && hasKeys), let roleArn = settings["role_arn"], settings["source_profile"] != nil || settings["credential_source"] != nil || webToken == nil {
             if settings["mfa_serial"] != nil {
                 throw IngotError.invalid("credentials", "profile \(name) assumes \(roleArn) with an MFA device (mfa_serial): Ingot does not prompt for a code; run `aws sts get-session-token` or `aws configure export-credentials --profile \(name)` and export the result")
             }
@@ -102,7 +105,15 @@ struct CredentialChain {
             return assumeRole(roleArn: roleArn, source: source, externalId: settings["external_id"], sessionName: settings["role_session_name"],
                               duration: duration, region: settings["region"].flatMap { try? Region($0) }, description: "assume role \(roleArn) (profile \(path), from \(source.source))")
         }
-        if settings["sso_session"] != nil || settings["sso_start_url"] != nil {
+        if !isSource, let roleArn = webRole, let tokenFile = webToken {
+            let fromEnvironment = environmentWebIdentity && env("AWS_ROLE_ARN") != nil && env("AWS_WEB_IDENTITY_TOKEN_FILE") != nil
+            return webIdentity(roleArn: roleArn, tokenFile: tokenFile,
+                               sessionName: (environmentWebIdentity ? env("AWS_ROLE_SESSION_NAME") : nil) ?? settings["role_session_name"],
+                               source: fromEnvironment ? "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)" : "web identity of profile \(name) (\(roleArn))")
+        }
+        // "Role name & Account ID indicate the cred provider should be used" (botocore): a profile with
+        // only sso_session (for `aws sso login`) is not an SSO credentials profile.
+        if !(isSource && hasKeys), settings["sso_account_id"] != nil || settings["sso_role_name"] != nil {
             return try sso(name, settings)
         }
         if let key = credentials?["aws_access_key_id"] {
@@ -134,6 +145,9 @@ struct CredentialChain {
             }
             return .fixed(AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN")), source: "environment variables")
         case "Ec2InstanceMetadata":
+            guard !metadataDisabled else {
+                throw IngotError.invalid("credentials", "profile \(profile): credential_source Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is true")
+            }
             return instanceMetadata()
         case "EcsContainer":
             guard let container = try containerProvider() else {
@@ -217,6 +231,24 @@ struct CredentialChain {
         return words
     }
 
+    /// `name` as given when it has a slash, else the first match on PATH.
+    func executable(_ name: String) -> String? { Self.executable(name, path: env("PATH")) }
+
+    static func executable(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for dir in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        return nil
+    }
+
+    final class ErrorOutput: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+        func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+        func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+    }
+
     struct ProcessOutput: Decodable {
         var Version: Int
         var AccessKeyId: String
@@ -226,20 +258,33 @@ struct CredentialChain {
     }
 
     static func run(_ words: [String], profile: String) async throws -> AWSCredentials {
-        let (status, out, err) = try await Task.detached {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = words
-            let stdout = Pipe(), stderr = Pipe()
-            p.standardOutput = stdout
-            p.standardError = stderr
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-            let out = stdout.fileHandleForReading.readDataToEndOfFile()
-            let err = stderr.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, out, err)
-        }.value
+        guard let executable = Self.executable(words[0]) else {
+            throw IngotError.invalid("credentials", "credential_process of profile \(profile): '\(words[0])' is not an executable on PATH")
+        }
+        // On a thread of its own: the reads block, and stdout and stderr are drained together (a
+        // process filling one pipe while we wait on the other would never finish).
+        let (status, out, err): (Int32, Data, Data) = try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: executable)
+                p.arguments = Array(words.dropFirst())
+                let stdout = Pipe(), stderr = Pipe()
+                p.standardOutput = stdout
+                p.standardError = stderr
+                do { try p.run() } catch { continuation.resume(throwing: error); return }
+                let errBox = ErrorOutput()
+                let group = DispatchGroup()
+                group.enter()
+                DispatchQueue.global().async {
+                    errBox.set(stderr.fileHandleForReading.readDataToEndOfFile())
+                    group.leave()
+                }
+                let out = stdout.fileHandleForReading.readDataToEndOfFile()
+                group.wait()
+                p.waitUntilExit()
+                continuation.resume(returning: (p.terminationStatus, out, errBox.get()))
+            }
+        }
         guard status == 0 else {
             let message = String(decoding: err.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw IngotError.failed("credential_process of profile \(profile) exited with status \(status)\(message.isEmpty ? "" : ": \(message)")")
@@ -286,9 +331,9 @@ struct CredentialChain {
             guard let expires = Timestamp.parse(token.expiresAt), expires > Date() else {
                 throw IngotError.invalid("credentials", "the SSO token of profile \(name) expired at \(token.expiresAt): \(login)")
             }
-            var request = HTTPClientRequest(url: "\(portal)/federation/credentials?account_id=\(account)&role_name=\(role.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? role)")
+            var request = HTTPClientRequest(url: "\(portal)/federation/credentials?account_id=\(Self.percentEncoded(account))&role_name=\(Self.percentEncoded(role))")
             request.headers.add(name: "x-amz-sso_bearer_token", value: token.accessToken)
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await CredentialProvider.http.execute(request, timeout: .seconds(30))
             let body = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
             guard response.status.code == 200 else {
                 if response.status.code == 401 || response.status.code == 403 {
@@ -309,6 +354,14 @@ struct CredentialChain {
         }
     }
 
+    /// RFC 3986's unreserved characters kept, everything else percent-encoded (a permission set named
+    /// `Admin+Ops` must not arrive as `Admin Ops`).
+    static func percentEncoded(_ text: String) -> String {
+        var allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+        allowed.remove(charactersIn: "")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
     // MARK: Container and instance metadata
 
     /// ECS, EKS Pod Identity and CodeBuild: a GET of the relative URI at 169.254.170.2 or of the full
@@ -318,11 +371,20 @@ struct CredentialChain {
         if let relative = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
             url = "http://169.254.170.2" + relative
         } else if let full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+            // The SDKs send the authorization token only over https, or over http to a loopback address
+            // or the container credential hosts of ECS and EKS.
+            guard let parsed = URL(string: full), let host = parsed.host?.trimmingCharacters(in: CharacterSet(charactersIn: "[]")),
+                  parsed.scheme == "https" || (parsed.scheme == "http" && Self.isAllowedContainerHost(host)) else {
+                throw IngotError.invalid("credentials", "AWS_CONTAINER_CREDENTIALS_FULL_URI '\(full)' must be https, or http to a loopback address or 169.254.170.2, 169.254.170.23, fd00:ec2::23")
+            }
             url = full
         } else {
             return nil
         }
         let tokenFile = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), token = env("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+        if let token, token.contains("\r") || token.contains("\n") {
+            throw IngotError.invalid("credentials", "AWS_CONTAINER_AUTHORIZATION_TOKEN contains a line break")
+        }
         return .refreshing(source: "container credentials (\(url))") {
             var request = HTTPClientRequest(url: url)
             if let tokenFile {
@@ -338,6 +400,10 @@ struct CredentialChain {
         }
     }
 
+    static func isAllowedContainerHost(_ host: String) -> Bool {
+        ["169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost", "::1"].contains(host.lowercased()) || host.hasPrefix("127.")
+    }
+
     /// IMDSv2 only: PUT a session token, then the role's credentials. One second per request, so that
     /// a machine without instance metadata is not held up.
     func instanceMetadata() -> CredentialProvider {
@@ -351,7 +417,7 @@ struct CredentialChain {
             do {
                 token = String(decoding: try await Self.get(put, what: what, timeout: .seconds(1)), as: UTF8.self)
             } catch {
-                throw IngotError.invalid("credentials", "no AWS credentials: nothing in the environment or ~/.aws, and \(what) did not answer (\(error)); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile")
+                throw IngotError.invalid("credentials", "no AWS credentials: \(what) did not answer (\(error)); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile, or run on an instance with a role")
             }
             var list = HTTPClientRequest(url: "\(base)/latest/meta-data/iam/security-credentials/")
             list.headers.add(name: "X-aws-ec2-metadata-token", value: token)
@@ -366,7 +432,7 @@ struct CredentialChain {
     }
 
     static func get(_ request: HTTPClientRequest, what: String, timeout: TimeAmount) async throws -> Data {
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let response = try await CredentialProvider.http.execute(request, timeout: timeout)
         let body = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
         guard response.status.code == 200 else {
             throw IngotError.failed("\(what) answered HTTP \(response.status.code)")

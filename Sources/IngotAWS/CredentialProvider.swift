@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import IngotCore
+import NIOCore
 
 /// Where the credentials come from, and the cache that keeps them fresh: temporary credentials are
 /// fetched again `refreshAhead` before they expire, once however many requests ask at that moment
@@ -22,6 +23,9 @@ public final class CredentialProvider: Sendable, CustomStringConvertible {
 
     /// How long before their expiration temporary credentials are fetched again.
     public static let refreshAhead: TimeInterval = 5 * 60
+    /// From this long before expiration, requests wait for the refresh instead of signing with the
+    /// credentials they have (and a failed refresh is an error).
+    public static let mandatoryRefresh: TimeInterval = 60
 
     init(source: String, fixed: AWSCredentials?, anonymous: Bool = false, now: @escaping @Sendable () -> Date = Date.init,
          fetch: @escaping @Sendable () async throws -> AWSCredentials) {
@@ -77,19 +81,34 @@ public final class CredentialProvider: Sendable, CustomStringConvertible {
         func get() async throws -> AWSCredentials {
             let time = now()
             if let current, !Self.isStale(current, at: time) { return current }
-            // One fetch at a time: whoever asks while it runs waits for the same answer.
-            if let inFlight { return try await inFlight.value }
+            // Inside the refresh window but not about to expire: while a refresh runs, the current
+            // credentials still sign (no request waits on STS until the last minute).
+            if let inFlight {
+                if let current, Self.remaining(current, at: time) > CredentialProvider.mandatoryRefresh { return current }
+                return try await inFlight.value
+            }
             // A source that hands out credentials already inside the window is asked again at most
             // once a minute, until they actually expire.
-            if let current, let last = lastFetch, time.timeIntervalSince(last) < 60, (current.expiration ?? .distantFuture) > time { return current }
+            if let current, let last = lastFetch, time.timeIntervalSince(last) < 60, Self.remaining(current, at: time) > 0 { return current }
             fetches += 1
             lastFetch = time
             let task = Task { try await fetch() }
             inFlight = task
             defer { inFlight = nil }
-            let fresh = try await task.value
-            current = fresh
-            return fresh
+            do {
+                let fresh = try await task.value
+                current = fresh
+                return fresh
+            } catch {
+                // A failed refresh before the credentials are about to expire keeps them (botocore:
+                // "we'll use the current set of temporary credentials we have").
+                if let current, Self.remaining(current, at: time) > CredentialProvider.mandatoryRefresh { return current }
+                throw error
+            }
+        }
+
+        static func remaining(_ c: AWSCredentials, at now: Date) -> TimeInterval {
+            c.expiration.map { $0.timeIntervalSince(now) } ?? .infinity
         }
 
         static func isStale(_ c: AWSCredentials, at now: Date) -> Bool {
@@ -100,10 +119,17 @@ public final class CredentialProvider: Sendable, CustomStringConvertible {
 }
 
 extension CredentialProvider {
+    /// The HTTP client of credential calls and of other accounts' clients: one per process, never
+    /// shut down, and, unlike `HTTPClient.shared`, following no redirect (a token or signature must not
+    /// be carried to another host).
+    static let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                                         timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10), read: .seconds(60))))
+
     /// STS in `region` (us-east-1 when none), at the configured endpoints, signed with `source`.
     static func sts(_ source: CredentialProvider, endpoints: [AWSService: String], region: Region?) -> (AWSClient, Region) {
         let r = region ?? .usEast1
-        return (AWSClient(configuration: AWSConfiguration(provider: source, region: r, endpoints: endpoints), http: HTTPClient.shared), r)
+        return (AWSClient(configuration: AWSConfiguration(provider: source, region: r, endpoints: endpoints), http: http), r)
     }
 
     /// `ingot-` and the time, as the AWS CLI names sessions `botocore-session-<time>`.

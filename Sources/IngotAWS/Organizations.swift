@@ -30,9 +30,11 @@ extension AWSCloud {
             do { page = try JSONDecoder().decode(Answer.self, from: Data(bytes)) } catch {
                 throw IngotError.failed("ListAccounts: unexpected answer from Organizations: \(error)")
             }
+            // "The Status parameter in the Account object will be retired on September 9, 2026 ... use the State parameter instead."
             for a in page.Accounts {
-                accounts.append(OrganizationAccount(id: try AccountID(a.Id, field: "ListAccounts Id"), name: a.Name ?? "", status: a.Status ?? a.State ?? ""))
+                accounts.append(OrganizationAccount(id: try AccountID(a.Id, field: "ListAccounts Id"), name: a.Name ?? "", status: a.State ?? a.Status ?? ""))
             }
+            if let next = page.NextToken, next == token { throw IngotError.failed("ListAccounts: the endpoint repeated NextToken") }
             token = page.NextToken
         } while token != nil
         return accounts
@@ -82,14 +84,16 @@ public struct AccountFanOut: Sendable {
     }
 
     /// Runs `body` on each account's cloud, in `accounts`' order; `progress` sees how many are done.
-    public func run<T: Sendable>(accounts: [AccountID], progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+    /// `caller`: the base credentials' own cloud, used as it is for its account (no role to assume
+    /// there: OrganizationAccountAccessRole exists in member accounts only).
+    public func run<T: Sendable>(accounts: [AccountID], caller: AWSCloud? = nil, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
                                  _ body: @escaping @Sendable (AWSCloud) async throws -> T) async -> [Outcome<T>] {
         var results = [Result<T, IngotError>?](repeating: nil, count: accounts.count)
         await withTaskGroup(of: (Int, Result<T, IngotError>).self) { group in
             var next = 0, done = 0
             while next < min(maxConcurrency, accounts.count) {
                 let i = next
-                group.addTask { (i, await self.one(accounts[i], body)) }
+                group.addTask { (i, await self.one(accounts[i], caller: caller, body)) }
                 next += 1
             }
             while let (i, result) = await group.next() {
@@ -98,7 +102,7 @@ public struct AccountFanOut: Sendable {
                 progress(done, accounts.count)
                 if next < accounts.count {
                     let j = next
-                    group.addTask { (j, await self.one(accounts[j], body)) }
+                    group.addTask { (j, await self.one(accounts[j], caller: caller, body)) }
                     next += 1
                 }
             }
@@ -106,20 +110,26 @@ public struct AccountFanOut: Sendable {
         return zip(accounts, results).map { Outcome(account: $0, result: $1 ?? .failure(.failed("not run"))) }
     }
 
-    func one<T: Sendable>(_ account: AccountID, _ body: @Sendable (AWSCloud) async throws -> T) async -> Result<T, IngotError> {
+    func one<T: Sendable>(_ account: AccountID, caller: AWSCloud?, _ body: @Sendable (AWSCloud) async throws -> T) async -> Result<T, IngotError> {
+        if let caller, caller.account == account { return await Self.capture { try await body(caller) } }
         let arn = roleArn(account)
         let provider = CredentialProvider.assumingRole(arn, source: base.credentialProvider, endpoints: base.endpoints, region: base.region,
                                                         sessionName: nil)
         let configuration = AWSConfiguration(provider: provider, region: base.region, endpoints: base.endpoints, profile: base.profile)
-        let client = AWSClient(configuration: configuration, retryPolicy: retryPolicy, logger: logger, http: HTTPClient.shared)
+        let client = AWSClient(configuration: configuration, retryPolicy: retryPolicy, logger: logger, http: CredentialProvider.http)
         do {
             _ = try await provider.credentials()
         } catch {
-            let reason = (error as? IngotError).map { "\($0)" } ?? "\(error)"
-            return .failure(.refused("AccessDenied", "cannot assume \(arn): \(reason)"))
+            // The cause keeps its kind and code (throttling, an expired base token ...), with the role named.
+            let e = (error as? IngotError) ?? .failed("\(error)")
+            return .failure(IngotError(kind: e.kind, code: e.code, message: "cannot assume \(arn): \(e.message)"))
         }
+        return await Self.capture { try await body(AWSCloud(client: client, account: account)) }
+    }
+
+    static func capture<T>(_ work: () async throws -> T) async -> Result<T, IngotError> {
         do {
-            return .success(try await body(AWSCloud(client: client, account: account)))
+            return .success(try await work())
         } catch let error as IngotError {
             return .failure(error)
         } catch {

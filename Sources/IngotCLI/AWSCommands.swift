@@ -59,8 +59,11 @@ struct AccountsOptions: ParsableArguments {
 
     var isEnabled: Bool { !accounts.isEmpty || organization }
 
+    /// The accounts given, each once, in order.
     func accountList() throws -> [AccountID] {
-        try accounts.flatMap { $0.split(separator: ",").map(String.init) }.map { try AccountID($0, field: "accounts") }
+        var seen = Set<AccountID>()
+        return try accounts.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            .map { try AccountID($0, field: "accounts") }.filter { seen.insert($0).inserted }
     }
 
     /// The checked settings, before anything is called.
@@ -82,19 +85,19 @@ extension GlobalOptions {
         guard try cloudKind == .aws else {
             throw IngotError.invalid(options.organization ? "organization" : "accounts", "runs in other AWS accounts: add --cloud aws")
         }
-        _ = try options.accountList()
-        for e in options.excluded { _ = try AccountID(e, field: "exclude-account") }
-        let excluded = Set(try options.excluded.map { try AccountID($0, field: "exclude-account") })
+        let listed = try options.accountList()
+        let excluded = Set(try options.excluded.map { try AccountID($0.trimmingCharacters(in: .whitespaces), field: "exclude-account") })
+        _ = try options.fanOut(base: AWSConfiguration(credentials: AWSCredentials(accessKeyId: "", secretAccessKey: "")))  // checked before connecting
         return try await withAWS { aws in
             let fanOut = try options.fanOut(base: aws.client.configuration)
             let accounts: [AccountID]
             if options.organization {
                 accounts = try await aws.organizationAccounts().filter { $0.status == "ACTIVE" }.map(\.id)
             } else {
-                accounts = try options.accountList()
+                accounts = listed
             }
             let tty = isatty(STDERR_FILENO) == 1
-            let outcomes = await fanOut.run(accounts: accounts.filter { !excluded.contains($0) }, progress: { done, total in
+            let outcomes = await fanOut.run(accounts: accounts.filter { !excluded.contains($0) }, caller: aws, progress: { done, total in
                 if tty { FileHandle.standardError.write(Data("\r\(done)/\(total) accounts\(done == total ? "\n" : "")".utf8)) }
             }, body)
             return outcomes

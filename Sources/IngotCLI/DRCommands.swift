@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngotAWS
 import IngotCore
 import IngotLocal
 import IngotRollout
@@ -146,10 +147,25 @@ struct DRPlanCommand: AsyncParsableCommand {
         commandName: "plan", abstract: "What the DR region needs for the workloads, as ordered steps with an RTO estimate; exit 3 with blockers.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var dr: DROptions
+    @OptionGroup var accounts: AccountsOptions
+
+    /// One account's plan, as `--output json` writes it.
+    struct Planned: Encodable, Sendable {
+        let plan: DRPlan
+        func encode(to encoder: any Encoder) throws { try DRReport.document(plan).encode(to: encoder) }
+    }
 
     func run() async throws {
         let request = try dr.request()
         try request.validate()
+        if accounts.isEnabled {
+            // Each account's own standby: the same workloads, source and DR regions in every account.
+            let outcomes = try await global.inAccounts(accounts) { cloud in Planned(plan: try await DRPlanner.plan(request, cloud: cloud, now: Date())) }
+            let global = self.global
+            try AccountReport.output(outcomes, global: global) { try? DRReport.print($0.plan, global: global) }
+            if outcomes.contains(where: { if case .success(let p) = $0.result { !p.plan.blockers.isEmpty } else { true } }) { throw CommandFailure(code: 3) }
+            return
+        }
         let plan = try await global.withCloud { cloud, now in try await DRPlanner.plan(request, cloud: cloud, now: now) }
         try DRReport.print(plan, global: global)
         if !plan.blockers.isEmpty { throw CommandFailure(code: 3) }

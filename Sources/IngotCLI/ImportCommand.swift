@@ -15,6 +15,9 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The JSON file the AWS CLI printed.") var file: String?
     @Flag(name: .customLong("from-aws"), help: "Copy what the AWS account holds in each --region instead of reading a file.") var fromAWS = false
     @Option(name: .customLong("region"), help: "The region; repeatable with --from-aws.") var regions: [String] = []
+    @OptionGroup var accounts: AccountsOptions
+
+    struct Imported: Encodable, Sendable { let regions: [CloudImportResult] }
 
     func run() async throws {
         if fromAWS { return try await importFromAWS() }
@@ -32,6 +35,22 @@ struct Import: AsyncParsableCommand {
     func importFromAWS() async throws {
         guard file == nil else { throw IngotError.invalid("file", "--from-aws reads the account, not a file") }
         let regions = try RegionsOption.parse(regions.flatMap { ["--region", $0] }).resolve()
+        if accounts.isEnabled {
+            // Each account into the store as itself (act as it with --caller-account).
+            let store = try Store(path: global.storePath)
+            let clock = try global.clock()
+            var options = global
+            options.cloudOption = .aws
+            let outcomes = try await options.inAccounts(accounts) { aws in
+                let local = LocalCloud(store: store, caller: aws.account, clock: clock)
+                var results: [CloudImportResult] = []
+                for region in regions { results.append(try await local.importAccount(from: aws, region: region)) }
+                return Imported(regions: results)
+            }
+            try AccountReport.output(outcomes, global: global) { Self.table($0.regions) }
+            if outcomes.contains(where: { if case .failure = $0.result { true } else { false } }) { throw CommandFailure(code: 3) }
+            return
+        }
         let local = try global.cloud()
         var results: [CloudImportResult] = []
         var importedAs: AccountID?
@@ -40,15 +59,18 @@ struct Import: AsyncParsableCommand {
             for region in regions { results.append(try await local.importAccount(from: aws, region: region)) }
         }
         if global.structured {
-            struct Report: Encodable { let regions: [CloudImportResult] }
-            try Output.document(global.output, Report(regions: results))
+            try Output.document(global.output, Imported(regions: results))
             return
         }
-        Output.table(["REGION", "IMAGES", "TEMPLATE VERSIONS", "GROUPS", "PARAMETERS"], results.map { r in
-            [r.region] + [r.images, r.launchTemplateVersions, r.groups, r.parameters].map { "\($0.imported) (\($0.skipped) skipped)" }
-        })
+        Self.table(results)
         if let account = importedAs, account != local.caller {
             Output.note("imported as account \(account): act as it with --caller-account \(account) (or INGOT_ACCOUNT)")
         }
+    }
+
+    static func table(_ results: [CloudImportResult]) {
+        Output.table(["REGION", "IMAGES", "TEMPLATE VERSIONS", "GROUPS", "PARAMETERS"], results.map { r in
+            [r.region] + [r.images, r.launchTemplateVersions, r.groups, r.parameters].map { "\($0.imported) (\($0.skipped) skipped)" }
+        })
     }
 }

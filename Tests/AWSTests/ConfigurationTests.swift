@@ -47,6 +47,8 @@ struct ConfigurationTests {
 
         [profile sso]
         sso_session = corp
+        sso_account_id = 111122223333
+        sso_role_name = ReadOnly
         region = ap-southeast-2
         """
 

@@ -61,6 +61,8 @@ struct CredentialChainTests {
             credential_source = Laptop
             [profile sso]
             sso_session = corp
+            sso_account_id = 111122223333
+            sso_role_name = ReadOnly
             """)
         let cycle = #expect(throws: IngotError.self) { try AWSConfiguration.resolve(profile: "a", environment: Self.noMetadata, home: home.path) }
         #expect(cycle?.message.contains("source_profile makes a cycle: a -> b -> a") == true, "\(cycle?.message ?? "")")
@@ -93,14 +95,67 @@ struct CredentialChainTests {
         clock.withLock { $0 = $0.addingTimeInterval(3000) }  // 10 minutes left: still good
         #expect(try await ask(20) == ["AKIA1"] && fetches.withLock { $0 } == 1)
         clock.withLock { $0 = $0.addingTimeInterval(360) }   // 4 minutes left: inside the refresh window
-        #expect(try await ask(20) == ["AKIA2"] && fetches.withLock { $0 } == 2)
+        // One refresh; requests made while it runs still sign with the current credentials (not yet expiring).
+        #expect(try await ask(20).isSubset(of: ["AKIA1", "AKIA2"]) && fetches.withLock { $0 } == 2)
+        #expect(try await provider.credentials().accessKeyId == "AKIA2" && fetches.withLock { $0 } == 2)
         #expect(await provider.fetchCount == 2)
+    }
+
+    @Test("A failed refresh keeps the credentials until their last minute, then it is an error")
+    func failedRefresh() async throws {
+        let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        let fail = Mutex(false)
+        let provider = CredentialProvider.refreshing(source: "test", now: { clock.withLock { $0 } }) {
+            if fail.withLock({ $0 }) { throw IngotError.refused("Throttling", "Rate exceeded") }
+            return AWSCredentials(accessKeyId: "AKIA1", secretAccessKey: "s", expiration: clock.withLock { $0 }.addingTimeInterval(3600))
+        }
+        #expect(try await provider.credentials().accessKeyId == "AKIA1")
+        fail.withLock { $0 = true }
+        clock.withLock { $0 = $0.addingTimeInterval(3600 - 240) }  // 4 minutes left: the refresh fails, the current ones still sign
+        #expect(try await provider.credentials().accessKeyId == "AKIA1")
+        clock.withLock { $0 = $0.addingTimeInterval(200) }         // 40 seconds left: the error shows
+        let error = await #expect(throws: IngotError.self) { _ = try await provider.credentials() }
+        #expect(error?.code == "Throttling")
+    }
+
+    @Test("botocore's order: web identity from the environment before a profile's keys, unless --profile names one; a source profile's keys are used as they are")
+    func chainOrder() throws {
+        let home = try TempHome(credentials: """
+            [default]
+            aws_access_key_id = AKIADEFAULT
+            aws_secret_access_key = d
+            [base]
+            aws_access_key_id = AKIABASE
+            aws_secret_access_key = b
+            """, config: """
+            [profile base]
+            role_arn = arn:aws:iam::123456789012:role/base-role
+            source_profile = nowhere
+            [profile app]
+            role_arn = arn:aws:iam::123456789012:role/app
+            source_profile = base
+            [profile login]
+            sso_session = corp
+            aws_access_key_id = AKIALOGIN
+            aws_secret_access_key = l
+            """)
+        let token = try home.write("token", "jwt")
+        let web = ["AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci", "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_EC2_METADATA_DISABLED": "true"]
+        #expect(try AWSConfiguration.resolve(environment: web, home: home.path).credentialsSource.description == "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)")
+        // `--profile` turns the environment's web identity off, as it does the environment's keys.
+        #expect(try AWSConfiguration.resolve(profile: "default", environment: web, home: home.path).credentials?.accessKeyId == "AKIADEFAULT")
+        // base is app's source: its keys assume app's role; base's own role_arn (whose source does not exist) is not followed.
+        let app = try AWSConfiguration.resolve(profile: "app", environment: ["AWS_EC2_METADATA_DISABLED": "true"], home: home.path)
+        #expect(app.credentialsSource.description.contains("assume role arn:aws:iam::123456789012:role/app") && app.credentialsSource.description.contains("profile base"))
+        // A profile with only sso_session (for `aws sso login`) and keys gives its keys.
+        #expect(try AWSConfiguration.resolve(profile: "login", environment: ["AWS_EC2_METADATA_DISABLED": "true"], home: home.path).credentials?.accessKeyId == "AKIALOGIN")
     }
 
     @Test("SSO: the cached token named by the SHA-1 of the session, then GetRoleCredentials; expired or missing says to log in")
     func sso() async throws {
         try await LoopbackServer.with({ request, _ in
-            request.uri.hasPrefix("/federation/credentials?account_id=111122223333&role_name=ReadOnly") && request.header("x-amz-sso_bearer_token") == "the-token"
+            // A permission set's `+` percent-encoded, not turned into a space.
+            request.uri.hasPrefix("/federation/credentials?account_id=111122223333&role_name=Admin%2BOps") && request.header("x-amz-sso_bearer_token") == "the-token"
                 ? .respond(status: 200, contentType: "application/json",
                            body: #"{"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "sso-secret", "sessionToken": "sso-token", "expiration": 4102444800000}}"#)
                 : .respond(status: 401, contentType: "application/json", body: "{}")
@@ -109,7 +164,7 @@ struct CredentialChainTests {
                 [profile dev]
                 sso_session = corp
                 sso_account_id = 111122223333
-                sso_role_name = ReadOnly
+                sso_role_name = Admin+Ops
                 [sso-session corp]
                 sso_start_url = https://corp.awsapps.com/start
                 sso_region = us-east-1
@@ -146,6 +201,12 @@ struct CredentialChainTests {
             #expect(try await c.credentialProvider.credentials().accessKeyId == "ASIACONTAINER")
             #expect(server.requests.first?.uri == "/v2/credentials")
         }
+        // The token only goes over https, or over http to a loopback address or the ECS/EKS hosts.
+        let home = try TempHome()
+        let remote = #expect(throws: IngotError.self) {
+            try AWSConfiguration.resolve(environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://credentials.example.com/v2", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "t"], home: home.path)
+        }
+        #expect(remote?.message.contains("must be https") == true)
     }
 }
 

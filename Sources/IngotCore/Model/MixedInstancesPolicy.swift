@@ -142,7 +142,9 @@ extension MixedInstancesPolicy {
 /// `ValidationError`, Auto Scaling's code for a request it refuses (docs/rollouts.md).
 public enum ReplaceRootVolumePrerequisites {
     /// Why a ReplaceRootVolume refresh of `group` cannot start, or nil when it can.
-    /// - Parameter desiredVersion: the DesiredConfiguration's version as given (nil: none given).
+    /// - Parameters:
+    ///   - group: the Auto Scaling group as DescribeAutoScalingGroups shows it.
+    ///   - desiredVersion: the DesiredConfiguration's version as given (nil: none given).
     public static func refusal(group: AutoScalingGroup, desiredVersion: TemplateVersion?) -> IngotError? {
         func refused(_ reason: String) -> IngotError { .refused("ValidationError", "ReplaceRootVolume cannot refresh \(group.name): \(reason)") }
         // "Your Auto Scaling group must use a mixed instances policy"
