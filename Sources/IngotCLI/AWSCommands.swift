@@ -66,15 +66,15 @@ struct AccountsOptions: ParsableArguments {
             .map { try AccountID($0, field: "accounts") }.filter { seen.insert($0).inserted }
     }
 
-    /// The checked settings, before anything is called.
-    func fanOut(base: AWSConfiguration) throws -> AccountFanOut {
+    /// The role ARN template, the options checked (before anything is called).
+    func checkedRoleArnTemplate() throws -> String {
         guard !(organization && !accounts.isEmpty) else { throw IngotError.invalid("accounts", "give --accounts or --organization, not both") }
         guard (1...64).contains(maxConcurrency) else { throw IngotError.invalid("max-concurrency", "\(maxConcurrency) must be 1 to 64") }
         guard roleName == nil || roleArnTemplate == nil else { throw IngotError.invalid("role-name", "give --role-name or --role-arn-template, not both") }
         if let roleName, roleName.isEmpty || roleName.contains(":") { throw IngotError.invalid("role-name", "'\(roleName)' is not a role name") }
         let template = roleArnTemplate ?? "arn:aws:iam::{account}:role/\(roleName ?? AccountFanOut.defaultRoleName)"
         try AccountFanOut.validate(roleArnTemplate: template)
-        return AccountFanOut(base: base, roleArnTemplate: template, maxConcurrency: maxConcurrency)
+        return template
     }
 }
 
@@ -87,9 +87,9 @@ extension GlobalOptions {
         }
         let listed = try options.accountList()
         let excluded = Set(try options.excluded.map { try AccountID($0.trimmingCharacters(in: .whitespaces), field: "exclude-account") })
-        _ = try options.fanOut(base: AWSConfiguration(credentials: AWSCredentials(accessKeyId: "", secretAccessKey: "")))  // checked before connecting
+        let template = try options.checkedRoleArnTemplate()
         return try await withAWS { aws in
-            let fanOut = try options.fanOut(base: aws.client.configuration)
+            let fanOut = AccountFanOut(base: aws.client.configuration, roleArnTemplate: template, maxConcurrency: options.maxConcurrency)
             let accounts: [AccountID]
             if options.organization {
                 accounts = try await aws.organizationAccounts().filter { $0.status == "ACTIVE" }.map(\.id)

@@ -42,6 +42,23 @@ struct OrganizationTests {
                 _ = try await client.query(.iam, region: .usEast1, q)
             }
         }
+        // Member 0 has a golden image and a launch template on it in us-east-1 (a registered image: no public AMIs here).
+        let zero = CredentialProvider.assumingRole("arn:aws:iam::\(members[0]):role/OrganizationAccountAccessRole",
+                                                   source: .fixed(AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing")),
+                                                   endpoints: moto.configuration().endpoints, region: .usEast1)
+        let member = AWSCloud(client: AWSClient(configuration: AWSConfiguration(provider: zero, region: .usEast1, endpoints: moto.configuration().endpoints), http: .shared),
+                              account: AccountID(trusted: members[0]))
+        var q = QueryParameters(action: "CreateVolume", version: "2016-11-15")
+        q.set("AvailabilityZone", "us-east-1a")
+        q.set("Size", 8)
+        let volume = try #require(try await member.client.query(.ec2, region: .usEast1, q).string("volumeId"))
+        q = QueryParameters(action: "CreateSnapshot", version: "2016-11-15")
+        q.set("VolumeId", volume)
+        let snapshot = try #require(try await member.client.query(.ec2, region: .usEast1, q).string("snapshotId"))
+        let image = try await member.registerImage(RegisterImageRequest(region: .usEast1, name: try ImageName("golden-web-1.0.0"), rootDeviceName: "/dev/xvda",
+                                                                        blockDeviceMappings: [BlockDeviceMapping(deviceName: "/dev/xvda", snapshotId: SnapshotID(trusted: snapshot))]))
+        _ = try await member.createLaunchTemplate(CreateLaunchTemplateRequest(region: .usEast1, name: "web-lt", data: LaunchTemplateData(imageId: "ami-0123456789abcdef0", instanceType: "t3.micro")))
+
         // From here moto checks every signature, and the assumed roles' policies.
         let credentials = try await moto.enableSignatureChecks()
         let env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": FileManager.default.temporaryDirectory.path,
@@ -70,6 +87,35 @@ struct OrganizationTests {
         let table = try await Program.run(Program.ingot, ["doctor", "--cloud", "aws", "--accounts", members.prefix(2).joined(separator: ","), "--role-arn-template", "arn:aws:iam::{account}:role/ingot-auditor",
                                                           "--region", "us-east-1"], env: env)
         #expect(table.out.contains("== account \(members[0]) ==") && table.out.contains("== account \(members[1]) =="), "\(table.out)\(table.err)")
+        // The other commands that take the accounts: each account's own resources, grouped by account.
+        let two = ["--cloud", "aws", "--accounts", "\(members[0]),\(members[1])", "--role-name", "ingot-auditor", "--region", "us-east-1", "--output", "json"]
+        let listed = try await Program.run(Program.ingot, ["images", "list", "--owner", "self"] + two, env: env)
+        struct Images: Decodable { struct Account: Decodable { let accountId: String; let images: [CLIImage]? }; let accounts: [Account] }
+        struct CLIImage: Decodable { let imageId: String }
+        let images = try JSONDecoder().decode(Images.self, from: Data(listed.out.utf8))
+        #expect(listed.code == 0 && images.accounts.map { $0.images?.map(\.imageId) ?? [] } == [[image.rawValue], []], "\(listed.out)\(listed.err)")
+        // templates refresh: member 0's template moves to its golden image; member 1 has no such template (blocked, exit 3).
+        let refreshed = try await Program.run(Program.ingot, ["templates", "refresh", "web-lt", "--owner", "self", "--name", "golden-web-*", "--set-default"] + two, env: env)
+        struct Refresh: Decodable { struct Account: Decodable { let accountId: String; let templates: [Entry]? }; struct Entry: Decodable { let action: String; let imageId: String? }; let accounts: [Account] }
+        let refresh = try JSONDecoder().decode(Refresh.self, from: Data(refreshed.out.utf8))
+        #expect(refreshed.code == 3, "\(refreshed.err)")
+        #expect(refresh.accounts[0].templates?.first?.action == "created-version" && refresh.accounts[0].templates?.first?.imageId == image.rawValue, "\(refreshed.out)")
+        #expect(refresh.accounts[1].templates?.first?.action == "blocked")
+        // dr plan: each account's own standby.
+        let planned = try await Program.run(Program.ingot, ["dr", "plan", "--cloud", "aws", "--accounts", members[0], "--role-name", "ingot-auditor",
+                                                            "--source-region", "us-east-1", "--region", "eu-west-1", "--template", "web-lt", "--output", "json"], env: env)
+        struct Plans: Decodable { struct Account: Decodable { let accountId: String; let steps: [Step]? }; struct Step: Decodable { let action: String }; let accounts: [Account] }
+        let plans = try JSONDecoder().decode(Plans.self, from: Data(planned.out.utf8))
+        #expect(plans.accounts.first?.steps?.first?.action == "copy-image", "\(planned.out)\(planned.err)")
+        // import --from-aws: each account into the store as itself.
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("org-\(UUID().uuidString).sqlite").path
+        #expect(try await Program.run(Program.ingot, ["init", "--store", store], env: env).code == 0)
+        let imported = try await Program.run(Program.ingot, ["import", "--from-aws", "--store", store, "--accounts", members[0], "--role-name", "ingot-auditor",
+                                                             "--region", "us-east-1"], env: env)
+        #expect(imported.code == 0, "\(imported.out)\(imported.err)")
+        let mine = try await Program.run(Program.ingot, ["images", "list", "--store", store, "--caller-account", members[0], "--owner", "self"], env: env)
+        #expect(mine.out.contains(image.rawValue), "\(mine.out)\(mine.err)")
+
         // On the local cloud the option is refused.
         let local = try await Program.run(Program.ingot, ["doctor", "--accounts", members[0]], env: env)
         #expect(local.code == 2 && local.err.contains("--cloud aws"), "\(local.err)")
