@@ -57,9 +57,20 @@ extension AWSCloud {
         var q = autoScaling("UpdateAutoScalingGroup")
         q.set("AutoScalingGroupName", name)
         var s = settings
-        // AWS wants the template named whenever its version changes.
-        if s.launchTemplateVersion != nil, s.launchTemplateName == nil, s.mixedInstancesPolicy == nil {
-            s.launchTemplateName = try await group(region: region, name: name, action: "UpdateAutoScalingGroup").launchTemplateName
+        // AWS wants the template named whenever its version changes; a group with a mixed instances
+        // policy gets its policy back with the new version (a plain LaunchTemplate would replace it).
+        if let version = s.launchTemplateVersion, s.launchTemplateName == nil, s.mixedInstancesPolicy == nil {
+            let current = try await group(region: region, name: name, action: "UpdateAutoScalingGroup")
+            if var policy = current.mixedInstancesPolicy {
+                guard policy.unmodelled.isEmpty else {
+                    throw IngotError.refused("ValidationError", "\(name)'s mixed instances policy has \(policy.unmodelled.joined(separator: ", ")), which Ingot does not model: change its version with the AWS CLI")
+                }
+                policy.launchTemplateVersion = version
+                s.mixedInstancesPolicy = policy
+                s.launchTemplateVersion = nil
+            } else {
+                s.launchTemplateName = current.launchTemplateName
+            }
         }
         Self.encode(s, into: &q)
         _ = try await callAutoScaling(region, q)

@@ -53,13 +53,17 @@ public enum AutoScalingDecoding {
     /// A group's MixedInstancesPolicy: the overrides' instance types and AMIs, InstancesDistribution's
     /// values (numbers as numbers).
     static func policy(_ p: AWSXML.Element, template: String, version: TemplateVersion) -> MixedInstancesPolicy {
-        let overrides = (p.child("LaunchTemplate")?.members("Overrides") ?? []).compactMap { o in
-            o.string("InstanceType").map { MixedInstancesPolicy.Override(instanceType: $0, imageId: o.string("ImageId")) }
+        var overrides: [MixedInstancesPolicy.Override] = [], unmodelled: [String] = []
+        for (n, o) in (p.child("LaunchTemplate")?.members("Overrides") ?? []).enumerated() {
+            for child in o.children where child.name != "InstanceType" && child.name != "ImageId" { unmodelled.append("Overrides[\(n)].\(child.name)") }
+            if let type = o.string("InstanceType") { overrides.append(.init(instanceType: type, imageId: o.string("ImageId"))) }
         }
         var distribution: [String: JSONValue] = [:]
         for c in p.child("InstancesDistribution")?.children ?? [] {
             distribution[JSONValue.camelCase(c.name)] = Int64(c.text).map(JSONValue.int) ?? .string(c.text)
         }
-        return MixedInstancesPolicy(launchTemplateName: template, launchTemplateVersion: version, overrides: overrides, instancesDistribution: distribution)
+        var policy = MixedInstancesPolicy(launchTemplateName: template, launchTemplateVersion: version, overrides: overrides, instancesDistribution: distribution)
+        policy.unmodelled = unmodelled
+        return policy
     }
 }

@@ -34,6 +34,27 @@ import Testing
         }
     }
 
+    @Test("No desired policy from overrides naming several AMIs or from members Ingot does not model; a multi-volume AMI is refused for ReplaceRootVolume")
+    func refusals() throws {
+        var p = MixedInstancesPolicy(launchTemplateName: "web", launchTemplateVersion: .number(1),
+                                     overrides: [.init(instanceType: "c7i.large", imageId: Self.image), .init(instanceType: "c7g.large", imageId: "ami-0fedcba9876543210")])
+        #expect(p.desiredRefusal?.contains("name 2 AMIs") == true)
+        p.overrides[1].imageId = Self.image
+        #expect(p.desiredRefusal == nil)
+        p.unmodelled = ["Overrides[1].WeightedCapacity"]
+        #expect(p.desiredRefusal?.contains("Overrides[1].WeightedCapacity") == true)
+        p.unmodelled = []
+        let group = AutoScalingGroup(name: "web-asg", region: .usEast1, launchTemplateName: "web", launchTemplateVersion: .number(1), minSize: 0, maxSize: 2,
+                                     desiredCapacity: 0, availabilityZones: ["us-east-1a"], healthCheckGracePeriod: 0, defaultInstanceWarmup: nil,
+                                     createdTime: Date(timeIntervalSince1970: 0), instances: [], mixedInstancesPolicy: p)
+        #expect(ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: .number(2)) == nil)
+        // "AMIs must contain only a single root volume"
+        let twoVolumes = Image(id: ImageID(trusted: Self.image), region: .usEast1, ownerId: .defaultLocal, name: "golden", creationDate: Date(timeIntervalSince1970: 0),
+                               blockDeviceMappings: [BlockDeviceMapping(deviceName: "/dev/xvda", snapshotId: SnapshotID(trusted: "snap-0123456789abcdef0"), volumeSize: 8),
+                                                     BlockDeviceMapping(deviceName: "/dev/sdf", snapshotId: SnapshotID(trusted: "snap-0123456789abcdef1"), volumeSize: 100)])
+        #expect(ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: .number(2), desiredImage: twoVolumes)?.message.contains("single root volume") == true)
+    }
+
     @Test("A desired configuration pins the template and moves every override that names an AMI")
     func desired() throws {
         let p = MixedInstancesPolicy(launchTemplateName: "web", launchTemplateVersion: .number(1),

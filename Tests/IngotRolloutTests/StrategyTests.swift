@@ -100,6 +100,23 @@ import RollingBlueGreen
         #expect(!without.timeline.contains { $0.kind == .baseline } && without.launched == 20)
     }
 
+    @Test("A canary's baseline never outlives the refresh: cancelled, or gone before the judgement (a scale-in took it), the refresh goes on or ends without it")
+    func baselineNeverStays() throws {
+        var cancel = World()
+        cancel.cancelAt = 200
+        let cancelled = try Self.run("Canary", world: cancel)
+        #expect(cancelled.status == .cancelled)
+        // 20 in service and the canaries launched before the cancel; no baseline among them.
+        #expect(cancelled.finalInstances.filter { !$0.onNewVersion && $0.initialIndex == nil }.isEmpty, "\(cancelled.finalInstances.count)")
+        // A scale-in during the bake removes idle and newest outdated instances first: the baseline. The
+        // judgement then finds nothing to remove and the refresh rolls on (it used to wait for the hour).
+        var shrink = World()
+        shrink.capacityChanges = [World.CapacityChange(at: 500, desired: 18)]
+        let r = try Self.run("Canary", world: shrink)
+        #expect(r.status == .successful, "\(r.statusReason ?? "")")
+        #expect(r.finalInstances.count == 18 && r.finalInstances.allSatisfy(\.onNewVersion))
+    }
+
     @Test("Canary judged against its baseline: a bad image rolls back as soon as its unhealthy share passes the baseline's, leaving no baseline behind")
     func canaryJudgedAgainstBaseline() throws {
         var world = World()

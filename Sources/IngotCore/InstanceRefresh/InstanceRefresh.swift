@@ -181,6 +181,9 @@ extension StartInstanceRefreshRequest {
         if strategy == "ReplaceRootVolume", let refusal = ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion) {
             throw refusal
         }
+        if desiredVersion != nil, let reason = group.mixedInstancesPolicy?.desiredRefusal {
+            throw IngotError.refused("ValidationError", "\(name): \(reason)")
+        }
         var number: Int?
         var isParameter = false
         var policy: MixedInstancesPolicy?
@@ -198,6 +201,10 @@ extension StartInstanceRefreshRequest {
                         throw IngotError.refused("ValidationError", "\(name)'s mixed instances policy overrides name AMIs: launch template \(group.launchTemplateName) version \(v.versionNumber) must name an AMI id, not \(v.data.imageId ?? "none")")
                     }
                     policy = groupPolicy.desired(version: v.versionNumber, imageId: image)
+                    if strategy == "ReplaceRootVolume", let id = try? ImageID(image), let found = try? await cloud.describeImage(id, region: region),
+                       let refusal = ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion, desiredImage: found) {
+                        throw refusal
+                    }
                 } else {
                     policy = groupPolicy.desired(version: v.versionNumber, imageId: "")
                 }

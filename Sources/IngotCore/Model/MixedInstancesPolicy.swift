@@ -27,6 +27,10 @@ public struct MixedInstancesPolicy: Sendable, Hashable {
     /// On-demand and spot settings (camelCase keys, scalar values), kept for AWS; the local cloud runs
     /// every instance on demand.
     public var instancesDistribution: [String: JSONValue]
+    /// Members AWS holds that Ingot does not model (`Overrides[1].WeightedCapacity`, an override by
+    /// InstanceRequirements ...), as read from DescribeAutoScalingGroups: a policy with any cannot be
+    /// sent back without losing them.
+    public var unmodelled: [String] = []
 
     public init(launchTemplateName: String, launchTemplateVersion: TemplateVersion = .default, overrides: [Override] = [],
                 instancesDistribution: [String: JSONValue] = [:]) {
@@ -47,6 +51,21 @@ public struct MixedInstancesPolicy: Sendable, Hashable {
 
     /// Whether every override names an AMI (and there is at least one): ReplaceRootVolume's requirement.
     public var everyOverrideHasImage: Bool { !overrides.isEmpty && overrides.allSatisfy { $0.imageId != nil } }
+
+    /// Why Ingot cannot build a refresh's desired policy from this one (nil: it can): members it does not
+    /// model would be dropped (AWS makes the desired configuration the group's on success), and
+    /// overrides naming different AMIs (one per instance type or architecture) cannot all move to the
+    /// one image of a template version.
+    public var desiredRefusal: String? {
+        if !unmodelled.isEmpty {
+            return "its mixed instances policy has \(unmodelled.joined(separator: ", ")), which Ingot does not model and a refresh would drop: start this refresh with the AWS CLI"
+        }
+        let images = Set(overrides.compactMap(\.imageId))
+        if images.count > 1 {
+            return "its overrides name \(images.count) AMIs (\(images.sorted().joined(separator: ", "))): a launch template version has one image, so Ingot cannot say which AMI each instance type moves to; start this refresh with the AWS CLI and your own DesiredConfiguration"
+        }
+        return nil
+    }
 
     /// The policy a refresh moves to: the template pinned to `version`, and every override that names
     /// an AMI naming `imageId` instead (what ReplaceRootVolume puts on the root volumes).
@@ -145,7 +164,7 @@ public enum ReplaceRootVolumePrerequisites {
     /// - Parameters:
     ///   - group: the Auto Scaling group as DescribeAutoScalingGroups shows it.
     ///   - desiredVersion: the DesiredConfiguration's version as given (nil: none given).
-    public static func refusal(group: AutoScalingGroup, desiredVersion: TemplateVersion?) -> IngotError? {
+    public static func refusal(group: AutoScalingGroup, desiredVersion: TemplateVersion?, desiredImage: Image? = nil) -> IngotError? {
         func refused(_ reason: String) -> IngotError { .refused("ValidationError", "ReplaceRootVolume cannot refresh \(group.name): \(reason)") }
         // "Your Auto Scaling group must use a mixed instances policy"
         guard let policy = group.mixedInstancesPolicy else {
@@ -159,7 +178,7 @@ public enum ReplaceRootVolumePrerequisites {
         // instance refresh desired configuration uses the $Latest or $Default launch template version."
         // (Ingot pins a desired $Latest or $Default to its number before sending it, so only the group's own can be moving.)
         if group.launchTemplateVersion.isMoving {
-            return refused("the group uses the launch template's \(group.launchTemplateVersion) version; set a version number first (groups update --launch-template NAME:N)")
+            return refused("the group uses the launch template's \(group.launchTemplateVersion) version; set a version number in its policy first (groups update --mixed-instances-policy with LaunchTemplateSpecification.Version N)")
         }
         // "You must start the instance refresh with a desired configuration having a mixed instances policy containing ImageId overrides."
         guard desiredVersion != nil else {
@@ -171,6 +190,11 @@ public enum ReplaceRootVolumePrerequisites {
         if let stray = group.instances.first(where: { $0.instanceType.map { !types.contains($0) } ?? false }) {
             return refused("instance \(stray.instanceId) is a \(stray.instanceType ?? ""), a type the mixed instances policy does not list")
         }
+        // "AMIs must contain only a single root volume"
+        if let image = desiredImage, image.blockDeviceMappings.filter({ $0.snapshotId != nil || $0.volumeSize != nil }).count > 1 {
+            return refused("\(image.id) has \(image.blockDeviceMappings.count) volumes; AMIs must contain only a single root volume")
+        }
+        if let reason = policy.desiredRefusal { return refused(reason) }
         return nil
     }
 }

@@ -170,7 +170,8 @@ extension Operations {
             let versions = (try? launchTemplate(g.launchTemplateName, region: region, db)).map { try? TemplateRows.versions(db, template: $0) } ?? nil
             for i in g.instances {
                 let image = i.imageId.isEmpty ? versions?.first { $0.versionNumber == i.launchTemplateVersion }?.data.imageId : i.imageId
-                try GroupRows.insertInstance(i.instanceId, group: g.name, region: region, owner: caller, image: image, instanceType: "from-template",
+                let type = i.instanceType ?? versions?.first { $0.versionNumber == i.launchTemplateVersion }?.data.instanceType ?? "from-template"
+                try GroupRows.insertInstance(i.instanceId, group: g.name, region: region, owner: caller, image: image, instanceType: type,
                                              zone: i.availabilityZone, version: i.launchTemplateVersion, health: i.healthStatus,
                                              at: Timestamp.millis(now), keepExisting: true, db)
             }

@@ -137,7 +137,7 @@ public struct RolloutSimulation {
     // Accounting.
     private var rolledBackCount = 0
     private var launched = 0, terminatedCount = 0, replacedCount = 0, failedLaunches = 0, unhealthyReplaced = 0, unhealthyNew = 0, launchedNew = 0
-    private var baselineLaunched = 0, baselineUnhealthy = 0
+    private var baselineLaunched = 0, baselineUnhealthy = 0, baselineRequested = 0
     private var checkpoints: [Int] = []
     private var rollbackReason: String?, failureReason: String?, statusReason: String?
     private var minInService = Int.max, maxInService = 0, maxActive = 0
@@ -287,7 +287,21 @@ public struct RolloutSimulation {
         status = s
         if let reason { statusReason = reason }
         log(.status, -1, reason.map { "\(s.rawValue): \($0)" } ?? s.rawValue, status: s)
+        // A canary's baseline exists for the comparison only: it never outlives the refresh, however it ends.
+        if s.isFinal || s == .cancelling { removeBaseline() }
         if s.isFinal { endTime = now }
+    }
+
+    /// Terminates the baseline instances still there; how many.
+    @discardableResult
+    private mutating func removeBaseline(_ limit: Int = .max) -> Int {
+        guard baselineRequested > 0 else { return 0 }
+        var done = 0
+        for i in 0..<state.count where done < limit && flags[i].contains(.baseline) && state[i] != S.terminated && !isHeld(i) {
+            terminate(i)
+            done += 1
+        }
+        return done
     }
 
     private func side(_ wantOutdated: Bool) -> SideCounts {
@@ -587,16 +601,14 @@ public struct RolloutSimulation {
         case .launchBaseline(let n):
             guard n > 0 else { return false }
             log(.baseline, -1, "baseline: \(n) on the previous version")
+            baselineRequested += n
             for _ in 0..<n { launch(zone: nil, serving: true, baseline: true) }
             return true
         case .terminateBaseline(let n):
-            log(.baseline, -1, "baseline removed")
-            var done = 0
-            for i in 0..<state.count where done < n && flags[i].contains(.baseline) && state[i] != S.terminated && !isHeld(i) {
-                terminate(i)
-                done += 1
-            }
-            return done > 0
+            if removeBaseline(n) > 0 { log(.baseline, -1, "baseline removed") }
+            // Asked again even when nothing was left to remove (its launches failed, a zone or a scale-in
+            // took it): the strategy moves on instead of waiting for an event that never comes.
+            return true
         case .terminate(let n, let old):
             let side = side(old)
             var notServing = side.pending + side.warming + side.idle

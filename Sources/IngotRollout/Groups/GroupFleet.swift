@@ -12,6 +12,8 @@ public struct GroupFleet: Sendable {
     public var previousImageId: String?
     /// Whether the target version's ImageId is `resolve:ssm:...` (AutoRollback is then refused).
     public var imageIsParameter = false
+    /// The image the refresh moves to, as DescribeImages shows it (nil when it cannot be read).
+    public var targetImage: Image?
 
     public static func load(cloud: some LaunchTemplateCloud & ParameterCloud & AutoScalingCloud, region: Region, group name: String, desiredVersion: TemplateVersion?) async throws -> GroupFleet {
         guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
@@ -35,8 +37,10 @@ public struct GroupFleet: Sendable {
                              defaultInstanceWarmup: group.defaultInstanceWarmup, instances: instances, previousVersion: previousLabel,
                              newVersion: newLabel)
         let previousImage = previous.flatMap { p in Dictionary(grouping: p.value, by: \.imageId).max { $0.value.count < $1.value.count }?.key }
+        var targetImage: Image?
+        if let id = try? ImageID(target.imageId) { targetImage = try? await cloud.describeImage(id, region: region) }
         return GroupFleet(group: group, spec: spec, desiredVersion: target.version, previousVersion: previous?.key, previousImageId: previousImage,
-                          imageIsParameter: target.imageIsParameter)
+                          imageIsParameter: target.imageIsParameter, targetImage: targetImage)
     }
 }
 
@@ -44,8 +48,12 @@ extension GroupFleet {
     /// What AWS refuses before a refresh of this group starts: ReplaceRootVolume's requirements
     /// (``ReplaceRootVolumePrerequisites``).
     public func check(strategy: any RolloutDecider, desiredVersion: TemplateVersion?) throws {
-        if strategy.instanceName == "ReplaceRootVolume", let refusal = ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion) {
+        if strategy.instanceName == "ReplaceRootVolume",
+           let refusal = ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion, desiredImage: targetImage) {
             throw refusal
+        }
+        if desiredVersion != nil, let reason = group.mixedInstancesPolicy?.desiredRefusal {
+            throw IngotError.refused("ValidationError", "\(group.name): \(reason)")
         }
     }
 
