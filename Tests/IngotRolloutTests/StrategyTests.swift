@@ -23,6 +23,12 @@ import RollingBlueGreen
         #expect(Self.registry.strategies.map { $0.name }.sorted() == folders)
     }
 
+    static func world(_ configure: (inout World) -> Void) -> World {
+        var w = World()
+        configure(&w)
+        return w
+    }
+
     static func run(_ name: String, size: Int = 20, parameters: [String: String] = [:], world: World = World(),
                     _ configure: (inout RefreshPreferences) -> Void = { _ in }) throws -> RolloutResult {
         var p = RefreshPreferences()
@@ -102,17 +108,13 @@ import RollingBlueGreen
 
     @Test("A canary's baseline never outlives the refresh: cancelled, or gone before the judgement (a scale-in took it), the refresh goes on or ends without it")
     func baselineNeverStays() throws {
-        var cancel = World()
-        cancel.cancelAt = 200
-        let cancelled = try Self.run("Canary", world: cancel)
+        let cancelled = try Self.run("Canary", world: Self.world { $0.cancelAt = 200 })
         #expect(cancelled.status == .cancelled)
         // 20 in service and the canaries launched before the cancel; no baseline among them.
         #expect(cancelled.finalInstances.filter { !$0.onNewVersion && $0.initialIndex == nil }.isEmpty, "\(cancelled.finalInstances.count)")
         // A scale-in during the bake removes idle and newest outdated instances first: the baseline. The
         // judgement then finds nothing to remove and the refresh rolls on (it used to wait for the hour).
-        var shrink = World()
-        shrink.capacityChanges = [World.CapacityChange(at: 500, desired: 18)]
-        let r = try Self.run("Canary", world: shrink)
+        let r = try Self.run("Canary", world: Self.world { $0.capacityChanges = [World.CapacityChange(at: 500, desired: 18)] })
         #expect(r.status == .successful, "\(r.statusReason ?? "")")
         #expect(r.finalInstances.count == 18 && r.finalInstances.allSatisfy(\.onNewVersion))
     }

@@ -164,6 +164,7 @@ public enum ReplaceRootVolumePrerequisites {
     /// - Parameters:
     ///   - group: the Auto Scaling group as DescribeAutoScalingGroups shows it.
     ///   - desiredVersion: the DesiredConfiguration's version as given (nil: none given).
+    ///   - desiredImage: the image the refresh moves to, when it could be read (its volumes are checked).
     public static func refusal(group: AutoScalingGroup, desiredVersion: TemplateVersion?, desiredImage: Image? = nil) -> IngotError? {
         func refused(_ reason: String) -> IngotError { .refused("ValidationError", "ReplaceRootVolume cannot refresh \(group.name): \(reason)") }
         // "Your Auto Scaling group must use a mixed instances policy"
