@@ -131,26 +131,17 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
             regionSource = source
         }
 
-        // Endpoints.
-        var endpoints: [AWSService: String] = [:]
-        for service in AWSService.allCases {
-            let chosen = endpointURL ?? env("AWS_ENDPOINT_URL_\(service.endpointEnvironmentSuffix)") ?? env("AWS_ENDPOINT_URL")
-                ?? configEntries?["endpoint_url"]
-            if let chosen {
-                guard chosen.hasPrefix("http://") || chosen.hasPrefix("https://") else {
-                    throw IngotError.invalid("endpoint-url", "'\(chosen)' is not an http:// or https:// URL")
-                }
-                endpoints[service] = chosen
-            }
-        }
-        // Credentials: the chain, with STS and the other credential endpoints as the environment and the
-        // profile configure them. `--endpoint-url` is the command's endpoint only (as with the AWS CLI): a
-        // web identity or SSO token is never sent where only that flag points.
+        // Endpoints: the environment and the profile configure them; `--endpoint-url` replaces them for
+        // the command's own calls only (as with the AWS CLI): the credential chain keeps the configured
+        // ones, so a web identity or SSO token is never sent where only that flag points.
         var credentialEndpoints: [AWSService: String] = [:]
         for service in AWSService.allCases {
-            if let chosen = env("AWS_ENDPOINT_URL_\(service.endpointEnvironmentSuffix)") ?? env("AWS_ENDPOINT_URL") ?? configEntries?["endpoint_url"] {
-                credentialEndpoints[service] = chosen
-            }
+            credentialEndpoints[service] = env("AWS_ENDPOINT_URL_\(service.endpointEnvironmentSuffix)") ?? env("AWS_ENDPOINT_URL") ?? configEntries?["endpoint_url"]
+        }
+        var endpoints = credentialEndpoints
+        if let endpointURL { for service in AWSService.allCases { endpoints[service] = endpointURL } }
+        for chosen in [endpointURL].compactMap({ $0 }) + credentialEndpoints.values.sorted() where !(chosen.hasPrefix("http://") || chosen.hasPrefix("https://")) {
+            throw IngotError.invalid("endpoint-url", "'\(chosen)' is not an http:// or https:// URL")
         }
         let chain = CredentialChain(environment: environment, credentialSections: credentialSections ?? [:], configSections: configSections ?? [:],
                                     credentialsFile: credentialsFile, configFile: configFile, home: homeDir, endpoints: credentialEndpoints, region: region)

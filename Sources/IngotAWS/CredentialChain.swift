@@ -232,8 +232,6 @@ struct CredentialChain {
     }
 
     /// `name` as given when it has a slash, else the first match on PATH.
-    func executable(_ name: String) -> String? { Self.executable(name, path: env("PATH")) }
-
     static func executable(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
         if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
         for dir in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
@@ -357,8 +355,7 @@ struct CredentialChain {
     /// RFC 3986's unreserved characters kept, everything else percent-encoded (a permission set named
     /// `Admin+Ops` must not arrive as `Admin Ops`).
     static func percentEncoded(_ text: String) -> String {
-        var allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-        allowed.remove(charactersIn: "")
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 

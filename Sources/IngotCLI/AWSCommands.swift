@@ -130,14 +130,14 @@ struct AccountReport<Report: Encodable & Sendable>: Encodable {
     }
 
     /// `{"accounts": [...]}`, and the table form: a section per account.
-    static func output(_ outcomes: [AccountFanOut.Outcome<Report>], global: GlobalOptions, table: (Report) -> Void) throws {
+    static func output(_ outcomes: [AccountFanOut.Outcome<Report>], global: GlobalOptions, table: (Report) throws -> Void) throws {
         if global.structured {
             return try Output.document(global.output, AccountsDocument(accounts: outcomes.map(AccountReport.init)))
         }
         for (n, o) in outcomes.enumerated() {
             Output.line("\(n == 0 ? "" : "\n")== account \(o.account) ==")
             switch o.result {
-            case .success(let r): table(r)
+            case .success(let r): try table(r)
             case .failure(let e): Output.line("error: \(e)")
             }
         }

@@ -162,7 +162,7 @@ struct DRPlanCommand: AsyncParsableCommand {
             // Each account's own standby: the same workloads, source and DR regions in every account.
             let outcomes = try await global.inAccounts(accounts) { cloud in Planned(plan: try await DRPlanner.plan(request, cloud: cloud, now: Date())) }
             let global = self.global
-            try AccountReport.output(outcomes, global: global) { try? DRReport.print($0.plan, global: global) }
+            try AccountReport.output(outcomes, global: global) { try DRReport.print($0.plan, global: global) }
             if outcomes.contains(where: { if case .success(let p) = $0.result { !p.plan.blockers.isEmpty } else { true } }) { throw CommandFailure(code: 3) }
             return
         }

@@ -124,7 +124,7 @@ struct ImagesList: AsyncParsableCommand {
                 return Listed(images: images)
             }
             let global = self.global
-            try AccountReport.output(outcomes, global: global) { try? ImageView.print($0.images, global: global, now: Date()) }
+            try AccountReport.output(outcomes, global: global) { try ImageView.print($0.images, global: global, now: Date()) }
             if outcomes.contains(where: { if case .failure = $0.result { true } else { false } }) { throw CommandFailure(code: 3) }
             return
         }

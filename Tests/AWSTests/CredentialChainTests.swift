@@ -217,17 +217,7 @@ struct AssumeRoleTests {
     static func makeRoles(_ roles: [String]) async throws {
         let moto = try MotoServer.require()
         let client = AWSClient(configuration: moto.configuration(credentials: try #require(MotoServer.credentials)), http: .shared)
-        for role in roles {
-            var q = QueryParameters(action: "CreateRole", version: "2010-05-08")
-            q.set("RoleName", role)
-            q.set("AssumeRolePolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#)
-            _ = try await client.query(.iam, region: .usEast1, q)
-            q = QueryParameters(action: "PutRolePolicy", version: "2010-05-08")
-            q.set("RoleName", role)
-            q.set("PolicyName", "everything")
-            q.set("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
-            _ = try await client.query(.iam, region: .usEast1, q)
-        }
+        for role in roles { try await MotoServer.createRole(role, client: client) }
     }
 
     @Test("A role profile chained through source_profile signs with the assumed credentials; moto checks them")

@@ -174,7 +174,7 @@ extension MotoServer {
             q = QueryParameters(action: "PutUserPolicy", version: "2010-05-08")
             q.set("UserName", user)
             q.set("PolicyName", "everything")
-            q.set("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+            q.set("PolicyDocument", MotoServer.allowEverything)
             _ = try await client.query(.iam, region: .usEast1, q)
             q = QueryParameters(action: "CreateAccessKey", version: "2010-05-08")
             q.set("UserName", user)
@@ -197,6 +197,25 @@ extension MotoServer {
 
     /// The suite's server (inside a `.motoServerCheckingSignatures` suite).
     static func require() throws -> MotoServer { try #require(current, "not inside a moto suite") }
+}
+
+extension MotoServer {
+    /// The inline policy the suites give their IAM users and roles (moto evaluates it once it checks signatures).
+    static let allowEverything = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+
+    /// IAM CreateRole of `role`, assumable by `principal`, with ``allowEverything`` inline, through
+    /// `client` (its credentials' account).
+    static func createRole(_ role: String, trusting principal: String = "*", client: AWSClient) async throws {
+        var q = QueryParameters(action: "CreateRole", version: "2010-05-08")
+        q.set("RoleName", role)
+        q.set("AssumeRolePolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"\#(principal)"},"Action":"sts:AssumeRole"}]}"#)
+        _ = try await client.query(.iam, region: .usEast1, q)
+        q = QueryParameters(action: "PutRolePolicy", version: "2010-05-08")
+        q.set("RoleName", role)
+        q.set("PolicyName", "everything")
+        q.set("PolicyDocument", allowEverything)
+        _ = try await client.query(.iam, region: .usEast1, q)
+    }
 }
 
 /// Unique names per test, so that tests sharing a moto_server never meet.

@@ -31,15 +31,7 @@ struct OrganizationTests {
                 let inAccount = CredentialProvider.assumingRole("arn:aws:iam::\(account):role/OrganizationAccountAccessRole", source: .fixed(AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing")),
                                                                 endpoints: moto.configuration().endpoints, region: .usEast1)
                 let client = AWSClient(configuration: AWSConfiguration(provider: inAccount, region: .usEast1, endpoints: moto.configuration().endpoints), http: .shared)
-                var q = QueryParameters(action: "CreateRole", version: "2010-05-08")
-                q.set("RoleName", "ingot-auditor")
-                q.set("AssumeRolePolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#)
-                _ = try await client.query(.iam, region: .usEast1, q)
-                q = QueryParameters(action: "PutRolePolicy", version: "2010-05-08")
-                q.set("RoleName", "ingot-auditor")
-                q.set("PolicyName", "admin")
-                q.set("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
-                _ = try await client.query(.iam, region: .usEast1, q)
+                try await MotoServer.createRole("ingot-auditor", trusting: "arn:aws:iam::123456789012:root", client: client)
             }
         }
         // Member 0 has a golden image and a launch template on it in us-east-1 (a registered image: no public AMIs here).

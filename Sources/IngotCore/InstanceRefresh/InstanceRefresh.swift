@@ -169,6 +169,17 @@ public struct StartInstanceRefreshRequest: Sendable, Hashable {
 }
 
 extension StartInstanceRefreshRequest {
+    /// What StartInstanceRefresh refuses for `group` before anything runs, on every path (AWS, the
+    /// local cloud, a simulation of the group): ReplaceRootVolume's requirements, and a desired mixed
+    /// instances policy Ingot cannot build (``MixedInstancesPolicy/desiredRefusal``).
+    public static func refusal(group: AutoScalingGroup, strategy: String, desiredVersion: TemplateVersion?, desiredImage: Image? = nil) -> IngotError? {
+        if strategy == "ReplaceRootVolume" {
+            return ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion, desiredImage: desiredImage)
+        }
+        guard desiredVersion != nil, let reason = group.mixedInstancesPolicy?.desiredRefusal else { return nil }
+        return .refused("ValidationError", "\(group.name): \(reason)")
+    }
+
     /// The request for a group as AWS should receive it: a DesiredConfiguration only when a version is
     /// given (it becomes the group's setting on success), pinned to its number so that a rollback
     /// returns to the saved configuration; AutoRollback's prerequisites checked before anything starts.
@@ -178,12 +189,7 @@ extension StartInstanceRefreshRequest {
         guard let group = try await cloud.describeAutoScalingGroups(region: region, names: [name]).first else {
             throw IngotError.noSuchGroup(name, in: region)
         }
-        if strategy == "ReplaceRootVolume", let refusal = ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion) {
-            throw refusal
-        }
-        if desiredVersion != nil, let reason = group.mixedInstancesPolicy?.desiredRefusal {
-            throw IngotError.refused("ValidationError", "\(name): \(reason)")
-        }
+        if let refusal = refusal(group: group, strategy: strategy, desiredVersion: desiredVersion) { throw refusal }
         var number: Int?
         var isParameter = false
         var policy: MixedInstancesPolicy?
@@ -202,7 +208,7 @@ extension StartInstanceRefreshRequest {
                     }
                     policy = groupPolicy.desired(version: v.versionNumber, imageId: image)
                     if strategy == "ReplaceRootVolume", let id = try? ImageID(image), let found = try? await cloud.describeImage(id, region: region),
-                       let refusal = ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion, desiredImage: found) {
+                       let refusal = refusal(group: group, strategy: strategy, desiredVersion: desiredVersion, desiredImage: found) {
                         throw refusal
                     }
                 } else {

@@ -48,12 +48,9 @@ extension GroupFleet {
     /// What AWS refuses before a refresh of this group starts: ReplaceRootVolume's requirements
     /// (``ReplaceRootVolumePrerequisites``).
     public func check(strategy: any RolloutDecider, desiredVersion: TemplateVersion?) throws {
-        if strategy.instanceName == "ReplaceRootVolume",
-           let refusal = ReplaceRootVolumePrerequisites.refusal(group: group, desiredVersion: desiredVersion, desiredImage: targetImage) {
+        if let refusal = StartInstanceRefreshRequest.refusal(group: group, strategy: strategy.instanceName, desiredVersion: desiredVersion,
+                                                             desiredImage: targetImage) {
             throw refusal
-        }
-        if desiredVersion != nil, let reason = group.mixedInstancesPolicy?.desiredRefusal {
-            throw IngotError.refused("ValidationError", "\(group.name): \(reason)")
         }
     }
 
