@@ -53,6 +53,8 @@ let package = Package(
                 // The local cloud runs StartInstanceRefresh with the simulator and AWS's two strategies.
                 "IngotCore", "IngotRollout", "Rolling", "ReplaceRootVolume",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // AWSTOE component documents are YAML; the pipelines read them when a build runs.
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -111,7 +111,18 @@ public struct AccountFanOut: Sendable {
     }
 
     func one<T: Sendable>(_ account: AccountID, caller: AWSCloud?, _ body: @Sendable (AWSCloud) async throws -> T) async -> Result<T, IngotError> {
-        if let caller, caller.account == account { return await Self.capture { try await body(caller) } }
+        let cloud: AWSCloud
+        do { cloud = try await self.cloud(account, caller: caller) } catch let e as IngotError { return .failure(e) } catch { return .failure(.failed("\(error)")) }
+        return await Self.capture { try await body(cloud) }
+    }
+
+    /// The cloud of `account`: the caller's own, or through the role assumed there (its credentials
+    /// fetched once, so that a role that cannot be assumed is an error here, naming it).
+    /// - Parameters:
+    ///   - account: the account to act in.
+    ///   - caller: the caller's cloud, used as is for its own account.
+    public func cloud(_ account: AccountID, caller: AWSCloud?) async throws -> AWSCloud {
+        if let caller, caller.account == account { return caller }
         let arn = roleArn(account)
         let provider = CredentialProvider.assumingRole(arn, source: base.credentialProvider, endpoints: base.endpoints, region: base.region,
                                                         sessionName: nil)
@@ -122,9 +133,9 @@ public struct AccountFanOut: Sendable {
         } catch {
             // The cause keeps its kind and code (throttling, an expired base token ...), with the role named.
             let e = (error as? IngotError) ?? .failed("\(error)")
-            return .failure(IngotError(kind: e.kind, code: e.code, message: "cannot assume \(arn): \(e.message)"))
+            throw IngotError(kind: e.kind, code: e.code, message: "cannot assume \(arn): \(e.message)")
         }
-        return await Self.capture { try await body(AWSCloud(client: client, account: account)) }
+        return AWSCloud(client: client, account: account)
     }
 
     static func capture<T>(_ work: () async throws -> T) async -> Result<T, IngotError> {

@@ -53,8 +53,7 @@ struct AccountsOptions: ParsableArguments {
     @Flag(name: .customLong("organization"), help: "With --cloud aws: run in every ACTIVE account of the organization (Organizations ListAccounts, from the management or a delegated account).")
     var organization = false
     @Option(name: .customLong("exclude-account"), help: "An account to leave out; repeatable.") var excluded: [String] = []
-    @Option(name: .customLong("role-name"), help: "The role assumed in each account (default \(AccountFanOut.defaultRoleName)).") var roleName: String?
-    @Option(name: .customLong("role-arn-template"), help: "The role ARN with {account}, e.g. 'arn:aws:iam::{account}:role/ingot-readonly'.") var roleArnTemplate: String?
+    @OptionGroup var role: RoleOptions
     @Option(name: .customLong("max-concurrency"), help: "Accounts worked on at once (default 8; each account's requests count against its own API limits).") var maxConcurrency = 8
 
     var isEnabled: Bool { !accounts.isEmpty || organization }
@@ -70,6 +69,17 @@ struct AccountsOptions: ParsableArguments {
     func checkedRoleArnTemplate() throws -> String {
         guard !(organization && !accounts.isEmpty) else { throw IngotError.invalid("accounts", "give --accounts or --organization, not both") }
         guard (1...64).contains(maxConcurrency) else { throw IngotError.invalid("max-concurrency", "\(maxConcurrency) must be 1 to 64") }
+        return try role.checkedTemplate()
+    }
+}
+
+/// The role Ingot assumes in another account (`--role-name` or `--role-arn-template`).
+struct RoleOptions: ParsableArguments {
+    @Option(name: .customLong("role-name"), help: "The role assumed in each account (default \(AccountFanOut.defaultRoleName)).") var roleName: String?
+    @Option(name: .customLong("role-arn-template"), help: "The role ARN with {account}, e.g. 'arn:aws:iam::{account}:role/ingot-readonly'.") var roleArnTemplate: String?
+
+    /// The role ARN template, checked.
+    func checkedTemplate() throws -> String {
         guard roleName == nil || roleArnTemplate == nil else { throw IngotError.invalid("role-name", "give --role-name or --role-arn-template, not both") }
         if let roleName, roleName.isEmpty || roleName.contains(":") { throw IngotError.invalid("role-name", "'\(roleName)' is not a role name") }
         let template = roleArnTemplate ?? "arn:aws:iam::{account}:role/\(roleName ?? AccountFanOut.defaultRoleName)"

@@ -76,16 +76,19 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// The local cloud over an existing store, as the chosen caller at the chosen instant. For the
+    /// The local cloud over an existing store, as the chosen caller at the chosen instant, with due
+    /// work (pipeline builds, schedules, base image releases) brought up to that instant first. For the
     /// commands that work on the store only: refused with `--cloud aws`.
-    func cloud() throws -> LocalCloud {
+    func cloud() async throws -> LocalCloud {
         guard try cloudKind == .local else {
             throw IngotError.invalid("cloud", "this command works on the local store only; drop --cloud aws (or INGOT_CLOUD=aws)")
         }
         bootstrapLogging()
         let clock = try clock()
         let caller = try caller()
-        return LocalCloud(store: try Store(path: storePath), caller: caller, clock: clock)
+        let cloud = LocalCloud(store: try Store(path: storePath), caller: caller, clock: clock)
+        try await cloud.catchUp()
+        return cloud
     }
 
     /// Runs `body` on the chosen cloud with its "now": the store (at --at, as --caller-account), or AWS
@@ -93,7 +96,7 @@ struct GlobalOptions: ParsableArguments {
     func withCloud<T>(_ body: (any IngotCloud, Date) async throws -> T) async throws -> T {
         switch try cloudKind {
         case .local:
-            let local = try cloud()
+            let local = try await cloud()
             return try await body(local, local.clock.now)
         case .aws:
             for (field, given) in [("caller-account", callerAccount), ("at", at)] where given != nil {
@@ -166,6 +169,16 @@ func parseTime(_ text: String, field: String) throws -> Date {
         throw IngotError.invalid(field, "'\(text)' is not an ISO-8601 time (e.g. 2027-01-01T00:00:00Z)")
     }
     return d
+}
+
+/// An ISO-8601 time, or one relative to `now`: `+30m`, `+12h`, `+7d`, `+2w`, `+365d`.
+func parseTime(_ text: String, field: String, relativeTo now: Date) throws -> Date {
+    guard text.hasPrefix("+") else { return try parseTime(text, field: field) }
+    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+    guard let unit = text.last.flatMap({ units[$0] }), let n = Double(text.dropFirst().dropLast()), n >= 0, n <= 36_500 * 86_400 / unit else {
+        throw IngotError.invalid(field, "'\(text)' is neither an ISO-8601 time nor +N followed by s, m, h, d or w (e.g. +365d)")
+    }
+    return now.addingTimeInterval(n * unit)
 }
 
 enum LoggingBootstrap {

@@ -29,7 +29,7 @@ struct GroupsRefresh: AsyncParsableCommand {
         if try global.cloudKind == .aws { return try await runOnAWS(preferences, strategy: strategy) }
         guard run.runs == 1 else { throw IngotError.invalid("runs", "a refresh runs once; use `ingot simulate rollout --runs N` for statistics") }
         let region = try region.resolve()
-        let refresh = try await GroupRefresh.run(cloud: try global.cloud(), region: region, group: group, desiredVersion: desiredVersion,
+        let refresh = try await GroupRefresh.run(cloud: try await global.cloud(), region: region, group: group, desiredVersion: desiredVersion,
                                                  preferences: preferences, strategy: strategy, world: { try faults.world(zones: $0) },
                                                  seed: run.seed, record: run.timeline != nil || run.svg != nil, now: try global.clock().now)
         if let note = refresh.adjusted.replacementOrderNote { Output.note(note) }

@@ -12,7 +12,7 @@ struct Images: AsyncParsableCommand {
             ImagesList.self, ImagesShow.self, ImagesCreate.self, ImagesRegister.self, ImagesCopy.self,
             ImagesShare.self, ImagesUnshare.self, ImagesDeprecate.self, ImagesUndeprecate.self,
             ImagesDisable.self, ImagesEnable.self, ImagesDeregister.self, ImagesProtect.self,
-            ImagesUnprotect.self, ImagesTag.self, ImagesImport.self, ImagesBlockPublicAccess.self,
+            ImagesUnprotect.self, ImagesTag.self, ImagesImport.self, ImagesBlockPublicAccess.self, ImagesPublishBase.self,
         ]
     )
 }
@@ -177,7 +177,7 @@ struct ImagesCreate: AsyncParsableCommand {
         }
         if kmsKeyId != nil && !encrypted { throw IngotError.invalid("kms-key-id", "needs --encrypted") }
         let instance = try instanceId.map { try InstanceID($0) }
-        let cloud = try global.cloud()
+        let cloud = try await global.cloud()
         let id: ImageID
         if let instance {
             id = try await cloud.createImage(CreateImageRequest(region: region, instanceId: instance, name: name, description: description,
@@ -497,7 +497,7 @@ struct ImagesImport: AsyncParsableCommand {
         let region = try region.resolve()
         guard batchSize >= 1 else { throw IngotError.invalid("batch-size", "must be at least 1") }
         guard FileManager.default.isReadableFile(atPath: file) else { throw IngotError.invalid("file", "cannot read \(file)") }
-        let cloud = try global.cloud()
+        let cloud = try await global.cloud()
         let tty = isatty(STDERR_FILENO) == 1
         let started = Date()
         let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0

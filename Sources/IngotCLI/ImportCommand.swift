@@ -51,7 +51,7 @@ struct Import: AsyncParsableCommand {
             if outcomes.contains(where: { if case .failure = $0.result { true } else { false } }) { throw CommandFailure(code: 3) }
             return
         }
-        let local = try global.cloud()
+        let local = try await global.cloud()
         var results: [CloudImportResult] = []
         var importedAs: AccountID?
         try await global.withAWS { aws in

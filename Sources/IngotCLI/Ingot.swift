@@ -17,7 +17,7 @@ struct Ingot: AsyncParsableCommand {
             Shell completions: ingot --generate-completion-script bash|zsh|fish (see docs/cli.md).
             """,
         version: IngotVersion.current,
-        subcommands: [Init.self, Demo.self, Images.self, Snapshots.self, Instances.self, Resolve.self, Templates.self, SSM.self, KMS.self, Groups.self, Simulate.self, Strategies.self, DR.self, DoctorCommand.self, Import.self, AWS.self]
+        subcommands: [Init.self, Demo.self, Images.self, Snapshots.self, Instances.self, Resolve.self, Templates.self, SSM.self, KMS.self, Groups.self, Simulate.self, Strategies.self, DR.self, DoctorCommand.self, Import.self, AWS.self, Pipelines.self, ImageBuilderCommand.self, Distribute.self]
     )
 }
 

@@ -81,7 +81,7 @@ struct InstancesList: AsyncParsableCommand {
 
     func run() async throws {
         let regions = try regions.resolve()
-        let cloud = try global.cloud()
+        let cloud = try await global.cloud()
         var list: [Instance] = []
         for r in regions { list += try await cloud.describeInstances(region: r, instanceIds: []) }
         if global.structured {

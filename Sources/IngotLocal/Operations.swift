@@ -117,7 +117,9 @@ struct Operations: Sendable {
 
     // MARK: Images
 
-    func createImage(_ request: CreateImageRequest, architecture: Architecture? = nil, _ db: Database) throws -> ImageID {
+    /// CreateImage. The image is available at once, or pending (with pending snapshots) until `availableAt`.
+    func createImage(_ request: CreateImageRequest, architecture: Architecture? = nil, availableAt: Date? = nil, _ db: Database) throws -> ImageID {
+        let pending = availableAt.map { $0 > now } ?? false
         let instances = try ImageRows.fetchInstances(db, where: "instance_id = :id AND region = :region AND owner_id = :caller",
                                                      arguments: ["id": request.instanceId.rawValue, "region": request.region.code, "caller": caller.rawValue])
         guard let instance = instances.first else {
@@ -132,18 +134,19 @@ struct Operations: Sendable {
         // One snapshot per volume of the instance.
         let mappings = try instance.volumes.map { v -> BlockDeviceMapping in
             let snap = Snapshot(id: .random(), region: request.region, ownerId: caller, volumeSize: v.volumeSize ?? 8,
-                                encrypted: v.encrypted ?? false, kmsKeyId: v.kmsKeyId, startTime: now,
+                                encrypted: v.encrypted ?? false, kmsKeyId: v.kmsKeyId, state: pending ? .pending : .completed, startTime: now,
                                 description: "Created by CreateImage(\(instance.id)) for \(request.name)")
-            try ImageRows.insertSnapshot(snap, db)
+            try ImageRows.insertSnapshot(snap, availableAt: pending ? availableAt : nil, db)
             return BlockDeviceMapping(deviceName: v.deviceName, snapshotId: snap.id, volumeSize: snap.volumeSize,
                                       volumeType: v.volumeType ?? .gp3, encrypted: snap.encrypted, kmsKeyId: snap.kmsKeyId, deleteOnTermination: true)
         }
         let image = Image(
             id: .random(), region: request.region, ownerId: caller, name: request.name.rawValue,
-            description: request.description, state: .available, creationDate: now,
+            description: request.description, state: pending ? .pending : .available, creationDate: now,
             architecture: architecture ?? base?.architecture ?? .x86_64, rootDeviceName: base?.rootDeviceName ?? "/dev/xvda",
             bootMode: base?.bootMode, blockDeviceMappings: mappings, tags: request.tags,
-            sourceInstanceId: instance.id, imageVersion: request.imageVersion ?? versionTag(request.tags), noReboot: request.noReboot)
+            sourceInstanceId: instance.id, imageVersion: request.imageVersion ?? versionTag(request.tags), noReboot: request.noReboot,
+            availableAt: pending ? availableAt : nil)
         try ImageRows.insert(image, db)
         logger.info("CreateImage \(instance.id) -> \(image.id) \(image.name) (\(request.region))")
         return image.id

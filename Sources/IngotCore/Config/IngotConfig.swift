@@ -11,8 +11,10 @@ public struct IngotConfig: Decodable, Sendable, Hashable {
     public var selectors: [String: SelectorSpec]
     public var templates: [TemplateEntry]
     public var dr: DREntry?
+    /// Image Builder resources: components, recipes, infrastructure and distribution configurations, pipelines.
+    public var imageBuilder: ImageBuilderDefinitions?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case selectors, templates, dr }
+    enum CodingKeys: String, CodingKey, CaseIterable { case selectors, templates, dr, imageBuilder }
 
     public init(from decoder: any Decoder) throws {
         try decoder.refuseUnknownKeys(CodingKeys.self, field: "file")
@@ -20,6 +22,7 @@ public struct IngotConfig: Decodable, Sendable, Hashable {
         selectors = try c.decodeIfPresent([String: SelectorSpec].self, forKey: .selectors) ?? [:]
         templates = try c.decodeIfPresent([TemplateEntry].self, forKey: .templates) ?? []
         dr = try c.decodeIfPresent(DREntry.self, forKey: .dr)
+        imageBuilder = try c.decodeIfPresent(ImageBuilderDefinitions.self, forKey: .imageBuilder)
     }
 
     /// A `templates:` entry.

@@ -27,6 +27,10 @@ public struct Parameter: Sendable, Hashable {
         self.lastModifiedDate = lastModifiedDate
     }
 
+    /// Whether `name` is one of AWS's public parameters (`/aws/service/...`), readable by every account.
+    /// - Parameter name: a parameter name.
+    public static func isPublic(_ name: String) -> Bool { name.hasPrefix("/aws/service/") }
+
     /// Parameter names: letters, digits and `. - _ /`, at most 2048 characters, not starting with aws or ssm.
     /// `reserved`: allow AWS's public parameters (`/aws/service/...`), which can be read but not written.
     /// `region` and `account`, when given, check the name's length as SSM counts it: "The maximum

@@ -17,9 +17,9 @@ public struct Region: Sendable, Hashable, Comparable, Codable, CustomStringConve
     ]
     private static let known = Set(all)
 
-    public init(_ code: String) throws {
+    public init(_ code: String, field: String = "region") throws {
         guard Region.known.contains(code) else {
-            throw IngotError.invalid("region", "unknown region '\(code)'; valid regions: \(Region.all.joined(separator: ", "))")
+            throw IngotError.invalid(field, "unknown region '\(code)'; valid regions: \(Region.all.joined(separator: ", "))")
         }
         self.code = code
     }

@@ -52,9 +52,10 @@ extension LocalCloud: ParameterCloud {
     }
 
     public func getParameterHistory(region: Region, name: String) async throws -> [Parameter] {
-        let caller = caller
+        // AWS's public parameters (`/aws/service/...`) are everyone's: the catalog writes them as Amazon.
+        let owner = Parameter.isPublic(name) ? AccountID.amazon : caller
         let history = try await store.read { db in
-            try ParameterRows.history(region: region, owner: caller, name: name, db).map(\.parameter)
+            try ParameterRows.history(region: region, owner: owner, name: name, db).map(\.parameter)
         }
         guard !history.isEmpty else { throw IngotError.refused("ParameterNotFound", "Parameter \(name) not found in \(region)") }
         return history

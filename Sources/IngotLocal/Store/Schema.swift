@@ -111,6 +111,7 @@ enum Schema {
         m.registerMigration("v5: instance refreshes") { db in try db.execute(sql: v5) }
         m.registerMigration("v6: KMS keys, failed copies, account settings") { db in try db.execute(sql: v6) }
         m.registerMigration("v7: mixed instances policies") { db in try db.execute(sql: v7) }
+        m.registerMigration("v8: Image Builder") { db in try db.execute(sql: v8) }
         return m
     }
 }
@@ -242,5 +243,45 @@ extension Schema {
     /// A group's MixedInstancesPolicy, as JSON (camelCase); its template stays in template_name/version.
     static let v7 = """
         ALTER TABLE auto_scaling_group ADD COLUMN mixed_instances_policy TEXT;
+        """
+
+    /// Image Builder: resources as their definitions (JSON, the API's field names) with the state the
+    /// service keeps (a pipeline's status and schedule position); builds (images) as records with
+    /// their timeline, and `next_at`, the virtual time of their next due step (NULL once finished):
+    /// the catch-up reads the earliest. `meta.catalog_through` is how far the base image catalog has
+    /// been published.
+    static let v8 = """
+        CREATE TABLE ib_resource (
+            arn TEXT PRIMARY KEY,
+            region TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version TEXT,
+            build INTEGER,
+            definition TEXT NOT NULL,
+            date_created INTEGER NOT NULL,
+            date_updated INTEGER,
+            status TEXT,
+            schedule_through INTEGER,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE INDEX ib_resource_by_name ON ib_resource(region, owner_id, type, name);
+        CREATE TABLE ib_image (
+            arn TEXT PRIMARY KEY,
+            region TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            build INTEGER NOT NULL,
+            pipeline_arn TEXT,
+            date_created INTEGER NOT NULL,
+            next_at INTEGER,
+            status TEXT NOT NULL,
+            record TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX ib_image_due ON ib_image(next_at) WHERE next_at IS NOT NULL;
+        CREATE INDEX ib_image_by_recipe ON ib_image(region, owner_id, name, version, build);
+        CREATE INDEX ib_image_by_pipeline ON ib_image(pipeline_arn, date_created) WHERE pipeline_arn IS NOT NULL;
         """
 }

@@ -89,6 +89,14 @@ public final class Store: Sendable {
         return (try? queue.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'demo'") }) == "1"
     }
 
+    /// A consistent copy of the store at `path` (`VACUUM INTO`), e.g. to try something on it.
+    /// - Parameter path: where the copy goes; it must not exist.
+    public func copy(to path: String) throws {
+        do { try pool.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [path]) } } catch let e as DatabaseError {
+            throw IngotError.failed("store \(self.path): cannot copy to \(path): \(e.message ?? e.description)")
+        }
+    }
+
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     public func integrityCheck() throws -> String {
         try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }

@@ -1,0 +1,525 @@
+import Foundation
+import GRDB
+import IngotCore
+
+/// Something the catch-up did, at its virtual time: a catalog release, a schedule's tick (with its
+/// decision and reason), or a build's status change.
+public struct PipelineEvent: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable { case release, tick, status }
+
+    public var at: Date
+    public var kind: Kind
+    public var pipeline: String?
+    public var image: String?
+    public var status: ImageBuildStatus?
+    /// For ticks: build or skip.
+    public var decision: String?
+    public var reason: String?
+}
+
+/// Builds (Image Builder images) as rows: the record as JSON, with the columns queries need.
+enum BuildRows {
+    static func write(_ build: ImageBuild, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO ib_image(arn, region, owner_id, name, version, build, pipeline_arn, date_created, next_at, status, record)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(arn) DO UPDATE SET next_at = excluded.next_at, status = excluded.status, record = excluded.record
+            """, arguments: [build.arn.description, build.region.code, build.owner.rawValue, build.arn.name, build.version.semantic.description,
+                             build.version.build, build.pipelineArn?.description, Timestamp.millis(build.timeline.requestedAt),
+                             build.nextAt.map(Timestamp.millis), build.status.rawValue, try DefinitionJSON.encode(build)])
+    }
+
+    static func decode(_ json: String) throws -> ImageBuild {
+        do { return try JSONDecoder().decode(ImageBuild.self, from: Data(json.utf8)) } catch {
+            throw IngotError.failed("store: an Image Builder image record does not decode: \(error)")
+        }
+    }
+
+    static func get(_ arn: String, _ db: Database) throws -> ImageBuild? {
+        try String.fetchOne(db, sql: "SELECT record FROM ib_image WHERE arn = ?", arguments: [arn]).map(decode)
+    }
+
+    static func builds(region: Region, owner: AccountID, name: String, _ db: Database) throws -> [ImageBuild] {
+        try String.fetchAll(db, sql: "SELECT record FROM ib_image WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version, build",
+                            arguments: [region.code, owner.rawValue, ImageBuilderARN.arnName(name)]).map(decode)
+    }
+
+    static func nextBuildNumber(region: Region, owner: AccountID, name: String, version: SemanticVersion, _ db: Database) throws -> Int {
+        (try Int.fetchOne(db, sql: "SELECT MAX(build) FROM ib_image WHERE region = ? AND owner_id = ? AND name = ? AND version = ?",
+                          arguments: [region.code, owner.rawValue, ImageBuilderARN.arnName(name), version.description]) ?? 0) + 1
+    }
+
+    static func nextDue(_ db: Database) throws -> (String, Date)? {
+        try Row.fetchOne(db, sql: "SELECT arn, next_at FROM ib_image WHERE next_at IS NOT NULL ORDER BY next_at, arn LIMIT 1")
+            .map { ($0["arn"], Timestamp.date(millis: $0["next_at"])) }
+    }
+
+    static func ofPipeline(_ arn: String, _ db: Database) throws -> [ImageBuild] {
+        try String.fetchAll(db, sql: "SELECT record FROM ib_image WHERE pipeline_arn = ? ORDER BY date_created, arn", arguments: [arn]).map(decode)
+    }
+
+    static func lastAvailable(pipeline arn: String, _ db: Database) throws -> ImageBuild? {
+        try String.fetchOne(db, sql: "SELECT record FROM ib_image WHERE pipeline_arn = ? AND status = 'AVAILABLE' ORDER BY date_created DESC LIMIT 1",
+                            arguments: [arn]).map(decode)
+    }
+
+    static func inProgress(pipeline arn: String, _ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT arn FROM ib_image WHERE pipeline_arn = ? AND next_at IS NOT NULL LIMIT 1", arguments: [arn])
+    }
+}
+
+/// Builds inside a transaction, as the build's owner at one instant.
+struct BuildRunner {
+    let ctx: Operations
+    let db: Database
+
+    var lookup: ImageBuilderLookup { ImageBuilderLookup(ctx: ctx, db: db) }
+
+    /// The pipeline's recipe, infrastructure and distribution as they are now.
+    struct PipelineParts {
+        var pipeline: ImagePipelineDefinition
+        var pipelineArn: ImageBuilderARN
+        var recipe: ImageRecipeDefinition
+        var recipeArn: ImageBuilderARN
+        var infrastructure: InfrastructureConfigurationDefinition
+        var infrastructureArn: ImageBuilderARN
+        var distribution: DistributionConfigurationDefinition?
+        var distributionArn: ImageBuilderARN?
+    }
+
+    func parts(_ row: ResourceRow) throws -> PipelineParts {
+        let pipeline = try row.decode(ImagePipelineDefinition.self)
+        let region = Region(trusted: row.region)
+        func find(_ text: String, _ type: ImageBuilderARN.ResourceType) throws -> ResourceRow {
+            let arn = try ImageBuilderARN.reference(text, type: type, region: region, owner: ctx.caller, field: type.rawValue)
+            guard let found = try lookup.newest(arn) else {
+                throw IngotError.refused("ResourceNotFoundException", "The following required resource '\(type.rawValue)' cannot be found: '\(arn)'")
+            }
+            return found
+        }
+        let recipe = try find(pipeline.imageRecipeArn, .imageRecipe)
+        let infrastructure = try find(pipeline.infrastructureConfigurationArn, .infrastructureConfiguration)
+        let distribution = try pipeline.distributionConfigurationArn.map { try find($0, .distributionConfiguration) }
+        return PipelineParts(
+            pipeline: pipeline, pipelineArn: row.record.arn, recipe: try recipe.decode(ImageRecipeDefinition.self), recipeArn: recipe.record.arn,
+            infrastructure: try infrastructure.decode(InfrastructureConfigurationDefinition.self), infrastructureArn: infrastructure.record.arn,
+            distribution: try distribution?.decode(DistributionConfigurationDefinition.self), distributionArn: distribution?.record.arn)
+    }
+
+    /// StartImagePipelineExecution at `ctx.now`: the build's timeline is planned now.
+    func start(_ row: ResourceRow, buildType: String, faults: BuildPlanner.Faults, inputs resolved: (BuildInputs, [BuildPlanner.Component])? = nil) throws -> ImageBuild {
+        let parts = try parts(row)
+        let region = Region(trusted: row.region)
+        let (inputs, components) = try resolved ?? lookup.inputs(parts.recipe, region: region)
+        let version = try SemanticVersion(parts.recipeArn.version?.description ?? "", field: "recipe version")
+        let number = try BuildRows.nextBuildNumber(region: region, owner: ctx.caller, name: parts.recipe.name, version: version, db)
+        let arn = ImageBuilderARN(region: region, owner: ctx.caller, type: .image, name: parts.recipe.name, version: version.build(number))
+        let parent = try ctx.visibleImage(inputs.parentImageId, region: region, db).1
+        var seed = SeededGenerator(hashing: arn.description)
+        let timeline = BuildPlanner.plan(
+            start: ctx.now, components: components, instanceType: parts.infrastructure.instanceType, testsEnabled: parts.pipeline.testsEnabled,
+            rootVolumeGiB: parts.recipe.rootVolumeSize ?? parent.totalSnapshotGiB, faults: faults, seed: seed.next())
+        let build = ImageBuild(
+            arn: arn, name: parts.recipe.name, version: version.build(number), region: region, owner: ctx.caller, recipeArn: parts.recipeArn,
+            pipelineArn: parts.pipelineArn, infrastructureConfigurationArn: parts.infrastructureArn, distributionConfigurationArn: parts.distributionArn,
+            buildType: buildType, inputs: inputs, timeline: timeline, history: [StatusChange(status: .pending, at: ctx.now)],
+            stage: .launchBuild, nextAt: timeline.buildInstanceAt, buildInstanceId: nil, testInstanceId: nil, imageId: nil, outputs: [],
+            distribution: nil, reason: nil)
+        try BuildRows.write(build, db)
+        return build
+    }
+
+    /// The stages that only touch this account's EC2 (launch, CreateImage, tests, failure, the end).
+    func advance(_ build: inout ImageBuild, parts: PipelineParts) throws {
+        let at = ctx.now
+        switch build.stage {
+        case .launchBuild:
+            do {
+                let instance = try ctx.runInstances(RunInstancesRequest(region: build.region, imageId: build.inputs.parentImageId,
+                                                                        instanceType: parts.infrastructure.instanceType,
+                                                                        rootVolumeSize: parts.recipe.rootVolumeSize), db)[0]
+                build.buildInstanceId = instance.id
+            } catch let e as IngotError {
+                return try fail(&build, reason: "Failed to launch the build instance: \(e)", parts: parts)
+            }
+            build.history.append(StatusChange(status: .building, at: at))
+            if let failure = build.timeline.failure, failure.stage == "build" {
+                (build.stage, build.nextAt) = (.fail, failure.at)
+            } else {
+                (build.stage, build.nextAt) = (.createImage, build.timeline.buildEnd)
+            }
+        case .createImage:
+            guard let instance = build.buildInstanceId else { return try fail(&build, reason: "no build instance", parts: parts) }
+            let name = try ImageName(outputName(build, parts: parts), field: "amiDistributionConfiguration.name")
+            let tags = outputTags(build, parts: parts)
+            build.imageId = try ctx.createImage(CreateImageRequest(region: build.region, instanceId: instance, name: name,
+                                                                   description: parts.recipe.description ?? "\(build.name) \(build.version)",
+                                                                   noReboot: false, tags: tags, imageVersion: build.version),
+                                                availableAt: build.timeline.amiAvailableAt, db)
+            try ctx.terminateInstances(region: build.region, ids: [instance], db)
+            if build.timeline.testInstanceAt != nil {
+                (build.stage, build.nextAt) = (.launchTest, build.timeline.testInstanceAt)
+            } else {
+                (build.stage, build.nextAt) = (.distribute, build.timeline.amiAvailableAt)
+            }
+        case .launchTest:
+            build.history.append(StatusChange(status: .testing, at: at))
+            do {
+                build.testInstanceId = try ctx.runInstances(RunInstancesRequest(region: build.region, imageId: build.imageId,
+                                                                                instanceType: parts.infrastructure.instanceType), db)[0].id
+            } catch let e as IngotError {
+                return try fail(&build, reason: "Failed to launch the test instance: \(e)", parts: parts)
+            }
+            if let failure = build.timeline.failure, failure.stage == "test" {
+                (build.stage, build.nextAt) = (.fail, failure.at)
+            } else {
+                (build.stage, build.nextAt) = (.distribute, build.timeline.testEnd)
+            }
+        case .fail:
+            try fail(&build, reason: build.timeline.failure?.errorMessage ?? "the build failed", parts: parts)
+        case .integrate:
+            build.history.append(StatusChange(status: .available, at: at))
+            (build.stage, build.nextAt) = (.done, nil)
+            try pipelineFinished(build, succeeded: true)
+        case .distribute, .finishDistribution, .done:
+            break
+        }
+    }
+
+    /// FAILED now: instances terminated unless the infrastructure keeps them; an AMI already made stays
+    /// (as AWS leaves the AMI it made for the tests).
+    func fail(_ build: inout ImageBuild, reason: String, parts: PipelineParts?) throws {
+        if parts?.infrastructure.terminateInstanceOnFailure ?? true {
+            let ids = [build.buildInstanceId, build.testInstanceId].compactMap { $0 }
+            let running = try String.fetchAll(db, sql: "SELECT instance_id FROM instance WHERE instance_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND state != 'terminated'",
+                                              arguments: StatementArguments(ids.map(\.rawValue)))
+            if !running.isEmpty { try ctx.terminateInstances(region: build.region, ids: running.map(InstanceID.init(trusted:)), db) }
+        }
+        build.reason = reason
+        build.history.append(StatusChange(status: .failed, at: ctx.now, reason: reason))
+        (build.stage, build.nextAt) = (.done, nil)
+        try pipelineFinished(build, succeeded: false)
+    }
+
+    /// A pipeline's consecutive failures: "If the pipeline execution is successful, the number of
+    /// consecutive failures resets to zero. If the pipeline execution fails, Image Builder increments the
+    /// number of consecutive failures. ... If the pipeline runs manually and fails, the count remains the
+    /// same." At `autoDisablePolicy.failureCount` consecutive failures the pipeline is DISABLED.
+    func pipelineFinished(_ build: ImageBuild, succeeded: Bool) throws {
+        guard let arn = build.pipelineArn, var row = try ResourceRow.fetchOne(db, key: arn.description) else { return }
+        if succeeded {
+            row.consecutiveFailures = 0
+        } else if build.buildType == "SCHEDULED" {
+            row.consecutiveFailures += 1
+            let limit = try row.decode(ImagePipelineDefinition.self).schedule?.autoDisablePolicy?.failureCount
+            if let limit, row.consecutiveFailures >= limit { row.status = PipelineStatus.disabled.rawValue }
+        }
+        try row.update(db)
+    }
+
+    func outputName(_ build: ImageBuild, parts: PipelineParts) -> String {
+        let template = parts.distribution?.distributions.first { $0.region == build.region }?.amiDistributionConfiguration?.name
+        // "If you do not specify a name, Image Builder appends the build timestamp to the recipe name."
+        return AMINameTemplate.fill(template ?? "\(build.name) {{ imagebuilder:buildDate }}", buildDate: build.timeline.requestedAt, buildVersion: build.version)
+    }
+
+    func outputTags(_ build: ImageBuild, parts: PipelineParts) -> [Tag] {
+        // "Image Builder automatically adds the following tags to your output AMIs. "CreatedBy":"EC2 Image
+        // Builder" · "Ec2ImageBuilderArn": ..." Recipe amiTags apply to the AMI made in the build phase.
+        (parts.recipe.amiTags ?? [:]).sorted { $0.key < $1.key }.map { Tag(key: $0.key, value: $0.value) }
+            .setting([Tag(key: "CreatedBy", value: "EC2 Image Builder"), Tag(key: "Ec2ImageBuilderArn", value: build.arn.description)])
+    }
+}
+
+extension LocalCloud {
+    /// StartImagePipelineExecution: a build of the pipeline's recipe starts now.
+    /// - Parameters:
+    ///   - pipeline: the pipeline's ARN or name.
+    ///   - region: the region of a name.
+    ///   - faults: failures to inject.
+    public func startPipelineExecution(_ pipeline: String, region: Region, faults: BuildPlanner.Faults = BuildPlanner.Faults()) async throws -> ImageBuild {
+        try faults.validate()
+        let ctx = context
+        return try await store.write { db in
+            let arn = try ImageBuilderARN.reference(pipeline, type: .imagePipeline, region: region, owner: ctx.caller, field: "pipeline")
+            guard let row = try ImageBuilderLookup(ctx: ctx, db: db).newest(arn) else {
+                throw IngotError.refused("ResourceNotFoundException", "The following required resource 'ImagePipeline' cannot be found: '\(arn)'")
+            }
+            return try BuildRunner(ctx: ctx, db: db).start(row, buildType: "USER_INITIATED", faults: faults)
+        }
+    }
+
+    /// CancelImageCreation: "This operation can only be used on images in a non-terminal state."
+    /// - Parameter arn: the image's build version ARN.
+    public func cancelImageCreation(_ arn: String) async throws -> ImageBuild {
+        let ctx = context
+        return try await store.write { db in
+            guard var build = try BuildRows.get(arn, db), build.owner == ctx.caller else {
+                throw IngotError.refused("ResourceNotFoundException", "The following required resource 'Image' cannot be found: '\(arn)'")
+            }
+            guard !build.status.isTerminal else {
+                throw IngotError.refused("ResourceInUseException", "Image \(arn) is \(build.status.rawValue): only images in a non-terminal state can be cancelled")
+            }
+            let ids = [build.buildInstanceId, build.testInstanceId].compactMap { $0 }
+            let running = try String.fetchAll(db, sql: "SELECT instance_id FROM instance WHERE instance_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND state != 'terminated'",
+                                              arguments: StatementArguments(ids.map(\.rawValue)))
+            if !running.isEmpty { try ctx.terminateInstances(region: build.region, ids: running.map(InstanceID.init(trusted:)), db) }
+            build.reason = "Image creation cancelled by the user"
+            build.history.append(StatusChange(status: .cancelled, at: ctx.now, reason: build.reason))
+            (build.stage, build.nextAt) = (.done, nil)
+            try BuildRows.write(build, db)
+            return build
+        }
+    }
+
+    /// The builds of the caller in `region`: of one recipe name, of one pipeline, or all.
+    /// - Parameters:
+    ///   - region: the region.
+    ///   - pipeline: a pipeline ARN or name, to list its executions.
+    public func imageBuilds(region: Region, pipeline: String? = nil) async throws -> [ImageBuild] {
+        let ctx = context
+        return try await store.read { db in
+            if let pipeline {
+                let arn = try ImageBuilderARN.reference(pipeline, type: .imagePipeline, region: region, owner: ctx.caller, field: "pipeline")
+                return try BuildRows.ofPipeline(arn.description, db)
+            }
+            return try String.fetchAll(db, sql: "SELECT record FROM ib_image WHERE region = ? AND owner_id = ? ORDER BY name, version, build",
+                                       arguments: [region.code, ctx.caller.rawValue]).map(BuildRows.decode)
+        }
+    }
+
+    /// One build by its ARN.
+    /// - Parameter arn: the image's build version ARN.
+    public func imageBuild(_ arn: String) async throws -> ImageBuild {
+        let caller = caller
+        return try await store.read { db in
+            guard let build = try BuildRows.get(arn, db), build.owner == caller else {
+                throw IngotError.refused("ResourceNotFoundException", "The following required resource 'Image' cannot be found: '\(arn)'")
+            }
+            return build
+        }
+    }
+
+    /// Brings due work up to the clock's now, in time order: base image releases, builds' next stages
+    /// (steps complete, AMIs land, copies arrive, templates and parameters change) and schedule ticks.
+    /// Every store's commands call it first, so any command at time T sees the world as of T. Work done
+    /// stays done: running again at an earlier time changes nothing. Each event is its own transaction;
+    /// a process killed in between leaves the rest due, and the next command finishes it.
+    @discardableResult
+    public func catchUp() async throws -> [PipelineEvent] {
+        let target = clock.now
+        var state = try await store.read { db in try CatchUp.State.load(db) }
+        guard state.started else { return [] }
+        var events: [PipelineEvent] = []
+        while true {
+            let build = try await store.read { db in try BuildRows.nextDue(db) }
+            let tick = state.nextTick()
+            let release = state.catalogThrough.flatMap(Catalog.nextRelease(after:))
+            // At one instant: a release first (a tick then sees it), then builds, then ticks.
+            let candidates: [(Date, Int)] = [release.map { ($0, 0) }, build.map { ($0.1, 1) }, tick.map { ($0.at, 2) }].compactMap { $0 }
+            guard let (at, kind) = candidates.filter({ $0.0 <= target }).min(by: { ($0.0, $0.1) < ($1.0, $1.1) }) else { break }
+            switch kind {
+            case 0:
+                let published = try await store.write { db in
+                    let images = try Catalog.publish(day: at, db)
+                    try Catalog.setThrough(at, db)
+                    return images
+                }
+                state.catalogThrough = at
+                let names = Set(published.map(\.name)).sorted()
+                events.append(PipelineEvent(at: at, kind: .release, reason: names.isEmpty ? "nothing new" : names.joined(separator: ", ")))
+            case 1:
+                if let (arn, _) = build { events += try await advanceBuild(arn, at: at) }
+            default:
+                if let tick { events.append(try await runTick(tick, state: &state)) }
+            }
+        }
+        try await store.write { [state] db in
+            if state.catalogThrough != nil { try Catalog.setThrough(max(target, state.catalogThrough ?? target), db) }
+            for p in state.pipelines where p.through < target {
+                try db.execute(sql: "UPDATE ib_resource SET schedule_through = ? WHERE arn = ? AND (schedule_through IS NULL OR schedule_through < ?)",
+                               arguments: [Timestamp.millis(target), p.arn, Timestamp.millis(target)])
+            }
+        }
+        return events
+    }
+
+    func runTick(_ tick: CatchUp.Tick, state: inout CatchUp.State) async throws -> PipelineEvent {
+        let store = store
+        let event = try await store.write { db -> PipelineEvent in
+            try db.execute(sql: "UPDATE ib_resource SET schedule_through = ? WHERE arn = ?", arguments: [Timestamp.millis(tick.at), tick.pipeline.arn])
+            guard let row = try ResourceRow.fetchOne(db, key: tick.pipeline.arn), row.status == PipelineStatus.enabled.rawValue else {
+                return PipelineEvent(at: tick.at, kind: .tick, pipeline: tick.pipeline.arn, decision: "skip", reason: "the pipeline is disabled")
+            }
+            let ctx = Operations(caller: AccountID(trusted: row.ownerId), now: tick.at)
+            let runner = BuildRunner(ctx: ctx, db: db)
+            if let running = try BuildRows.inProgress(pipeline: row.arn, db) {
+                return PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip",
+                                     reason: "cron matched; \(running) is still in progress (Ingot starts one execution at a time)")
+            }
+            let resolved: (BuildInputs, [BuildPlanner.Component])
+            do {
+                resolved = try runner.lookup.inputs(try runner.parts(row).recipe, region: Region(trusted: row.region))
+            } catch let e as IngotError {
+                return PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip", reason: "cron matched; cannot resolve the recipe: \(e)")
+            }
+            let decision = PipelineTrigger.decide(condition: tick.pipeline.condition, inputs: resolved.0,
+                                                  lastBuild: try BuildRows.lastAvailable(pipeline: row.arn, db)?.inputs)
+            guard case .build(let reason) = decision else {
+                return PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip", reason: decision.reason)
+            }
+            let build = try runner.start(row, buildType: "SCHEDULED", faults: BuildPlanner.Faults(), inputs: resolved)
+            return PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, image: build.arn.description, status: .pending, decision: "build", reason: reason)
+        }
+        state.advance(tick.pipeline.arn, to: tick.at)
+        if event.reason == "the pipeline is disabled" { state.drop(tick.pipeline.arn) }
+        return event
+    }
+
+    /// Runs the build's next stage at `at`.
+    func advanceBuild(_ arn: String, at: Date) async throws -> [PipelineEvent] {
+        let loaded = try await store.read { db -> (ImageBuild, BuildRunner.PipelineParts?)? in
+            guard let build = try BuildRows.get(arn, db) else { return nil }
+            let ctx = Operations(caller: build.owner, now: at)
+            let parts = try build.pipelineArn.flatMap { try ResourceRow.fetchOne(db, key: $0.description) }.map { try BuildRunner(ctx: ctx, db: db).parts($0) }
+            return (build, parts)
+        }
+        guard var (build, parts) = loaded else { return [] }
+        let before = build.history.count
+        let owner = LocalCloud(store: store, caller: build.owner, clock: .at(at))
+        switch build.stage {
+        case .distribute, .finishDistribution:
+            try await owner.distribute(&build, parts: parts, at: at)
+        default:
+            guard let parts else {
+                build.history.append(StatusChange(status: .failed, at: at, reason: "the pipeline was deleted"))
+                (build.stage, build.nextAt) = (.done, nil)
+                break
+            }
+            build = try await store.write { [build] db in
+                var b = build
+                try BuildRunner(ctx: Operations(caller: b.owner, now: at), db: db).advance(&b, parts: parts)
+                return b
+            }
+        }
+        try await store.write { [build] db in try BuildRows.write(build, db) }
+        return build.history.dropFirst(before).map {
+            PipelineEvent(at: $0.at, kind: .status, pipeline: build.pipelineArn?.description, image: build.arn.description, status: $0.status, reason: $0.reason)
+        }
+    }
+
+    /// DISTRIBUTING: copies start, and once they landed, sharing, launch templates and parameters.
+    func distribute(_ build: inout ImageBuild, parts: BuildRunner.PipelineParts?, at: Date) async throws {
+        let store = store
+        if build.stage == .distribute {
+            // The test instance has done its work.
+            if let test = build.testInstanceId {
+                try await store.write { [build] db in
+                    try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ? AND owner_id = ?", arguments: [test.rawValue, build.owner.rawValue])
+                }
+            }
+            build.history.append(StatusChange(status: .distributing, at: at))
+        }
+        guard let imageId = build.imageId, let image = try await describeImage(imageId, region: build.region) else {
+            build.history.append(StatusChange(status: .failed, at: at, reason: "the image's AMI is gone"))
+            (build.stage, build.nextAt) = (.done, nil)
+            return
+        }
+        guard let configuration = parts?.distribution else {
+            build.outputs = [OutputAMI(region: build.region, image: imageId, name: image.name, accountId: build.owner)]
+            build.history.append(StatusChange(status: .integrating, at: at))
+            (build.stage, build.nextAt) = (.integrate, at.addingTimeInterval(60))
+            return
+        }
+        let source = Distributor.Source(image: image, defaultName: image.name, buildDate: build.timeline.requestedAt, buildVersion: build.version,
+                                        tags: [Tag(key: "CreatedBy", value: "EC2 Image Builder"), Tag(key: "Ec2ImageBuilderArn", value: build.arn.description)])
+        let account: @Sendable (AccountID) async throws -> LocalCloud = { [self] in self.acting(as: $0) }
+        var progress: DistributionProgress
+        do {
+            if let started = build.distribution {
+                progress = started
+            } else {
+                progress = try await Distributor.start(source, configuration: configuration, cloud: self, account: account)
+            }
+            progress = try await Distributor.advance(progress, source: source, configuration: configuration, cloud: self, account: account)
+        } catch let e as IngotError where e.kind != .failed {
+            try await failDistribution(&build, reason: "Distribution failed: \(e)", at: at)
+            return
+        }
+        build.distribution = progress
+        build.outputs = progress.outputs.compactMap { o in o.imageId.map { OutputAMI(region: o.region, image: $0, name: o.name, accountId: o.accountId) } }
+        if let failure = progress.failure {
+            try await failDistribution(&build, reason: failure, at: at)
+        } else if progress.isComplete {
+            build.history.append(StatusChange(status: .integrating, at: at))
+            (build.stage, build.nextAt) = (.integrate, at.addingTimeInterval(60))
+        } else {
+            // Wait for the copies: their landing times are in the store.
+            let ids = progress.pending.compactMap(\.imageId).map(\.rawValue)
+            let landing = try await store.read { db in
+                try Int64.fetchOne(db, sql: "SELECT MAX(available_at) FROM image WHERE image_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                                   arguments: StatementArguments(ids))
+            }
+            (build.stage, build.nextAt) = (.finishDistribution, max(at.addingTimeInterval(1), landing.map(Timestamp.date(millis:)) ?? at.addingTimeInterval(60)))
+        }
+    }
+
+    func failDistribution(_ build: inout ImageBuild, reason: String, at: Date) async throws {
+        build = try await store.write { [build] db in
+            var b = build
+            try BuildRunner(ctx: Operations(caller: b.owner, now: at), db: db).fail(&b, reason: reason, parts: nil)
+            return b
+        }
+    }
+}
+
+/// The catch-up's view of what is due.
+enum CatchUp {
+    struct Pipeline: Sendable {
+        var arn: String
+        var schedule: ScheduleExpression
+        var timeZone: TimeZone
+        var condition: PipelineExecutionStartCondition
+        var through: Date
+        var next: Date?
+    }
+
+    struct Tick: Sendable {
+        var pipeline: Pipeline
+        var at: Date
+    }
+
+    struct State: Sendable {
+        var pipelines: [Pipeline]
+        var catalogThrough: Date?
+        var pendingBuilds: Bool
+
+        /// Whether there is anything to catch up on.
+        var started: Bool { catalogThrough != nil || !pipelines.isEmpty || pendingBuilds }
+
+        static func load(_ db: Database) throws -> State {
+            let rows = try ResourceRow.filter(Column("type") == ImageBuilderARN.ResourceType.imagePipeline.rawValue && Column("status") == PipelineStatus.enabled.rawValue).fetchAll(db)
+            let pipelines = try rows.compactMap { row -> Pipeline? in
+                guard let schedule = try row.decode(ImagePipelineDefinition.self).schedule else { return nil }
+                let through = Timestamp.date(millis: row.scheduleThrough ?? row.dateCreated)
+                var p = Pipeline(arn: row.arn, schedule: schedule.scheduleExpression, timeZone: schedule.timeZone, condition: schedule.startCondition, through: through)
+                p.next = p.schedule.nextFire(after: through, in: p.timeZone)
+                return p
+            }
+            let pending = try Int.fetchOne(db, sql: "SELECT 1 FROM ib_image WHERE next_at IS NOT NULL LIMIT 1") != nil
+            return State(pipelines: pipelines, catalogThrough: try Catalog.through(db), pendingBuilds: pending)
+        }
+
+        func nextTick() -> Tick? {
+            pipelines.compactMap { p in p.next.map { Tick(pipeline: p, at: $0) } }.min { ($0.at, $0.pipeline.arn) < ($1.at, $1.pipeline.arn) }
+        }
+
+        mutating func advance(_ arn: String, to date: Date) {
+            guard let i = pipelines.firstIndex(where: { $0.arn == arn }) else { return }
+            pipelines[i].through = date
+            pipelines[i].next = pipelines[i].schedule.nextFire(after: date, in: pipelines[i].timeZone)
+        }
+
+        mutating func drop(_ arn: String) { pipelines.removeAll { $0.arn == arn } }
+    }
+}
