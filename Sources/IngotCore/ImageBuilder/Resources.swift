@@ -101,6 +101,11 @@ public struct ComponentConfiguration: Sendable, Hashable, Codable {
 public struct ComponentParameter: Sendable, Hashable, Codable {
     public var name: String
     public var value: [String]
+
+    public init(name: String, value: [String]) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// A recipe's `blockDeviceMappings[]` entry.
@@ -114,12 +119,24 @@ public struct RecipeBlockDeviceMapping: Sendable, Hashable, Codable {
         public var iops: Int?
         public var throughput: Int?
         public var snapshotId: String?
+
+        public init(volumeSize: Int? = nil, volumeType: String? = nil, encrypted: Bool? = nil, kmsKeyId: String? = nil) {
+            self.volumeSize = volumeSize
+            self.volumeType = volumeType
+            self.encrypted = encrypted
+            self.kmsKeyId = kmsKeyId
+        }
     }
 
     public var deviceName: String?
     public var ebs: EBS?
     public var noDevice: String?
     public var virtualName: String?
+
+    public init(deviceName: String? = nil, ebs: EBS? = nil) {
+        self.deviceName = deviceName
+        self.ebs = ebs
+    }
 }
 
 /// `imageRecipes[]`: CreateImageRecipe's request.
@@ -296,6 +313,13 @@ public struct DistributionLaunchPermission: Sendable, Hashable, Codable {
     public var userGroups: [String]?
     public var organizationArns: [String]?
     public var organizationalUnitArns: [String]?
+
+    public init(userIds: [String]? = nil, userGroups: [String]? = nil, organizationArns: [String]? = nil, organizationalUnitArns: [String]? = nil) {
+        self.userIds = userIds
+        self.userGroups = userGroups
+        self.organizationArns = organizationArns
+        self.organizationalUnitArns = organizationalUnitArns
+    }
 
     /// The launch permissions it grants, checked (`userGroups` accepts only `all`).
     /// - Parameter field: the field named in errors.
@@ -531,6 +555,8 @@ public struct ImageTestsConfiguration: Sendable, Hashable, Codable {
 /// `autoDisablePolicy`: disable the pipeline after this many consecutive failed scheduled runs.
 public struct AutoDisablePolicy: Sendable, Hashable, Codable {
     public var failureCount: Int
+
+    public init(failureCount: Int) { self.failureCount = failureCount }
 }
 
 /// ENABLED or DISABLED.
