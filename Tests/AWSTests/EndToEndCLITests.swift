@@ -119,3 +119,85 @@ struct EndToEndCLITests {
         #expect(twice.code == 0 && twice.out.contains("\"skipped\""), "\(twice.err)")
     }
 }
+
+/// `ingot distribute --cloud aws` on moto: an AMI built with the AWS CLI is copied, shared, put in
+/// launch template versions and SSM parameters as a distribution configuration says; a second run
+/// changes nothing. Read back with the AWS CLI.
+@Suite(.enabled(if: MotoServer.isInstalled && Program.path("aws") != nil, "needs moto_server and the AWS CLI (.ci/run installs both)"),
+       .motoServerCheckingSignatures)
+struct DistributeCLITests {
+    @Test func distributeCopiesSharesWritesTemplatesAndParametersAndASecondRunChangesNothing() async throws {
+        let server = try MotoServer.require()
+        let credentials = try #require(MotoServer.credentials)
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("ingot-dist-home-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home,
+                   "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+                   "AWS_ENDPOINT_URL": server.endpoint, "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": ""]
+        let aws = try #require(Program.path("aws"))
+        func cli(_ args: String...) throws -> String {
+            let r = try Program.runBlocking(aws, args + ["--output", "text"], env: env)
+            #expect(r.code == 0, "aws \(args.joined(separator: " ")): \(r.err)")
+            return r.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let family = uniqueName("golden-dist")
+        let template = uniqueName("dist-lt")
+        let parameter = "/\(family)/latest"
+        let base = try cli("ec2", "describe-images", "--region", "us-east-1", "--owners", "amazon", "--query", "Images[0].ImageId")
+        let instance = try cli("ec2", "run-instances", "--region", "us-east-1", "--image-id", base, "--count", "1", "--query", "Instances[0].InstanceId")
+        let image = try cli("ec2", "create-image", "--region", "us-east-1", "--instance-id", instance, "--name", "\(family)-1.0.0", "--query", "ImageId")
+        for region in ["us-east-1", "eu-west-1"] {
+            let regionBase = try cli("ec2", "describe-images", "--region", region, "--owners", "amazon", "--query", "Images[0].ImageId")
+            _ = try cli("ec2", "create-launch-template", "--region", region, "--launch-template-name", template,
+                        "--launch-template-data", "{\"ImageId\":\"\(regionBase)\",\"InstanceType\":\"t3.micro\"}", "--query", "LaunchTemplate.LaunchTemplateId")
+        }
+        let yaml = """
+            imageBuilder:
+              distributionConfigurations:
+                - name: web
+                  distributions:
+                    - region: us-east-1
+                      launchTemplateConfigurations: [{launchTemplateId: \(template), setDefaultVersion: true}]
+                      ssmParameterConfigurations: [{parameterName: \(parameter)}]
+                    - region: eu-west-1
+                      amiDistributionConfiguration:
+                        name: "\(family)-{{ imagebuilder:buildDate }}"
+                        launchPermission: {userIds: ["210987654321"]}
+                      launchTemplateConfigurations: [{launchTemplateId: \(template), setDefaultVersion: true}]
+                      ssmParameterConfigurations: [{parameterName: \(parameter), dataType: text}]
+            """
+        let file = home + "/ingot.yaml"
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: file))
+        let args = ["distribute", image, "--distribution", "web", "-f", file, "--cloud", "aws", "--region", "us-east-1", "--wait", "--timeout", "2m", "--poll", "1", "--output", "json"]
+        let first = try await Program.run(Program.ingot, args, env: env)
+        #expect(first.code == 0, "\(first.out)\(first.err)")
+        let progress = try JSONDecoder().decode(DistributionProgress.self, from: Data(first.out.utf8))
+        let copy = try #require(progress.outputs.first { $0.region == .euWest1 }?.imageId?.rawValue)
+        #expect(progress.isComplete && progress.outputs.count == 2)
+
+        // Read back with the AWS CLI: the copy, its launch permission, the templates' defaults, the parameters.
+        #expect(try cli("ec2", "describe-images", "--region", "eu-west-1", "--image-ids", copy, "--query", "Images[0].Name").hasPrefix("\(family)-"))
+        #expect(try cli("ec2", "describe-image-attribute", "--region", "eu-west-1", "--image-id", copy, "--attribute", "launchPermission",
+                        "--query", "LaunchPermissions[0].UserId") == "210987654321")
+        for (region, expected) in [("us-east-1", image), ("eu-west-1", copy)] {
+            let line = try cli("ec2", "describe-launch-template-versions", "--region", region, "--launch-template-name", template, "--versions", "$Default",
+                               "--query", "LaunchTemplateVersions[0].[VersionNumber,LaunchTemplateData.ImageId,LaunchTemplateData.InstanceType]")
+            #expect(line.split(whereSeparator: \.isWhitespace).map(String.init) == ["2", expected, "t3.micro"], "\(region): \(line)")
+            #expect(try cli("ssm", "get-parameter", "--region", region, "--name", parameter, "--query", "Parameter.Value") == expected)
+        }
+
+        // A second run finds everything done: no copy, no version, no parameter version.
+        let second = try await Program.run(Program.ingot, args, env: env)
+        #expect(second.code == 0, "\(second.out)\(second.err)")
+        let again = try JSONDecoder().decode(DistributionProgress.self, from: Data(second.out.utf8))
+        #expect(again.outputs.map(\.imageId) == progress.outputs.map(\.imageId))
+        #expect(again.regions.flatMap(\.launchTemplates).allSatisfy { $0.action == "unchanged" })
+        #expect(again.regions.flatMap(\.parameters).allSatisfy { $0.action == "unchanged" })
+        #expect(try cli("ec2", "describe-images", "--region", "eu-west-1", "--owners", "self", "--filters", "Name=name,Values=\(family)-*", "--query", "length(Images)") == "1")
+        #expect(try cli("ssm", "get-parameter", "--region", "eu-west-1", "--name", parameter, "--query", "Parameter.Version") == "1")
+
+        // A distribution the file does not have: exit 2, naming the option.
+        let missing = try await Program.run(Program.ingot, ["distribute", image, "--distribution", "nope", "-f", file, "--cloud", "aws"], env: env)
+        #expect(missing.code == 2 && missing.err.contains("distribution:"), "\(missing.err)")
+    }
+}
