@@ -3,11 +3,12 @@ import Foundation
 import IngotCore
 import IngotLocal
 import IngotRollout
+import Yams
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "The main job on a fresh demo store: resolve the golden images, refresh the launch templates, run doctor.",
+        abstract: "The golden-image loop on a fresh demo store: a pipeline builds, tests and distributes, then resolve, refresh, doctor, rollout and DR.",
         discussion: """
             The demo store is recreated on every run: --store, else INGOT_DEMO_STORE, else .ingot/demo.sqlite. INGOT_STORE is ignored here, so that the demo never replaces your own store (it also refuses to replace any store it did not make). Explore it afterwards with --store.
             """)
@@ -32,8 +33,15 @@ struct Demo: AsyncParsableCommand {
         let cloud = LocalCloud(store: store, clock: clock)
         try await cloud.seedCatalog()
         try await cloud.seedDemo()
-        try await cloud.seedDemoFleet()
         let now = clock.now
+        // 0. Three hours ago a new Amazon Linux 2023 appeared and the pipelines ran (golden-api's test
+        // fails); the launch templates and groups were there before.
+        let started = now.addingTimeInterval(-3 * 3600)
+        try await cloud.at(.at(started.addingTimeInterval(-1800))).seedDemoFleet()
+        let pipelines = try await Self.runPipelines(cloud.at(.at(started)))
+        try await cloud.catchUp()
+        let web = try await cloud.imageBuild(pipelines.web.arn.description)
+        let api = try await cloud.imageBuild(pipelines.api.arn.description)
 
         var resolutions: [(String, [RegionResolution])] = []
         for (family, _) in Self.families {
@@ -45,6 +53,7 @@ struct Demo: AsyncParsableCommand {
         let plan = try await TemplateRefresher.refresh(jobs: jobs, cloud: cloud, now: now)
         let applied = try await TemplateRefresher.refresh(jobs: jobs.map { var j = $0; j.options.dryRun = false; return j }, cloud: cloud, now: now)
         let findings = try await Doctor.examine(regions: Self.regions, golden: Doctor.defaultGolden, cloud: cloud, now: now)
+            + cloud.failedBuildFindings(regions: Self.regions)
 
         // 4. Roll web-asg (pinned to web-lt:1) onto the template's new default version, as an instance refresh.
         var preferences = RefreshPreferences()
@@ -79,16 +88,26 @@ struct Demo: AsyncParsableCommand {
                 let rollout: RolloutReport.Summary; let rolloutChart: String
                 let drPlan: DRReport.Document; let drApplied: [DRReport.Step]; let drPlanAfter: DRReport.Document
                 let drillSecondsToFullCapacity: Double?
+                let pipelineBuilds: [ImageDocument]
             }
             try Output.document(global.output, Report(
                 store: path, resolve: Dictionary(uniqueKeysWithValues: resolutions.map { ($0.0, ResolveReport($0.1, lagging: nil, explain: true)) }),
                 plan: RefreshReport(templates: plan), applied: RefreshReport(templates: applied),
                 doctor: findings,
                 rollout: RolloutReport.summary(rollout), rolloutChart: chart, drPlan: DRReport.document(drBefore), drApplied: drApplied.done.map(DRReport.step),
-                drPlanAfter: DRReport.document(drAfter), drillSecondsToFullCapacity: drill.secondsToFullCapacity))
+                drPlanAfter: DRReport.document(drAfter), drillSecondsToFullCapacity: drill.secondsToFullCapacity,
+                pipelineBuilds: [ImageDocument(web, at: now), ImageDocument(api, at: now)]))
             return
         }
         Output.line("Demo store \(path): account \(store.account), now \(Timestamp.format(now))\n")
+        Output.line("0. Pipelines (EC2 Image Builder, simulated) from \(Timestamp.format(started)), after \(pipelines.base) appeared:")
+        for build in [web, api] {
+            let outputs = Set(build.outputs.map(\.region.code)).sorted().joined(separator: ", ")
+            let detail = build.status == .available ? "distributed to \(outputs)"
+                : "\(build.timeline.failure.map { "\($0.stepName) failed in \($0.phaseName) of \($0.componentArn.split(separator: "/").dropLast(2).last ?? "")" } ?? ""); nothing distributed, its AMI \(build.imageId?.rawValue ?? "-") stays"
+            Output.line("   \(build.name) \(build.version): \(build.status.rawValue) at \(Timestamp.format(build.history.last?.at ?? now)); \(detail)")
+        }
+        Output.line("   web-lt: a new default version in every region through the distribution; next: ingot pipelines schedule --until +30d --dry-run --store \(path)\n")
         Output.line("1. Golden image per region (newest available, non-deprecated, launchable):")
         Output.table(["FAMILY", "REGION", "IMAGE", "VERSION", "WHY NOT THE OTHERS"], resolutions.flatMap { family, results in
             results.map { r in
@@ -118,6 +137,17 @@ struct Demo: AsyncParsableCommand {
         Output.line("   drill (us-east-1 lost, 0 -> \(drFull) instances): 50 % at \(t(drill.secondsToHalfCapacity)), 90 % at \(t(drill.secondsToNinetyPercent)), "
             + "100 % at \(t(drill.secondsToFullCapacity)); with user-data bootstrap instead of the baked AMI: \(t(drillUserData.secondsToFullCapacity))")
         Output.line("\nExplore: ingot resolve --store \(path) --owner self --name 'golden-api-*' --region us-east-1,eu-west-1,ap-southeast-2 --explain --consistent")
+    }
+
+    /// Applies the demo's pipelines and starts both at the cloud's time, after a new base image.
+    static func runPipelines(_ cloud: LocalCloud) async throws -> (base: String, web: ImageBuild, api: ImageBuild) {
+        let config = try YAMLDecoder().decode(IngotConfig.self, from: DemoPipelines.yaml)
+        guard let definitions = config.imageBuilder else { throw IngotError.failed("the demo's pipelines do not decode") }
+        _ = try await cloud.applyImageBuilder(definitions, defaultRegion: .usEast1, dryRun: false)
+        let base = try await cloud.publishBaseImages(families: ["amazon-linux-2023-x86"]).first?.name ?? "a new base image"
+        let web = try await cloud.startPipelineExecution("golden-web", region: .usEast1)
+        let api = try await cloud.startPipelineExecution("golden-api", region: .usEast1, faults: BuildPlanner.Faults(failSteps: ["api-smoke/test/HealthCheck"]))
+        return (base, web, api)
     }
 
     static func reasonKind(_ r: RejectionReason) -> String {

@@ -46,7 +46,9 @@ struct DoctorCommand: AsyncParsableCommand {
             var regions = given ?? []
             if given == nil, let local = cloud as? LocalCloud { regions = try await local.regionsInUse() }
             if regions.isEmpty { regions = [fallback] }
-            return (regions, try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: now))
+            var findings = try await Doctor.examine(regions: regions, golden: golden, cloud: cloud, now: now)
+            if let local = cloud as? LocalCloud { findings += try await local.failedBuildFindings(regions: regions) }
+            return (regions, findings)
         }
         let report = Report(findings)
         if global.structured { try Output.document(global.output, report) } else { Self.table(report, regions: regions) }

@@ -122,10 +122,8 @@ struct EndToEndCLITests {
 
 /// `ingot distribute --cloud aws` on moto: an AMI built with the AWS CLI is copied, shared, put in
 /// launch template versions and SSM parameters as a distribution configuration says; a second run
-/// changes nothing. Read back with the AWS CLI.
-@Suite(.enabled(if: MotoServer.isInstalled && Program.path("aws") != nil, "needs moto_server and the AWS CLI (.ci/run installs both)"),
-       .motoServerCheckingSignatures)
-struct DistributeCLITests {
+/// changes nothing. Read back with the AWS CLI. (In the end-to-end suite: it shares its moto_server.)
+extension EndToEndCLITests {
     @Test func distributeCopiesSharesWritesTemplatesAndParametersAndASecondRunChangesNothing() async throws {
         let server = try MotoServer.require()
         let credentials = try #require(MotoServer.credentials)

@@ -18,6 +18,8 @@ public enum Doctor {
             case templateParameterUnusable = "template-parameter-unusable"
             case parameterVersionLimit = "parameter-version-limit"
             case tagFilterOnSharedImages = "tag-filter-on-shared-images"
+            /// An AMI an Image Builder build made before it FAILED (its tests): Image Builder leaves it behind.
+            case failedBuildImage = "failed-build-image"
         }
         public var kind: Kind
         public var region: Region
@@ -25,6 +27,14 @@ public enum Doctor {
         public var detail: String
         /// An orphaned snapshot's size.
         public var sizeGiB: Int?
+
+        public init(kind: Kind, region: Region, resource: String, detail: String, sizeGiB: Int? = nil) {
+            self.kind = kind
+            self.region = region
+            self.resource = resource
+            self.detail = detail
+            self.sizeGiB = sizeGiB
+        }
     }
 
     /// The selector doctor uses for "golden" unless told otherwise: `--owner self --tag golden=true`.

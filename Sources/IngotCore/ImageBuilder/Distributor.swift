@@ -64,7 +64,8 @@ public struct DistributionProgress: Sendable, Hashable, Codable {
 /// permission already granted is not granted again, the refresher writes no duplicate template version,
 /// and a parameter that already holds the id is left alone. ``start(_:configuration:cloud:account:)``
 /// begins the copies; ``advance(_:source:configuration:cloud:account:)`` notes which landed and
-/// finishes each region whose copies all did. AWS's documents: "When `launchTemplateConfigurations`
+/// finishes each region whose copies all did. Copies carry the source's user tags (CopyImageTags), the
+/// distribution's `amiTags` and the source's Image Builder tags. AWS documents: "When `launchTemplateConfigurations`
 /// are present during the build process, Image Builder creates a new version of the launch template
 /// that includes all of the original settings from the template, and the new AMI ID from the build."
 public enum Distributor {
@@ -143,7 +144,8 @@ public enum Distributor {
         do {
             let id = try await cloud.copyImage(CopyImageRequest(
                 sourceRegion: source.image.region, sourceImageId: source.image.id, region: region, name: imageName,
-                description: ami?.description ?? source.image.description, tags: tags, encrypted: ami?.kmsKeyId != nil, kmsKeyId: ami?.kmsKeyId))
+                description: ami?.description ?? source.image.description, copyImageTags: true, tags: tags,
+                encrypted: ami?.kmsKeyId != nil, kmsKeyId: ami?.kmsKeyId))
             let copied = try await cloud.describeImage(id, region: region)
             return .init(region: region, accountId: cloud.caller, imageId: id, name: name, state: copied?.state.rawValue ?? "pending")
         } catch let e as IngotError where e.kind != .failed {

@@ -124,12 +124,12 @@ public enum BuildPlanner {
             self.stepFailureRate = stepFailureRate
         }
 
-        /// Checks `--fail-step` values (COMPONENT/PHASE/STEP, PHASE one of build, validate, test) and the rate.
+        /// Checks `--fail-step` values (COMPONENT/PHASE/STEP, PHASE an AWSTOE phase: build, validate, test, container-host-test) and the rate.
         public func validate() throws {
             for spec in failSteps {
                 let parts = spec.split(separator: "/", omittingEmptySubsequences: false)
                 guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }), ComponentDocument.Phase.Name(rawValue: String(parts[1])) != nil else {
-                    throw IngotError.invalid("fail-step", "'\(spec)'; accepted: COMPONENT/PHASE/STEP with PHASE one of build, validate, test")
+                    throw IngotError.invalid("fail-step", "'\(spec)'; accepted: COMPONENT/PHASE/STEP with PHASE one of build, validate, test, container-host-test")
                 }
             }
             guard (0...1).contains(stepFailureRate) else {

@@ -151,6 +151,18 @@ public enum AMINameTemplate {
             }
             rest = rest[close.upperBound...]
         }
+        // Image Builder's own rule for the template: "Length Constraints: Minimum length of 1. Maximum length
+        // of 127. Pattern: ^[-_A-Za-z0-9{][-_A-Za-z0-9\s:{}\.]+[-_A-Za-z0-9}]$" (AmiDistributionConfiguration).
+        let inner: (Unicode.Scalar) -> Bool = { s in
+            switch s { case "a"..."z", "A"..."Z", "0"..."9", "-", "_", " ", ":", "{", "}", ".": true; default: false }
+        }
+        let scalars = Array(template.unicodeScalars)
+        guard (1...127).contains(scalars.count), scalars.allSatisfy(inner), scalars.first != " ", scalars.first != ":", scalars.first != ".",
+              scalars.first != "}", scalars.last != " ", scalars.last != ":", scalars.last != ".", scalars.last != "{" else {
+            throw IngotError.invalid(field, "'\(template)'; accepted: 1 to 127 letters, digits, '-', '_', spaces, ':', '.' and {{ }} variables",
+                                     code: "InvalidParameterValueException")
+        }
+        // And once filled in, it must be an AMI name EC2 accepts.
         let sample = fill(template, buildDate: Date(timeIntervalSince1970: 1_800_000_000), buildVersion: ImageVersion(major: 1, minor: 0, patch: 0, build: 1))
         _ = try ImageName(sample, field: field)
     }

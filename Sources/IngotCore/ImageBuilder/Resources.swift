@@ -102,9 +102,18 @@ public struct ComponentParameter: Sendable, Hashable, Codable {
     public var name: String
     public var value: [String]
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, value }
+
     public init(name: String, value: [String]) {
         self.name = name
         self.value = value
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        value = try c.decode([String].self, forKey: .value)
     }
 }
 
@@ -120,11 +129,28 @@ public struct RecipeBlockDeviceMapping: Sendable, Hashable, Codable {
         public var throughput: Int?
         public var snapshotId: String?
 
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case volumeSize, volumeType, encrypted, kmsKeyId, deleteOnTermination, iops, throughput, snapshotId
+        }
+
         public init(volumeSize: Int? = nil, volumeType: String? = nil, encrypted: Bool? = nil, kmsKeyId: String? = nil) {
             self.volumeSize = volumeSize
             self.volumeType = volumeType
             self.encrypted = encrypted
             self.kmsKeyId = kmsKeyId
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            volumeSize = try c.decodeIfPresent(Int.self, forKey: .volumeSize)
+            volumeType = try c.decodeIfPresent(String.self, forKey: .volumeType)
+            encrypted = try c.decodeIfPresent(Bool.self, forKey: .encrypted)
+            kmsKeyId = try c.decodeIfPresent(String.self, forKey: .kmsKeyId)
+            deleteOnTermination = try c.decodeIfPresent(Bool.self, forKey: .deleteOnTermination)
+            iops = try c.decodeIfPresent(Int.self, forKey: .iops)
+            throughput = try c.decodeIfPresent(Int.self, forKey: .throughput)
+            snapshotId = try c.decodeIfPresent(String.self, forKey: .snapshotId)
         }
     }
 
@@ -133,9 +159,20 @@ public struct RecipeBlockDeviceMapping: Sendable, Hashable, Codable {
     public var noDevice: String?
     public var virtualName: String?
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case deviceName, ebs, noDevice, virtualName }
+
     public init(deviceName: String? = nil, ebs: EBS? = nil) {
         self.deviceName = deviceName
         self.ebs = ebs
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        deviceName = try c.decodeIfPresent(String.self, forKey: .deviceName)
+        ebs = try c.decodeIfPresent(EBS.self, forKey: .ebs)
+        noDevice = try c.decodeIfPresent(String.self, forKey: .noDevice)
+        virtualName = try c.decodeIfPresent(String.self, forKey: .virtualName)
     }
 }
 
@@ -215,7 +252,10 @@ public enum ParentImage: Sendable, Hashable {
     ///   - field: the field named in the error.
     public init(_ text: String, field: String) throws {
         if text.hasPrefix("ami-") {
-            self = .ami(try ImageID(text))
+            guard ImageID.isWellFormed(text) else {
+                throw IngotError.invalid(field, "'\(text)' is not an AMI id (ami- followed by 8 or 17 lowercase hex digits)", code: "InvalidParameterValueException")
+            }
+            self = .ami(ImageID(trusted: text))
         } else if text.hasPrefix("ssm:") {
             let name = String(text.dropFirst(4))
             guard !name.isEmpty else { throw IngotError.invalid(field, "'ssm:' names no parameter", code: "InvalidParameterValueException") }
@@ -314,11 +354,22 @@ public struct DistributionLaunchPermission: Sendable, Hashable, Codable {
     public var organizationArns: [String]?
     public var organizationalUnitArns: [String]?
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case userIds, userGroups, organizationArns, organizationalUnitArns }
+
     public init(userIds: [String]? = nil, userGroups: [String]? = nil, organizationArns: [String]? = nil, organizationalUnitArns: [String]? = nil) {
         self.userIds = userIds
         self.userGroups = userGroups
         self.organizationArns = organizationArns
         self.organizationalUnitArns = organizationalUnitArns
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        userIds = try c.decodeIfPresent([String].self, forKey: .userIds)
+        userGroups = try c.decodeIfPresent([String].self, forKey: .userGroups)
+        organizationArns = try c.decodeIfPresent([String].self, forKey: .organizationArns)
+        organizationalUnitArns = try c.decodeIfPresent([String].self, forKey: .organizationalUnitArns)
     }
 
     /// The launch permissions it grants, checked (`userGroups` accepts only `all`).
@@ -332,9 +383,21 @@ public struct DistributionLaunchPermission: Sendable, Hashable, Codable {
             }
             out.append(.everyone)
         }
-        for arn in organizationArns ?? [] { out.append(try LaunchPermission.organization(parsing: arn)) }
-        for arn in organizationalUnitArns ?? [] { out.append(try LaunchPermission.organizationalUnit(parsing: arn)) }
+        for (i, arn) in (organizationArns ?? []).enumerated() {
+            out.append(try Self.named("\(field).organizationArns[\(i)]") { try LaunchPermission.organization(parsing: arn) })
+        }
+        for (i, arn) in (organizationalUnitArns ?? []).enumerated() {
+            out.append(try Self.named("\(field).organizationalUnitArns[\(i)]") { try LaunchPermission.organizationalUnit(parsing: arn) })
+        }
         return out
+    }
+
+    /// `body`'s invalid-input error, re-addressed to `field`.
+    static func named<T>(_ field: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as IngotError where e.kind == .invalidInput {
+            let message = e.message.split(separator: ":", maxSplits: 1).last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? e.message
+            throw IngotError.invalid(field, message, code: e.code)
+        }
     }
 }
 
@@ -364,8 +427,9 @@ public struct AMIDistributionConfiguration: Sendable, Hashable, Codable {
         launchPermission = try c.decodeIfPresent(DistributionLaunchPermission.self, forKey: .launchPermission)
         if let name { try AMINameTemplate.check(name, field: field + ".name") }
         for (i, id) in (targetAccountIds ?? []).enumerated() { _ = try AccountID(id, field: "\(field).targetAccountIds[\(i)]") }
-        if let n = targetAccountIds?.count, n > 50 {
-            throw IngotError.invalid(field + ".targetAccountIds", "\(n) accounts; accepted: 1 to 50", code: "InvalidParameterValueException")
+        // "Array Members: Minimum number of 1 item. Maximum number of 1536 items." (AmiDistributionConfiguration)
+        if let n = targetAccountIds?.count, !(1...1536).contains(n) {
+            throw IngotError.invalid(field + ".targetAccountIds", "\(n) accounts; accepted: 1 to 1536", code: "InvalidParameterValueException")
         }
         _ = try launchPermission?.permissions(field: field + ".launchPermission")
     }
@@ -389,10 +453,20 @@ public struct LaunchTemplateConfiguration: Sendable, Hashable, Codable {
     public var accountId: String?
     public var setDefaultVersion: Bool?
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case launchTemplateId, accountId, setDefaultVersion }
+
     public init(launchTemplateId: String, accountId: String? = nil, setDefaultVersion: Bool? = nil) {
         self.launchTemplateId = launchTemplateId
         self.accountId = accountId
         self.setDefaultVersion = setDefaultVersion
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        launchTemplateId = try c.decode(String.self, forKey: .launchTemplateId)
+        accountId = try c.decodeIfPresent(String.self, forKey: .accountId)
+        setDefaultVersion = try c.decodeIfPresent(Bool.self, forKey: .setDefaultVersion)
     }
 }
 
@@ -404,10 +478,20 @@ public struct SSMParameterConfiguration: Sendable, Hashable, Codable {
     /// `text` or `aws:ec2:image` (default `aws:ec2:image`).
     public var dataType: String?
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case parameterName, amiAccountId, dataType }
+
     public init(parameterName: String, amiAccountId: String? = nil, dataType: String? = nil) {
         self.parameterName = parameterName
         self.amiAccountId = amiAccountId
         self.dataType = dataType
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        parameterName = try c.decode(String.self, forKey: .parameterName)
+        amiAccountId = try c.decodeIfPresent(String.self, forKey: .amiAccountId)
+        dataType = try c.decodeIfPresent(String.self, forKey: .dataType)
     }
 }
 
@@ -546,9 +630,18 @@ public struct ImageTestsConfiguration: Sendable, Hashable, Codable {
     /// ignored." (Image Builder API reference): checked, never applied.
     public var timeoutMinutes: Int?
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case imageTestsEnabled, timeoutMinutes }
+
     public init(imageTestsEnabled: Bool? = nil, timeoutMinutes: Int? = nil) {
         self.imageTestsEnabled = imageTestsEnabled
         self.timeoutMinutes = timeoutMinutes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        imageTestsEnabled = try c.decodeIfPresent(Bool.self, forKey: .imageTestsEnabled)
+        timeoutMinutes = try c.decodeIfPresent(Int.self, forKey: .timeoutMinutes)
     }
 }
 
@@ -556,7 +649,14 @@ public struct ImageTestsConfiguration: Sendable, Hashable, Codable {
 public struct AutoDisablePolicy: Sendable, Hashable, Codable {
     public var failureCount: Int
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case failureCount }
+
     public init(failureCount: Int) { self.failureCount = failureCount }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+        failureCount = try decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .failureCount)
+    }
 }
 
 /// ENABLED or DISABLED.

@@ -47,7 +47,7 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, Codable, CustomSt
     public func build(_ build: Int) -> ImageVersion { ImageVersion(major: major, minor: minor, patch: patch, build: build) }
 
     public init(from decoder: any Decoder) throws {
-        try self.init(decoder.singleValueContainer().decode(String.self), field: decoder.codingPath.last?.stringValue ?? "semanticVersion")
+        try self.init(decoder.singleValueContainer().decode(String.self), field: decoder.fieldName)
     }
 
     public func encode(to encoder: any Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(description) }
@@ -133,7 +133,7 @@ public struct VersionFilter: Sendable, Hashable, Codable, CustomStringConvertibl
     }
 
     public init(from decoder: any Decoder) throws {
-        try self.init(decoder.singleValueContainer().decode(String.self), field: decoder.codingPath.last?.stringValue ?? "version")
+        try self.init(decoder.singleValueContainer().decode(String.self), field: decoder.fieldName)
     }
 
     public func encode(to encoder: any Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(description) }

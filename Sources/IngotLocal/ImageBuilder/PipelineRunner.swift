@@ -523,3 +523,22 @@ enum CatchUp {
         mutating func drop(_ arn: String) { pipelines.removeAll { $0.arn == arn } }
     }
 }
+
+extension LocalCloud {
+    /// Doctor's findings about builds: the AMI of each FAILED build that is still registered (a build
+    /// whose tests failed leaves the AMI it made for them; it costs its snapshots until deregistered).
+    /// - Parameter regions: the regions examined.
+    public func failedBuildFindings(regions: [Region]) async throws -> [Doctor.Finding] {
+        var findings: [Doctor.Finding] = []
+        for region in regions {
+            for build in try await imageBuilds(region: region) where build.status == .failed {
+                guard let id = build.imageId, let image = try? await describeImage(id, region: region), image.state != .deregistered else { continue }
+                findings.append(Doctor.Finding(
+                    kind: .failedBuildImage, region: region, resource: id.rawValue,
+                    detail: "made by \(build.name) \(build.version), which FAILED (\(build.timeline.failure.map { "\($0.stepName) in \($0.phaseName)" } ?? build.reason ?? "")); Image Builder leaves this AMI: deregister it with its snapshots (ingot images deregister \(id) --delete-snapshots)",
+                    sizeGiB: image.totalSnapshotGiB))
+            }
+        }
+        return findings
+    }
+}
