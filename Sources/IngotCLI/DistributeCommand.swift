@@ -50,7 +50,7 @@ struct Distribute: AsyncParsableCommand {
                 let record = try await cloud.imageBuilderResource(.distributionConfiguration, distribution, region: region)
                 configuration = try JSONDecoder().decode(DistributionConfigurationDefinition.self, from: Data(record.definition.utf8))
             }
-            progress = try await Self.distribute(source, region: region, configuration: configuration, cloud: cloud, account: { cloud.acting(as: $0) },
+            progress = try await Self.distribute(source, region: region, configuration: configuration, cloud: cloud, account: { current, id in current.acting(as: id) },
                                                  wait: wait ? limit : nil) { cloud, pending in
                 // Virtual time: jump to when the last pending copy lands.
                 var landing = cloud.clock.now
@@ -65,7 +65,7 @@ struct Distribute: AsyncParsableCommand {
             let template = try role.checkedTemplate()
             progress = try await global.withAWS { aws in
                 let fanOut = AccountFanOut(base: aws.client.configuration, roleArnTemplate: template)
-                return try await Self.distribute(source, region: region, configuration: fromFile, cloud: aws, account: { try await fanOut.cloud($0, caller: aws) },
+                return try await Self.distribute(source, region: region, configuration: fromFile, cloud: aws, account: { _, id in try await fanOut.cloud(id, caller: aws) },
                                                  wait: wait ? limit : nil) { [poll] cloud, pending in
                     if isatty(STDERR_FILENO) == 1 {
                         FileHandle.standardError.write(Data("\rwaiting for \(Output.count(pending.count, "copy", plural: "copies")): \(pending.map(\.region.code).joined(separator: ", "))   ".utf8))
@@ -83,7 +83,7 @@ struct Distribute: AsyncParsableCommand {
     /// Starts, then advances until done (or, with `wait`, until the time limit), as `cloud`.
     static func distribute<C: LaunchTemplateCloud & ParameterCloud & AutoScalingCloud>(
         _ id: ImageID, region: Region, configuration: DistributionConfigurationDefinition, cloud: C,
-        account: @escaping @Sendable (AccountID) async throws -> C, wait limit: TimeInterval?,
+        account: @escaping @Sendable (C, AccountID) async throws -> C, wait limit: TimeInterval?,
         waiting: (C, [DistributionProgress.Output]) async throws -> C
     ) async throws -> DistributionProgress {
         guard let image = try await cloud.describeImage(id, region: region) else {
@@ -91,10 +91,12 @@ struct Distribute: AsyncParsableCommand {
         }
         let source = Distributor.Source(image: image)
         var current = cloud
-        var progress = try await Distributor.start(source, configuration: configuration, cloud: current, account: account)
+        // Another account's view at the same instant as the distributing account's (virtual time moves on the local cloud).
+        var progress = try await Distributor.start(source, configuration: configuration, cloud: current, account: { [current] in try await account(current, $0) })
         let started = Date()
         while true {
-            progress = try await Distributor.advance(progress, source: source, configuration: configuration, cloud: current, account: account)
+            progress = try await Distributor.advance(progress, source: source, configuration: configuration, cloud: current,
+                                                     account: { [current] in try await account(current, $0) })
             guard let limit, progress.failure == nil, !progress.isComplete, Date().timeIntervalSince(started) < limit else { return progress }
             current = try await waiting(current, progress.pending)
         }
@@ -122,11 +124,12 @@ struct Distribute: AsyncParsableCommand {
         else if !progress.isComplete { Output.note("Copies are still pending: run `ingot distribute` again later (it resumes), or pass --wait.") }
     }
 
-    /// `30m`, `2h`, `90s`, `1d`.
+    /// `30m`, `2h`, `90s`, `1d`, or bare seconds.
     static func duration(_ text: String, field: String) throws -> TimeInterval {
+        if let seconds = Double(text), seconds > 0 { return seconds }
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
         guard let unit = text.last.flatMap({ units[$0] }), let n = Double(text.dropLast()), n > 0 else {
-            throw IngotError.invalid(field, "'\(text)'; accepted: a number followed by s, m, h or d (e.g. 30m)")
+            throw IngotError.invalid(field, "'\(text)'; accepted: seconds, or a number followed by s, m, h or d (e.g. 30m)")
         }
         return n * unit
     }

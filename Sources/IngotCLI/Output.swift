@@ -11,17 +11,27 @@ enum Output {
         case .yaml:
             // Through the JSON document, so that YAML says the same thing with the same numbers
             // (3453.435, not Yams' 3.453435e+3) and the same (sorted) keys.
-            let encoder = JSONEncoder()
+            let encoder = Self.encoder
             encoder.outputFormatting = [.sortedKeys]
             let tree = try JSONValue.parse(Array(try encoder.encode(value)))
             FileHandle.standardOutput.write(Data(try Yams.serialize(node: tree.yamlNode).utf8))
         case .json, .table, .markdown:
-            let encoder = JSONEncoder()
+            let encoder = Self.encoder
             encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes, .sortedKeys]
             var data = try encoder.encode(value)
             data.append(0x0A)
             FileHandle.standardOutput.write(data)
         }
+    }
+
+    /// Times as ISO-8601 with milliseconds, as every document Ingot writes has them.
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(Timestamp.format(date))
+        }
+        return encoder
     }
 
     /// Doctor's findings as a table.

@@ -147,10 +147,10 @@ enum BuildPlan {
         let t = build.timeline
         var out: [(Date, String)] = [(t.buildInstanceAt, "BUILDING: build instance from \(build.inputs.parentImageName) (\(build.inputs.parentImageId))")]
         if let end = t.buildEnd, let available = t.amiAvailableAt {
-            out.append((end, "build and validate phases done (\(t.steps.filter { $0.phase != "test" }.count) steps); CreateImage"))
+            out.append((end, "build and validate phases done (\(Output.count(t.steps.filter { $0.phase != "test" }.count, "step"))); CreateImage"))
             out.append((available, t.testInstanceAt != nil ? "AMI available; TESTING on a test instance" : "AMI available (tests disabled)"))
         }
-        if let end = t.testEnd { out.append((end, "tests pass (\(t.steps.filter { $0.phase == "test" }.count) steps); DISTRIBUTING")) }
+        if let end = t.testEnd { out.append((end, "tests pass (\(Output.count(t.steps.filter { $0.phase == "test" }.count, "step"))); DISTRIBUTING")) }
         if let f = t.failure { out.append((f.at, "FAILED: \(f.stepName) (\(f.action)) in \(f.phaseName) of \(f.componentArn)")) }
         return out
     }

@@ -5,33 +5,17 @@ import IngotCore
 /// Amazon's public base images and the demo account, written as history (times relative to the
 /// store's clock), each seed one transaction.
 extension LocalCloud {
-    /// A small catalog of public base images in every commercial region: Amazon Linux 2023 (owner
-    /// alias `amazon`) and Ubuntu 22.04/24.04 (Canonical's account), x86_64 and arm64, four monthly
-    /// releases each. Ids are stable per region and release.
+    /// A small catalog of public base images in every commercial region: the four newest releases of
+    /// each ``BaseImageCatalog`` family (Amazon Linux 2023 under the alias `amazon`, Ubuntu 22.04 and
+    /// 24.04 under Canonical's account; x86_64 and arm64), on the catalog's 14-day cadence, with the
+    /// public SSM parameters naming the newest. Ids are stable per region and release.
     public func seedCatalog() async throws {
         let now = clock.now
         try await store.write { db in
-            for code in Region.all {
-                let region = Region(trusted: code)
-                for release in 0..<4 {
-                    let created = Seeder.day(now.addingTimeInterval(-Double(7 + 30 * release) * 86_400))
-                    let stamp = Seeder.compactDate(created)
-                    for arch in [Architecture.x86_64, .arm64] {
-                        let al = "al2023-ami-2023.9.\(stamp).0-kernel-6.1-\(arch == .arm64 ? "arm64" : "x86_64")"
-                        try Seeder.image(db, region: region, owner: .amazon, alias: "amazon", name: al,
-                                         description: "Amazon Linux 2023 AMI 2023.9.\(stamp).0 \(arch.rawValue) HVM kernel-6.1",
-                                         created: created, deprecation: created.addingTimeInterval(2 * 365 * 86_400), architecture: arch,
-                                         bootMode: .uefiPreferred, isPublic: true, size: 8)
-                        for (codename, version) in [("jammy", "22.04"), ("noble", "24.04")] {
-                            let ubuntuArch = arch == .arm64 ? "arm64" : "amd64"
-                            let disk = codename == "noble" ? "hvm-ssd-gp3" : "hvm-ssd"
-                            try Seeder.image(db, region: region, owner: .canonical, alias: nil,
-                                             name: "ubuntu/images/\(disk)/ubuntu-\(codename)-\(version)-\(ubuntuArch)-server-\(stamp)",
-                                             description: "Canonical, Ubuntu, \(version) LTS, \(ubuntuArch) \(codename) image",
-                                             created: created, deprecation: created.addingTimeInterval(2 * 365 * 86_400), architecture: arch,
-                                             rootDevice: "/dev/sda1", bootMode: .uefiPreferred, isPublic: true, size: 8)
-                        }
-                    }
+            for family in BaseImageCatalog.families {
+                let newest = family.latestRelease(atOrBefore: now)
+                for release in (0..<4).reversed() {
+                    try Catalog.publish(day: newest.addingTimeInterval(-Double(release * family.periodDays) * 86_400), families: [family], db)
                 }
             }
         }
@@ -170,14 +154,5 @@ enum Seeder {
         let hi = String(fnv(0xcbf29ce484222325), radix: 16)
         let lo = String(fnv(0x84222325cbf29ce4) & 0xf, radix: 16)
         return String(repeating: "0", count: 16 - hi.count) + hi + lo
-    }
-
-    static func day(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
-    }
-
-    /// `20261126`.
-    static func compactDate(_ date: Date) -> String {
-        String(Timestamp.format(date).prefix(10).filter { $0 != "-" })
     }
 }

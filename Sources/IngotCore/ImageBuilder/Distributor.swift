@@ -22,6 +22,9 @@ public struct DistributionProgress: Sendable, Hashable, Codable {
         public var shared: [String]
         public var launchTemplates: [TemplateOutcome]
         public var parameters: [ParameterOutcome]
+        /// Why the region could not be finished (the step, as Image Builder's `imageConfigurationStep`
+        /// names it, and the cloud's answer); a later run tries again.
+        public var failure: String?
     }
 
     /// A launch template configuration's outcome.
@@ -49,9 +52,12 @@ public struct DistributionProgress: Sendable, Hashable, Codable {
 
     /// Every region done.
     public var isComplete: Bool { regions.allSatisfy(\.finished) }
-    /// The first failed output, as `state.reason` would say it.
+    /// The first failed output or region step, as `state.reason` would say it.
     public var failure: String? {
-        outputs.first { $0.state == "failed" }.map { "Distribution to \($0.region) (account \($0.accountId)) failed: \($0.reason ?? "the copy failed")" }
+        if let output = outputs.first(where: { $0.state == "failed" }) {
+            return "Distribution to \(output.region) (account \(output.accountId)) failed: \(output.reason ?? "the copy failed")"
+        }
+        return regions.first { $0.failure != nil }.map { "Distribution to \($0.region) failed: \($0.failure ?? "")" }
     }
     /// Outputs still being copied.
     public var pending: [Output] { outputs.filter { $0.state == "pending" } }
@@ -130,7 +136,7 @@ public enum Distributor {
                 }
                 progress.outputs.append(try await copy(source, to: region, name: name, ami: ami, tags: tags, as: try await account(target)))
             }
-            progress.regions.append(.init(region: region, finished: false, shared: [], launchTemplates: [], parameters: []))
+            progress.regions.append(.init(region: region, finished: false, shared: [], launchTemplates: [], parameters: [], failure: nil))
         }
         return progress
     }
@@ -180,44 +186,75 @@ public enum Distributor {
             guard outputs.allSatisfy({ $0.state == "available" }),
                   let distribution = configuration.distributions.first(where: { $0.region == region }) else { continue }
             func output(for id: AccountID) -> ImageID? { (outputs.first { $0.accountId == id } ?? outputs.first { $0.accountId == cloud.caller })?.imageId }
-            // "The launch permission modification request is sent to the Amazon EC2 ModifyImageAttribute API
-            // on behalf of the user for each Region they have selected to distribute the AMI."
-            if let permission = distribution.amiDistributionConfiguration?.launchPermission, let id = output(for: cloud.caller) {
-                let wanted = try permission.permissions(field: "launchPermission")
-                let current = try await cloud.describeImage(id, region: region)?.launchPermissions ?? LaunchPermissions()
-                let missing = wanted.filter { !current.grants($0) }
-                if !missing.isEmpty {
-                    try await cloud.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, add: missing))
-                }
-                progress.regions[r].shared = wanted.map(\.text)
+            var result = progress.regions[r]
+            (result.shared, result.launchTemplates, result.parameters, result.failure) = ([], [], [], nil)
+            do {
+                try await finish(distribution, region: region, into: &result, output: output, cloud: cloud, acting: acting)
+            } catch let e as IngotError where e.kind != .failed {
+                result.failure = (result.failure.map { "\($0): " } ?? "") + e.description
             }
-            for config in distribution.launchTemplateConfigurations ?? [] {
-                let owner = try config.accountId.map { try AccountID($0, field: "launchTemplateConfigurations.accountId") } ?? cloud.caller
-                let templateCloud = try await acting(owner)
-                guard let id = output(for: owner), let image = try await templateCloud.describeImage(id, region: region) else { continue }
-                let result = try await TemplateRefresher.refresh(
-                    template: config.launchTemplateId, region: region, to: image,
-                    options: TemplateRefresher.Options(base: .default, setDefault: config.setDefaultVersion ?? false), cloud: templateCloud)
-                progress.regions[r].launchTemplates.append(.init(launchTemplate: config.launchTemplateId, accountId: owner, action: result.action.rawValue,
-                                                                 version: result.version, defaultVersion: result.defaultVersion, reason: result.reason))
-            }
-            for config in distribution.ssmParameterConfigurations ?? [] {
-                let owner = try config.amiAccountId.map { try AccountID($0, field: "ssmParameterConfigurations.amiAccountId") } ?? cloud.caller
-                guard let id = output(for: owner) else { continue }
-                let current = try? await cloud.getParameter(region: region, name: config.parameterName)
-                if current?.value == id.rawValue {
-                    progress.regions[r].parameters.append(.init(parameterName: config.parameterName, value: id.rawValue, action: "unchanged", version: current?.version))
-                } else {
-                    // "The image distribution creates the Parameter if it doesn't already exist. Otherwise, it updates the parameter."
-                    let version = try await cloud.putParameter(region: region, name: config.parameterName, value: id.rawValue,
-                                                               dataType: config.dataType ?? "aws:ec2:image", overwrite: current != nil)
-                    progress.regions[r].parameters.append(.init(parameterName: config.parameterName, value: id.rawValue,
-                                                                action: current == nil ? "created" : "updated", version: version))
-                }
-            }
+            progress.regions[r] = result
+            guard result.failure == nil else { continue }
             progress.regions[r].finished = true
         }
         return progress
+    }
+}
+
+extension Distributor {
+    /// Sharing, launch templates and parameters of one region whose outputs are available. A step AWS
+    /// would fail the distribution on (a template it cannot update, a parameter it cannot write) sets
+    /// `result.failure` with Image Builder's step name; the cloud's refusals are thrown.
+    static func finish<C: LaunchTemplateCloud & ParameterCloud & AutoScalingCloud>(
+        _ distribution: Distribution, region: Region, into result: inout DistributionProgress.RegionResult, output: (AccountID) -> ImageID?,
+        cloud: C, acting: (AccountID) async throws -> C
+    ) async throws {
+        // "The launch permission modification request is sent to the Amazon EC2 ModifyImageAttribute API
+        // on behalf of the user for each Region they have selected to distribute the AMI."
+        if let permission = distribution.amiDistributionConfiguration?.launchPermission, let id = output(cloud.caller) {
+            let wanted = try permission.permissions(field: "launchPermission")
+            let current = try await cloud.describeImage(id, region: region)?.launchPermissions ?? LaunchPermissions()
+            let missing = wanted.filter { !current.grants($0) }
+            if !missing.isEmpty {
+                try await cloud.modifyLaunchPermission(ModifyLaunchPermissionRequest(region: region, imageId: id, add: missing))
+            }
+            result.shared = wanted.map(\.text)
+        }
+        for config in distribution.launchTemplateConfigurations ?? [] {
+            let owner = try config.accountId.map { try AccountID($0, field: "launchTemplateConfigurations.accountId") } ?? cloud.caller
+            let templateCloud = try await acting(owner)
+            guard let id = output(owner), let image = try await templateCloud.describeImage(id, region: region) else { continue }
+            let refreshed = try await TemplateRefresher.refresh(
+                template: config.launchTemplateId, region: region, to: image,
+                options: TemplateRefresher.Options(base: .default, setDefault: config.setDefaultVersion ?? false), cloud: templateCloud)
+            result.launchTemplates.append(.init(launchTemplate: config.launchTemplateId, accountId: owner, action: refreshed.action.rawValue,
+                                                version: refreshed.version, defaultVersion: refreshed.defaultVersion, reason: refreshed.reason))
+            if refreshed.action == .blocked {
+                result.failure = "UPDATE_LAUNCH_TEMPLATES: \(config.launchTemplateId): \(refreshed.reason ?? "blocked")"
+                return
+            }
+        }
+        for config in distribution.ssmParameterConfigurations ?? [] {
+            // amiAccountId: "Specify an account that will own the Parameter in a given Region." It holds
+            // that account's copy, and is written in that account.
+            let owner = try config.amiAccountId.map { try AccountID($0, field: "ssmParameterConfigurations.amiAccountId") } ?? cloud.caller
+            guard let id = output(owner) else { continue }
+            let parameterCloud = try await acting(owner)
+            let current = try? await parameterCloud.getParameter(region: region, name: config.parameterName)
+            if current?.value == id.rawValue {
+                result.parameters.append(.init(parameterName: config.parameterName, value: id.rawValue, action: "unchanged", version: current?.version))
+                continue
+            }
+            // "The image distribution creates the Parameter if it doesn't already exist. Otherwise, it updates the parameter."
+            do {
+                let version = try await parameterCloud.putParameter(region: region, name: config.parameterName, value: id.rawValue,
+                                                                    dataType: config.dataType ?? "aws:ec2:image", overwrite: current != nil)
+                result.parameters.append(.init(parameterName: config.parameterName, value: id.rawValue, action: current == nil ? "created" : "updated", version: version))
+            } catch let e as IngotError where e.kind != .failed {
+                result.failure = "PUT_SSM_PARAMETERS: \(config.parameterName)"
+                throw e
+            }
+        }
     }
 }
 

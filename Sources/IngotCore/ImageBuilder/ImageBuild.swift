@@ -137,6 +137,23 @@ public enum BuildPlanner {
             }
         }
 
+        /// Refuses a `--fail-step` that names no step of the recipe's components (a typo would otherwise inject nothing).
+        /// - Parameter components: the recipe's components with their documents.
+        public func check(against components: [BuildPlanner.Component]) throws {
+            for spec in failSteps {
+                let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                guard parts.count == 3, let phase = ComponentDocument.Phase.Name(rawValue: parts[1]) else { continue }
+                let found = components.contains { c in
+                    ImageBuilderARN.arnName(c.resolved.name) == ImageBuilderARN.arnName(parts[0])
+                        && c.document.phases.contains { $0.name == phase && $0.steps.contains { $0.name == parts[2] } }
+                }
+                guard found else {
+                    let known = components.flatMap { c in c.document.phases.flatMap { p in p.steps.map { "\(c.resolved.name)/\(p.name.rawValue)/\($0.name)" } } }
+                    throw IngotError.invalid("fail-step", "'\(spec)' names no step of the recipe; accepted: \(known.joined(separator: ", "))")
+                }
+            }
+        }
+
         func fails(component: String, phase: ComponentDocument.Phase.Name, step: String) -> Bool {
             failSteps.contains { spec in
                 let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map(String.init)

@@ -47,9 +47,11 @@ enum Catalog {
     }
 
     static func putPublicParameter(_ name: String, value: ImageID, region: Region, at date: Date, _ db: Database) throws {
-        let history = try ParameterRows.history(region: region, owner: .amazon, name: name, db)
-        guard history.last?.value != value.rawValue else { return }
-        try ParameterRows.insert(ParameterVersionRow(region: region, owner: .amazon, name: name, version: (history.last?.version ?? 0) + 1,
+        let last = try Row.fetchOne(db, sql: "SELECT version, value FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC LIMIT 1",
+                                    arguments: [region.code, AccountID.amazon.rawValue, name])
+        guard last?["value"] as String? != value.rawValue else { return }
+        let version: Int = last?["version"] ?? 0
+        try ParameterRows.insert(ParameterVersionRow(region: region, owner: .amazon, name: name, version: version + 1,
                                                      type: "String", dataType: "aws:ec2:image", value: value.rawValue, labels: [],
                                                      modified: Timestamp.millis(date)), db)
     }

@@ -175,6 +175,13 @@ struct ImageBuilderLookup {
 
     /// The newest component build a recipe's `componentArn` selects, with its document.
     func component(_ configuration: ComponentConfiguration, region: Region, field: String) throws -> BuildPlanner.Component {
+        let (resolved, document) = try resolve(configuration, region: region, field: field, document: true)
+        return BuildPlanner.Component(resolved: resolved, document: document ?? ComponentDocument(phases: []))
+    }
+
+    /// The newest component build a recipe's `componentArn` selects; its document only when asked
+    /// (reading it parses YAML: a schedule's tick needs the version alone).
+    func resolve(_ configuration: ComponentConfiguration, region: Region, field: String, document: Bool) throws -> (ResolvedComponent, ComponentDocument?) {
         let arn = try ImageBuilderARN.reference(configuration.componentArn, type: .component, region: region, owner: ctx.caller, field: field)
         guard arn.region == region else {
             throw IngotError.invalid(field, "'\(arn)' is in \(arn.region); a recipe's components must be in its region (\(region))", code: "InvalidParameterValueException")
@@ -185,17 +192,18 @@ struct ImageBuilderLookup {
                                          code: "ResourceNotFoundException")
             }
             let resolved = ResolvedComponent(arn: entry.arn(in: region), name: entry.name, version: entry.version, type: entry.type, parameters: configuration.parameters)
-            return BuildPlanner.Component(resolved: resolved, document: entry.document)
+            return (resolved, entry.document)
         }
         guard let row = try newest(arn), let version = row.version.flatMap({ try? SemanticVersion($0, field: "version") }) else {
             throw IngotError.invalid(field, "no component matches '\(arn)'", code: "ResourceNotFoundException")
         }
         let definition = try row.decode(ComponentDefinition.self)
-        let document = try ComponentYAML.document(definition.data, field: "component \(row.arn)")
+        let parsed = try document ? ComponentYAML.document(definition.data, field: "component \(row.arn)") : nil
         let buildVersion = version.build(row.build ?? 1)
         let resolved = ResolvedComponent(arn: ImageBuilderARN(region: region, owner: ctx.caller, type: .component, name: row.name, version: buildVersion),
-                                         name: definition.name, version: buildVersion, type: definition.type ?? document.componentType, parameters: configuration.parameters)
-        return BuildPlanner.Component(resolved: resolved, document: document)
+                                         name: definition.name, version: buildVersion, type: definition.type ?? parsed?.componentType ?? .build,
+                                         parameters: configuration.parameters)
+        return (resolved, parsed)
     }
 
     /// The image a recipe's `parentImage` names at this instant, with its Image Builder version when it has one.
@@ -238,11 +246,20 @@ struct ImageBuilderLookup {
         }
     }
 
-    /// Everything a build of `recipe` would start from now.
+    /// Everything a build of `recipe` would start from now, with the components' documents.
     func inputs(_ recipe: ImageRecipeDefinition, region: Region) throws -> (BuildInputs, [BuildPlanner.Component]) {
         let (parent, version) = try parent(recipe.parentImage, region: region, field: "parentImage")
         let components = try recipe.components.enumerated().map { i, c in try component(c, region: region, field: "components[\(i)].componentArn") }
         return (BuildInputs(parentImageId: parent.id, parentImageName: parent.name, parentVersion: version, components: components.map(\.resolved)), components)
+    }
+
+    /// The same without the documents: what a schedule's tick compares.
+    func versions(_ recipe: ImageRecipeDefinition, region: Region) throws -> BuildInputs {
+        let (parent, version) = try parent(recipe.parentImage, region: region, field: "parentImage")
+        let components = try recipe.components.enumerated().map { i, c in
+            try resolve(c, region: region, field: "components[\(i)].componentArn", document: false).0
+        }
+        return BuildInputs(parentImageId: parent.id, parentImageName: parent.name, parentVersion: version, components: components)
     }
 }
 
@@ -296,7 +313,7 @@ struct ImageBuilderApply {
     func apply(_ recipe: ImageRecipeDefinition, field: String) throws -> ApplyOutcome {
         // References must resolve now, as CreateImageRecipe checks them.
         for (j, c) in recipe.components.enumerated() {
-            _ = try lookup.component(c, region: region, field: "\(field).components[\(j)].componentArn")
+            _ = try lookup.resolve(c, region: region, field: "\(field).components[\(j)].componentArn", document: false)
         }
         switch try ParentImage(recipe.parentImage, field: field + ".parentImage") {
         case .ami, .image: _ = try lookup.parent(recipe.parentImage, region: region, field: field + ".parentImage")

@@ -76,7 +76,7 @@ struct BuildRunner {
     var lookup: ImageBuilderLookup { ImageBuilderLookup(ctx: ctx, db: db) }
 
     /// The pipeline's recipe, infrastructure and distribution as they are now.
-    struct PipelineParts {
+    struct PipelineParts: Sendable {
         var pipeline: ImagePipelineDefinition
         var pipelineArn: ImageBuilderARN
         var recipe: ImageRecipeDefinition
@@ -107,10 +107,11 @@ struct BuildRunner {
     }
 
     /// StartImagePipelineExecution at `ctx.now`: the build's timeline is planned now.
-    func start(_ row: ResourceRow, buildType: String, faults: BuildPlanner.Faults, inputs resolved: (BuildInputs, [BuildPlanner.Component])? = nil) throws -> ImageBuild {
-        let parts = try parts(row)
+    func start(_ row: ResourceRow, buildType: String, faults: BuildPlanner.Faults, parts known: PipelineParts? = nil) throws -> ImageBuild {
+        let parts = try known ?? parts(row)
         let region = Region(trusted: row.region)
-        let (inputs, components) = try resolved ?? lookup.inputs(parts.recipe, region: region)
+        let (inputs, components) = try lookup.inputs(parts.recipe, region: region)
+        try faults.check(against: components)
         let version = try SemanticVersion(parts.recipeArn.version?.description ?? "", field: "recipe version")
         let number = try BuildRows.nextBuildNumber(region: region, owner: ctx.caller, name: parts.recipe.name, version: version, db)
         let arn = ImageBuilderARN(region: region, owner: ctx.caller, type: .image, name: parts.recipe.name, version: version.build(number))
@@ -329,48 +330,64 @@ extension LocalCloud {
                 let names = Set(published.map(\.name)).sorted()
                 events.append(PipelineEvent(at: at, kind: .release, reason: names.isEmpty ? "nothing new" : names.joined(separator: ", ")))
             case 1:
-                if let (arn, _) = build { events += try await advanceBuild(arn, at: at) }
+                if let (arn, _) = build {
+                    let changes = try await advanceBuild(arn, at: at)
+                    // A new AVAILABLE build is what the pipeline's next tick compares with.
+                    for change in changes where change.status == .available { if let p = change.pipeline { state.cache[p]?.lastInputs = nil } }
+                    events += changes
+                }
             default:
                 if let tick { events.append(try await runTick(tick, state: &state)) }
             }
         }
         try await store.write { [state] db in
             if state.catalogThrough != nil { try Catalog.setThrough(max(target, state.catalogThrough ?? target), db) }
-            for p in state.pipelines where p.through < target {
-                try db.execute(sql: "UPDATE ib_resource SET schedule_through = ? WHERE arn = ? AND (schedule_through IS NULL OR schedule_through < ?)",
-                               arguments: [Timestamp.millis(target), p.arn, Timestamp.millis(target)])
-            }
+            // Every pipeline, disabled ones too: re-enabling one must not replay the ticks it missed.
+            try db.execute(sql: """
+                UPDATE ib_resource SET schedule_through = ?1 WHERE type = 'image-pipeline' AND (schedule_through IS NULL OR schedule_through < ?1)
+                """, arguments: [Timestamp.millis(target)])
         }
         return events
     }
 
     func runTick(_ tick: CatchUp.Tick, state: inout CatchUp.State) async throws -> PipelineEvent {
         let store = store
-        let event = try await store.write { db -> PipelineEvent in
+        let cached = state.cache[tick.pipeline.arn]
+        let (event, fresh) = try await store.write { db -> (PipelineEvent, CatchUp.Cached?) in
             try db.execute(sql: "UPDATE ib_resource SET schedule_through = ? WHERE arn = ?", arguments: [Timestamp.millis(tick.at), tick.pipeline.arn])
             guard let row = try ResourceRow.fetchOne(db, key: tick.pipeline.arn), row.status == PipelineStatus.enabled.rawValue else {
-                return PipelineEvent(at: tick.at, kind: .tick, pipeline: tick.pipeline.arn, decision: "skip", reason: "the pipeline is disabled")
+                return (PipelineEvent(at: tick.at, kind: .tick, pipeline: tick.pipeline.arn, decision: "skip", reason: "the pipeline is disabled"), nil)
             }
+            let region = Region(trusted: row.region)
             let ctx = Operations(caller: AccountID(trusted: row.ownerId), now: tick.at)
             let runner = BuildRunner(ctx: ctx, db: db)
             if let running = try BuildRows.inProgress(pipeline: row.arn, db) {
-                return PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip",
-                                     reason: "cron matched; \(running) is still in progress (Ingot starts one execution at a time)")
+                return (PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip",
+                                      reason: "cron matched; \(running) is still in progress (Ingot starts one execution at a time)"), cached)
             }
-            let resolved: (BuildInputs, [BuildPlanner.Component])
+            // The definitions change only when something is applied: read them again only then.
+            let signature = try CatchUp.signature(region: region, owner: ctx.caller, db)
+            var entry: CatchUp.Cached
+            let inputs: BuildInputs
             do {
-                resolved = try runner.lookup.inputs(try runner.parts(row).recipe, region: Region(trusted: row.region))
+                if let cached, cached.signature == signature {
+                    entry = cached
+                } else {
+                    entry = CatchUp.Cached(signature: signature, parts: try runner.parts(row), lastInputs: nil)
+                }
+                inputs = try runner.lookup.versions(entry.parts.recipe, region: region)
             } catch let e as IngotError {
-                return PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip", reason: "cron matched; cannot resolve the recipe: \(e)")
+                return (PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip", reason: "cron matched; cannot resolve the recipe: \(e)"), nil)
             }
-            let decision = PipelineTrigger.decide(condition: tick.pipeline.condition, inputs: resolved.0,
-                                                  lastBuild: try BuildRows.lastAvailable(pipeline: row.arn, db)?.inputs)
+            if entry.lastInputs == nil { entry.lastInputs = .some(try BuildRows.lastAvailable(pipeline: row.arn, db)?.inputs) }
+            let decision = PipelineTrigger.decide(condition: tick.pipeline.condition, inputs: inputs, lastBuild: entry.lastInputs ?? nil)
             guard case .build(let reason) = decision else {
-                return PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip", reason: decision.reason)
+                return (PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip", reason: decision.reason), entry)
             }
-            let build = try runner.start(row, buildType: "SCHEDULED", faults: BuildPlanner.Faults(), inputs: resolved)
-            return PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, image: build.arn.description, status: .pending, decision: "build", reason: reason)
+            let build = try runner.start(row, buildType: "SCHEDULED", faults: BuildPlanner.Faults(), parts: entry.parts)
+            return (PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, image: build.arn.description, status: .pending, decision: "build", reason: reason), entry)
         }
+        state.cache[tick.pipeline.arn] = fresh
         state.advance(tick.pipeline.arn, to: tick.at)
         if event.reason == "the pipeline is disabled" { state.drop(tick.pipeline.arn) }
         return event
@@ -489,10 +506,27 @@ enum CatchUp {
         var at: Date
     }
 
+    /// A pipeline's definitions as last read, and what its last AVAILABLE build started from
+    /// (nil: not read yet; .some(nil): it has none).
+    struct Cached: Sendable {
+        var signature: [Int64]
+        var parts: BuildRunner.PipelineParts
+        var lastInputs: BuildInputs??
+    }
+
+    /// Changes whenever something is applied in the region and account.
+    static func signature(region: Region, owner: AccountID, _ db: Database) throws -> [Int64] {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*), MAX(date_created), TOTAL(COALESCE(date_updated, 0)) FROM ib_resource WHERE region = ? AND owner_id = ?
+            """, arguments: [region.code, owner.rawValue])
+        return [row?[0] ?? 0, row?[1] ?? 0, Int64((row?[2] as Double?) ?? 0)]
+    }
+
     struct State: Sendable {
         var pipelines: [Pipeline]
         var catalogThrough: Date?
         var pendingBuilds: Bool
+        var cache: [String: Cached] = [:]
 
         /// Whether there is anything to catch up on.
         var started: Bool { catalogThrough != nil || !pipelines.isEmpty || pendingBuilds }
