@@ -29,6 +29,7 @@ def main():
     ap.add_argument("--pipelines", type=int, default=20)
     ap.add_argument("--regions", type=int, default=10)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--keep", help="Keep the prepared store here (e.g. to profile the schedule command on it).")
     a = ap.parse_args()
     regions = REGIONS[:a.regions]
     work = tempfile.mkdtemp(prefix="ingot-pipelines-bench-")
@@ -72,6 +73,8 @@ def main():
     with open(config, "w") as f:
         f.write("\n".join(lines) + "\n")
     run([a.ingot, "pipelines", "apply", "-f", config], env)
+    if a.keep:
+        shutil.copy(base, a.keep)
 
     times, rss, report = [], [], None
     for i in range(a.runs):

@@ -152,8 +152,8 @@ public enum Distributor {
                 sourceRegion: source.image.region, sourceImageId: source.image.id, region: region, name: imageName,
                 description: ami?.description ?? source.image.description, copyImageTags: true, tags: tags,
                 encrypted: ami?.kmsKeyId != nil, kmsKeyId: ami?.kmsKeyId))
-            let copied = try await cloud.describeImage(id, region: region)
-            return .init(region: region, accountId: cloud.caller, imageId: id, name: name, state: copied?.state.rawValue ?? "pending")
+            // A copy starts pending ("The new AMI enters the pending state"); advance() sees it land.
+            return .init(region: region, accountId: cloud.caller, imageId: id, name: name, state: ImageState.pending.rawValue)
         } catch let e as IngotError where e.kind != .failed {
             return .init(region: region, accountId: cloud.caller, imageId: nil, name: name, state: "failed", reason: e.description)
         }

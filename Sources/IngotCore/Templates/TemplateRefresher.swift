@@ -183,8 +183,12 @@ public enum TemplateRefresher {
             }
             return snapshot
         }
-        if base.data.imageId != image?.id.rawValue || options.keep != nil {
+        if options.keep != nil {
             snapshot.versions = try await cloud.describeLaunchTemplateVersions(region: region, name: name, versions: [])
+        } else if base.data.imageId != image?.id.rawValue, let latest = snapshot.template?.latestVersionNumber, latest > base.versionNumber {
+            // Only a version after the base can already reference the image: read those, not a history
+            // that grows with every build.
+            snapshot.versions = try await cloud.describeLaunchTemplateVersions(region: region, name: name, versions: [.range((base.versionNumber + 1)...latest)])
         }
         if options.keep != nil {
             snapshot.groups = try await cloud.describeAutoScalingGroups(region: region, names: []).filter { $0.launchTemplateName == name }

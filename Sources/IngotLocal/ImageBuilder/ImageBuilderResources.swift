@@ -223,17 +223,22 @@ struct ImageBuilderLookup {
                     throw IngotError.invalid(field, "'\(arn.name)' is not an AWS-managed image Ingot's catalog has; accepted: \(BaseImageCatalog.families.map(\.imageBuilderName).joined(separator: ", "))",
                                              code: "ResourceNotFoundException")
                 }
-                let candidates = try ImageRows.fetch(db, where: "image.region = :region AND image.owner_id = :owner AND image.architecture = :arch",
-                                                     arguments: ["region": region.code, "owner": family.owner.rawValue, "arch": family.architecture.rawValue], now: ctx.now)
-                let best = candidates.compactMap { image -> (Image, SemanticVersion)? in
-                    guard image.state == .available, let day = family.releaseDate(ofAMIName: image.name) else { return nil }
+                // Names and states only (a schedule asks this at every tick); the winner is read whole.
+                let now = Timestamp.millis(ctx.now)
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT image_id, name FROM image
+                    WHERE region = ? AND owner_id = ? AND architecture = ? AND (state = 'available' OR (state = 'pending' AND available_at <= ?))
+                    """, arguments: [region.code, family.owner.rawValue, family.architecture.rawValue, now])
+                let best = rows.compactMap { row -> (String, SemanticVersion)? in
+                    let name: String = row["name"]
+                    guard let day = family.releaseDate(ofAMIName: name) else { return nil }
                     let version = family.version(released: day)
-                    return (arn.version?.matches(version) ?? true) ? (image, version) : nil
+                    return (arn.version?.matches(version) ?? true) ? (row["image_id"], version) : nil
                 }.max { $0.1 < $1.1 }
-                guard let best else {
+                guard let best, let image = try? ctx.visibleImage(ImageID(trusted: best.0), region: region, db).1, image.state == .available else {
                     throw IngotError.refused("ResourceNotFoundException", "The following required resource 'Image' cannot be found: '\(arn)' in \(region)")
                 }
-                return (best.0, best.1.description)
+                return (image, best.1.description)
             }
             // One of the account's own Image Builder images: the newest AVAILABLE build that matches.
             let builds = try BuildRows.builds(region: region, owner: ctx.caller, name: arn.name, db).filter { build in

@@ -49,9 +49,9 @@ enum BuildRows {
                           arguments: [region.code, owner.rawValue, ImageBuilderARN.arnName(name), version.description]) ?? 0) + 1
     }
 
-    static func nextDue(_ db: Database) throws -> (String, Date)? {
-        try Row.fetchOne(db, sql: "SELECT arn, next_at FROM ib_image WHERE next_at IS NOT NULL ORDER BY next_at, arn LIMIT 1")
-            .map { ($0["arn"], Timestamp.date(millis: $0["next_at"])) }
+    static func nextDue(_ db: Database) throws -> (String, Date, String?)? {
+        try Row.fetchOne(db, sql: "SELECT arn, next_at, pipeline_arn FROM ib_image WHERE next_at IS NOT NULL ORDER BY next_at, arn LIMIT 1")
+            .map { ($0["arn"], Timestamp.date(millis: $0["next_at"]), $0["pipeline_arn"]) }
     }
 
     static func ofPipeline(_ arn: String, _ db: Database) throws -> [ImageBuild] {
@@ -77,6 +77,17 @@ struct BuildRunner {
 
     /// The pipeline's recipe, infrastructure and distribution as they are now.
     struct PipelineParts: Sendable {
+        /// Whether only a catalog release can give the recipe a newer parent (an AWS-managed image or a
+        /// fixed AMI, not a parameter or another pipeline's image, which builds can change).
+        var dependsOnCatalogOnly: Bool {
+            switch try? ParentImage(recipe.parentImage, field: "parentImage") {
+            case .ami: true
+            case .image(let arn): arn.isAWSManaged
+            case .parameter(let name): Parameter.isPublic(name)
+            case nil: false
+            }
+        }
+
         var pipeline: ImagePipelineDefinition
         var pipelineArn: ImageBuilderARN
         var recipe: ImageRecipeDefinition
@@ -304,41 +315,31 @@ extension LocalCloud {
     /// Brings due work up to the clock's now, in time order: base image releases, builds' next stages
     /// (steps complete, AMIs land, copies arrive, templates and parameters change) and schedule ticks.
     /// Every store's commands call it first, so any command at time T sees the world as of T. Work done
-    /// stays done: running again at an earlier time changes nothing. Each event is its own transaction;
-    /// a process killed in between leaves the rest due, and the next command finishes it.
+    /// stays done: running again at an earlier time changes nothing. Events commit in transactions of
+    /// about a second's work; a process killed in between leaves the rest due, and the next command
+    /// finishes it.
     @discardableResult
     public func catchUp() async throws -> [PipelineEvent] {
         let target = clock.now
         var state = try await store.read { db in try CatchUp.State.load(db) }
         guard state.started else { return [] }
         var events: [PipelineEvent] = []
+        // Events are done in transactions of at most about a second's work: few commits (each writes
+        // the pages it touched to the WAL), and the write lock is never held for long.
         while true {
-            let build = try await store.read { db in try BuildRows.nextDue(db) }
-            let tick = state.nextTick()
-            let release = state.catalogThrough.flatMap(Catalog.nextRelease(after:))
-            // At one instant: a release first (a tick then sees it), then builds, then ticks.
-            let candidates: [(Date, Int)] = [release.map { ($0, 0) }, build.map { ($0.1, 1) }, tick.map { ($0.at, 2) }].compactMap { $0 }
-            guard let (at, kind) = candidates.filter({ $0.0 <= target }).min(by: { ($0.0, $0.1) < ($1.0, $1.1) }) else { break }
-            switch kind {
-            case 0:
-                let published = try await store.write { db in
-                    let images = try Catalog.publish(day: at, db)
-                    try Catalog.setThrough(at, db)
-                    return images
+            let (chunk, next, finished) = try await store.transaction { [self, state] in
+                var state = state
+                var chunk: [PipelineEvent] = []
+                let started = ContinuousClock.now
+                while ContinuousClock.now - started < .seconds(1) {
+                    guard let done = try await nextEvent(&state, until: target) else { return (chunk, state, true) }
+                    chunk += done
                 }
-                state.catalogThrough = at
-                let names = Set(published.map(\.name)).sorted()
-                events.append(PipelineEvent(at: at, kind: .release, reason: names.isEmpty ? "nothing new" : names.joined(separator: ", ")))
-            case 1:
-                if let (arn, _) = build {
-                    let changes = try await advanceBuild(arn, at: at)
-                    // A new AVAILABLE build is what the pipeline's next tick compares with.
-                    for change in changes where change.status == .available { if let p = change.pipeline { state.cache[p]?.lastInputs = nil } }
-                    events += changes
-                }
-            default:
-                if let tick { events.append(try await runTick(tick, state: &state)) }
+                return (chunk, state, false)
             }
+            events += chunk
+            state = next
+            if finished { break }
         }
         try await store.write { [state] db in
             if state.catalogThrough != nil { try Catalog.setThrough(max(target, state.catalogThrough ?? target), db) }
@@ -348,6 +349,48 @@ extension LocalCloud {
                 """, arguments: [Timestamp.millis(target)])
         }
         return events
+    }
+
+    /// Does the earliest due event at or before `target` (nil: none is due).
+    func nextEvent(_ state: inout CatchUp.State, until target: Date) async throws -> [PipelineEvent]? {
+        let build = try await store.read { db in try BuildRows.nextDue(db) }
+        let tick = state.nextTick()
+        let release = state.catalogThrough.flatMap(Catalog.nextRelease(after:))
+        // At one instant: a release first (a tick then sees it), then builds, then ticks.
+        let candidates: [(Date, Int)] = [release.map { ($0, 0) }, build.map { ($0.1, 1) }, tick.map { ($0.at, 2) }].compactMap { $0 }
+        guard let (at, kind) = candidates.filter({ $0.0 <= target }).min(by: { ($0.0, $0.1) < ($1.0, $1.1) }) else { return nil }
+        switch kind {
+        case 0:
+            let published = try await store.write { db in
+                let images = try Catalog.publish(day: at, db)
+                try Catalog.setThrough(at, db)
+                return images
+            }
+            state.catalogThrough = at
+            let names = Set(published.map(\.name)).sorted()
+            return [PipelineEvent(at: at, kind: .release, reason: names.isEmpty ? "nothing new" : names.joined(separator: ", "))]
+        case 1:
+            guard let (arn, _, pipeline) = build else { return [] }
+            // A new AVAILABLE build is what the pipeline's next tick compares with: advanceBuild resets it.
+            let (changes, fresh) = try await advanceBuild(arn, at: at, cached: pipeline.flatMap { state.cache[$0] })
+            if let pipeline { state.cache[pipeline] = fresh }
+            return changes
+        default:
+            guard let tick else { return [] }
+            let event = try await runTick(tick, state: &state)
+            var events = [event]
+            // Until the next release, nothing changes what this pipeline's ticks compare: the same
+            // answer, without asking again (when its parent is a catalog image or a fixed AMI).
+            if event.decision == "skip", event.reason == "cron matched; no dependency updates",
+               state.cache[tick.pipeline.arn]?.parts.dependsOnCatalogOnly == true {
+                let horizon = min(target.addingTimeInterval(1), state.catalogThrough.flatMap(Catalog.nextRelease(after:)) ?? target.addingTimeInterval(1))
+                while let next = state.pipelines.first(where: { $0.arn == tick.pipeline.arn })?.next, next < horizon {
+                    events.append(PipelineEvent(at: next, kind: .tick, pipeline: event.pipeline, decision: "skip", reason: event.reason))
+                    state.advance(tick.pipeline.arn, to: next)
+                }
+            }
+            return events
+        }
     }
 
     func runTick(_ tick: CatchUp.Tick, state: inout CatchUp.State) async throws -> PipelineEvent {
@@ -393,15 +436,23 @@ extension LocalCloud {
         return event
     }
 
-    /// Runs the build's next stage at `at`.
-    func advanceBuild(_ arn: String, at: Date) async throws -> [PipelineEvent] {
-        let loaded = try await store.read { db -> (ImageBuild, BuildRunner.PipelineParts?)? in
+    /// Runs the build's next stage at `at`, in one transaction. `cached`: the pipeline's definitions
+    /// as a tick last read them (used when nothing was applied since); the ones used are returned.
+    func advanceBuild(_ arn: String, at: Date, cached: CatchUp.Cached?) async throws -> ([PipelineEvent], CatchUp.Cached?) {
+        try await store.transaction { [self] in try await advanceBuildStage(arn, at: at, cached: cached) }
+    }
+
+    func advanceBuildStage(_ arn: String, at: Date, cached: CatchUp.Cached?) async throws -> ([PipelineEvent], CatchUp.Cached?) {
+        let loaded = try await store.read { db -> (ImageBuild, BuildRunner.PipelineParts?, CatchUp.Cached?)? in
             guard let build = try BuildRows.get(arn, db) else { return nil }
             let ctx = Operations(caller: build.owner, now: at)
-            let parts = try build.pipelineArn.flatMap { try ResourceRow.fetchOne(db, key: $0.description) }.map { try BuildRunner(ctx: ctx, db: db).parts($0) }
-            return (build, parts)
+            guard let row = try build.pipelineArn.flatMap({ try ResourceRow.fetchOne(db, key: $0.description) }) else { return (build, nil, nil) }
+            let signature = try CatchUp.signature(region: build.region, owner: build.owner, db)
+            if let cached, cached.signature == signature { return (build, cached.parts, cached) }
+            let parts = try BuildRunner(ctx: ctx, db: db).parts(row)
+            return (build, parts, CatchUp.Cached(signature: signature, parts: parts, lastInputs: nil))
         }
-        guard var (build, parts) = loaded else { return [] }
+        guard var (build, parts, fresh) = loaded else { return ([], nil) }
         let before = build.history.count
         let owner = LocalCloud(store: store, caller: build.owner, clock: .at(at))
         switch build.stage {
@@ -420,9 +471,11 @@ extension LocalCloud {
             }
         }
         try await store.write { [build] db in try BuildRows.write(build, db) }
-        return build.history.dropFirst(before).map {
+        let events = build.history.dropFirst(before).map {
             PipelineEvent(at: $0.at, kind: .status, pipeline: build.pipelineArn?.description, image: build.arn.description, status: $0.status, reason: $0.reason)
         }
+        if events.contains(where: { $0.status == .available }) { fresh?.lastInputs = nil }
+        return (events, fresh)
     }
 
     /// DISTRIBUTING: copies start, and once they landed, sharing, launch templates and parameters.

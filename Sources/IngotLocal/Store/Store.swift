@@ -54,12 +54,56 @@ public final class Store: Sendable {
     }
 
     /// Runs `body` in one write transaction (IMMEDIATE: concurrent writers queue on the busy timeout).
+    /// Inside ``transaction(_:)``, in a savepoint of that transaction instead.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await mapErrors { try await pool.write(body) }
+        if let open = openTransaction {
+            return try mapErrorsNow {
+                var result: T?
+                try open.db.inSavepoint {
+                    result = try body(open.db)
+                    return .commit
+                }
+                guard let result else { throw IngotError.failed("store: a savepoint produced no result") }
+                return result
+            }
+        }
+        return try await mapErrors { try await pool.write(body) }
     }
 
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await mapErrors { try await pool.read(body) }
+        if let open = openTransaction { return try mapErrorsNow { try body(open.db) } }
+        return try await mapErrors { try await pool.read(body) }
+    }
+
+    /// The write transaction `transaction(_:)` holds, when the current task runs inside one of this store's.
+    private var openTransaction: OpenTransaction? {
+        guard let open = OpenTransaction.current, open.store == ObjectIdentifier(self) else { return nil }
+        return open
+    }
+
+    /// Runs `work` (async code over the local cloud: several operations) in one write transaction:
+    /// all of it commits, or none. The operations it calls run on the transaction directly, each in a
+    /// savepoint (a refused one leaves nothing behind), on the writer's thread: `work` runs there, on
+    /// an executor that the transaction drains until `work` is done. `work` must not wait for anything
+    /// but the local cloud (no sleeps, no network): the writer's thread is busy running it.
+    func transaction<T: Sendable>(_ work: @Sendable @escaping () async throws -> T) async throws -> T {
+        if openTransaction != nil { return try await work() }
+        let id = ObjectIdentifier(self)
+        return try await mapErrors {
+            try await pool.write { db in
+                let executor = InlineTaskExecutor()
+                let open = OpenTransaction(db: db, store: id)
+                let outcome = OutcomeBox<T>()
+                Task(executorPreference: executor) {
+                    let result = await Result { try await OpenTransaction.$current.withValue(open) { try await work() } }
+                    outcome.set(result)
+                    executor.finish()
+                }
+                executor.drain()
+                guard let result = outcome.get() else { throw IngotError.failed("store: a transaction's work did not finish") }
+                return try result.get()
+            }
+        }
     }
 
     /// Synchronous write, for bulk paths that run on their own thread.
@@ -70,6 +114,12 @@ public final class Store: Sendable {
     /// A PRAGMA on the writing connection, outside any transaction.
     func configureWriter(_ sql: String) throws {
         do { try pool.writeWithoutTransaction { try $0.execute(sql: sql) } } catch let e as DatabaseError {
+            throw IngotError.failed("store \(path): \(e.message ?? e.description)")
+        }
+    }
+
+    private func mapErrorsNow<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as DatabaseError {
             throw IngotError.failed("store \(path): \(e.message ?? e.description)")
         }
     }
@@ -100,5 +150,62 @@ public final class Store: Sendable {
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     public func integrityCheck() throws -> String {
         try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+}
+
+/// The write transaction of `Store.transaction`, for the task that runs inside it. `Database` is
+/// not Sendable: it is only used on the writer's thread, where that task's jobs run.
+final class OpenTransaction: @unchecked Sendable {
+    @TaskLocal static var current: OpenTransaction?
+    let db: Database
+    let store: ObjectIdentifier
+
+    init(db: Database, store: ObjectIdentifier) {
+        self.db = db
+        self.store = store
+    }
+}
+
+/// Runs the jobs of the tasks that prefer it on the thread that calls `drain()`, until `finish()`.
+final class InlineTaskExecutor: TaskExecutor, @unchecked Sendable {
+    private let lock = NSLock()
+    private var jobs: [UnownedJob] = []
+    private var finished = false
+    private let ready = DispatchSemaphore(value: 0)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        lock.withLock { jobs.append(unowned) }
+        ready.signal()
+    }
+
+    func finish() {
+        lock.withLock { finished = true }
+        ready.signal()
+    }
+
+    func drain() {
+        while true {
+            ready.wait()
+            while let job = lock.withLock({ jobs.isEmpty ? nil : jobs.removeFirst() }) {
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            }
+            if lock.withLock({ finished && jobs.isEmpty }) { return }
+        }
+    }
+}
+
+/// A result handed from the transaction's task to the thread that waits for it.
+final class OutcomeBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Result<T, any Error>?
+
+    func set(_ result: Result<T, any Error>) { lock.withLock { value = result } }
+    func get() -> Result<T, any Error>? { lock.withLock { value } }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
