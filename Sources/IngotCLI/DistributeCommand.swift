@@ -23,7 +23,7 @@ struct Distribute: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "An ingot.yaml whose imageBuilder.distributionConfigurations has it (required with --cloud aws; the local store's otherwise).")
     var file: String?
     @Flag(help: "Wait until every copy has landed and every region is done.") var wait = false
-    @Option(help: "With --wait: give up after this long (e.g. 30m, 2h).") var timeout: String = "60m"
+    @Option(help: "With --wait: give up after this long (seconds, or e.g. 30m, 2h).") var timeout: String = "60m"
     @Option(help: "With --wait on AWS: seconds between checks.") var poll: Int = 15
     @OptionGroup var role: RoleOptions
 
@@ -117,7 +117,11 @@ struct Distribute: AsyncParsableCommand {
                 steps.append([code, "launch template \(t.launchTemplate)", t.action + version + reason])
             }
             for p in r.parameters { steps.append([code, "parameter \(p.parameterName)", "\(p.action) \(p.value)"]) }
-            if !r.finished { steps.append([code, "waiting", "for its copies to land"]) }
+            if let failure = r.failure {
+                steps.append([code, "failed", failure])
+            } else if !r.finished {
+                steps.append([code, "waiting", "for its copies to land"])
+            }
         }
         if !steps.isEmpty { Output.table(["REGION", "STEP", "RESULT"], steps) }
         if let failure = progress.failure { Output.note(failure) }

@@ -29,6 +29,8 @@ struct PipelinesApply: AsyncParsableCommand {
         let config = try YAMLFile.config(file)
         guard let definitions = config.imageBuilder else { throw IngotError.invalid("file", "\(file) has no imageBuilder: section") }
         let defaultRegion = try region.resolve()
+        // Bad documents are refused before the store is opened (exit 2, nothing written).
+        _ = try LocalCloud.componentDocuments(definitions)
         let cloud = try await global.cloud()
         let outcomes = try await cloud.applyImageBuilder(definitions, defaultRegion: defaultRegion, dryRun: dryRun)
         if global.structured { return try Output.document(global.output, outcomes) }
@@ -92,7 +94,7 @@ struct PipelinesSchedule: AsyncParsableCommand {
             }
         })
         let builds = events.filter { $0.decision == "build" }.count, skips = events.filter { $0.decision == "skip" }.count
-        Output.note("\(Output.count(builds, "build")) started, \(Output.count(skips, "tick")) skipped until \(Output.time(target))\(dryRun ? " (dry run: nothing was written)" : "").")
+        Output.note("\(Output.count(builds, "build")) started, \(Output.count(skips, "tick")) skipped until \(Output.time(target))\(dryRun ? " (dry run: nothing after now was written)" : "").")
     }
 
     static func short(_ arn: String?) -> String {
@@ -290,7 +292,7 @@ struct ResourceSummary: Encodable {
         case .imagePipeline:
             let schedule = definition.object?["schedule"]
             detail = [schedule?.object?["scheduleExpression"]?.string, schedule?.object?["timezone"]?.string,
-                      record.consecutiveFailures > 0 ? "\(record.consecutiveFailures) consecutive failures" : nil].compactMap { $0 }.joined(separator: " ")
+                      record.consecutiveFailures > 0 ? Output.count(record.consecutiveFailures, "consecutive failure") : nil].compactMap { $0 }.joined(separator: " ")
         default: break
         }
         let version = record.version.map { v in record.build.map { "\(v)/\($0)" } ?? v }

@@ -283,4 +283,19 @@ struct PipelineTests {
         let copy = try await world.fixture.image(theirs.image, as: world.fixture.at(end).acting(as: Fixture.other))
         #expect(copy.ownerId == Fixture.other && copy.sourceImageId == done.imageId)
     }
+
+    @Test("A pipeline enabled again does not run the ticks it missed while disabled")
+    func reenabling() async throws {
+        let schedule = PipelineSchedule(scheduleExpression: try ScheduleExpression(parsing: "cron(0 6 * * ? *)"), pipelineExecutionStartCondition: .expressionMatchOnly)
+        var definitions = try PipelineWorld.definitions(schedule: schedule)
+        definitions.imagePipelines[0].status = .disabled
+        let world = try await PipelineWorld(definitions)
+        let later = Fixture.now.addingTimeInterval(10 * 86_400)
+        #expect(try await world.advance(to: later).filter { $0.kind == .tick }.isEmpty)
+        definitions.imagePipelines[0].status = .enabled
+        _ = try await world.fixture.at(later).applyImageBuilder(definitions, defaultRegion: .usEast1, dryRun: false)
+        // The next tick is the first 06:00 after it was enabled, 2026-12-07T06:00Z; nothing from the ten days before.
+        let events = try await world.advance(to: later.addingTimeInterval(86_400))
+        #expect(events.filter { $0.decision == "build" }.map(\.at) == [Timestamp.parse("2026-12-07T06:00:00Z")])
+    }
 }

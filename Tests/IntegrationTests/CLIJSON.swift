@@ -53,6 +53,14 @@ enum CLIJSON {
     // MARK: Resolve, doctor, templates, demo
 
     /// `resolve`: one entry per region.
+    /// An image build as `imagebuilder list images` and `pipelines executions` print it (GetImage's names).
+    struct PipelineImage: Decodable {
+        struct State: Decodable { let status: String; let reason: String? }
+        let arn, version: String
+        let state: State
+        let buildType: String
+    }
+
     struct Resolve: Decodable {
         struct Rejection: Decodable, Equatable {
             let imageId, name, reason: String

@@ -144,12 +144,12 @@ public struct ComponentDocument: Decodable, Sendable, Hashable {
     /// - "The step name must be unique for the phase" (the same name may appear in two phases, as in
     ///   AWS's own example, where `build` and `validate` both have a `Cleanup` step). A phase lists at
     ///   least one step (`steps` is "Required: Yes").
-    /// - Parameter and constant names: "between 3 and 128 characters", "only alphanumeric characters
+    /// - The names of parameters and constants: "between 3 and 128 characters", "only alphanumeric characters
     ///   (a-z, A-Z, 0-9), dashes (-), or underscores (_)", and "must not be the same as any other
     ///   parameter names or constants".
     /// - Each step's own rules: ``Step/validate(field:)``.
     ///
-    /// `field` is the document's place (`components[web-base].data`); errors name paths under it.
+    /// - Parameter field: the document's place (`components[web-base].data`); errors name paths under it.
     public func validate(field: String = "") throws {
         var variables = Set<String>()
         for (i, p) in parameters.enumerated() {

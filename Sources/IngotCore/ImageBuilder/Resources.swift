@@ -90,10 +90,13 @@ public struct ComponentConfiguration: Sendable, Hashable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.refuseUnknownKeys(CodingKeys.self, field: decoder.fieldName)
+        let field = decoder.fieldName
+        try decoder.refuseUnknownKeys(CodingKeys.self, field: field)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         componentArn = try c.decode(String.self, forKey: .componentArn)
         parameters = try c.decodeIfPresent([ComponentParameter].self, forKey: .parameters)
+        // Its form is checked here (whether it exists, when the recipe is created).
+        _ = try ImageBuilderARN.reference(componentArn, type: .component, region: .usEast1, owner: .defaultLocal, field: field + ".componentArn")
     }
 }
 
@@ -525,7 +528,15 @@ public struct Distribution: Sendable, Hashable, Codable {
             if let type = p.dataType, !["text", "aws:ec2:image"].contains(type) {
                 throw IngotError.invalid(f + ".dataType", "'\(type)'; accepted: text, aws:ec2:image", code: "InvalidParameterValueException")
             }
-            if let id = p.amiAccountId { _ = try AccountID(id, field: f + ".amiAccountId") }
+            try Parameter.validate(name: p.parameterName, field: f + ".parameterName")
+            if let id = p.amiAccountId {
+                _ = try AccountID(id, field: f + ".amiAccountId")
+                // "During distribution, this account must be specified in distribution settings as a target account for the Region."
+                guard amiDistributionConfiguration?.targetAccountIds?.contains(id) == true else {
+                    throw IngotError.invalid(f + ".amiAccountId", "\(id) is not one of this region's amiDistributionConfiguration.targetAccountIds",
+                                             code: "InvalidParameterValueException")
+                }
+            }
         }
         for (i, t) in (launchTemplateConfigurations ?? []).enumerated() {
             if let id = t.accountId { _ = try AccountID(id, field: "\(field).launchTemplateConfigurations[\(i)].accountId") }
@@ -700,6 +711,12 @@ public struct ImagePipelineDefinition: Sendable, Hashable, Codable {
         imageRecipeArn = try c.decode(String.self, forKey: .imageRecipeArn)
         infrastructureConfigurationArn = try c.decode(String.self, forKey: .infrastructureConfigurationArn)
         distributionConfigurationArn = try c.decodeIfPresent(String.self, forKey: .distributionConfigurationArn)
+        for (text, type, key) in [(imageRecipeArn, ImageBuilderARN.ResourceType.imageRecipe, "imageRecipeArn"),
+                                  (infrastructureConfigurationArn, .infrastructureConfiguration, "infrastructureConfigurationArn"),
+                                  (distributionConfigurationArn, .distributionConfiguration, "distributionConfigurationArn")] {
+            guard let text else { continue }
+            _ = try ImageBuilderARN.reference(text, type: type, region: .usEast1, owner: .defaultLocal, field: "\(field).\(key)")
+        }
         imageTestsConfiguration = try c.decodeIfPresent(ImageTestsConfiguration.self, forKey: .imageTestsConfiguration)
         schedule = try c.decodeIfPresent(PipelineSchedule.self, forKey: .schedule)
         status = try c.decodeIfPresent(PipelineStatus.self, forKey: .status)

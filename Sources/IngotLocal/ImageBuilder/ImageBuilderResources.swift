@@ -102,16 +102,7 @@ extension LocalCloud {
     ///   - dryRun: report without writing.
     public func applyImageBuilder(_ definitions: ImageBuilderDefinitions, defaultRegion: Region, dryRun: Bool) async throws -> [ApplyOutcome] {
         let region = definitions.region ?? defaultRegion
-        // Documents are checked before anything is written (exit 2 naming the field).
-        let documents = try definitions.components.enumerated().map { i, component in
-            let field = "imageBuilder.components[\(i)]"
-            let document = try ComponentYAML.document(component.data, field: field + ".data")
-            if let type = component.type, type != document.componentType {
-                throw IngotError.invalid(field + ".type", "\(type.rawValue), but the document's phases make it \(document.componentType.rawValue); accepted: \(document.componentType.rawValue) or no type",
-                                         code: "InvalidParameterValueException")
-            }
-            return document
-        }
+        let documents = try Self.componentDocuments(definitions)
         let ctx = context
         do {
             return try await store.write { db in
@@ -121,6 +112,21 @@ extension LocalCloud {
             }
         } catch let rollback as DryRunRollback {
             return rollback.outcomes.map { var o = $0; o.action = "would-" + (o.action == "created" ? "create" : o.action == "updated" ? "update" : o.action); if $0.action == "unchanged" { o.action = "unchanged" }; return o }
+        }
+    }
+
+    /// The components' AWSTOE documents, each checked as AWSTOE checks it (errors name the field):
+    /// what `pipelines apply` validates before it opens the store.
+    /// - Parameter definitions: the `imageBuilder:` section.
+    public static func componentDocuments(_ definitions: ImageBuilderDefinitions) throws -> [ComponentDocument] {
+        try definitions.components.enumerated().map { i, component in
+            let field = "imageBuilder.components[\(i)]"
+            let document = try ComponentYAML.document(component.data, field: field + ".data")
+            if let type = component.type, type != document.componentType {
+                throw IngotError.invalid(field + ".type", "\(type.rawValue), but the document's phases make it \(document.componentType.rawValue); accepted: \(document.componentType.rawValue) or no type",
+                                         code: "InvalidParameterValueException")
+            }
+            return document
         }
     }
 
@@ -367,6 +373,8 @@ struct ImageBuilderApply {
             row.definition = json
             row.dateUpdated = now
             if type == .imagePipeline {
+                // Enabled again: its schedule starts from now (the ticks it missed while disabled never run).
+                if row.status != status, status == PipelineStatus.enabled.rawValue { row.scheduleThrough = now }
                 row.status = status
                 // "The consecutive failure count is also reset to zero ... The pipeline configuration is updated."
                 row.consecutiveFailures = 0

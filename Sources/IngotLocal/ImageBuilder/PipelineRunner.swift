@@ -341,6 +341,8 @@ extension LocalCloud {
             state = next
             if finished { break }
         }
+        // Nothing happened: nothing to record (a command at a time with nothing due writes nothing).
+        guard !events.isEmpty else { return events }
         try await store.write { [state] db in
             if state.catalogThrough != nil { try Catalog.setThrough(max(target, state.catalogThrough ?? target), db) }
             // Every pipeline, disabled ones too: re-enabling one must not replay the ticks it missed.
