@@ -144,7 +144,13 @@ struct Demo: AsyncParsableCommand {
         let config = try YAMLDecoder().decode(IngotConfig.self, from: DemoPipelines.yaml)
         guard let definitions = config.imageBuilder else { throw IngotError.failed("the demo's pipelines do not decode") }
         _ = try await cloud.applyImageBuilder(definitions, defaultRegion: .usEast1, dryRun: false)
-        let base = try await cloud.publishBaseImages(families: ["amazon-linux-2023-x86"]).first?.name ?? "a new base image"
+        let base: String
+        do {
+            base = try await cloud.publishBaseImages(families: ["amazon-linux-2023-x86"]).first?.name ?? "a new base image"
+        } catch let e as IngotError where e.code == "InvalidAMIName.Duplicate" {
+            // A catalog release day: today's Amazon Linux is already out (seeded with the catalog).
+            base = "today's Amazon Linux 2023 release"
+        }
         let web = try await cloud.startPipelineExecution("golden-web", region: .usEast1)
         let api = try await cloud.startPipelineExecution("golden-api", region: .usEast1, faults: BuildPlanner.Faults(failSteps: ["api-smoke/test/HealthCheck"]))
         return (base, web, api)

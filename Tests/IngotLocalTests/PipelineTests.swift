@@ -298,4 +298,36 @@ struct PipelineTests {
         let events = try await world.advance(to: later.addingTimeInterval(86_400))
         #expect(events.filter { $0.decision == "build" }.map(\.at) == [Timestamp.parse("2026-12-07T06:00:00Z")])
     }
+
+    @Test("A name already in use fails the build that needs it (CreateImage in the build region, a copy elsewhere); the catch-up goes on")
+    func nameInUse() async throws {
+        var definitions = try PipelineWorld.definitions()
+        // The eu-west-1 name has no variable: the second build's copy there would reuse the first's name.
+        definitions.distributionConfigurations[0].distributions[1].amiDistributionConfiguration?.name = "golden-web-eu"
+        let world = try await PipelineWorld(definitions)
+        let first = try await world.cloud.startPipelineExecution("golden-web", region: .usEast1)
+        try await world.advance(to: Fixture.now.addingTimeInterval(3 * 3600))
+        let later = world.fixture.at(Fixture.now.addingTimeInterval(3 * 3600))
+        let second = try await later.startPipelineExecution("golden-web", region: .usEast1)
+        try await world.advance(to: Fixture.now.addingTimeInterval(7 * 3600))
+        let done = try await world.cloud.imageBuild(first.arn.description)
+        #expect(done.status == .available)
+        let failed = try await world.cloud.imageBuild(second.arn.description)
+        #expect(failed.status == .failed && failed.reason?.contains("InvalidAMIName.Duplicate") == true, "\(failed.reason ?? "")")
+        // web-lt in eu-west-1 still launches the first build's copy: nothing was pointed at the old image again.
+        let (version, image) = try await world.templateImage(.euWest1, at: Fixture.now.addingTimeInterval(7 * 3600))
+        #expect(version == 2 && image == done.outputs.first { $0.region == .euWest1 }?.image.rawValue)
+
+        // A build-region name in use: CreateImage is refused, that build FAILS, and commands go on.
+        definitions.distributionConfigurations[0].distributions[0].amiDistributionConfiguration?.name = "golden-web-fixed"
+        let pinned = try await PipelineWorld(definitions)
+        let one = try await pinned.cloud.startPipelineExecution("golden-web", region: .usEast1)
+        let two = try await pinned.cloud.startPipelineExecution("golden-web", region: .usEast1)
+        let events = try await pinned.advance(to: Fixture.now.addingTimeInterval(3 * 3600))
+        // Whichever reaches CreateImage second fails; the other is AVAILABLE.
+        let ends = events.filter { $0.status == .failed || $0.status == .available }
+        #expect(Set(ends.compactMap(\.image)) == [one.arn.description, two.arn.description])
+        #expect(ends.filter { $0.status == .failed && $0.reason?.contains("InvalidAMIName.Duplicate") == true }.count == 1)
+        #expect(ends.filter { $0.status == .available }.count == 1)
+    }
 }

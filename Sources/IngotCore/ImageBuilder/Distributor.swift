@@ -124,7 +124,7 @@ public enum Distributor {
                 if !tags.isEmpty, !tags.allSatisfy({ image.tags[tag: $0.key] == $0.value }) {
                     try await cloud.createTags(region: region, imageId: image.id, tags: tags)
                 }
-                progress.outputs.append(.init(region: region, accountId: cloud.caller, imageId: image.id, name: image.name, state: image.state.rawValue))
+                progress.outputs.append(output(image, region: region, account: cloud.caller, name: image.name))
             } else {
                 progress.outputs.append(try await copy(source, to: region, name: name, ami: ami, tags: tags, as: cloud))
             }
@@ -141,11 +141,29 @@ public enum Distributor {
         return progress
     }
 
+    /// An output as its image stands: pending, available, or failed (any other state: disabled or
+    /// deregistered, it will never be available).
+    static func output(_ image: Image, region: Region, account: AccountID, name: String) -> DistributionProgress.Output {
+        switch image.state {
+        case .pending, .available:
+            return .init(region: region, accountId: account, imageId: image.id, name: name, state: image.state.rawValue)
+        default:
+            return .init(region: region, accountId: account, imageId: image.id, name: name, state: "failed",
+                         reason: image.stateReason ?? "the image is \(image.state.rawValue)")
+        }
+    }
+
     static func copy(_ source: Source, to region: Region, name: String, ami: AMIDistributionConfiguration?, tags: [Tag], as cloud: some Cloud) async throws -> DistributionProgress.Output {
         let imageName = try ImageName(name, field: "amiDistributionConfiguration.name")
         if let existing = try await cloud.describeImages(DescribeImagesRequest(region: region, owners: [.caller], filters: [.name([name])],
                                                                                includeDeprecated: true, includeDisabled: true)).first {
-            return .init(region: region, accountId: cloud.caller, imageId: existing.id, name: name, state: existing.state.rawValue)
+            // The copy an earlier run made: same source (a backend that does not report the source, as
+            // moto, is trusted on the name). Another image with the name blocks the copy, as on AWS.
+            guard existing.sourceImageId.map({ $0 == source.image.id }) ?? true else {
+                return .init(region: region, accountId: cloud.caller, imageId: nil, name: name, state: "failed",
+                             reason: "InvalidAMIName.Duplicate: AMI name \(name) is already in use by AMI \(existing.id)")
+            }
+            return output(existing, region: region, account: cloud.caller, name: name)
         }
         do {
             let id = try await cloud.copyImage(CopyImageRequest(
@@ -176,9 +194,9 @@ public enum Distributor {
         for i in progress.outputs.indices where progress.outputs[i].state == "pending" {
             let output = progress.outputs[i]
             guard let id = output.imageId else { continue }
-            let image = try await acting(output.accountId).describeImage(id, region: output.region)
-            progress.outputs[i].state = image?.state.rawValue ?? "failed"
-            if image?.state == .failed { progress.outputs[i].reason = image?.stateReason ?? "the copy failed" }
+            let image = try? await acting(output.accountId).describeImage(id, region: output.region)
+            progress.outputs[i] = image.map { Self.output($0, region: output.region, account: output.accountId, name: output.name) }
+                ?? .init(region: output.region, accountId: output.accountId, imageId: id, name: output.name, state: "failed", reason: "the copy \(id) is gone")
         }
         for r in progress.regions.indices where !progress.regions[r].finished {
             let region = progress.regions[r].region

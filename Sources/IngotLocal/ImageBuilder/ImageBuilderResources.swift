@@ -373,8 +373,9 @@ struct ImageBuilderApply {
             row.definition = json
             row.dateUpdated = now
             if type == .imagePipeline {
-                // Enabled again: its schedule starts from now (the ticks it missed while disabled never run).
-                if row.status != status, status == PipelineStatus.enabled.rawValue { row.scheduleThrough = now }
+                // Changed (enabled again, a new schedule): its schedule starts from now; ticks before the
+                // change (missed while disabled, or of the old expression) never run.
+                row.scheduleThrough = max(row.scheduleThrough ?? now, now)
                 row.status = status
                 // "The consecutive failure count is also reset to zero ... The pipeline configuration is updated."
                 row.consecutiveFailures = 0

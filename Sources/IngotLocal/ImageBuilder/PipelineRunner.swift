@@ -98,6 +98,27 @@ struct BuildRunner {
         var distributionArn: ImageBuilderARN?
     }
 
+    /// The parts a build was started with: its recipe version, infrastructure and distribution (the
+    /// pipeline may point elsewhere since; recipes are immutable, so this is exact).
+    func parts(of build: ImageBuild, pipeline row: ResourceRow) throws -> PipelineParts {
+        var parts = try parts(row)
+        guard parts.recipeArn != build.recipeArn || parts.infrastructureArn != build.infrastructureConfigurationArn
+                || parts.distributionArn != build.distributionConfigurationArn else { return parts }
+        func load<T: Decodable>(_ arn: ImageBuilderARN, _ type: T.Type) throws -> T {
+            guard let row = try lookup.newest(arn) else {
+                throw IngotError.refused("ResourceNotFoundException", "The following required resource '\(arn.type.rawValue)' cannot be found: '\(arn)'")
+            }
+            return try row.decode(T.self)
+        }
+        parts.recipe = try load(build.recipeArn, ImageRecipeDefinition.self)
+        parts.recipeArn = build.recipeArn
+        parts.infrastructure = try load(build.infrastructureConfigurationArn, InfrastructureConfigurationDefinition.self)
+        parts.infrastructureArn = build.infrastructureConfigurationArn
+        parts.distribution = try build.distributionConfigurationArn.map { try load($0, DistributionConfigurationDefinition.self) }
+        parts.distributionArn = build.distributionConfigurationArn
+        return parts
+    }
+
     func parts(_ row: ResourceRow) throws -> PipelineParts {
         let pipeline = try row.decode(ImagePipelineDefinition.self)
         let region = Region(trusted: row.region)
@@ -201,16 +222,20 @@ struct BuildRunner {
     /// FAILED now: instances terminated unless the infrastructure keeps them; an AMI already made stays
     /// (as AWS leaves the AMI it made for the tests).
     func fail(_ build: inout ImageBuild, reason: String, parts: PipelineParts?) throws {
-        if parts?.infrastructure.terminateInstanceOnFailure ?? true {
-            let ids = [build.buildInstanceId, build.testInstanceId].compactMap { $0 }
-            let running = try String.fetchAll(db, sql: "SELECT instance_id FROM instance WHERE instance_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND state != 'terminated'",
-                                              arguments: StatementArguments(ids.map(\.rawValue)))
-            if !running.isEmpty { try ctx.terminateInstances(region: build.region, ids: running.map(InstanceID.init(trusted:)), db) }
-        }
+        if parts?.infrastructure.terminateInstanceOnFailure ?? true { try terminateInstances(of: build) }
         build.reason = reason
         build.history.append(StatusChange(status: .failed, at: ctx.now, reason: reason))
         (build.stage, build.nextAt) = (.done, nil)
         try pipelineFinished(build, succeeded: false)
+    }
+
+    /// Terminates the build's build and test instances that still run.
+    func terminateInstances(of build: ImageBuild) throws {
+        let ids = [build.buildInstanceId, build.testInstanceId].compactMap { $0 }
+        guard !ids.isEmpty else { return }
+        let running = try String.fetchAll(db, sql: "SELECT instance_id FROM instance WHERE instance_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND state != 'terminated'",
+                                          arguments: StatementArguments(ids.map(\.rawValue)))
+        if !running.isEmpty { try ctx.terminateInstances(region: build.region, ids: running.map(InstanceID.init(trusted:)), db) }
     }
 
     /// A pipeline's consecutive failures: "If the pipeline execution is successful, the number of
@@ -272,10 +297,7 @@ extension LocalCloud {
             guard !build.status.isTerminal else {
                 throw IngotError.refused("ResourceInUseException", "Image \(arn) is \(build.status.rawValue): only images in a non-terminal state can be cancelled")
             }
-            let ids = [build.buildInstanceId, build.testInstanceId].compactMap { $0 }
-            let running = try String.fetchAll(db, sql: "SELECT instance_id FROM instance WHERE instance_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND state != 'terminated'",
-                                              arguments: StatementArguments(ids.map(\.rawValue)))
-            if !running.isEmpty { try ctx.terminateInstances(region: build.region, ids: running.map(InstanceID.init(trusted:)), db) }
+            try BuildRunner(ctx: ctx, db: db).terminateInstances(of: build)
             build.reason = "Image creation cancelled by the user"
             build.history.append(StatusChange(status: .cancelled, at: ctx.now, reason: build.reason))
             (build.stage, build.nextAt) = (.done, nil)
@@ -323,6 +345,10 @@ extension LocalCloud {
         let target = clock.now
         var state = try await store.read { db in try CatchUp.State.load(db) }
         guard state.started else { return [] }
+        // Nothing due: no write transaction at all (reads never wait for the write lock).
+        let firstBuild = try await store.read { db in try BuildRows.nextDue(db)?.1 }
+        let due = [firstBuild, state.nextTick()?.at, state.catalogThrough.flatMap(Catalog.nextRelease(after:))].compactMap { $0 }
+        guard due.contains(where: { $0 <= target }) else { return [] }
         var events: [PipelineEvent] = []
         // Events are done in transactions of at most about a second's work: few commits (each writes
         // the pages it touched to the WAL), and the write lock is never held for long.
@@ -341,10 +367,11 @@ extension LocalCloud {
             state = next
             if finished { break }
         }
-        // Nothing happened: nothing to record (a command at a time with nothing due writes nothing).
+        // Fast-forwarded ticks were listed with the tick that answered for them: time order for the report.
+        events = events.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         guard !events.isEmpty else { return events }
         try await store.write { [state] db in
-            if state.catalogThrough != nil { try Catalog.setThrough(max(target, state.catalogThrough ?? target), db) }
+            if let through = try Catalog.through(db), through < target { try Catalog.setThrough(target, db) }
             // Every pipeline, disabled ones too: re-enabling one must not replay the ticks it missed.
             try db.execute(sql: """
                 UPDATE ib_resource SET schedule_through = ?1 WHERE type = 'image-pipeline' AND (schedule_through IS NULL OR schedule_through < ?1)
@@ -363,7 +390,9 @@ extension LocalCloud {
         guard let (at, kind) = candidates.filter({ $0.0 <= target }).min(by: { ($0.0, $0.1) < ($1.0, $1.1) }) else { return nil }
         switch kind {
         case 0:
-            let published = try await store.write { db in
+            let published = try await store.write { db -> [Image] in
+                // Another process may have published it already.
+                guard try Catalog.through(db).map({ $0 < at }) ?? true else { return [] }
                 let images = try Catalog.publish(day: at, db)
                 try Catalog.setThrough(at, db)
                 return images
@@ -374,19 +403,26 @@ extension LocalCloud {
         case 1:
             guard let (arn, _, pipeline) = build else { return [] }
             // A new AVAILABLE build is what the pipeline's next tick compares with: advanceBuild resets it.
-            let (changes, fresh) = try await advanceBuild(arn, at: at, cached: pipeline.flatMap { state.cache[$0] })
-            if let pipeline { state.cache[pipeline] = fresh }
-            return changes
+            do {
+                let (changes, fresh) = try await advanceBuild(arn, at: at, cached: pipeline.flatMap { state.cache[$0] })
+                if let pipeline { state.cache[pipeline] = fresh }
+                return changes
+            } catch let e as IngotError where e.kind != .failed {
+                // A stage the cloud refused fails that build (as AWS fails an image), never the catch-up:
+                // other commands and builds go on.
+                return try await failBuild(arn, at: at, reason: "\(e)")
+            }
         default:
             guard let tick else { return [] }
             let event = try await runTick(tick, state: &state)
+            guard event.decision != "done" else { return [] }
             var events = [event]
             // Until the next release, nothing changes what this pipeline's ticks compare: the same
             // answer, without asking again (when its parent is a catalog image or a fixed AMI).
             if event.decision == "skip", event.reason == "cron matched; no dependency updates",
                state.cache[tick.pipeline.arn]?.parts.dependsOnCatalogOnly == true {
-                let horizon = min(target.addingTimeInterval(1), state.catalogThrough.flatMap(Catalog.nextRelease(after:)) ?? target.addingTimeInterval(1))
-                while let next = state.pipelines.first(where: { $0.arn == tick.pipeline.arn })?.next, next < horizon {
+                let release = state.catalogThrough.flatMap(Catalog.nextRelease(after:))
+                while let next = state.pipelines.first(where: { $0.arn == tick.pipeline.arn })?.next, next <= target, release.map({ next < $0 }) ?? true {
                     events.append(PipelineEvent(at: next, kind: .tick, pipeline: event.pipeline, decision: "skip", reason: event.reason))
                     state.advance(tick.pipeline.arn, to: next)
                 }
@@ -399,6 +435,11 @@ extension LocalCloud {
         let store = store
         let cached = state.cache[tick.pipeline.arn]
         let (event, fresh) = try await store.write { db -> (PipelineEvent, CatchUp.Cached?) in
+            // Another process may have done this tick already (its catch-up committed first): never twice.
+            if let through = try Int64.fetchOne(db, sql: "SELECT schedule_through FROM ib_resource WHERE arn = ?", arguments: [tick.pipeline.arn]),
+               through >= Timestamp.millis(tick.at) {
+                return (PipelineEvent(at: tick.at, kind: .tick, pipeline: tick.pipeline.arn, decision: "done", reason: nil), cached)
+            }
             try db.execute(sql: "UPDATE ib_resource SET schedule_through = ? WHERE arn = ?", arguments: [Timestamp.millis(tick.at), tick.pipeline.arn])
             guard let row = try ResourceRow.fetchOne(db, key: tick.pipeline.arn), row.status == PipelineStatus.enabled.rawValue else {
                 return (PipelineEvent(at: tick.at, kind: .tick, pipeline: tick.pipeline.arn, decision: "skip", reason: "the pipeline is disabled"), nil)
@@ -450,8 +491,11 @@ extension LocalCloud {
             let ctx = Operations(caller: build.owner, now: at)
             guard let row = try build.pipelineArn.flatMap({ try ResourceRow.fetchOne(db, key: $0.description) }) else { return (build, nil, nil) }
             let signature = try CatchUp.signature(region: build.region, owner: build.owner, db)
-            if let cached, cached.signature == signature { return (build, cached.parts, cached) }
-            let parts = try BuildRunner(ctx: ctx, db: db).parts(row)
+            if let cached, cached.signature == signature, cached.parts.recipeArn == build.recipeArn,
+               cached.parts.infrastructureArn == build.infrastructureConfigurationArn, cached.parts.distributionArn == build.distributionConfigurationArn {
+                return (build, cached.parts, cached)
+            }
+            let parts = try BuildRunner(ctx: ctx, db: db).parts(of: build, pipeline: row)
             return (build, parts, CatchUp.Cached(signature: signature, parts: parts, lastInputs: nil))
         }
         guard var (build, parts, fresh) = loaded else { return ([], nil) }
@@ -485,14 +529,10 @@ extension LocalCloud {
         let store = store
         if build.stage == .distribute {
             // The test instance has done its work.
-            if let test = build.testInstanceId {
-                try await store.write { [build] db in
-                    try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ? AND owner_id = ?", arguments: [test.rawValue, build.owner.rawValue])
-                }
-            }
+            try await store.write { [build] db in try BuildRunner(ctx: Operations(caller: build.owner, now: at), db: db).terminateInstances(of: build) }
             build.history.append(StatusChange(status: .distributing, at: at))
         }
-        guard let imageId = build.imageId, let image = try await describeImage(imageId, region: build.region) else {
+        guard let imageId = build.imageId, let image = try? await describeImage(imageId, region: build.region), image.state == .available else {
             build.history.append(StatusChange(status: .failed, at: at, reason: "the image's AMI is gone"))
             (build.stage, build.nextAt) = (.done, nil)
             return
@@ -533,6 +573,16 @@ extension LocalCloud {
                                    arguments: StatementArguments(ids))
             }
             (build.stage, build.nextAt) = (.finishDistribution, max(at.addingTimeInterval(1), landing.map(Timestamp.date(millis:)) ?? at.addingTimeInterval(60)))
+        }
+    }
+
+    /// FAILED at `at` with `reason`, in its own savepoint (after a stage that could not be done).
+    func failBuild(_ arn: String, at: Date, reason: String) async throws -> [PipelineEvent] {
+        try await store.write { db in
+            guard var build = try BuildRows.get(arn, db), !build.status.isTerminal else { return [] }
+            try BuildRunner(ctx: Operations(caller: build.owner, now: at), db: db).fail(&build, reason: reason, parts: nil)
+            try BuildRows.write(build, db)
+            return [PipelineEvent(at: at, kind: .status, pipeline: build.pipelineArn?.description, image: build.arn.description, status: .failed, reason: reason)]
         }
     }
 

@@ -85,9 +85,23 @@ public final class Store: Sendable {
     /// all of it commits, or none. The operations it calls run on the transaction directly, each in a
     /// savepoint (a refused one leaves nothing behind), on the writer's thread: `work` runs there, on
     /// an executor that the transaction drains until `work` is done. `work` must not wait for anything
-    /// but the local cloud (no sleeps, no network): the writer's thread is busy running it.
+    /// but the local cloud (no sleeps, no network, no unstructured tasks): the writer's thread is busy
+    /// running it. Inside another transaction it is a savepoint of that one.
     func transaction<T: Sendable>(_ work: @Sendable @escaping () async throws -> T) async throws -> T {
-        if openTransaction != nil { return try await work() }
+        if let open = openTransaction {
+            // Nested: a savepoint of the open transaction, released or rolled back as a whole.
+            let name = "nested_\(open.nextSavepoint())"
+            try mapErrorsNow { try open.db.execute(sql: "SAVEPOINT \(name)") }
+            do {
+                let result = try await work()
+                try mapErrorsNow { try open.db.execute(sql: "RELEASE SAVEPOINT \(name)") }
+                return result
+            } catch {
+                try? open.db.execute(sql: "ROLLBACK TO SAVEPOINT \(name)")
+                try? open.db.execute(sql: "RELEASE SAVEPOINT \(name)")
+                throw error
+            }
+        }
         let id = ObjectIdentifier(self)
         return try await mapErrors {
             try await pool.write { db in
@@ -159,10 +173,17 @@ final class OpenTransaction: @unchecked Sendable {
     @TaskLocal static var current: OpenTransaction?
     let db: Database
     let store: ObjectIdentifier
+    private var savepoints = 0
 
     init(db: Database, store: ObjectIdentifier) {
         self.db = db
         self.store = store
+    }
+
+    /// A fresh savepoint number (used on the writer's thread only, like `db`).
+    func nextSavepoint() -> Int {
+        savepoints += 1
+        return savepoints
     }
 }
 
