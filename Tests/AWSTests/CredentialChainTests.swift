@@ -347,8 +347,10 @@ struct WebIdentityAndMetadataTests {
             let c = try AWSConfiguration.resolve(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint], home: home.path)
             let start = ContinuousClock.now
             let error = await #expect(throws: IngotError.self) { _ = try await c.credentialProvider.credentials() }
-            // One second of timeout, and slack for a loaded machine.
-            #expect(ContinuousClock.now - start < .seconds(8))
+            // One second of timeout, and slack for a loaded machine: under the whole suite on 2 cores the
+            // blocking CLI tests can hold the cooperative threads for many seconds (23 s seen once), and
+            // what matters is that the chain does not wait out the server's minute.
+            #expect(ContinuousClock.now - start < .seconds(40))
             #expect(error?.message.contains("no AWS credentials") == true && error?.kind == .invalidInput)
         }
     }

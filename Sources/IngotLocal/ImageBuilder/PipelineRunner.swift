@@ -20,11 +20,11 @@ public struct PipelineEvent: Sendable, Hashable, Codable {
 /// Builds (Image Builder images) as rows: the record as JSON, with the columns queries need.
 enum BuildRows {
     static func write(_ build: ImageBuild, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO ib_image(arn, region, owner_id, name, version, build, pipeline_arn, date_created, next_at, status, record)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(arn) DO UPDATE SET next_at = excluded.next_at, status = excluded.status, record = excluded.record
-            """, arguments: [build.arn.description, build.region.code, build.owner.rawValue, build.arn.name, build.version.semantic.description,
+            """).execute(arguments: [build.arn.description, build.region.code, build.owner.rawValue, build.arn.name, build.version.semantic.description,
                              build.version.build, build.pipelineArn?.description, Timestamp.millis(build.timeline.requestedAt),
                              build.nextAt.map(Timestamp.millis), build.status.rawValue, try DefinitionJSON.encode(build)])
     }
@@ -36,7 +36,7 @@ enum BuildRows {
     }
 
     static func get(_ arn: String, _ db: Database) throws -> ImageBuild? {
-        try String.fetchOne(db, sql: "SELECT record FROM ib_image WHERE arn = ?", arguments: [arn]).map(decode)
+        try String.fetchOne(db.cachedStatement(sql: "SELECT record FROM ib_image WHERE arn = ?"), arguments: [arn]).map(decode)
     }
 
     static func builds(region: Region, owner: AccountID, name: String, _ db: Database) throws -> [ImageBuild] {
@@ -50,7 +50,7 @@ enum BuildRows {
     }
 
     static func nextDue(_ db: Database) throws -> (String, Date, String?)? {
-        try Row.fetchOne(db, sql: "SELECT arn, next_at, pipeline_arn FROM ib_image WHERE next_at IS NOT NULL ORDER BY next_at, arn LIMIT 1")
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT arn, next_at, pipeline_arn FROM ib_image WHERE next_at IS NOT NULL ORDER BY next_at, arn LIMIT 1"))
             .map { ($0["arn"], Timestamp.date(millis: $0["next_at"]), $0["pipeline_arn"]) }
     }
 
@@ -370,7 +370,7 @@ extension LocalCloud {
         // Fast-forwarded ticks were listed with the tick that answered for them: time order for the report.
         events = events.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         guard !events.isEmpty else { return events }
-        try await store.write { [state] db in
+        try await store.write { db in
             if let through = try Catalog.through(db), through < target { try Catalog.setThrough(target, db) }
             // Every pipeline, disabled ones too: re-enabling one must not replay the ticks it missed.
             try db.execute(sql: """
@@ -498,7 +498,9 @@ extension LocalCloud {
             let parts = try BuildRunner(ctx: ctx, db: db).parts(of: build, pipeline: row)
             return (build, parts, CatchUp.Cached(signature: signature, parts: parts, lastInputs: nil))
         }
-        guard var (build, parts, fresh) = loaded else { return ([], nil) }
+        guard let loaded else { return ([], nil) }
+        var (build, fresh) = (loaded.0, loaded.2)
+        let parts = loaded.1
         let before = build.history.count
         let owner = LocalCloud(store: store, caller: build.owner, clock: .at(at))
         switch build.stage {
@@ -621,9 +623,9 @@ enum CatchUp {
 
     /// Changes whenever something is applied in the region and account.
     static func signature(region: Region, owner: AccountID, _ db: Database) throws -> [Int64] {
-        let row = try Row.fetchOne(db, sql: """
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*), MAX(date_created), TOTAL(COALESCE(date_updated, 0)) FROM ib_resource WHERE region = ? AND owner_id = ?
-            """, arguments: [region.code, owner.rawValue])
+            """), arguments: [region.code, owner.rawValue])
         return [row?[0] ?? 0, row?[1] ?? 0, Int64((row?[2] as Double?) ?? 0)]
     }
 

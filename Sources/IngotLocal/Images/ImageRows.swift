@@ -148,7 +148,9 @@ enum ImageRows {
             ORDER BY creation_date DESC, image_id\(limit.map { " LIMIT \($0)" } ?? "")
             """
         var images: [Image] = []
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: args)
+        // Cached: compiling this statement (26 columns, each checked by GRDB's authorizer) costs more than
+        // running it, and the same shape of query repeats (describe calls, distributions).
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: args)
         while let r = try rows.next() {
             let availableAt: Int64? = r[8]
             let deprecation: Int64? = r[10]

@@ -234,7 +234,7 @@ enum TemplateRows {
     }
 
     static func template(_ db: Database, region: Region, owner: AccountID, id: String) throws -> LaunchTemplate? {
-        try Row.fetchOne(db, sql: "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.id = ?",
+        try Row.fetchOne(db.cachedStatement(sql: "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.id = ?"),
                          arguments: [region.code, owner.rawValue, id]).map(template)
     }
 
@@ -245,7 +245,7 @@ enum TemplateRows {
 
     /// All versions, newest first.
     static func versions(_ db: Database, template t: LaunchTemplate) throws -> [LaunchTemplateVersion] {
-        try Row.fetchAll(db, sql: "SELECT * FROM launch_template_version WHERE template_id = ? ORDER BY version DESC", arguments: [t.id]).map { r in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM launch_template_version WHERE template_id = ? ORDER BY version DESC"), arguments: [t.id]).map { r in
             let number: Int = r["version"]
             return LaunchTemplateVersion(
                 templateId: t.id, templateName: t.name, region: t.region, versionNumber: number, versionDescription: r["description"],
