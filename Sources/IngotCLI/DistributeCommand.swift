@@ -131,11 +131,10 @@ struct Distribute: AsyncParsableCommand {
     /// `30m`, `2h`, `90s`, `1d`, or bare seconds.
     static func duration(_ text: String, field: String) throws -> TimeInterval {
         if let seconds = Double(text), seconds > 0 { return seconds }
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard let unit = text.last.flatMap({ units[$0] }), let n = Double(text.dropLast()), n > 0 else {
+        guard let seconds = Timestamp.span(text, units: "smhd"), seconds > 0 else {
             throw IngotError.invalid(field, "'\(text)'; accepted: seconds, or a number followed by s, m, h or d (e.g. 30m)")
         }
-        return n * unit
+        return seconds
     }
 }
 

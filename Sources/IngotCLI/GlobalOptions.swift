@@ -174,11 +174,10 @@ func parseTime(_ text: String, field: String) throws -> Date {
 /// An ISO-8601 time, or one relative to `now`: `+30m`, `+12h`, `+7d`, `+2w`, `+365d`.
 func parseTime(_ text: String, field: String, relativeTo now: Date) throws -> Date {
     guard text.hasPrefix("+") else { return try parseTime(text, field: field) }
-    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
-    guard let unit = text.last.flatMap({ units[$0] }), let n = Double(text.dropFirst().dropLast()), n >= 0, n <= 36_500 * 86_400 / unit else {
+    guard let seconds = Timestamp.span(text.dropFirst(), units: "smhdw"), seconds >= 0, seconds <= 36_500 * 86_400 else {
         throw IngotError.invalid(field, "'\(text)' is neither an ISO-8601 time nor +N followed by s, m, h, d or w (e.g. +365d)")
     }
-    return now.addingTimeInterval(n * unit)
+    return now.addingTimeInterval(seconds)
 }
 
 enum LoggingBootstrap {

@@ -58,6 +58,16 @@ struct IngotRunner {
         return Result(code: process.terminationStatus, stdout: read(out), stderr: read(err))
     }
 
+    /// The same from an async test, waiting off the cooperative threads: a blocked one is a thread
+    /// the suites that await timers and loopback servers do not get (there are as many as cores).
+    func run(_ args: String..., env: [String: String] = [:]) async throws -> Result { try await run(args, env: env) }
+
+    func run(_ args: [String], env: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Swift.Result { try self.run(args, env: env) }) }
+        }
+    }
+
     func read(_ path: String) -> String { String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
 
     /// The output's first line, trimmed (ids printed by create/copy).

@@ -68,11 +68,10 @@ public struct ImageSelector: Sendable, Hashable {
 
     /// Parses `90d`, `12h`, `2w`, `30m` (the field is named in errors).
     public static func parseAge(_ text: String, field: String = "max-age") throws -> TimeInterval {
-        let units: [Character: TimeInterval] = ["m": 60, "h": 3600, "d": 86_400, "w": 604_800]
-        guard let unit = text.last, let seconds = units[unit], let n = Double(text.dropLast()), n > 0 else {
+        guard let seconds = Timestamp.span(text, units: "mhdw"), seconds > 0 else {
             throw IngotError.invalid(field, "'\(text)' is not an age such as 90d, 12h, 2w or 30m")
         }
-        return n * seconds
+        return seconds
     }
 }
 

@@ -127,4 +127,16 @@ public enum Timestamp {
         let m = mp + (mp < 10 ? 3 : -9)
         return (m <= 2 ? y + 1 : y, m, d)
     }
+
+    /// A span written as a number and a unit letter (`30m`, `12h`, `90d`, `2w`, `45s`) in seconds, the
+    /// unit one of `units`; nil when `text` is not such a span. The one reading of these spans: callers
+    /// say which units they take and what the span may be.
+    /// - Parameters:
+    ///   - text: the span.
+    ///   - units: the unit letters accepted, among s, m, h, d and w.
+    public static func span(_ text: some StringProtocol, units: String) -> TimeInterval? {
+        let seconds: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        guard let unit = text.last, units.contains(unit), let perUnit = seconds[unit], let n = Double(text.dropLast()) else { return nil }
+        return n * perUnit
+    }
 }
