@@ -94,9 +94,11 @@ struct Distribute: AsyncParsableCommand {
         // Another account's view at the same instant as the distributing account's (virtual time moves on the local cloud).
         var progress = try await Distributor.start(source, configuration: configuration, cloud: current, account: { [current] in try await account(current, $0) })
         let started = Date()
+        var poll = false  // start has just described or made every output
         while true {
             progress = try await Distributor.advance(progress, source: source, configuration: configuration, cloud: current,
-                                                     account: { [current] in try await account(current, $0) })
+                                                     account: { [current] in try await account(current, $0) }, poll: poll)
+            poll = true
             guard let limit, progress.failure == nil, !progress.isComplete, Date().timeIntervalSince(started) < limit else { return progress }
             current = try await waiting(current, progress.pending)
         }

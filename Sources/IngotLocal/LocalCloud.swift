@@ -166,7 +166,7 @@ public struct LocalCloud: Cloud {
             if image.isPublic, let current = image.deprecationTime, time > current {
                 throw ImageRules.publicDeprecationRefusal(image)
             }
-            try db.execute(sql: "UPDATE image SET deprecation_time = ? WHERE id = ?", arguments: [Timestamp.millis(time), row])
+            try db.cachedStatement(sql: "UPDATE image SET deprecation_time = ? WHERE id = ?").execute(arguments: [Timestamp.millis(time), row])
             return time
         }
     }
@@ -176,7 +176,7 @@ public struct LocalCloud: Cloud {
         try await store.write { db in
             let (row, image) = try ctx.ownedImage(imageId, region: region, db)
             if image.isPublic { throw ImageRules.publicDeprecationRefusal(image) }
-            try db.execute(sql: "UPDATE image SET deprecation_time = NULL WHERE id = ?", arguments: [row])
+            try db.cachedStatement(sql: "UPDATE image SET deprecation_time = NULL WHERE id = ?").execute(arguments: [row])
         }
     }
 
@@ -202,7 +202,7 @@ public struct LocalCloud: Cloud {
             guard image.state == .disabled else {
                 throw IngotError.refused("IncorrectState", "Image \(imageId) is \(image.state.rawValue), not disabled")
             }
-            try db.execute(sql: "UPDATE image SET state = 'available' WHERE id = ?", arguments: [row])
+            try db.cachedStatement(sql: "UPDATE image SET state = 'available' WHERE id = ?").execute(arguments: [row])
         }
     }
 
@@ -224,7 +224,7 @@ public struct LocalCloud: Cloud {
             case .disabledUntil(let t) where t > ctx.now: .disabledUntil(t)
             default: .disabled
             }
-            try db.execute(sql: "UPDATE image SET deregistration_protection = ? WHERE id = ?", arguments: [next.text, row])
+            try db.cachedStatement(sql: "UPDATE image SET deregistration_protection = ? WHERE id = ?").execute(arguments: [next.text, row])
         }
     }
 
@@ -238,19 +238,19 @@ public struct LocalCloud: Cloud {
     public func deleteSnapshot(region: Region, snapshotId: SnapshotID) async throws {
         let ctx = context
         try await store.write { db in
-            guard let owner = try String.fetchOne(db, sql: "SELECT owner_id FROM snapshot WHERE snapshot_id = ? AND region = ?",
+            guard let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT owner_id FROM snapshot WHERE snapshot_id = ? AND region = ?"),
                                                   arguments: [snapshotId.rawValue, region.code]) else {
                 throw IngotError.refused("InvalidSnapshot.NotFound", "The snapshot '\(snapshotId)' does not exist.")
             }
             guard owner == ctx.caller.rawValue else {
                 throw IngotError.refused("UnauthorizedOperation", "You are not authorized to delete snapshot \(snapshotId), owned by \(owner)")
             }
-            if let user = try String.fetchOne(db, sql: """
+            if let user = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT i.image_id FROM snapshot_use u JOIN image i ON i.id = u.image WHERE u.snapshot_id = ? ORDER BY i.image_id LIMIT 1
-                """, arguments: [snapshotId.rawValue]) {
+                """), arguments: [snapshotId.rawValue]) {
                 throw IngotError.refused("InvalidSnapshot.InUse", "The snapshot \(snapshotId) is currently in use by \(user)")
             }
-            try db.execute(sql: "DELETE FROM snapshot WHERE snapshot_id = ?", arguments: [snapshotId.rawValue])
+            try db.cachedStatement(sql: "DELETE FROM snapshot WHERE snapshot_id = ?").execute(arguments: [snapshotId.rawValue])
         }
     }
 
@@ -263,12 +263,12 @@ extension LocalCloud {
     public func regionsInUse() async throws -> [Region] {
         let caller = caller
         return try await store.read { db in
-            try String.fetchAll(db, sql: """
+            try String.fetchAll(db.cachedStatement(sql: """
                 SELECT DISTINCT region FROM image WHERE owner_id = ?1
                 UNION SELECT region FROM launch_template WHERE owner_id = ?1
                 UNION SELECT region FROM auto_scaling_group WHERE owner_id = ?1
                 ORDER BY region
-                """, arguments: [caller.rawValue]).map(Region.init(trusted:))
+                """), arguments: [caller.rawValue]).map(Region.init(trusted:))
         }
     }
 }

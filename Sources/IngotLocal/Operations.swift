@@ -17,7 +17,7 @@ struct Operations: Sendable {
     func image(_ id: ImageID, region: Region, _ db: Database) throws -> (Int64, Image) {
         let images = try ImageRows.fetch(db, where: "image.image_id = :id AND image.region = :region",
                                          arguments: ["id": id.rawValue, "region": region.code], now: now)
-        guard let image = images.first, let row = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE image_id = ?", arguments: [id.rawValue]) else {
+        guard let image = images.first, let row = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM image WHERE image_id = ?"), arguments: [id.rawValue]) else {
             throw IngotError.refused("InvalidAMIID.NotFound", "The image id '[\(id)]' does not exist in \(region)")
         }
         return (row, image)
@@ -56,7 +56,7 @@ struct Operations: Sendable {
     }
 
     func requireUniqueName(_ name: ImageName, region: Region, _ db: Database) throws {
-        if let existing = try String.fetchOne(db, sql: "SELECT image_id FROM image WHERE region = ? AND owner_id = ? AND name = ?",
+        if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT image_id FROM image WHERE region = ? AND owner_id = ? AND name = ?"),
                                               arguments: [region.code, caller.rawValue, name.rawValue]) {
             throw IngotError.refused("InvalidAMIName.Duplicate", "AMI name \(name) is already in use by AMI \(existing)")
         }
@@ -107,11 +107,11 @@ struct Operations: Sendable {
 
     func terminateInstances(region: Region, ids: [InstanceID], _ db: Database) throws {
         for id in ids {
-            guard let owner = try String.fetchOne(db, sql: "SELECT owner_id FROM instance WHERE instance_id = ? AND region = ?",
+            guard let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT owner_id FROM instance WHERE instance_id = ? AND region = ?"),
                                                   arguments: [id.rawValue, region.code]), owner == caller.rawValue else {
                 throw IngotError.refused("InvalidInstanceID.NotFound", "The instance ID '\(id)' does not exist")
             }
-            try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?", arguments: [id.rawValue])
+            try db.cachedStatement(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?").execute(arguments: [id.rawValue])
         }
     }
 
@@ -254,8 +254,8 @@ struct Operations: Sendable {
         if let doomed {
             // What AWS shows is "Copy image failed with an internal error"; Ingot adds why.
             let reason = "Copy image failed with an internal error: \(doomed)"
-            try db.execute(sql: "UPDATE image SET fail_reason = ? WHERE image_id = ?", arguments: [reason, copy.id.rawValue])
-            for m in mappings { if let id = m.snapshotId { try db.execute(sql: "UPDATE snapshot SET fail_reason = ? WHERE snapshot_id = ?", arguments: [reason, id.rawValue]) } }
+            try db.cachedStatement(sql: "UPDATE image SET fail_reason = ? WHERE image_id = ?").execute(arguments: [reason, copy.id.rawValue])
+            for m in mappings { if let id = m.snapshotId { try db.cachedStatement(sql: "UPDATE snapshot SET fail_reason = ? WHERE snapshot_id = ?").execute(arguments: [reason, id.rawValue]) } }
         }
         logger.info("CopyImage \(source.id) (\(request.sourceRegion)) -> \(copy.id) (\(request.region)), available at \(Timestamp.format(availableAt))")
         return copy.id
@@ -309,11 +309,11 @@ struct Operations: Sendable {
     /// The account's block public access for AMIs in `region`: as set, else AWS's default ("New
     /// accounts: Enabled ... Existing accounts with one or more public AMIs: Disabled").
     func imageBlockPublicAccessState(region: Region, _ db: Database) throws -> ImageBlockPublicAccessState {
-        if let value = try String.fetchOne(db, sql: "SELECT value FROM account_setting WHERE owner_id = ? AND region = ? AND name = 'image-block-public-access'",
+        if let value = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM account_setting WHERE owner_id = ? AND region = ? AND name = 'image-block-public-access'"),
                                            arguments: [caller.rawValue, region.code]) {
             return ImageBlockPublicAccessState(rawValue: value) ?? .blockNewSharing
         }
-        let hasPublic = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM image WHERE owner_id = ? AND region = ? AND is_public = 1)",
+        let hasPublic = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM image WHERE owner_id = ? AND region = ? AND is_public = 1)"),
                                           arguments: [caller.rawValue, region.code]) ?? false
         return hasPublic ? .unblocked : .blockNewSharing
     }
@@ -330,7 +330,7 @@ struct Operations: Sendable {
             throw IngotError.refused("IncorrectState", "Image \(imageId) is \(image.state.rawValue); only available images can be disabled")
         }
         try ImageRows.replaceLaunchPermissions(image.launchPermissions, with: LaunchPermissions(), image: row, db)
-        try db.execute(sql: "UPDATE image SET state = 'disabled', available_at = NULL WHERE id = ?", arguments: [row])
+        try db.cachedStatement(sql: "UPDATE image SET state = 'disabled', available_at = NULL WHERE id = ?").execute(arguments: [row])
     }
 
     func deregisterImage(region: Region, imageId: ImageID, deleteSnapshots: Bool, _ db: Database) throws -> DeregisterImageResult {
@@ -345,18 +345,18 @@ struct Operations: Sendable {
             throw IngotError.refused("InvalidImage.DeregistrationProtected", "Image \(imageId) has deregistration protection (\(image.deregistrationProtection.text)); \(remedy)")
         }
         try ImageRows.delete(image, row: row, db)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO deregistered_image (image_id, region, owner_id, name, creation_date, deregistered_at, shared_with)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [imageId.rawValue, region.code, image.ownerId.rawValue, image.name, Timestamp.millis(image.creationDate),
+            """).execute(arguments: [imageId.rawValue, region.code, image.ownerId.rawValue, image.name, Timestamp.millis(image.creationDate),
                              Timestamp.millis(now), image.launchPermissions.userIds.map(\.rawValue).joined(separator: ",")])
         logger.info("DeregisterImage \(imageId) (\(region))")
         var result = DeregisterImageResult()
         for snap in Set(image.snapshotIds).sorted() {
-            let stillUsed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshot_use WHERE snapshot_id = ?)", arguments: [snap.rawValue]) ?? false
-            let owned = try String.fetchOne(db, sql: "SELECT owner_id FROM snapshot WHERE snapshot_id = ?", arguments: [snap.rawValue]) == caller.rawValue
+            let stillUsed = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM snapshot_use WHERE snapshot_id = ?)"), arguments: [snap.rawValue]) ?? false
+            let owned = try String.fetchOne(db.cachedStatement(sql: "SELECT owner_id FROM snapshot WHERE snapshot_id = ?"), arguments: [snap.rawValue]) == caller.rawValue
             if deleteSnapshots && !stillUsed && owned {
-                try db.execute(sql: "DELETE FROM snapshot WHERE snapshot_id = ?", arguments: [snap.rawValue])
+                try db.cachedStatement(sql: "DELETE FROM snapshot WHERE snapshot_id = ?").execute(arguments: [snap.rawValue])
                 result.deletedSnapshots.append(snap)
             } else {
                 result.retainedSnapshots.append(snap)
@@ -377,10 +377,10 @@ struct Operations: Sendable {
         guard !ids.isEmpty else { return [] }
         let since = Timestamp.millis(now.addingTimeInterval(-Self.deregisteredVisibility))
         return try ids.compactMap { id in
-            guard let r = try Row.fetchOne(db, sql: """
+            guard let r = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT * FROM deregistered_image d WHERE d.image_id = ? AND d.region = ?
                   AND (d.deregistered_at > ? OR EXISTS (SELECT 1 FROM instance i WHERE i.image_id = d.image_id AND i.state IN ('pending', 'running', 'stopping', 'stopped')))
-                """, arguments: [id.rawValue, region.code, since]) else { return nil }
+                """), arguments: [id.rawValue, region.code, since]) else { return nil }
             let owner = AccountID(trusted: r["owner_id"])
             let shared = (r["shared_with"] as String).split(separator: ",").map { AccountID(trusted: String($0)) }
             guard owner == caller || shared.contains(caller) else { return nil }

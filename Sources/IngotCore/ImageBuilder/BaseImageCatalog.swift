@@ -51,6 +51,14 @@ public enum BaseImageCatalog {
             }
         }
 
+        /// A SQLite GLOB pattern every release's AMI name matches (a narrowing; ``releaseDate(ofAMIName:)`` decides).
+        public var amiNameGlob: String {
+            switch kind {
+            case .amazonLinux2023: "al2023-ami-2023.*-kernel-6.1-\(architecture == .arm64 ? "arm64" : "x86_64")"
+            case .ubuntu: String(amiName(released: anchor).dropLast(8)) + "*"
+            }
+        }
+
         /// The release date an AMI name of this family carries, or nil when the name is not one of its releases.
         /// - Parameter name: an AMI name.
         public func releaseDate(ofAMIName name: String) -> Date? {

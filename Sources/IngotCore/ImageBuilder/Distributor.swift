@@ -185,16 +185,21 @@ public enum Distributor {
     ///   - configuration: the distribution configuration.
     ///   - cloud: the distributing account.
     ///   - account: the cloud acting as another account.
+    ///   - poll: whether to ask again about pending outputs (false right after ``start(_:configuration:cloud:account:)``,
+    ///     which has just described or made each of them).
     public static func advance<C: LaunchTemplateCloud & ParameterCloud & AutoScalingCloud>(
         _ progress: DistributionProgress, source: Source, configuration: DistributionConfigurationDefinition, cloud: C,
-        account: @Sendable (AccountID) async throws -> C
+        account: @Sendable (AccountID) async throws -> C, poll: Bool = true
     ) async throws -> DistributionProgress {
         var progress = progress
         func acting(_ id: AccountID) async throws -> C { id == cloud.caller ? cloud : try await account(id) }
-        for i in progress.outputs.indices where progress.outputs[i].state == "pending" {
+        // What this call learnt of each output, so that finishing its region does not ask again.
+        var described: [ImageID: Image] = [:]
+        for i in progress.outputs.indices where poll && progress.outputs[i].state == "pending" {
             let output = progress.outputs[i]
             guard let id = output.imageId else { continue }
             let image = try? await acting(output.accountId).describeImage(id, region: output.region)
+            if let image { described[id] = image }
             progress.outputs[i] = image.map { Self.output($0, region: output.region, account: output.accountId, name: output.name) }
                 ?? .init(region: output.region, accountId: output.accountId, imageId: id, name: output.name, state: "failed", reason: "the copy \(id) is gone")
         }
@@ -207,7 +212,7 @@ public enum Distributor {
             var result = progress.regions[r]
             (result.shared, result.launchTemplates, result.parameters, result.failure) = ([], [], [], nil)
             do {
-                try await finish(distribution, region: region, into: &result, output: output, cloud: cloud, acting: acting)
+                try await finish(distribution, region: region, into: &result, output: output, described: described, cloud: cloud, acting: acting)
             } catch let e as IngotError where e.kind != .failed {
                 result.failure = (result.failure.map { "\($0): " } ?? "") + e.description
             }
@@ -225,7 +230,7 @@ extension Distributor {
     /// `result.failure` with Image Builder's step name; the cloud's refusals are thrown.
     static func finish<C: LaunchTemplateCloud & ParameterCloud & AutoScalingCloud>(
         _ distribution: Distribution, region: Region, into result: inout DistributionProgress.RegionResult, output: (AccountID) -> ImageID?,
-        cloud: C, acting: (AccountID) async throws -> C
+        described: [ImageID: Image], cloud: C, acting: (AccountID) async throws -> C
     ) async throws {
         // "The launch permission modification request is sent to the Amazon EC2 ModifyImageAttribute API
         // on behalf of the user for each Region they have selected to distribute the AMI."
@@ -241,7 +246,10 @@ extension Distributor {
         for config in distribution.launchTemplateConfigurations ?? [] {
             let owner = try config.accountId.map { try AccountID($0, field: "launchTemplateConfigurations.accountId") } ?? cloud.caller
             let templateCloud = try await acting(owner)
-            guard let id = output(owner), let image = try await templateCloud.describeImage(id, region: region) else { continue }
+            guard let id = output(owner) else { continue }
+            var image = described[id]
+            if image == nil { image = try await templateCloud.describeImage(id, region: region) }
+            guard let image else { continue }
             let refreshed = try await TemplateRefresher.refresh(
                 template: config.launchTemplateId, region: region, to: image,
                 options: TemplateRefresher.Options(base: .default, setDefault: config.setDefaultVersion ?? false), cloud: templateCloud)

@@ -86,12 +86,12 @@ extension Operations {
     func launchTarget(_ g: AutoScalingGroup, _ db: Database) throws -> LaunchTarget {
         let template = try launchTemplate(g.launchTemplateName, region: g.region, db)
         let number = g.launchTemplateVersion.number(default: template.defaultVersionNumber, latest: template.latestVersionNumber)
-        guard let version = try TemplateRows.versions(db, template: template).first(where: { $0.versionNumber == number }) else {
+        guard let version = try TemplateRows.versions(db, template: template, .number(number)).first else {
             throw IngotError.refused("ValidationError", "Launch template \(g.launchTemplateName) has no version \(g.launchTemplateVersion)")
         }
         // resolve:ssm: is resolved at launch time.
         let parameter = try version.data.ssmParameter.map(ParameterReference.init).flatMap { reference in
-            reference.pick(from: try ParameterRows.history(region: g.region, owner: caller, name: reference.name, db).map(\.parameter))
+            try ParameterRows.pick(reference, region: g.region, owner: caller, db)?.parameter
         }
         return try LaunchTarget.decide(templateName: g.launchTemplateName, version: version, parameter: parameter)
             .launching(from: g.mixedInstancesPolicy)
@@ -101,8 +101,8 @@ extension Operations {
     /// template version's (t3.micro when neither says).
     func launchInstanceType(_ g: AutoScalingGroup, version: Int, _ db: Database) throws -> String {
         if let type = g.mixedInstancesPolicy?.overrides.first?.instanceType { return type }
-        return try TemplateRows.versions(db, template: launchTemplate(g.launchTemplateName, region: g.region, db))
-            .first { $0.versionNumber == version }?.data.instanceType ?? "t3.micro"
+        return try TemplateRows.versions(db, template: launchTemplate(g.launchTemplateName, region: g.region, db), .number(version))
+            .first?.data.instanceType ?? "t3.micro"
     }
 
     /// Launches or terminates instances until the group has `desired`, keeping zones balanced. Scale-in
@@ -141,7 +141,7 @@ extension Operations {
             // `current` is oldest first, and min(by:) keeps the first of equals: ties go to the oldest instance.
             let victim = current.filter { $0.availabilityZone == zone }.min { $0.launchTemplateVersion < $1.launchTemplateVersion }
             guard let victim else { break }
-            try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?", arguments: [victim.instanceId.rawValue])
+            try db.cachedStatement(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?").execute(arguments: [victim.instanceId.rawValue])
             current.removeAll { $0.instanceId == victim.instanceId }
         }
     }
@@ -164,11 +164,11 @@ enum GroupRows {
     /// already there (an import run twice) is left as it is.
     static func insertInstance(_ id: InstanceID, group: String, region: Region, owner: AccountID, image: String?, instanceType: String, zone: String,
                                version: Int, health: String, at launchTimeMillis: Int64, keepExisting: Bool = false, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT \(keepExisting ? "OR IGNORE " : "")INTO instance (instance_id, region, owner_id, image_id, instance_type, availability_zone, state, launch_time,
                                    group_name, template_version, health_status)
             VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
-            """, arguments: [id.rawValue, region.code, owner.rawValue, image, instanceType, zone, launchTimeMillis, group, version, health])
+            """).execute(arguments: [id.rawValue, region.code, owner.rawValue, image, instanceType, zone, launchTimeMillis, group, version, health])
     }
 
     static func validate(_ g: AutoScalingGroup) throws {
@@ -196,20 +196,20 @@ enum GroupRows {
             (p.launchTemplateName, p.launchTemplateVersion) = (g.launchTemplateName, g.launchTemplateVersion)
             return p.json.text
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO auto_scaling_group (region, owner_id, name, template_name, template_version, min_size, max_size,
                 desired_capacity, availability_zones, health_check_grace_period, default_instance_warmup, created_time, mixed_instances_policy)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [g.region.code, owner.rawValue, g.name, g.launchTemplateName, g.launchTemplateVersion.description, g.minSize, g.maxSize,
+            """).execute(arguments: [g.region.code, owner.rawValue, g.name, g.launchTemplateName, g.launchTemplateVersion.description, g.minSize, g.maxSize,
                              g.desiredCapacity, g.availabilityZones.joined(separator: ","), g.healthCheckGracePeriod, g.defaultInstanceWarmup,
                              Timestamp.millis(g.createdTime), policy])
     }
 
     static func instances(_ db: Database, region: Region, owner: AccountID, group: String) throws -> [GroupInstance] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT instance_id, availability_zone, template_version, image_id, health_status, instance_type FROM instance
             WHERE region = ? AND owner_id = ? AND group_name = ? AND state <> 'terminated' ORDER BY launch_time, instance_id
-            """, arguments: [region.code, owner.rawValue, group]).map { r in
+            """), arguments: [region.code, owner.rawValue, group]).map { r in
             GroupInstance(instanceId: InstanceID(trusted: r["instance_id"]), availabilityZone: r["availability_zone"], lifecycleState: "InService",
                           healthStatus: r["health_status"] ?? "Healthy", launchTemplateVersion: r["template_version"] ?? 0, imageId: r["image_id"] ?? "",
                           instanceType: r["instance_type"])
@@ -228,12 +228,12 @@ enum GroupRows {
     }
 
     static func group(_ db: Database, region: Region, owner: AccountID, name: String) throws -> AutoScalingGroup? {
-        try Row.fetchOne(db, sql: "SELECT * FROM auto_scaling_group WHERE region = ? AND owner_id = ? AND name = ?",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM auto_scaling_group WHERE region = ? AND owner_id = ? AND name = ?"),
                          arguments: [region.code, owner.rawValue, name]).map { try group($0, db) }
     }
 
     static func groups(_ db: Database, region: Region, owner: AccountID) throws -> [AutoScalingGroup] {
-        try Row.fetchAll(db, sql: "SELECT * FROM auto_scaling_group WHERE region = ? AND owner_id = ? ORDER BY name",
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM auto_scaling_group WHERE region = ? AND owner_id = ? ORDER BY name"),
                          arguments: [region.code, owner.rawValue]).map { try group($0, db) }
     }
 }

@@ -78,14 +78,14 @@ extension LocalCloud: InstanceRefreshCloud, SimulatedRefreshCloud {
             let instanceType = try ctx.launchInstanceType(desiredGroup, version: desiredVersion, db)
             for instance in group.instances {
                 guard let onDesired = outcome.kept[instance.instanceId] else {
-                    try db.execute(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?", arguments: [instance.instanceId.rawValue])
+                    try db.cachedStatement(sql: "UPDATE instance SET state = 'terminated' WHERE instance_id = ?").execute(arguments: [instance.instanceId.rawValue])
                     continue
                 }
                 let wasDesired = instance.launchTemplateVersion == desiredVersion && instance.imageId == desiredImage
                 if onDesired != wasDesired {
                     // A root volume replaced in place: same instance, the other configuration's image.
                     let (v, image) = onDesired ? (desiredVersion, desiredImage) : previous
-                    try db.execute(sql: "UPDATE instance SET template_version = ?, image_id = ? WHERE instance_id = ?", arguments: [v, image, instance.instanceId.rawValue])
+                    try db.cachedStatement(sql: "UPDATE instance SET template_version = ?, image_id = ? WHERE instance_id = ?").execute(arguments: [v, image, instance.instanceId.rawValue])
                 }
             }
             for (offset, launch) in outcome.launched.enumerated() {
@@ -108,9 +108,9 @@ extension LocalCloud: InstanceRefreshCloud, SimulatedRefreshCloud {
             if changed { try GroupRows.save(group, owner: ctx.caller, db) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO instance_refresh (id, region, owner_id, group_name, start_time, record) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [refresh.instanceRefreshId, region.code, ctx.caller.rawValue, name, Timestamp.millis(refresh.startTime ?? ctx.now),
+                """).execute(arguments: [refresh.instanceRefreshId, region.code, ctx.caller.rawValue, name, Timestamp.millis(refresh.startTime ?? ctx.now),
                                  String(decoding: try encoder.encode(refresh), as: UTF8.self)])
         }
     }
@@ -122,9 +122,9 @@ extension LocalCloud: InstanceRefreshCloud, SimulatedRefreshCloud {
                 throw IngotError.noSuchGroup(group)
             }
             // Newest first, as DescribeInstanceRefreshes lists them.
-            return try String.fetchAll(db, sql: """
+            return try String.fetchAll(db.cachedStatement(sql: """
                 SELECT record FROM instance_refresh WHERE region = ? AND owner_id = ? AND group_name = ? ORDER BY start_time DESC, rowid DESC
-                """, arguments: [region.code, caller.rawValue, group]).map { try JSONDecoder().decode(InstanceRefresh.self, from: Data($0.utf8)) }
+                """), arguments: [region.code, caller.rawValue, group]).map { try JSONDecoder().decode(InstanceRefresh.self, from: Data($0.utf8)) }
                 .filter { ids.isEmpty || ids.contains($0.instanceRefreshId) }
         }
     }

@@ -8,20 +8,21 @@ import IngotCore
 /// change under their users' feet.
 enum Catalog {
     static func start(at now: Date, _ db: Database) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('catalog_through', ?)", arguments: [String(Timestamp.millis(now))])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('catalog_through', ?)").execute(arguments: [String(Timestamp.millis(now))])
     }
 
     static func through(_ db: Database) throws -> Date? {
-        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'catalog_through'").flatMap(Int64.init).map(Timestamp.date(millis:))
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'catalog_through'")).flatMap(Int64.init).map(Timestamp.date(millis:))
     }
 
     static func setThrough(_ date: Date, _ db: Database) throws {
-        try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'catalog_through'", arguments: [String(Timestamp.millis(date))])
+        try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE key = 'catalog_through'").execute(arguments: [String(Timestamp.millis(date))])
     }
 
-    /// The first release day after `date`, of any family.
-    static func nextRelease(after date: Date) -> Date? {
-        BaseImageCatalog.families.compactMap { $0.releases(after: date, through: date.addingTimeInterval(Double($0.periodDays + 1) * 86_400)).first }.min()
+    /// The first release day after `date`, of `family` (nil: of any family).
+    static func nextRelease(after date: Date, of family: BaseImageCatalog.Family? = nil) -> Date? {
+        (family.map { [$0] } ?? BaseImageCatalog.families)
+            .compactMap { $0.releases(after: date, through: date.addingTimeInterval(Double($0.periodDays + 1) * 86_400)).first }.min()
     }
 
     /// Publishes every family released on `day` (or, `families` given, those, on `day` out of cadence).
@@ -33,7 +34,7 @@ enum Catalog {
             let name = family.amiName(released: day)
             for code in Region.all {
                 let region = Region(trusted: code)
-                if try Int.fetchOne(db, sql: "SELECT 1 FROM image WHERE region = ? AND owner_id = ? AND name = ?",
+                if try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM image WHERE region = ? AND owner_id = ? AND name = ?"),
                                     arguments: [region.code, family.owner.rawValue, name]) != nil { continue }
                 let image = try Seeder.image(db, region: region, owner: family.owner, alias: family.ownerAlias, name: name,
                                              description: family.amiDescription(released: day), created: day,
@@ -47,7 +48,7 @@ enum Catalog {
     }
 
     static func putPublicParameter(_ name: String, value: ImageID, region: Region, at date: Date, _ db: Database) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT version, value FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC LIMIT 1",
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT version, value FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC LIMIT 1"),
                                     arguments: [region.code, AccountID.amazon.rawValue, name])
         guard last?["value"] as String? != value.rawValue else { return }
         let version: Int = last?["version"] ?? 0
@@ -73,7 +74,7 @@ extension LocalCloud {
         return try await store.write { db in
             for family in chosen {
                 let name = family.amiName(released: utcDay)
-                if try Int.fetchOne(db, sql: "SELECT 1 FROM image WHERE owner_id = ? AND name = ? LIMIT 1", arguments: [family.owner.rawValue, name]) != nil {
+                if try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM image WHERE owner_id = ? AND name = ? LIMIT 1"), arguments: [family.owner.rawValue, name]) != nil {
                     throw IngotError.refused("InvalidAMIName.Duplicate", "\(family.imageBuilderName) already has a release dated \(BaseImageCatalog.compactDate(utcDay)) (\(name)); the catalog makes at most one a day")
                 }
             }

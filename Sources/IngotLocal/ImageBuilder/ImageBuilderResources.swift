@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import IngotCore
 import Yams
 
@@ -37,10 +38,19 @@ public enum ComponentYAML {
     ///   - text: the component's `data`.
     ///   - field: where it is, e.g. `imageBuilder.components[0].data`.
     public static func document(_ text: String, field: String) throws -> ComponentDocument {
-        try ComponentDocument.parse(text, field: field) { text, userInfo in
+        // A build reads its components' documents when it starts: the same text parses to the same document.
+        if let known = parsed.withLock({ $0[text] }) { return known }
+        let document = try ComponentDocument.parse(text, field: field) { text, userInfo in
             try YAMLDecoder().decode(ComponentDocument.self, from: text, userInfo: userInfo)
         }
+        parsed.withLock { cache in
+            if cache.count >= 128 { cache.removeAll(keepingCapacity: true) }
+            cache[text] = document
+        }
+        return document
     }
+
+    private static let parsed = Mutex<[String: ComponentDocument]>([:])
 }
 
 struct ResourceRow: Codable, FetchableRecord, PersistableRecord {
@@ -166,8 +176,7 @@ struct ImageBuilderLookup {
 
     /// The newest row matching `arn` (its version filter and build, if any).
     func newest(_ arn: ImageBuilderARN) throws -> ResourceRow? {
-        let rows = try ResourceRow.filter(Column("region") == arn.region.code && Column("owner_id") == arn.owner
-                                          && Column("type") == arn.type.rawValue && Column("name") == arn.name).fetchAll(db)
+        let rows = try ResourceRow.named(arn.name, type: arn.type, region: arn.region.code, owner: arn.owner, db)
         guard arn.type.isVersioned else { return rows.first }
         return rows.filter { row in
             guard let filter = arn.version else { return true }
@@ -219,7 +228,7 @@ struct ImageBuilderLookup {
             return (try ctx.visibleImage(id, region: region, db).1, nil)
         case .parameter(let name):
             let owner = Parameter.isPublic(name) ? AccountID.amazon : ctx.caller
-            guard let value = try ParameterRows.history(region: region, owner: owner, name: name, db).last?.value, ImageID.isWellFormed(value) else {
+            guard let value = try ParameterRows.pick(ParameterReference(name), region: region, owner: owner, db)?.value, ImageID.isWellFormed(value) else {
                 throw IngotError.refused("ParameterNotFound", "\(field): parameter \(name) holds no image id in \(region)")
             }
             return (try ctx.visibleImage(ImageID(trusted: value), region: region, db).1, nil)
@@ -229,12 +238,15 @@ struct ImageBuilderLookup {
                     throw IngotError.invalid(field, "'\(arn.name)' is not an AWS-managed image Ingot's catalog has; accepted: \(BaseImageCatalog.families.map(\.imageBuilderName).joined(separator: ", "))",
                                              code: "ResourceNotFoundException")
                 }
-                // Names and states only (a schedule asks this at every tick); the winner is read whole.
+                // Names and states only (a schedule asks this at every tick); the winner is read whole. The
+                // family's pattern is in the SQL (one statement per family): SQLite plans a GLOB against a
+                // bound value again at every new value.
                 let now = Timestamp.millis(ctx.now)
-                let rows = try Row.fetchAll(db, sql: """
+                let rows = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT image_id, name FROM image
-                    WHERE region = ? AND owner_id = ? AND architecture = ? AND (state = 'available' OR (state = 'pending' AND available_at <= ?))
-                    """, arguments: [region.code, family.owner.rawValue, family.architecture.rawValue, now])
+                    WHERE region = ? AND name GLOB '\(family.amiNameGlob.replacingOccurrences(of: "'", with: "''"))' AND owner_id = ? AND architecture = ?
+                        AND (state = 'available' OR (state = 'pending' AND available_at <= ?))
+                    """), arguments: [region.code, family.owner.rawValue, family.architecture.rawValue, now])
                 let best = rows.compactMap { row -> (String, SemanticVersion)? in
                     let name: String = row["name"]
                     guard let day = family.releaseDate(ofAMIName: name) else { return nil }
@@ -299,8 +311,7 @@ struct ImageBuilderApply {
     }
 
     func rows(_ type: ImageBuilderARN.ResourceType, name: String) throws -> [ResourceRow] {
-        try ResourceRow.filter(Column("region") == region.code && Column("owner_id") == ctx.caller.rawValue && Column("type") == type.rawValue
-                               && Column("name") == ImageBuilderARN.arnName(name)).fetchAll(db)
+        try ResourceRow.named(ImageBuilderARN.arnName(name), type: type, region: region.code, owner: ctx.caller.rawValue, db)
     }
 
     func apply(_ component: ComponentDefinition, document: ComponentDocument) throws -> ApplyOutcome {
@@ -403,5 +414,18 @@ struct ImageBuilderApply {
                 }
             }
         }
+    }
+}
+
+extension ResourceRow {
+    /// One resource by its ARN.
+    static func get(_ arn: String, _ db: Database) throws -> ResourceRow? {
+        try ResourceRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM ib_resource WHERE arn = ?"), arguments: [arn])
+    }
+
+    /// Every version and build of the resource `name` of `type`.
+    static func named(_ name: String, type: ImageBuilderARN.ResourceType, region: String, owner: String, _ db: Database) throws -> [ResourceRow] {
+        try ResourceRow.fetchAll(db.cachedStatement(sql: "SELECT * FROM ib_resource WHERE region = ? AND owner_id = ? AND type = ? AND name = ?"),
+                                 arguments: [region, owner, type.rawValue, name])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import IngotCore
 
 /// Something the catch-up did, at its virtual time: a catalog release, a schedule's tick (with its
@@ -19,14 +20,28 @@ public struct PipelineEvent: Sendable, Hashable, Codable {
 
 /// Builds (Image Builder images) as rows: the record as JSON, with the columns queries need.
 enum BuildRows {
+    /// The builds this process last wrote or read, with the exact record text: a record that is still
+    /// that text is that build, without decoding it again (a catch-up reads and writes each build at
+    /// every stage). Any other text, such as another process's write, is decoded.
+    private static let recent = Mutex<[String: (record: String, build: ImageBuild)]>([:])
+
+    private static func remember(_ build: ImageBuild, record: String) {
+        recent.withLock { cache in
+            if cache.count >= 256 { cache.removeAll(keepingCapacity: true) }
+            cache[build.arn.description] = (record, build)
+        }
+    }
+
     static func write(_ build: ImageBuild, _ db: Database) throws {
+        let record = try DefinitionJSON.encode(build)
+        remember(build, record: record)
         try db.cachedStatement(sql: """
             INSERT INTO ib_image(arn, region, owner_id, name, version, build, pipeline_arn, date_created, next_at, status, record)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(arn) DO UPDATE SET next_at = excluded.next_at, status = excluded.status, record = excluded.record
             """).execute(arguments: [build.arn.description, build.region.code, build.owner.rawValue, build.arn.name, build.version.semantic.description,
                              build.version.build, build.pipelineArn?.description, Timestamp.millis(build.timeline.requestedAt),
-                             build.nextAt.map(Timestamp.millis), build.status.rawValue, try DefinitionJSON.encode(build)])
+                             build.nextAt.map(Timestamp.millis), build.status.rawValue, record])
     }
 
     static func decode(_ json: String) throws -> ImageBuild {
@@ -36,16 +51,20 @@ enum BuildRows {
     }
 
     static func get(_ arn: String, _ db: Database) throws -> ImageBuild? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT record FROM ib_image WHERE arn = ?"), arguments: [arn]).map(decode)
+        guard let record = try String.fetchOne(db.cachedStatement(sql: "SELECT record FROM ib_image WHERE arn = ?"), arguments: [arn]) else { return nil }
+        if let known = recent.withLock({ $0[arn] }), known.record == record { return known.build }
+        let build = try decode(record)
+        remember(build, record: record)
+        return build
     }
 
     static func builds(region: Region, owner: AccountID, name: String, _ db: Database) throws -> [ImageBuild] {
-        try String.fetchAll(db, sql: "SELECT record FROM ib_image WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version, build",
+        try String.fetchAll(db.cachedStatement(sql: "SELECT record FROM ib_image WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version, build"),
                             arguments: [region.code, owner.rawValue, ImageBuilderARN.arnName(name)]).map(decode)
     }
 
     static func nextBuildNumber(region: Region, owner: AccountID, name: String, version: SemanticVersion, _ db: Database) throws -> Int {
-        (try Int.fetchOne(db, sql: "SELECT MAX(build) FROM ib_image WHERE region = ? AND owner_id = ? AND name = ? AND version = ?",
+        (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(build) FROM ib_image WHERE region = ? AND owner_id = ? AND name = ? AND version = ?"),
                           arguments: [region.code, owner.rawValue, ImageBuilderARN.arnName(name), version.description]) ?? 0) + 1
     }
 
@@ -55,16 +74,16 @@ enum BuildRows {
     }
 
     static func ofPipeline(_ arn: String, _ db: Database) throws -> [ImageBuild] {
-        try String.fetchAll(db, sql: "SELECT record FROM ib_image WHERE pipeline_arn = ? ORDER BY date_created, arn", arguments: [arn]).map(decode)
+        try String.fetchAll(db.cachedStatement(sql: "SELECT record FROM ib_image WHERE pipeline_arn = ? ORDER BY date_created, arn"), arguments: [arn]).map(decode)
     }
 
     static func lastAvailable(pipeline arn: String, _ db: Database) throws -> ImageBuild? {
-        try String.fetchOne(db, sql: "SELECT record FROM ib_image WHERE pipeline_arn = ? AND status = 'AVAILABLE' ORDER BY date_created DESC LIMIT 1",
-                            arguments: [arn]).map(decode)
+        try String.fetchOne(db.cachedStatement(sql: "SELECT arn FROM ib_image WHERE pipeline_arn = ? AND status = 'AVAILABLE' ORDER BY date_created DESC LIMIT 1"),
+                            arguments: [arn]).flatMap { try get($0, db) }
     }
 
     static func inProgress(pipeline arn: String, _ db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT arn FROM ib_image WHERE pipeline_arn = ? AND next_at IS NOT NULL LIMIT 1", arguments: [arn])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT arn FROM ib_image WHERE pipeline_arn = ? AND next_at IS NOT NULL LIMIT 1"), arguments: [arn])
     }
 }
 
@@ -85,6 +104,16 @@ struct BuildRunner {
             case .image(let arn): arn.isAWSManaged
             case .parameter(let name): Parameter.isPublic(name)
             case nil: false
+            }
+        }
+
+        /// The catalog family whose releases give the recipe a newer parent (nil: any release might,
+        /// or none can).
+        var parentFamily: BaseImageCatalog.Family? {
+            switch try? ParentImage(recipe.parentImage, field: "parentImage") {
+            case .image(let arn) where arn.isAWSManaged: BaseImageCatalog.family(imageBuilderName: arn.name)
+            case .parameter(let name): BaseImageCatalog.families.first { $0.parameter == name }
+            default: nil
             }
         }
 
@@ -233,7 +262,7 @@ struct BuildRunner {
     func terminateInstances(of build: ImageBuild) throws {
         let ids = [build.buildInstanceId, build.testInstanceId].compactMap { $0 }
         guard !ids.isEmpty else { return }
-        let running = try String.fetchAll(db, sql: "SELECT instance_id FROM instance WHERE instance_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND state != 'terminated'",
+        let running = try String.fetchAll(db.cachedStatement(sql: "SELECT instance_id FROM instance WHERE instance_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND state != 'terminated'"),
                                           arguments: StatementArguments(ids.map(\.rawValue)))
         if !running.isEmpty { try ctx.terminateInstances(region: build.region, ids: running.map(InstanceID.init(trusted:)), db) }
     }
@@ -243,7 +272,7 @@ struct BuildRunner {
     /// number of consecutive failures. ... If the pipeline runs manually and fails, the count remains the
     /// same." At `autoDisablePolicy.failureCount` consecutive failures the pipeline is DISABLED.
     func pipelineFinished(_ build: ImageBuild, succeeded: Bool) throws {
-        guard let arn = build.pipelineArn, var row = try ResourceRow.fetchOne(db, key: arn.description) else { return }
+        guard let arn = build.pipelineArn, var row = try ResourceRow.get(arn.description, db) else { return }
         if succeeded {
             row.consecutiveFailures = 0
         } else if build.buildType == "SCHEDULED" {
@@ -317,7 +346,7 @@ extension LocalCloud {
                 let arn = try ImageBuilderARN.reference(pipeline, type: .imagePipeline, region: region, owner: ctx.caller, field: "pipeline")
                 return try BuildRows.ofPipeline(arn.description, db)
             }
-            return try String.fetchAll(db, sql: "SELECT record FROM ib_image WHERE region = ? AND owner_id = ? ORDER BY name, version, build",
+            return try String.fetchAll(db.cachedStatement(sql: "SELECT record FROM ib_image WHERE region = ? AND owner_id = ? ORDER BY name, version, build"),
                                        arguments: [region.code, ctx.caller.rawValue]).map(BuildRows.decode)
         }
     }
@@ -347,7 +376,7 @@ extension LocalCloud {
         guard state.started else { return [] }
         // Nothing due: no write transaction at all (reads never wait for the write lock).
         let firstBuild = try await store.read { db in try BuildRows.nextDue(db)?.1 }
-        let due = [firstBuild, state.nextTick()?.at, state.catalogThrough.flatMap(Catalog.nextRelease(after:))].compactMap { $0 }
+        let due = [firstBuild, state.nextTick()?.at, state.catalogThrough.flatMap { Catalog.nextRelease(after: $0) }].compactMap { $0 }
         guard due.contains(where: { $0 <= target }) else { return [] }
         var events: [PipelineEvent] = []
         // Events are done in transactions of at most about a second's work: few commits (each writes
@@ -355,6 +384,7 @@ extension LocalCloud {
         while true {
             let (chunk, next, finished) = try await store.transaction { [self, state] in
                 var state = state
+                state.cache = [:]  // definitions read in an earlier transaction may have changed since
                 var chunk: [PipelineEvent] = []
                 let started = ContinuousClock.now
                 while ContinuousClock.now - started < .seconds(1) {
@@ -373,9 +403,9 @@ extension LocalCloud {
         try await store.write { db in
             if let through = try Catalog.through(db), through < target { try Catalog.setThrough(target, db) }
             // Every pipeline, disabled ones too: re-enabling one must not replay the ticks it missed.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE ib_resource SET schedule_through = ?1 WHERE type = 'image-pipeline' AND (schedule_through IS NULL OR schedule_through < ?1)
-                """, arguments: [Timestamp.millis(target)])
+                """).execute(arguments: [Timestamp.millis(target)])
         }
         return events
     }
@@ -384,7 +414,7 @@ extension LocalCloud {
     func nextEvent(_ state: inout CatchUp.State, until target: Date) async throws -> [PipelineEvent]? {
         let build = try await store.read { db in try BuildRows.nextDue(db) }
         let tick = state.nextTick()
-        let release = state.catalogThrough.flatMap(Catalog.nextRelease(after:))
+        let release = state.catalogThrough.flatMap { Catalog.nextRelease(after: $0) }
         // At one instant: a release first (a tick then sees it), then builds, then ticks.
         let candidates: [(Date, Int)] = [release.map { ($0, 0) }, build.map { ($0.1, 1) }, tick.map { ($0.at, 2) }].compactMap { $0 }
         guard let (at, kind) = candidates.filter({ $0.0 <= target }).min(by: { ($0.0, $0.1) < ($1.0, $1.1) }) else { return nil }
@@ -420,8 +450,9 @@ extension LocalCloud {
             // Until the next release, nothing changes what this pipeline's ticks compare: the same
             // answer, without asking again (when its parent is a catalog image or a fixed AMI).
             if event.decision == "skip", event.reason == "cron matched; no dependency updates",
-               state.cache[tick.pipeline.arn]?.parts.dependsOnCatalogOnly == true {
-                let release = state.catalogThrough.flatMap(Catalog.nextRelease(after:))
+               let parts = state.cache[tick.pipeline.arn]?.parts, parts.dependsOnCatalogOnly {
+                // Only a release of the parent's own family can change the answer.
+                let release = state.catalogThrough.flatMap { Catalog.nextRelease(after: $0, of: parts.parentFamily) }
                 while let next = state.pipelines.first(where: { $0.arn == tick.pipeline.arn })?.next, next <= target, release.map({ next < $0 }) ?? true {
                     events.append(PipelineEvent(at: next, kind: .tick, pipeline: event.pipeline, decision: "skip", reason: event.reason))
                     state.advance(tick.pipeline.arn, to: next)
@@ -436,12 +467,12 @@ extension LocalCloud {
         let cached = state.cache[tick.pipeline.arn]
         let (event, fresh) = try await store.write { db -> (PipelineEvent, CatchUp.Cached?) in
             // Another process may have done this tick already (its catch-up committed first): never twice.
-            if let through = try Int64.fetchOne(db, sql: "SELECT schedule_through FROM ib_resource WHERE arn = ?", arguments: [tick.pipeline.arn]),
+            if let through = try Int64.fetchOne(db.cachedStatement(sql: "SELECT schedule_through FROM ib_resource WHERE arn = ?"), arguments: [tick.pipeline.arn]),
                through >= Timestamp.millis(tick.at) {
                 return (PipelineEvent(at: tick.at, kind: .tick, pipeline: tick.pipeline.arn, decision: "done", reason: nil), cached)
             }
-            try db.execute(sql: "UPDATE ib_resource SET schedule_through = ? WHERE arn = ?", arguments: [Timestamp.millis(tick.at), tick.pipeline.arn])
-            guard let row = try ResourceRow.fetchOne(db, key: tick.pipeline.arn), row.status == PipelineStatus.enabled.rawValue else {
+            try db.cachedStatement(sql: "UPDATE ib_resource SET schedule_through = ? WHERE arn = ?").execute(arguments: [Timestamp.millis(tick.at), tick.pipeline.arn])
+            guard let row = try ResourceRow.get(tick.pipeline.arn, db), row.status == PipelineStatus.enabled.rawValue else {
                 return (PipelineEvent(at: tick.at, kind: .tick, pipeline: tick.pipeline.arn, decision: "skip", reason: "the pipeline is disabled"), nil)
             }
             let region = Region(trusted: row.region)
@@ -451,16 +482,10 @@ extension LocalCloud {
                 return (PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip",
                                       reason: "cron matched; \(running) is still in progress (Ingot starts one execution at a time)"), cached)
             }
-            // The definitions change only when something is applied: read them again only then.
-            let signature = try CatchUp.signature(region: region, owner: ctx.caller, db)
             var entry: CatchUp.Cached
             let inputs: BuildInputs
             do {
-                if let cached, cached.signature == signature {
-                    entry = cached
-                } else {
-                    entry = CatchUp.Cached(signature: signature, parts: try runner.parts(row), lastInputs: nil)
-                }
+                entry = try cached ?? CatchUp.Cached(parts: runner.parts(row), lastInputs: nil)
                 inputs = try runner.lookup.versions(entry.parts.recipe, region: region)
             } catch let e as IngotError {
                 return (PipelineEvent(at: tick.at, kind: .tick, pipeline: row.arn, decision: "skip", reason: "cron matched; cannot resolve the recipe: \(e)"), nil)
@@ -489,14 +514,13 @@ extension LocalCloud {
         let loaded = try await store.read { db -> (ImageBuild, BuildRunner.PipelineParts?, CatchUp.Cached?)? in
             guard let build = try BuildRows.get(arn, db) else { return nil }
             let ctx = Operations(caller: build.owner, now: at)
-            guard let row = try build.pipelineArn.flatMap({ try ResourceRow.fetchOne(db, key: $0.description) }) else { return (build, nil, nil) }
-            let signature = try CatchUp.signature(region: build.region, owner: build.owner, db)
-            if let cached, cached.signature == signature, cached.parts.recipeArn == build.recipeArn,
+            guard let row = try build.pipelineArn.flatMap({ try ResourceRow.get($0.description, db) }) else { return (build, nil, nil) }
+            if let cached, cached.parts.recipeArn == build.recipeArn,
                cached.parts.infrastructureArn == build.infrastructureConfigurationArn, cached.parts.distributionArn == build.distributionConfigurationArn {
                 return (build, cached.parts, cached)
             }
             let parts = try BuildRunner(ctx: ctx, db: db).parts(of: build, pipeline: row)
-            return (build, parts, CatchUp.Cached(signature: signature, parts: parts, lastInputs: nil))
+            return (build, parts, CatchUp.Cached(parts: parts, lastInputs: nil))
         }
         guard let loaded else { return ([], nil) }
         var (build, fresh) = (loaded.0, loaded.2)
@@ -550,12 +574,12 @@ extension LocalCloud {
         let account: @Sendable (AccountID) async throws -> LocalCloud = { [self] in self.acting(as: $0) }
         var progress: DistributionProgress
         do {
-            if let started = build.distribution {
-                progress = started
-            } else {
+            let started = build.distribution
+            if let started { progress = started } else {
                 progress = try await Distributor.start(source, configuration: configuration, cloud: self, account: account)
             }
-            progress = try await Distributor.advance(progress, source: source, configuration: configuration, cloud: self, account: account)
+            progress = try await Distributor.advance(progress, source: source, configuration: configuration, cloud: self, account: account,
+                                                     poll: started != nil)
         } catch let e as IngotError where e.kind != .failed {
             try await failDistribution(&build, reason: "Distribution failed: \(e)", at: at)
             return
@@ -571,7 +595,7 @@ extension LocalCloud {
             // Wait for the copies: their landing times are in the store.
             let ids = progress.pending.compactMap(\.imageId).map(\.rawValue)
             let landing = try await store.read { db in
-                try Int64.fetchOne(db, sql: "SELECT MAX(available_at) FROM image WHERE image_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(available_at) FROM image WHERE image_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"),
                                    arguments: StatementArguments(ids))
             }
             (build.stage, build.nextAt) = (.finishDistribution, max(at.addingTimeInterval(1), landing.map(Timestamp.date(millis:)) ?? at.addingTimeInterval(60)))
@@ -613,20 +637,12 @@ enum CatchUp {
         var at: Date
     }
 
-    /// A pipeline's definitions as last read, and what its last AVAILABLE build started from
-    /// (nil: not read yet; .some(nil): it has none).
+    /// A pipeline's definitions as read in the current transaction, and what its last AVAILABLE build
+    /// started from (nil: not read yet; .some(nil): it has none). Kept for one transaction only: between
+    /// two, another process may apply new definitions.
     struct Cached: Sendable {
-        var signature: [Int64]
         var parts: BuildRunner.PipelineParts
         var lastInputs: BuildInputs??
-    }
-
-    /// Changes whenever something is applied in the region and account.
-    static func signature(region: Region, owner: AccountID, _ db: Database) throws -> [Int64] {
-        let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT COUNT(*), MAX(date_created), TOTAL(COALESCE(date_updated, 0)) FROM ib_resource WHERE region = ? AND owner_id = ?
-            """), arguments: [region.code, owner.rawValue])
-        return [row?[0] ?? 0, row?[1] ?? 0, Int64((row?[2] as Double?) ?? 0)]
     }
 
     struct State: Sendable {
@@ -647,7 +663,7 @@ enum CatchUp {
                 p.next = p.schedule.nextFire(after: through, in: p.timeZone)
                 return p
             }
-            let pending = try Int.fetchOne(db, sql: "SELECT 1 FROM ib_image WHERE next_at IS NOT NULL LIMIT 1") != nil
+            let pending = try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM ib_image WHERE next_at IS NOT NULL LIMIT 1")) != nil
             return State(pipelines: pipelines, catalogThrough: try Catalog.through(db), pendingBuilds: pending)
         }
 

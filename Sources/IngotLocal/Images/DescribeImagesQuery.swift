@@ -18,6 +18,11 @@ enum DescribeImagesQuery {
         // "When you share an AMI, your user-defined tags are not available to any AWS account that the AMI
         // is shared with": a user-defined tag matches only the caller's own images (aws: tags match all).
         func ownTags(_ key: String) -> String { key.lowercased().hasPrefix("aws:") ? "" : "image.owner_id = :caller AND " }
+        // A pattern without wildcards is an equality: SQLite re-plans a GLOB against a bound value at
+        // every new value (to use the index for its prefix), an equality is planned once.
+        func match(_ column: String, _ pattern: String) -> String {
+            WildcardPattern(pattern).hasWildcards ? "\(column) GLOB \(bind(glob(pattern)))" : "\(column) = \(bind(pattern))"
+        }
         // Explicit parameter lists, not json_each: the planner then looks ids up in their index.
         func list(_ values: [String]) -> String { "(" + values.map { bind($0) }.joined(separator: ", ") + ")" }
         clauses.append("""
@@ -56,9 +61,9 @@ enum DescribeImagesQuery {
         for filter in r.filters {
             switch filter {
             case .name(let patterns):
-                clauses.append("(" + patterns.map { "image.name GLOB \(bind(glob($0)))" }.joined(separator: " OR ") + ")")
+                clauses.append("(" + patterns.map { match("image.name", $0) }.joined(separator: " OR ") + ")")
             case .imageId(let patterns):
-                clauses.append("(" + patterns.map { "image.image_id GLOB \(bind(glob($0)))" }.joined(separator: " OR ") + ")")
+                clauses.append("(" + patterns.map { match("image.image_id", $0) }.joined(separator: " OR ") + ")")
             case .tag(let key, let values):
                 let exact = values.allSatisfy { !WildcardPattern($0).hasWildcards }
                 let valueSQL = exact

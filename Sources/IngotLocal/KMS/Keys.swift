@@ -30,7 +30,7 @@ extension LocalCloud: KeyCloud {
     public func listKeys(region: Region) async throws -> [KMSKey] {
         let ctx = context
         return try await store.read { db in
-            let ids = try String.fetchAll(db, sql: "SELECT key_id FROM kms_key WHERE region = ? AND owner_id = ? ORDER BY creation_date, key_id",
+            let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT key_id FROM kms_key WHERE region = ? AND owner_id = ? ORDER BY creation_date, key_id"),
                                           arguments: [region.code, ctx.caller.rawValue])
             return [KMSKey.awsManagedEBS(account: ctx.caller, region: region)] + (try ids.compactMap { try ctx.key(.keyId($0), region: region, db) })
         }
@@ -63,7 +63,7 @@ extension LocalCloud: KeyCloud {
                 throw IngotError.refused("UnsupportedOperationException", "\(found.aliases.first ?? found.keyId) is an AWS managed key: it cannot be shared with other accounts; use a customer managed key")
             }
             guard account != ctx.caller else { return }
-            try db.execute(sql: "INSERT OR IGNORE INTO kms_grant (key_id, account) VALUES (?, ?)", arguments: [found.keyId, account.rawValue])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO kms_grant (key_id, account) VALUES (?, ?)").execute(arguments: [found.keyId, account.rawValue])
         }
     }
 }
@@ -91,7 +91,7 @@ extension Operations {
 
     func createAlias(_ alias: String, keyId: String, region: Region, _ db: Database) throws {
         // "The alias must be unique in the account and Region."
-        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM kms_alias WHERE region = ? AND owner_id = ? AND name = ?)",
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM kms_alias WHERE region = ? AND owner_id = ? AND name = ?)"),
                              arguments: [region.code, caller.rawValue, alias]) ?? false {
             throw IngotError.refused("AlreadyExistsException", "An alias with the name \(alias) already exists in \(region)")
         }
@@ -109,16 +109,16 @@ extension Operations {
         switch reference {
         case .keyId(let id), .keyARN(_, _, let id):
             if id == managed.keyId { return managed }
-            keyId = try String.fetchOne(db, sql: "SELECT key_id FROM kms_key WHERE key_id = ? AND region = ? AND owner_id = ?",
+            keyId = try String.fetchOne(db.cachedStatement(sql: "SELECT key_id FROM kms_key WHERE key_id = ? AND region = ? AND owner_id = ?"),
                                         arguments: [id, where_.code, account.rawValue])
         case .alias(let alias), .aliasARN(_, _, let alias):
             if alias == KMSKeyReference.awsManagedEBSAlias { return managed }
-            keyId = try String.fetchOne(db, sql: "SELECT key_id FROM kms_alias WHERE name = ? AND region = ? AND owner_id = ?",
+            keyId = try String.fetchOne(db.cachedStatement(sql: "SELECT key_id FROM kms_alias WHERE name = ? AND region = ? AND owner_id = ?"),
                                         arguments: [alias, where_.code, account.rawValue])
         }
-        guard let keyId, let row = try Row.fetchOne(db, sql: "SELECT * FROM kms_key WHERE key_id = ?", arguments: [keyId]) else { return nil }
-        let aliases = try String.fetchAll(db, sql: "SELECT name FROM kms_alias WHERE key_id = ? ORDER BY name", arguments: [keyId])
-        let grantees = try String.fetchAll(db, sql: "SELECT account FROM kms_grant WHERE key_id = ? ORDER BY account", arguments: [keyId])
+        guard let keyId, let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM kms_key WHERE key_id = ?"), arguments: [keyId]) else { return nil }
+        let aliases = try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM kms_alias WHERE key_id = ? ORDER BY name"), arguments: [keyId])
+        let grantees = try String.fetchAll(db.cachedStatement(sql: "SELECT account FROM kms_grant WHERE key_id = ? ORDER BY account"), arguments: [keyId])
         return KMSKey(keyId: keyId, region: Region(trusted: row["region"]), ownerId: AccountID(trusted: row["owner_id"]), description: row["description"],
                       manager: .customer, creationDate: Timestamp.date(millis: row["creation_date"]), aliases: aliases,
                       grantees: grantees.map(AccountID.init(trusted:)))

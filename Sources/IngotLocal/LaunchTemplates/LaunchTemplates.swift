@@ -21,7 +21,7 @@ extension LocalCloud: LaunchTemplateCloud {
             guard try TemplateRows.versionExists(template.id, defaultVersion, db) else {
                 throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Could not find launch template version \(defaultVersion) of \(name)")
             }
-            try db.execute(sql: "UPDATE launch_template SET default_version = ? WHERE id = ?", arguments: [defaultVersion, template.id])
+            try db.cachedStatement(sql: "UPDATE launch_template SET default_version = ? WHERE id = ?").execute(arguments: [defaultVersion, template.id])
             return try ctx.launchTemplate(name, region: region, db)
         }
     }
@@ -38,18 +38,10 @@ extension LocalCloud: LaunchTemplateCloud {
         let ctx = context
         return try await store.read { db in
             let template = try ctx.launchTemplate(name, region: region, db)
-            let all = try TemplateRows.versions(db, template: template)
-            guard !versions.isEmpty else { return all }
+            guard !versions.isEmpty else { return try TemplateRows.versions(db, template: template) }
             var chosen: [LaunchTemplateVersion] = []
             for selector in versions {
-                let matching = all.filter { v in
-                    switch selector {
-                    case .latest: v.versionNumber == template.latestVersionNumber
-                    case .default: v.defaultVersion
-                    case .number(let n): v.versionNumber == n
-                    case .range(let r): r.contains(v.versionNumber)
-                    }
-                }
+                let matching = try TemplateRows.versions(db, template: template, selector)
                 if matching.isEmpty, case .number(let n) = selector {
                     throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Could not find launch template version \(n) of \(name)")
                 }
@@ -71,7 +63,7 @@ extension LocalCloud: LaunchTemplateCloud {
                 } else if try !TemplateRows.versionExists(template.id, v, db) {
                     result.failed[v] = "launchTemplateVersionDoesNotExist"
                 } else {
-                    try db.execute(sql: "DELETE FROM launch_template_version WHERE template_id = ? AND version = ?", arguments: [template.id, v])
+                    try db.cachedStatement(sql: "DELETE FROM launch_template_version WHERE template_id = ? AND version = ?").execute(arguments: [template.id, v])
                     result.deleted.append(v)
                 }
             }
@@ -102,7 +94,7 @@ extension Operations {
     func checkImageParameter(_ data: LaunchTemplateData, region: Region, _ db: Database) throws {
         guard let text = data.ssmParameter else { return }
         let reference = ParameterReference(text)
-        let found = reference.pick(from: try ParameterRows.history(region: region, owner: caller, name: reference.name, db).map(\.parameter))
+        let found = try ParameterRows.pick(reference, region: region, owner: caller, db)?.parameter
         if let problem = reference.problem(with: found) { throw IngotError.refused("SsmInvalidParameter", problem) }
     }
 
@@ -110,7 +102,7 @@ extension Operations {
         if try TemplateRows.template(db, region: r.region, owner: caller, name: r.name) != nil {
             throw IngotError.refused("InvalidLaunchTemplateName.AlreadyExistsException", "Launch template name already in use: \(r.name)")
         }
-        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM launch_template WHERE region = ? AND owner_id = ?", arguments: [r.region.code, caller.rawValue]) ?? 0
+        let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM launch_template WHERE region = ? AND owner_id = ?"), arguments: [r.region.code, caller.rawValue]) ?? 0
         guard count < LaunchTemplateQuotas.templatesPerRegion else {
             throw IngotError.refused("LaunchTemplateLimitExceeded", "You have reached the limit of \(LaunchTemplateQuotas.templatesPerRegion) launch templates in \(r.region)")
         }
@@ -118,32 +110,30 @@ extension Operations {
         try TemplateRows.validate(description: r.versionDescription)
         try checkImageParameter(r.data, region: r.region, db)
         let id = "lt-" + String(ImageID.random().rawValue.dropFirst(4))
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO launch_template (id, region, owner_id, name, create_time, default_version, latest_version, tags)
             VALUES (?, ?, ?, ?, ?, 1, 1, ?)
-            """, arguments: [id, r.region.code, caller.rawValue, r.name, Timestamp.millis(now), try TemplateRows.encode(r.tags)])
+            """).execute(arguments: [id, r.region.code, caller.rawValue, r.name, Timestamp.millis(now), try TemplateRows.encode(r.tags)])
         try TemplateRows.insertVersion(template: id, version: 1, description: r.versionDescription, data: r.data, token: nil, now: now, db)
         let template = try launchTemplate(r.name, region: r.region, db)
-        return try TemplateRows.versions(db, template: template).first { $0.versionNumber == 1 }.orThrow()
+        return try TemplateRows.versions(db, template: template, .number(1)).first.orThrow()
     }
 
     func createLaunchTemplateVersion(_ r: CreateLaunchTemplateVersionRequest, _ db: Database) throws -> LaunchTemplateVersion {
         let template = try launchTemplate(r.name, region: r.region, db)
-        let versions = try TemplateRows.versions(db, template: template)
-        if let token = r.clientToken, let same = try Int.fetchOne(db, sql: "SELECT version FROM launch_template_version WHERE template_id = ? AND client_token = ?", arguments: [template.id, token]),
-           let existing = versions.first(where: { $0.versionNumber == same }) {
+        if let token = r.clientToken, let same = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM launch_template_version WHERE template_id = ? AND client_token = ?"), arguments: [template.id, token]),
+           let existing = try TemplateRows.versions(db, template: template, .number(same)).first {
             return existing  // idempotent retry: the version this token already made
         }
-        guard versions.count < LaunchTemplateQuotas.versionsPerTemplate else {
+        let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM launch_template_version WHERE template_id = ?"), arguments: [template.id]) ?? 0
+        guard count < LaunchTemplateQuotas.versionsPerTemplate else {
             throw IngotError.refused("VersionLimitExceeded", "Launch template \(r.name) has reached the limit of \(LaunchTemplateQuotas.versionsPerTemplate) versions")
         }
         var data = r.data
         if let source = r.sourceVersion {
             let base: LaunchTemplateVersion? = switch source {
-            case .latest: versions.first { $0.versionNumber == template.latestVersionNumber }
-            case .default: versions.first { $0.defaultVersion }
-            case .number(let n): versions.first { $0.versionNumber == n }
             case .range: nil
+            default: try TemplateRows.versions(db, template: template, source).first
             }
             guard let base else {
                 throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Could not find source version \(source.text) of \(r.name)")
@@ -154,11 +144,11 @@ extension Operations {
         try TemplateRows.validate(description: r.versionDescription)
         try checkImageParameter(data, region: r.region, db)
         // Numbers are never reused, even after the latest version was deleted: count from the highest ever given.
-        let number = (try Int.fetchOne(db, sql: "SELECT latest_version FROM launch_template WHERE id = ?", arguments: [template.id]) ?? template.latestVersionNumber) + 1
+        let number = (try Int.fetchOne(db.cachedStatement(sql: "SELECT latest_version FROM launch_template WHERE id = ?"), arguments: [template.id]) ?? template.latestVersionNumber) + 1
         try TemplateRows.insertVersion(template: template.id, version: number, description: r.versionDescription, data: data, token: r.clientToken, now: now, db)
-        try db.execute(sql: "UPDATE launch_template SET latest_version = ? WHERE id = ?", arguments: [number, template.id])
+        try db.cachedStatement(sql: "UPDATE launch_template SET latest_version = ? WHERE id = ?").execute(arguments: [number, template.id])
         let updated = try launchTemplate(r.name, region: r.region, db)
-        return try TemplateRows.versions(db, template: updated).first { $0.versionNumber == number }.orThrow()
+        return try TemplateRows.versions(db, template: updated, .number(number)).first.orThrow()
     }
 }
 
@@ -206,14 +196,14 @@ enum TemplateRows {
     }
 
     static func insertVersion(template: String, version: Int, description: String?, data: LaunchTemplateData, token: String?, now: Date, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO launch_template_version (template_id, version, description, create_time, data, client_token)
             VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [template, version, description, Timestamp.millis(now), data.jsonText, token])
+            """).execute(arguments: [template, version, description, Timestamp.millis(now), data.jsonText, token])
     }
 
     static func versionExists(_ template: String, _ version: Int, _ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM launch_template_version WHERE template_id = ? AND version = ?)", arguments: [template, version]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM launch_template_version WHERE template_id = ? AND version = ?)"), arguments: [template, version]) ?? false
     }
 
     private static func template(_ r: Row) throws -> LaunchTemplate {
@@ -229,7 +219,7 @@ enum TemplateRows {
         """
 
     static func template(_ db: Database, region: Region, owner: AccountID, name: String) throws -> LaunchTemplate? {
-        try Row.fetchOne(db, sql: "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.name = ?",
+        try Row.fetchOne(db.cachedStatement(sql: "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.name = ?"),
                          arguments: [region.code, owner.rawValue, name]).map(template)
     }
 
@@ -239,13 +229,27 @@ enum TemplateRows {
     }
 
     static func templates(_ db: Database, region: Region, owner: AccountID) throws -> [LaunchTemplate] {
-        try Row.fetchAll(db, sql: "\(select) WHERE t.region = ? AND t.owner_id = ? ORDER BY t.name",
+        try Row.fetchAll(db.cachedStatement(sql: "\(select) WHERE t.region = ? AND t.owner_id = ? ORDER BY t.name"),
                          arguments: [region.code, owner.rawValue]).map(template)
     }
 
     /// All versions, newest first.
     static func versions(_ db: Database, template t: LaunchTemplate) throws -> [LaunchTemplateVersion] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM launch_template_version WHERE template_id = ? ORDER BY version DESC"), arguments: [t.id]).map { r in
+        try versions(db, template: t, .range(1...Int.max))
+    }
+
+    /// The versions `selector` names (`$Latest`, `$Default`, a number or a range), newest first: only
+    /// those rows are read and decoded (a template refreshed daily for a year has hundreds).
+    static func versions(_ db: Database, template t: LaunchTemplate, _ selector: TemplateVersionSelector) throws -> [LaunchTemplateVersion] {
+        let range: ClosedRange<Int> = switch selector {
+        case .latest: t.latestVersionNumber...t.latestVersionNumber
+        case .default: t.defaultVersionNumber...t.defaultVersionNumber
+        case .number(let n): n...n
+        case .range(let r): r
+        }
+        return try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM launch_template_version WHERE template_id = ? AND version BETWEEN ? AND ? ORDER BY version DESC
+            """), arguments: [t.id, range.lowerBound, range.upperBound]).map { r in
             let number: Int = r["version"]
             return LaunchTemplateVersion(
                 templateId: t.id, templateName: t.name, region: t.region, versionNumber: number, versionDescription: r["description"],

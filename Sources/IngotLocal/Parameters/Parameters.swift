@@ -21,12 +21,12 @@ extension LocalCloud: ParameterCloud {
                                              code: "ValidationException")
                 }
             }
-            let history = try ParameterRows.history(region: region, owner: ctx.caller, name: name, db)
-            if !history.isEmpty && !overwrite {
+            let (count, latest) = try ParameterRows.versions(region: region, owner: ctx.caller, name: name, db)
+            if count > 0 && !overwrite {
                 throw IngotError.refused("ParameterAlreadyExists", "The parameter \(name) already exists; use --overwrite for a new version")
             }
-            let version = (history.last?.version ?? 0) + 1
-            let dropped = history.prefix(max(0, history.count + 1 - Parameter.versionsKept))
+            let version = latest + 1
+            let dropped = try ParameterRows.oldest(max(0, count + 1 - Parameter.versionsKept), region: region, owner: ctx.caller, name: name, db)
             // "Parameter Store retains the 100 most recently created versions of a parameter. ... However, if
             // the oldest version has a label attached to it, Parameter Store won't delete the version and
             // instead presents this error message" (SSM's ParameterMaxVersionLimitExceeded).
@@ -44,8 +44,13 @@ extension LocalCloud: ParameterCloud {
     public func getParameter(region: Region, name: String) async throws -> Parameter {
         let reference = ParameterReference(name)
         try Parameter.validate(name: reference.name, reserved: true)
-        let history = try await getParameterHistory(region: region, name: reference.name)
-        guard let found = reference.pick(from: history) else {
+        let owner = Parameter.isPublic(reference.name) ? AccountID.amazon : caller
+        let (found, exists) = try await store.read { db in
+            (try ParameterRows.pick(reference, region: region, owner: owner, db)?.parameter,
+             try ParameterRows.versions(region: region, owner: owner, name: reference.name, db).count > 0)
+        }
+        guard exists else { throw IngotError.refused("ParameterNotFound", "Parameter \(reference.name) not found in \(region)") }
+        guard let found else {
             throw IngotError.refused("ParameterVersionNotFound", "Parameter \(name): no such version or label")
         }
         return found
@@ -100,8 +105,9 @@ extension LocalCloud: ParameterCloud {
     }
 }
 
-/// A row of `ssm_parameter_version` as a GRDB record: a small table, so the Codable record is worth
-/// more than hand-written statements (labels are stored as a JSON array, GRDB's encoding of an array).
+/// A row of `ssm_parameter_version` as a GRDB record (labels are stored as a JSON array, GRDB's
+/// encoding of an array). New versions are inserted by ``ParameterRows/insert(_:_:)`` through one
+/// compiled statement: a catch-up writes thousands.
 struct ParameterVersionRow: Codable, Hashable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "ssm_parameter_version"
 
@@ -141,15 +147,47 @@ struct ParameterVersionRow: Codable, Hashable, FetchableRecord, PersistableRecor
 /// The one writer of SSM parameter versions (PutParameter, LabelParameterVersion and both imports).
 enum ParameterRows {
     static func insert(_ row: ParameterVersionRow, _ db: Database) throws {
-        try row.insert(db)
+        let labels = row.labels.isEmpty ? "[]" : String(decoding: try JSONEncoder().encode(row.labels), as: UTF8.self)
+        try db.cachedStatement(sql: """
+            INSERT INTO ssm_parameter_version (region, owner_id, name, version, type, data_type, value, labels, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [row.region, row.ownerId, row.name, row.version, row.type, row.dataType, row.value, labels, row.modified])
     }
 
     /// Every version of a parameter, oldest first.
     static func history(region: Region, owner: AccountID, name: String, _ db: Database) throws -> [ParameterVersionRow] {
-        try ParameterVersionRow
-            .filter(Column("region") == region.code && Column("owner_id") == owner.rawValue && Column("name") == name)
-            .order(Column("version"))
-            .fetchAll(db)
+        try oldest(nil, region: region, owner: owner, name: name, db)
+    }
+
+    /// The version `reference` names (the newest for a plain name), reading only that row when it can.
+    static func pick(_ reference: ParameterReference, region: Region, owner: AccountID, _ db: Database) throws -> ParameterVersionRow? {
+        switch reference.selector {
+        case .latest:
+            try ParameterVersionRow.fetchOne(db.cachedStatement(sql: """
+                SELECT * FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC LIMIT 1
+                """), arguments: [region.code, owner.rawValue, reference.name])
+        case .version(let n):
+            try ParameterVersionRow.fetchOne(db.cachedStatement(sql: """
+                SELECT * FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? AND version = ?
+                """), arguments: [region.code, owner.rawValue, reference.name, n])
+        case .label(let label):
+            try history(region: region, owner: owner, name: reference.name, db).last { row in row.labels.contains(label) }
+        }
+    }
+
+    /// The `limit` oldest versions of a parameter (nil: all), oldest first.
+    static func oldest(_ limit: Int?, region: Region, owner: AccountID, name: String, _ db: Database) throws -> [ParameterVersionRow] {
+        if limit == 0 { return [] }
+        return try ParameterVersionRow.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version LIMIT ?
+            """), arguments: [region.code, owner.rawValue, name, limit ?? -1])
+    }
+
+    /// How many versions a parameter has and the newest one's number (0 when it has none).
+    static func versions(region: Region, owner: AccountID, name: String, _ db: Database) throws -> (count: Int, latest: Int) {
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*), COALESCE(MAX(version), 0) FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?
+            """), arguments: [region.code, owner.rawValue, name])
+        return (row?[0] ?? 0, row?[1] ?? 0)
     }
 
     /// Whether the parameter has any version (imports skip those).
