@@ -15,12 +15,11 @@ struct Operations: Sendable {
     /// The image as its owner sees it, or AWS's not-found error. Visibility to `caller` is checked
     /// by the callers that need it.
     func image(_ id: ImageID, region: Region, _ db: Database) throws -> (Int64, Image) {
-        let images = try ImageRows.fetch(db, where: "image.image_id = :id AND image.region = :region",
-                                         arguments: ["id": id.rawValue, "region": region.code], now: now)
-        guard let image = images.first, let row = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM image WHERE image_id = ?"), arguments: [id.rawValue]) else {
+        guard let found = try ImageRows.fetchRows(db, where: "image.image_id = :id AND image.region = :region",
+                                                  arguments: ["id": id.rawValue, "region": region.code], now: now).first else {
             throw IngotError.refused("InvalidAMIID.NotFound", "The image id '[\(id)]' does not exist in \(region)")
         }
-        return (row, image)
+        return found
     }
 
     func canSee(_ image: Image) -> Bool {

@@ -30,6 +30,15 @@ import Testing
         #expect(Set(ids).count == 1000)
     }
 
+    @Test func everyDigitOfARandomIdTakesEveryHexValue() {
+        // 2,000 ids: a position stuck on some digits (a wrong shift) would show; by chance one of 16 digits
+        // is missing from a position with probability about 16 x (15/16)^2000.
+        let ids = (0..<2000).map { _ in Array(SnapshotID.random().rawValue.dropFirst("snap-".count)) }
+        for position in 0..<17 {
+            #expect(Set(ids.map { $0[position] }).count == 16, "position \(position)")
+        }
+    }
+
     @Test func accountIdsAreTwelveDigits() throws {
         #expect(try AccountID("123456789012").rawValue == "123456789012")
         #expect(throws: IngotError.self) { try AccountID("12345678901") }

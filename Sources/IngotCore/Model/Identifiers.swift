@@ -56,16 +56,23 @@ extension EC2ResourceID {
 
     /// A fresh random id of the 17-digit form.
     public static func random<G: RandomNumberGenerator>(using rng: inout G) -> Self {
-        let hex = Array("0123456789abcdef".utf8)
-        var s = Array(prefix.utf8)
-        s.append(UInt8(ascii: "-"))
-        for _ in 0..<17 { s.append(hex[Int(rng.next() & 15)]) }
-        return Self(trusted: String(decoding: s, as: UTF8.self))
+        hexDigits { _ in rng.next() }
     }
 
     public static func random() -> Self {
+        // Two draws from the system's generator (each a system call) give the 17 hex digits.
         var g = SystemRandomNumberGenerator()
-        return random(using: &g)
+        let bits = [g.next(), g.next()]
+        return hexDigits { i in bits[i / 16] >> UInt64(4 * (i % 16)) }
+    }
+
+    /// `prefix-` and 17 hex digits, the i-th from the low 4 bits of `digit(i)`.
+    private static func hexDigits(_ digit: (Int) -> UInt64) -> Self {
+        let hex = Array("0123456789abcdef".utf8)
+        var s = Array(prefix.utf8)
+        s.append(UInt8(ascii: "-"))
+        for i in 0..<17 { s.append(hex[Int(digit(i) & 15)]) }
+        return Self(trusted: String(decoding: s, as: UTF8.self))
     }
 
     public var description: String { rawValue }

@@ -37,8 +37,9 @@ public struct Parameter: Sendable, Hashable {
     /// length for a parameter name that you specify is 1011 characters. This count of 1011 characters
     /// includes the characters in the ARN that precede the name you specify" (PutParameter's Name).
     public static func validate(name: String, field: String = "name", reserved: Bool = false, region: Region? = nil, account: AccountID? = nil) throws {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_/")
-        guard !name.isEmpty, name.count <= 2048, name.allSatisfy({ allowed.contains($0) }) else {
+        // Letters, digits and . - _ / are all ASCII: any other byte (UTF-8 of anything else included) is refused.
+        let allowed = { (b: UInt8) in (0x61...0x7a).contains(b) || (0x41...0x5a).contains(b) || (0x30...0x39).contains(b) || b == 0x2e || b == 0x2d || b == 0x5f || b == 0x2f }
+        guard !name.isEmpty, name.utf8.count <= 2048, name.utf8.allSatisfy(allowed) else {
             throw IngotError.invalid(field, "'\(name)' is not a parameter name (letters, digits and . - _ /)", code: "ValidationException")
         }
         // "A hierarchy can have a maximum of 15 levels" (HierarchyLevelLimitExceededException): Ingot

@@ -89,10 +89,16 @@ struct ResourceRow: Codable, FetchableRecord, PersistableRecord {
 }
 
 enum DefinitionJSON {
+    /// Sorted keys: a definition's text is compared with the stored one.
     static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// A record that is only decoded again (a build, written at each of its stages): keys in coding order.
+    static func encodeRecord(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 }
 
@@ -418,14 +424,26 @@ struct ImageBuilderApply {
 }
 
 extension ResourceRow {
+    /// The columns ``init(_:)`` reads, in its order.
+    private static let columns = """
+        arn, region, owner_id, type, name, version, build, definition, date_created, date_updated, status, schedule_through, consecutive_failures
+        """
+
+    /// A row of ``columns``, by position: a catch-up reads pipelines and recipes at every stage, and
+    /// Codable decoding by column name costs more than the query.
+    private init(_ r: Row) {
+        self.init(arn: r[0], region: r[1], ownerId: r[2], type: r[3], name: r[4], version: r[5], build: r[6], definition: r[7],
+                  dateCreated: r[8], dateUpdated: r[9], status: r[10], scheduleThrough: r[11], consecutiveFailures: r[12])
+    }
+
     /// One resource by its ARN.
     static func get(_ arn: String, _ db: Database) throws -> ResourceRow? {
-        try ResourceRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM ib_resource WHERE arn = ?"), arguments: [arn])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM ib_resource WHERE arn = ?"), arguments: [arn]).map(ResourceRow.init)
     }
 
     /// Every version and build of the resource `name` of `type`.
     static func named(_ name: String, type: ImageBuilderARN.ResourceType, region: String, owner: String, _ db: Database) throws -> [ResourceRow] {
-        try ResourceRow.fetchAll(db.cachedStatement(sql: "SELECT * FROM ib_resource WHERE region = ? AND owner_id = ? AND type = ? AND name = ?"),
-                                 arguments: [region, owner, type.rawValue, name])
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM ib_resource WHERE region = ? AND owner_id = ? AND type = ? AND name = ?"),
+                         arguments: [region, owner, type.rawValue, name]).map(ResourceRow.init)
     }
 }

@@ -33,7 +33,7 @@ enum BuildRows {
     }
 
     static func write(_ build: ImageBuild, _ db: Database) throws {
-        let record = try DefinitionJSON.encode(build)
+        let record = try DefinitionJSON.encodeRecord(build)
         remember(build, record: record)
         try db.cachedStatement(sql: """
             INSERT INTO ib_image(arn, region, owner_id, name, version, build, pipeline_arn, date_created, next_at, status, record)

@@ -137,6 +137,11 @@ enum ImageRows {
 
     /// Images matching `whereSQL` (over table `image`, named arguments, `:now` bound here), newest first.
     static func fetch(_ db: Database, where whereSQL: String, arguments: StatementArguments, now: Date, limit: Int? = nil) throws -> [Image] {
+        try fetchRows(db, where: whereSQL, arguments: arguments, now: now, limit: limit).map(\.image)
+    }
+
+    /// The same, with each image's row id (what its tags, permissions and snapshots rows point to).
+    static func fetchRows(_ db: Database, where whereSQL: String, arguments: StatementArguments, now: Date, limit: Int? = nil) throws -> [(rowID: Int64, image: Image)] {
         var args = arguments
         _ = args.append(contentsOf: ["now": Timestamp.millis(now)] as StatementArguments)
         let sql = """
@@ -147,7 +152,7 @@ enum ImageRows {
             FROM image WHERE \(whereSQL)
             ORDER BY creation_date DESC, image_id\(limit.map { " LIMIT \($0)" } ?? "")
             """
-        var images: [Image] = []
+        var images: [(rowID: Int64, image: Image)] = []
         // Cached: compiling this statement (26 columns, each checked by GRDB's authorizer) costs more than
         // running it, and the same shape of query repeats (describe calls, distributions).
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: args)
@@ -155,7 +160,7 @@ enum ImageRows {
             let availableAt: Int64? = r[8]
             let deprecation: Int64? = r[10]
             let state = ImageState(rawValue: r[7]) ?? .error
-            images.append(Image(
+            images.append((r[0], Image(
                 id: ImageID(trusted: r[1]), region: Region(trusted: r[2]), ownerId: AccountID(trusted: r[3]),
                 ownerAlias: r[4], name: r[5], description: r[6], state: state,
                 creationDate: Timestamp.date(millis: r[9]), deprecationTime: deprecation.map(Timestamp.date(millis:)),
@@ -171,7 +176,7 @@ enum ImageRows {
                 imageVersion: (r[19] as String?).flatMap(ImageVersion.init(parsing:)),
                 deregistrationProtection: DeregistrationProtection(text: r[20]) ?? .disabled,
                 noReboot: r[21], availableAt: state == .pending ? availableAt.map(Timestamp.date(millis:)) : nil,
-                stateReason: state == .failed ? r[25] : nil))
+                stateReason: state == .failed ? r[25] : nil)))
         }
         return images
     }

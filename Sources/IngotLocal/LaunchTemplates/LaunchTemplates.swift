@@ -22,7 +22,9 @@ extension LocalCloud: LaunchTemplateCloud {
                 throw IngotError.refused("InvalidLaunchTemplateId.VersionNotFound", "Could not find launch template version \(defaultVersion) of \(name)")
             }
             try db.cachedStatement(sql: "UPDATE launch_template SET default_version = ? WHERE id = ?").execute(arguments: [defaultVersion, template.id])
-            return try ctx.launchTemplate(name, region: region, db)
+            var updated = template
+            updated.defaultVersionNumber = defaultVersion
+            return updated
         }
     }
 
@@ -147,7 +149,8 @@ extension Operations {
         let number = (try Int.fetchOne(db.cachedStatement(sql: "SELECT latest_version FROM launch_template WHERE id = ?"), arguments: [template.id]) ?? template.latestVersionNumber) + 1
         try TemplateRows.insertVersion(template: template.id, version: number, description: r.versionDescription, data: data, token: r.clientToken, now: now, db)
         try db.cachedStatement(sql: "UPDATE launch_template SET latest_version = ? WHERE id = ?").execute(arguments: [number, template.id])
-        let updated = try launchTemplate(r.name, region: r.region, db)
+        var updated = template
+        updated.latestVersionNumber = number  // the highest number ever given, so the highest that exists
         return try TemplateRows.versions(db, template: updated, .number(number)).first.orThrow()
     }
 }
@@ -206,15 +209,18 @@ enum TemplateRows {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM launch_template_version WHERE template_id = ? AND version = ?)"), arguments: [template, version]) ?? false
     }
 
+    /// A row of ``select``, by position (a catch-up reads templates thousands of times).
     private static func template(_ r: Row) throws -> LaunchTemplate {
-        LaunchTemplate(id: r["id"], name: r["name"], region: Region(trusted: r["region"]), ownerId: AccountID(trusted: r["owner_id"]),
-                       createTime: Timestamp.date(millis: r["create_time"]), defaultVersionNumber: r["default_version"],
-                       latestVersionNumber: r["latest_existing"] ?? r["latest_version"], tags: try decode([Tag].self, r["tags"]))
+        let tags: String = r[7]
+        return LaunchTemplate(id: r[0], name: r[3], region: Region(trusted: r[1]), ownerId: AccountID(trusted: r[2]),
+                              createTime: Timestamp.date(millis: r[4]), defaultVersionNumber: r[5],
+                              latestVersionNumber: r[8] ?? r[6], tags: tags == "[]" ? [] : try decode([Tag].self, tags))
     }
 
     /// `latest_existing` is what `$Latest` means: the highest version that still exists.
     private static let select = """
-        SELECT t.*, (SELECT max(v.version) FROM launch_template_version v WHERE v.template_id = t.id) AS latest_existing
+        SELECT t.id, t.region, t.owner_id, t.name, t.create_time, t.default_version, t.latest_version, t.tags,
+            (SELECT max(v.version) FROM launch_template_version v WHERE v.template_id = t.id) AS latest_existing
         FROM launch_template t
         """
 
@@ -248,13 +254,13 @@ enum TemplateRows {
         case .range(let r): r
         }
         return try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM launch_template_version WHERE template_id = ? AND version BETWEEN ? AND ? ORDER BY version DESC
+            SELECT version, description, create_time, data FROM launch_template_version WHERE template_id = ? AND version BETWEEN ? AND ? ORDER BY version DESC
             """), arguments: [t.id, range.lowerBound, range.upperBound]).map { r in
-            let number: Int = r["version"]
+            let number: Int = r[0]
             return LaunchTemplateVersion(
-                templateId: t.id, templateName: t.name, region: t.region, versionNumber: number, versionDescription: r["description"],
-                defaultVersion: number == t.defaultVersionNumber, createTime: Timestamp.date(millis: r["create_time"]),
-                data: try LaunchTemplateData(storedJSON: r["data"]))
+                templateId: t.id, templateName: t.name, region: t.region, versionNumber: number, versionDescription: r[1],
+                defaultVersion: number == t.defaultVersionNumber, createTime: Timestamp.date(millis: r[2]),
+                data: try LaunchTemplateData(storedJSON: r[3]))
         }
     }
 }

@@ -46,8 +46,8 @@ extension LocalCloud: ParameterCloud {
         try Parameter.validate(name: reference.name, reserved: true)
         let owner = Parameter.isPublic(reference.name) ? AccountID.amazon : caller
         let (found, exists) = try await store.read { db in
-            (try ParameterRows.pick(reference, region: region, owner: owner, db)?.parameter,
-             try ParameterRows.versions(region: region, owner: owner, name: reference.name, db).count > 0)
+            let found = try ParameterRows.pick(reference, region: region, owner: owner, db)?.parameter
+            return (found, try found != nil || ParameterRows.versions(region: region, owner: owner, name: reference.name, db).count > 0)
         }
         guard exists else { throw IngotError.refused("ParameterNotFound", "Parameter \(reference.name) not found in \(region)") }
         guard let found else {
@@ -158,17 +158,26 @@ enum ParameterRows {
         try oldest(nil, region: region, owner: owner, name: name, db)
     }
 
+    private static let columns = "region, owner_id, name, version, type, data_type, value, labels, modified"
+
+    /// A row of ``columns``, by position (a distribution reads and writes parameters thousands of times).
+    private static func row(_ r: Row) throws -> ParameterVersionRow {
+        let labels: String = r[7]
+        return ParameterVersionRow(region: Region(trusted: r[0]), owner: AccountID(trusted: r[1]), name: r[2], version: r[3], type: r[4], dataType: r[5],
+                                   value: r[6], labels: labels == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(labels.utf8)), modified: r[8])
+    }
+
     /// The version `reference` names (the newest for a plain name), reading only that row when it can.
     static func pick(_ reference: ParameterReference, region: Region, owner: AccountID, _ db: Database) throws -> ParameterVersionRow? {
         switch reference.selector {
         case .latest:
-            try ParameterVersionRow.fetchOne(db.cachedStatement(sql: """
-                SELECT * FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC LIMIT 1
-                """), arguments: [region.code, owner.rawValue, reference.name])
+            try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT \(columns) FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC LIMIT 1
+                """), arguments: [region.code, owner.rawValue, reference.name]).map(row)
         case .version(let n):
-            try ParameterVersionRow.fetchOne(db.cachedStatement(sql: """
-                SELECT * FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? AND version = ?
-                """), arguments: [region.code, owner.rawValue, reference.name, n])
+            try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT \(columns) FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? AND version = ?
+                """), arguments: [region.code, owner.rawValue, reference.name, n]).map(row)
         case .label(let label):
             try history(region: region, owner: owner, name: reference.name, db).last { row in row.labels.contains(label) }
         }
@@ -177,9 +186,9 @@ enum ParameterRows {
     /// The `limit` oldest versions of a parameter (nil: all), oldest first.
     static func oldest(_ limit: Int?, region: Region, owner: AccountID, name: String, _ db: Database) throws -> [ParameterVersionRow] {
         if limit == 0 { return [] }
-        return try ParameterVersionRow.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version LIMIT ?
-            """), arguments: [region.code, owner.rawValue, name, limit ?? -1])
+        return try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT \(columns) FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version LIMIT ?
+            """), arguments: [region.code, owner.rawValue, name, limit ?? -1]).map(row)
     }
 
     /// How many versions a parameter has and the newest one's number (0 when it has none).
