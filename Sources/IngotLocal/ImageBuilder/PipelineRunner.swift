@@ -83,7 +83,9 @@ enum BuildRows {
     }
 
     static func inProgress(pipeline arn: String, _ db: Database) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT arn FROM ib_image WHERE pipeline_arn = ? AND next_at IS NOT NULL LIMIT 1"), arguments: [arn])
+        // Through the index of builds in progress (a handful), not the pipeline's every build.
+        try String.fetchOne(db.cachedStatement(sql: "SELECT arn FROM ib_image INDEXED BY ib_image_due WHERE next_at IS NOT NULL AND pipeline_arn = ? LIMIT 1"),
+                            arguments: [arn])
     }
 }
 
@@ -280,7 +282,8 @@ struct BuildRunner {
             let limit = try row.decode(ImagePipelineDefinition.self).schedule?.autoDisablePolicy?.failureCount
             if let limit, row.consecutiveFailures >= limit { row.status = PipelineStatus.disabled.rawValue }
         }
-        try row.update(db)
+        try db.cachedStatement(sql: "UPDATE ib_resource SET consecutive_failures = ?, status = ? WHERE arn = ?")
+            .execute(arguments: [row.consecutiveFailures, row.status, row.arn])
     }
 
     func outputName(_ build: ImageBuild, parts: PipelineParts) -> String {

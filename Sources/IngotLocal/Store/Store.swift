@@ -74,15 +74,13 @@ public final class Store: Sendable {
             // A savepoint per operation, through statements compiled once (a catch-up runs tens of
             // thousands of operations in its transactions).
             return try mapErrorsNow {
-                let db = open.db
-                try db.cachedStatement(sql: "SAVEPOINT operation").execute()
+                try Savepoint.begin("operation", open.db)
                 do {
-                    let result = try body(db)
-                    try db.cachedStatement(sql: "RELEASE SAVEPOINT operation").execute()
+                    let result = try body(open.db)
+                    try Savepoint.release("operation", open.db)
                     return result
                 } catch {
-                    try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT operation").execute()
-                    try? db.cachedStatement(sql: "RELEASE SAVEPOINT operation").execute()
+                    Savepoint.rollback("operation", open.db)
                     throw error
                 }
             }
@@ -110,15 +108,13 @@ public final class Store: Sendable {
     func transaction<T: Sendable>(_ work: @Sendable @escaping () async throws -> T) async throws -> T {
         if let open = openTransaction {
             // Nested: a savepoint of the open transaction, released or rolled back as a whole.
-            let name = "nested_\(open.nextSavepoint())"
-            try mapErrorsNow { try open.db.execute(sql: "SAVEPOINT \(name)") }
+            try mapErrorsNow { try Savepoint.begin("nested", open.db) }
             do {
                 let result = try await work()
-                try mapErrorsNow { try open.db.execute(sql: "RELEASE SAVEPOINT \(name)") }
+                try mapErrorsNow { try Savepoint.release("nested", open.db) }
                 return result
             } catch {
-                try? open.db.execute(sql: "ROLLBACK TO SAVEPOINT \(name)")
-                try? open.db.execute(sql: "RELEASE SAVEPOINT \(name)")
+                Savepoint.rollback("nested", open.db)
                 throw error
             }
         }
@@ -193,17 +189,29 @@ final class OpenTransaction: @unchecked Sendable {
     @TaskLocal static var current: OpenTransaction?
     let db: Database
     let store: ObjectIdentifier
-    private var savepoints = 0
 
     init(db: Database, store: ObjectIdentifier) {
         self.db = db
         self.store = store
     }
+}
 
-    /// A fresh savepoint number (used on the writer's thread only, like `db`).
-    func nextSavepoint() -> Int {
-        savepoints += 1
-        return savepoints
+/// Savepoints inside ``Store/transaction(_:)``, through statements compiled once per connection.
+/// Savepoints of one name nest: RELEASE and ROLLBACK TO act on the innermost of that name.
+enum Savepoint {
+    static func begin(_ name: StaticString, _ db: Database) throws {
+        try db.cachedStatement(sql: "SAVEPOINT \(name)").execute()
+    }
+
+    static func release(_ name: StaticString, _ db: Database) throws {
+        try db.cachedStatement(sql: "RELEASE SAVEPOINT \(name)").execute()
+    }
+
+    /// Undoes the innermost savepoint `name` and ends it (nothing to undo after an error that
+    /// already rolled the whole transaction back).
+    static func rollback(_ name: StaticString, _ db: Database) {
+        try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT \(name)").execute()
+        try? db.cachedStatement(sql: "RELEASE SAVEPOINT \(name)").execute()
     }
 }
 
