@@ -248,17 +248,16 @@ struct ImageBuilderLookup {
                 // family's pattern is in the SQL (one statement per family): SQLite plans a GLOB against a
                 // bound value again at every new value.
                 let now = Timestamp.millis(ctx.now)
-                let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                var best: (String, SemanticVersion)?
+                try RawQuery.forEach(db, """
                     SELECT image_id, name FROM image
                     WHERE region = ? AND name GLOB '\(family.amiNameGlob.replacingOccurrences(of: "'", with: "''"))' AND owner_id = ? AND architecture = ?
                         AND (state = 'available' OR (state = 'pending' AND available_at <= ?))
-                    """), arguments: [region.code, family.owner.rawValue, family.architecture.rawValue, now])
-                let best = rows.compactMap { row -> (String, SemanticVersion)? in
-                    let name: String = row["name"]
-                    guard let day = family.releaseDate(ofAMIName: name) else { return nil }
+                    """, [region.code, family.owner.rawValue, family.architecture.rawValue, now]) { row in
+                    guard let day = family.releaseDate(ofAMIName: row.text(1)) else { return }
                     let version = family.version(released: day)
-                    return (arn.version?.matches(version) ?? true) ? (row["image_id"], version) : nil
-                }.max { $0.1 < $1.1 }
+                    if arn.version?.matches(version) ?? true, best.map({ $0.1 < version }) ?? true { best = (row.text(0), version) }
+                }
                 guard let best, let image = try? ctx.visibleImage(ImageID(trusted: best.0), region: region, db).1, image.state == .available else {
                     throw IngotError.refused("ResourceNotFoundException", "The following required resource 'Image' cannot be found: '\(arn)' in \(region)")
                 }
@@ -431,19 +430,20 @@ extension ResourceRow {
 
     /// A row of ``columns``, by position: a catch-up reads pipelines and recipes at every stage, and
     /// Codable decoding by column name costs more than the query.
-    private init(_ r: Row) {
-        self.init(arn: r[0], region: r[1], ownerId: r[2], type: r[3], name: r[4], version: r[5], build: r[6], definition: r[7],
-                  dateCreated: r[8], dateUpdated: r[9], status: r[10], scheduleThrough: r[11], consecutiveFailures: r[12])
+    private init(_ r: RawRow) {
+        self.init(arn: r.text(0), region: r.text(1), ownerId: r.text(2), type: r.text(3), name: r.text(4), version: r.optionalText(5),
+                  build: r.optionalInt(6), definition: r.text(7), dateCreated: r.int64(8), dateUpdated: r.optionalInt64(9),
+                  status: r.optionalText(10), scheduleThrough: r.optionalInt64(11), consecutiveFailures: r.int(12))
     }
 
     /// One resource by its ARN.
     static func get(_ arn: String, _ db: Database) throws -> ResourceRow? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM ib_resource WHERE arn = ?"), arguments: [arn]).map(ResourceRow.init)
+        try RawQuery.first(db, "SELECT \(columns) FROM ib_resource WHERE arn = ?", [arn], ResourceRow.init)
     }
 
     /// Every version and build of the resource `name` of `type`.
     static func named(_ name: String, type: ImageBuilderARN.ResourceType, region: String, owner: String, _ db: Database) throws -> [ResourceRow] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM ib_resource WHERE region = ? AND owner_id = ? AND type = ? AND name = ?"),
-                         arguments: [region, owner, type.rawValue, name]).map(ResourceRow.init)
+        try RawQuery.all(db, "SELECT \(columns) FROM ib_resource WHERE region = ? AND owner_id = ? AND type = ? AND name = ?",
+                         [region, owner, type.rawValue, name], ResourceRow.init)
     }
 }

@@ -69,8 +69,9 @@ enum BuildRows {
     }
 
     static func nextDue(_ db: Database) throws -> (String, Date, String?)? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT arn, next_at, pipeline_arn FROM ib_image WHERE next_at IS NOT NULL ORDER BY next_at, arn LIMIT 1"))
-            .map { ($0["arn"], Timestamp.date(millis: $0["next_at"]), $0["pipeline_arn"]) }
+        try RawQuery.first(db, "SELECT arn, next_at, pipeline_arn FROM ib_image WHERE next_at IS NOT NULL ORDER BY next_at, arn LIMIT 1", []) { r in
+            (r.text(0), Timestamp.date(millis: r.int64(1)), r.optionalText(2))
+        }
     }
 
     static func ofPipeline(_ arn: String, _ db: Database) throws -> [ImageBuild] {

@@ -152,33 +152,29 @@ enum ImageRows {
             FROM image WHERE \(whereSQL)
             ORDER BY creation_date DESC, image_id\(limit.map { " LIMIT \($0)" } ?? "")
             """
-        var images: [(rowID: Int64, image: Image)] = []
         // Cached: compiling this statement (26 columns, each checked by GRDB's authorizer) costs more than
-        // running it, and the same shape of query repeats (describe calls, distributions).
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: args)
-        while let r = try rows.next() {
-            let availableAt: Int64? = r[8]
-            let deprecation: Int64? = r[10]
-            let state = ImageState(rawValue: r[7]) ?? .error
-            images.append((r[0], Image(
-                id: ImageID(trusted: r[1]), region: Region(trusted: r[2]), ownerId: AccountID(trusted: r[3]),
-                ownerAlias: r[4], name: r[5], description: r[6], state: state,
-                creationDate: Timestamp.date(millis: r[9]), deprecationTime: deprecation.map(Timestamp.date(millis:)),
-                architecture: Architecture(rawValue: r[11]) ?? .x86_64,
-                virtualizationType: VirtualizationType(rawValue: r[12]) ?? .hvm,
-                rootDeviceType: RootDeviceType(rawValue: r[13]) ?? .ebs, rootDeviceName: r[14],
-                bootMode: (r[15] as String?).flatMap(BootMode.init(rawValue:)),
-                blockDeviceMappings: try RowJSON.decodeBlockDevices(r[23]), tags: try RowJSON.decodeTags(r[22]),
-                launchPermissions: try RowJSON.decodePermissions(r[24]),
-                sourceImageId: (r[16] as String?).map(ImageID.init(trusted:)),
-                sourceImageRegion: (r[17] as String?).map(Region.init(trusted:)),
-                sourceInstanceId: (r[18] as String?).map(InstanceID.init(trusted:)),
-                imageVersion: (r[19] as String?).flatMap(ImageVersion.init(parsing:)),
-                deregistrationProtection: DeregistrationProtection(text: r[20]) ?? .disabled,
-                noReboot: r[21], availableAt: state == .pending ? availableAt.map(Timestamp.date(millis:)) : nil,
-                stateReason: state == .failed ? r[25] : nil)))
+        // running it, and the same shape of query repeats (describe calls, distributions). Read in place.
+        return try RawQuery.all(db, sql, args) { r in
+            let availableAt = r.optionalInt64(8)
+            let state = ImageState(rawValue: r.text(7)) ?? .error
+            return (r.int64(0), Image(
+                id: ImageID(trusted: r.text(1)), region: Region(trusted: r.text(2)), ownerId: AccountID(trusted: r.text(3)),
+                ownerAlias: r.optionalText(4), name: r.text(5), description: r.optionalText(6), state: state,
+                creationDate: Timestamp.date(millis: r.int64(9)), deprecationTime: r.optionalInt64(10).map(Timestamp.date(millis:)),
+                architecture: Architecture(rawValue: r.text(11)) ?? .x86_64,
+                virtualizationType: VirtualizationType(rawValue: r.text(12)) ?? .hvm,
+                rootDeviceType: RootDeviceType(rawValue: r.text(13)) ?? .ebs, rootDeviceName: r.text(14),
+                bootMode: r.optionalText(15).flatMap(BootMode.init(rawValue:)),
+                blockDeviceMappings: try RowJSON.decodeBlockDevices(r.text(23)), tags: try RowJSON.decodeTags(r.text(22)),
+                launchPermissions: try RowJSON.decodePermissions(r.text(24)),
+                sourceImageId: r.optionalText(16).map(ImageID.init(trusted:)),
+                sourceImageRegion: r.optionalText(17).map(Region.init(trusted:)),
+                sourceInstanceId: r.optionalText(18).map(InstanceID.init(trusted:)),
+                imageVersion: r.optionalText(19).flatMap(ImageVersion.init(parsing:)),
+                deregistrationProtection: DeregistrationProtection(text: r.text(20)) ?? .disabled,
+                noReboot: r.isNull(21) ? nil : r.bool(21), availableAt: state == .pending ? availableAt.map(Timestamp.date(millis:)) : nil,
+                stateReason: state == .failed ? r.optionalText(25) : nil))
         }
-        return images
     }
 
     static func fetchSnapshots(_ db: Database, where whereSQL: String, arguments: StatementArguments, now: Date) throws -> [Snapshot] {

@@ -210,11 +210,11 @@ enum TemplateRows {
     }
 
     /// A row of ``select``, by position (a catch-up reads templates thousands of times).
-    private static func template(_ r: Row) throws -> LaunchTemplate {
-        let tags: String = r[7]
-        return LaunchTemplate(id: r[0], name: r[3], region: Region(trusted: r[1]), ownerId: AccountID(trusted: r[2]),
-                              createTime: Timestamp.date(millis: r[4]), defaultVersionNumber: r[5],
-                              latestVersionNumber: r[8] ?? r[6], tags: tags == "[]" ? [] : try decode([Tag].self, tags))
+    private static func template(_ r: RawRow) throws -> LaunchTemplate {
+        let tags = r.text(7)
+        return LaunchTemplate(id: r.text(0), name: r.text(3), region: Region(trusted: r.text(1)), ownerId: AccountID(trusted: r.text(2)),
+                              createTime: Timestamp.date(millis: r.int64(4)), defaultVersionNumber: r.int(5),
+                              latestVersionNumber: r.optionalInt(8) ?? r.int(6), tags: tags == "[]" ? [] : try decode([Tag].self, tags))
     }
 
     /// `latest_existing` is what `$Latest` means: the highest version that still exists.
@@ -225,18 +225,15 @@ enum TemplateRows {
         """
 
     static func template(_ db: Database, region: Region, owner: AccountID, name: String) throws -> LaunchTemplate? {
-        try Row.fetchOne(db.cachedStatement(sql: "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.name = ?"),
-                         arguments: [region.code, owner.rawValue, name]).map(template)
+        try RawQuery.first(db, "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.name = ?", [region.code, owner.rawValue, name], template)
     }
 
     static func template(_ db: Database, region: Region, owner: AccountID, id: String) throws -> LaunchTemplate? {
-        try Row.fetchOne(db.cachedStatement(sql: "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.id = ?"),
-                         arguments: [region.code, owner.rawValue, id]).map(template)
+        try RawQuery.first(db, "\(select) WHERE t.region = ? AND t.owner_id = ? AND t.id = ?", [region.code, owner.rawValue, id], template)
     }
 
     static func templates(_ db: Database, region: Region, owner: AccountID) throws -> [LaunchTemplate] {
-        try Row.fetchAll(db.cachedStatement(sql: "\(select) WHERE t.region = ? AND t.owner_id = ? ORDER BY t.name"),
-                         arguments: [region.code, owner.rawValue]).map(template)
+        try RawQuery.all(db, "\(select) WHERE t.region = ? AND t.owner_id = ? ORDER BY t.name", [region.code, owner.rawValue], template)
     }
 
     /// All versions, newest first.
@@ -253,14 +250,14 @@ enum TemplateRows {
         case .number(let n): n...n
         case .range(let r): r
         }
-        return try Row.fetchAll(db.cachedStatement(sql: """
+        return try RawQuery.all(db, """
             SELECT version, description, create_time, data FROM launch_template_version WHERE template_id = ? AND version BETWEEN ? AND ? ORDER BY version DESC
-            """), arguments: [t.id, range.lowerBound, range.upperBound]).map { r in
-            let number: Int = r[0]
+            """, [t.id, range.lowerBound, range.upperBound]) { r in
+            let number = r.int(0)
             return LaunchTemplateVersion(
-                templateId: t.id, templateName: t.name, region: t.region, versionNumber: number, versionDescription: r[1],
-                defaultVersion: number == t.defaultVersionNumber, createTime: Timestamp.date(millis: r[2]),
-                data: try LaunchTemplateData(storedJSON: r[3]))
+                templateId: t.id, templateName: t.name, region: t.region, versionNumber: number, versionDescription: r.optionalText(1),
+                defaultVersion: number == t.defaultVersionNumber, createTime: Timestamp.date(millis: r.int64(2)),
+                data: try LaunchTemplateData(storedJSON: r.text(3)))
         }
     }
 }

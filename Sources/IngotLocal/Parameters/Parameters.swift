@@ -161,23 +161,24 @@ enum ParameterRows {
     private static let columns = "region, owner_id, name, version, type, data_type, value, labels, modified"
 
     /// A row of ``columns``, by position (a distribution reads and writes parameters thousands of times).
-    private static func row(_ r: Row) throws -> ParameterVersionRow {
-        let labels: String = r[7]
-        return ParameterVersionRow(region: Region(trusted: r[0]), owner: AccountID(trusted: r[1]), name: r[2], version: r[3], type: r[4], dataType: r[5],
-                                   value: r[6], labels: labels == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(labels.utf8)), modified: r[8])
+    private static func row(_ r: RawRow) throws -> ParameterVersionRow {
+        let labels = r.text(7)
+        return ParameterVersionRow(region: Region(trusted: r.text(0)), owner: AccountID(trusted: r.text(1)), name: r.text(2), version: r.int(3),
+                                   type: r.text(4), dataType: r.text(5), value: r.text(6),
+                                   labels: labels == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(labels.utf8)), modified: r.int64(8))
     }
 
     /// The version `reference` names (the newest for a plain name), reading only that row when it can.
     static func pick(_ reference: ParameterReference, region: Region, owner: AccountID, _ db: Database) throws -> ParameterVersionRow? {
         switch reference.selector {
         case .latest:
-            try Row.fetchOne(db.cachedStatement(sql: """
+            try RawQuery.first(db, """
                 SELECT \(columns) FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version DESC LIMIT 1
-                """), arguments: [region.code, owner.rawValue, reference.name]).map(row)
+                """, [region.code, owner.rawValue, reference.name], row)
         case .version(let n):
-            try Row.fetchOne(db.cachedStatement(sql: """
+            try RawQuery.first(db, """
                 SELECT \(columns) FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? AND version = ?
-                """), arguments: [region.code, owner.rawValue, reference.name, n]).map(row)
+                """, [region.code, owner.rawValue, reference.name, n], row)
         case .label(let label):
             try history(region: region, owner: owner, name: reference.name, db).last { row in row.labels.contains(label) }
         }
@@ -186,17 +187,16 @@ enum ParameterRows {
     /// The `limit` oldest versions of a parameter (nil: all), oldest first.
     static func oldest(_ limit: Int?, region: Region, owner: AccountID, name: String, _ db: Database) throws -> [ParameterVersionRow] {
         if limit == 0 { return [] }
-        return try Row.fetchAll(db.cachedStatement(sql: """
+        return try RawQuery.all(db, """
             SELECT \(columns) FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ? ORDER BY version LIMIT ?
-            """), arguments: [region.code, owner.rawValue, name, limit ?? -1]).map(row)
+            """, [region.code, owner.rawValue, name, limit ?? -1], row)
     }
 
     /// How many versions a parameter has and the newest one's number (0 when it has none).
     static func versions(region: Region, owner: AccountID, name: String, _ db: Database) throws -> (count: Int, latest: Int) {
-        let row = try Row.fetchOne(db.cachedStatement(sql: """
+        try RawQuery.first(db, """
             SELECT COUNT(*), COALESCE(MAX(version), 0) FROM ssm_parameter_version WHERE region = ? AND owner_id = ? AND name = ?
-            """), arguments: [region.code, owner.rawValue, name])
-        return (row?[0] ?? 0, row?[1] ?? 0)
+            """, [region.code, owner.rawValue, name]) { r in (r.int(0), r.int(1)) } ?? (0, 0)
     }
 
     /// Whether the parameter has any version (imports skip those).

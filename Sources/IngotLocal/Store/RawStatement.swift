@@ -110,3 +110,67 @@ struct BulkInsert {
         return db.changesCount
     }
 }
+
+/// Reads the rows of a cached GRDB statement through SQLite's C API (GRDB validates and binds the
+/// arguments). GRDB's row cursors index every column by its lowercased name at each fetch, which
+/// costs more than a narrow query by key itself: the catch-up's hottest reads (images by id,
+/// templates and their versions, parameters, Image Builder rows) run thousands of times.
+enum RawQuery {
+    /// Calls `body` for each row, then resets the statement (also when `body` or a step throws).
+    /// `body` must not run SQL of its own: it reads the row in place.
+    static func forEach(_ db: Database, _ sql: String, _ arguments: StatementArguments, _ body: (RawRow) throws -> Void) throws {
+        let statement = try db.cachedStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        while true {
+            let rc = sqlite3_step(handle)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+            }
+            try body(RawRow(handle: handle))
+        }
+    }
+
+    /// The rows, each made by `row`.
+    static func all<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments, _ row: (RawRow) throws -> T) throws -> [T] {
+        var out: [T] = []
+        try forEach(db, sql, arguments) { out.append(try row($0)) }
+        return out
+    }
+
+    /// The first row, made by `row` (nil: none).
+    static func first<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments, _ row: (RawRow) throws -> T) throws -> T? {
+        let statement = try db.cachedStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_DONE { return nil }
+        guard rc == SQLITE_ROW else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+        }
+        return try row(RawRow(handle: handle))
+    }
+}
+
+/// The current row of a ``RawQuery``: columns by position, valid only inside its closure.
+struct RawRow {
+    let handle: OpaquePointer
+
+    func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
+
+    /// The column's text ("" for NULL).
+    func text(_ i: Int32) -> String {
+        guard let bytes = sqlite3_column_text(handle, i) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, i))), as: UTF8.self)
+    }
+
+    func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
+    func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
+    func optionalInt64(_ i: Int32) -> Int64? { isNull(i) ? nil : int64(i) }
+    func int(_ i: Int32) -> Int { Int(int64(i)) }
+    func optionalInt(_ i: Int32) -> Int? { isNull(i) ? nil : int(i) }
+    func bool(_ i: Int32) -> Bool { int64(i) != 0 }
+}
