@@ -215,7 +215,6 @@ struct Operations: Sendable {
             doomed = reference.problem(copyingInto: request.region, caller: caller, key: found)
             return found
         } ?? nil
-        let defaultKey = KMSKey.awsManagedEBS(account: caller, region: request.region)
         let mappings = try source.blockDeviceMappings.map { m -> BlockDeviceMapping in
             guard let snapID = m.snapshotId else { return m }
             let encrypted = request.encrypted || (m.encrypted ?? false)
@@ -227,7 +226,9 @@ struct Operations: Sendable {
             // "An encrypted snapshot that you own is copied to a snapshot encrypted with the same KMS key"; one
             // you do not own, or one copied to another region (keys are regional), gets the account's default key.
             let sameKey = !crossRegion && source.ownerId == caller && m.kmsKeyId != nil
-            let key: String? = encrypted ? (request.kmsKeyId.map { requested?.arn ?? $0 } ?? (sameKey ? m.kmsKeyId : defaultKey.arn)) : nil
+            let key: String? = encrypted
+                ? (request.kmsKeyId.map { requested?.arn ?? $0 } ?? (sameKey ? m.kmsKeyId : KMSKey.awsManagedEBS(account: caller, region: request.region).arn))
+                : nil
             let snap = Snapshot(id: .random(), region: request.region, ownerId: caller, volumeSize: m.volumeSize ?? 8,
                                 encrypted: encrypted, kmsKeyId: key, state: .pending, startTime: now,
                                 description: "Copied for DestinationAmi \(name) from SourceAmi \(source.id) (\(snapID)) in \(request.sourceRegion)")

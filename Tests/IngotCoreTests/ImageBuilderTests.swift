@@ -260,6 +260,21 @@ private func bash(_ name: String) -> ComponentDocument.Step {
         #expect(try AMINameTemplate.fill("golden-web", buildDate: utc("2026-12-01T12:00:00Z"), buildVersion: build3) == "golden-web")
     }
 
+    @Test("fill's buildDate agrees with Foundation's UTC calendar on any instant (leap days, centuries, before 1970)")
+    func fillDateAgreesWithTheCalendar() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
+        var rng = SystemRandomNumberGenerator()
+        let edges: [Double] = [0, -1, 951_782_400, 951_868_799, 4_107_542_400, -2_208_988_800, 1_709_164_800]  // 2000-02-29, 2100-03-01, 1900-01-01, 2024-02-29
+        for seconds in edges + (0..<2_000).map({ _ in Double(Int64.random(in: -3_000_000_000...7_000_000_000, using: &rng)) + 0.75 }) {
+            let date = Date(timeIntervalSince1970: seconds)
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            let expected = String(format: "%04d-%02d-%02dT%02d-%02d-%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+            #expect(AMINameTemplate.fill("{{ imagebuilder:buildDate }}", buildDate: date, buildVersion: ImageVersion(major: 1, minor: 0, patch: 0, build: 1)) == expected,
+                    "\(seconds)")
+        }
+    }
+
     @Test("check accepts the two variables and refuses others, an unclosed brace and a name EC2 would refuse")
     func check() throws {
         try AMINameTemplate.check("golden-web-{{ imagebuilder:buildDate }}", field: Self.field)
