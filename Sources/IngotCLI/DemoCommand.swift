@@ -91,7 +91,7 @@ struct Demo: AsyncParsableCommand {
                 let pipelineBuilds: [ImageDocument]
             }
             try Output.document(global.output, Report(
-                store: path, resolve: Dictionary(uniqueKeysWithValues: resolutions.map { ($0.0, ResolveReport($0.1, lagging: nil, explain: true)) }),
+                store: path, resolve: Dictionary(uniqueKeysWithValues: resolutions.map { ($0.0, ResolveReport($0.1, lagging: nil, explain: .all, order: Self.selector($0.0).order)) }),
                 plan: RefreshReport(templates: plan), applied: RefreshReport(templates: applied),
                 doctor: findings,
                 rollout: RolloutReport.summary(rollout), rolloutChart: chart, drPlan: DRReport.document(drBefore), drApplied: drApplied.done.map(DRReport.step),

@@ -49,7 +49,9 @@ struct Resolve: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var regions: RegionsOption
     @OptionGroup var selector: SelectorOptions
-    @Flag(help: "List every rejected candidate with its reason.") var explain = false
+    @Flag(help: "Explain the choice: each rejected candidate newer than the chosen image with its reason, then counts by rule for the rest.")
+    var explain = false
+    @Flag(name: .customLong("explain-all"), help: "List every rejected candidate with its reason.") var explainAll = false
     @Flag(help: "Choose the newest build available in every region.") var consistent = false
     @OptionGroup var accounts: AccountsOptions
 
@@ -57,19 +59,23 @@ struct Resolve: AsyncParsableCommand {
     struct Outcome: Encodable, Sendable {
         let results: [RegionResolution]
         let lagging: [GoldenImageResolver.Lagging]
-        let consistent, explain: Bool
+        let consistent: Bool
+        let explain: ResolveReport.Explain
+        let order: ResolveOrder
         func encode(to encoder: any Encoder) throws {
-            try ResolveReport(results, lagging: consistent ? lagging : nil, explain: explain).encode(to: encoder)
+            try ResolveReport(results, lagging: consistent ? lagging : nil, explain: explain, order: order).encode(to: encoder)
         }
     }
+
+    var explanation: ResolveReport.Explain { explainAll ? .all : explain ? .newer : .counts }
 
     func decide(_ candidates: [(Region, [Image])], selector: ImageSelector, now: Date) -> Outcome {
         if consistent {
             let (results, lagging) = GoldenImageResolver.chooseConsistent(candidates, by: selector, now: now)
-            return Outcome(results: results, lagging: lagging, consistent: true, explain: explain)
+            return Outcome(results: results, lagging: lagging, consistent: true, explain: explanation, order: selector.order)
         }
         return Outcome(results: candidates.map { GoldenImageResolver.choose($0.1, region: $0.0, by: selector, now: now) }, lagging: [],
-                       consistent: false, explain: explain)
+                       consistent: false, explain: explanation, order: selector.order)
     }
 
     func run() async throws {
@@ -80,7 +86,7 @@ struct Resolve: AsyncParsableCommand {
             let outcomes = try await global.inAccounts(accounts) { cloud in
                 command.decide(try await GoldenImageResolver.candidates(selector, regions: regions, cloud: cloud), selector: selector, now: Date())
             }
-            try AccountReport.output(outcomes, global: global) { print($0.results, lagging: $0.lagging, now: Date()) }
+            try AccountReport.output(outcomes, global: global) { print($0.results, lagging: $0.lagging, order: $0.order, now: Date()) }
             let failed = outcomes.contains { if case .success(let o) = $0.result { o.results.contains { $0.image == nil } } else { true } }
             if failed { throw CommandFailure(code: 3) }
             return
@@ -93,12 +99,12 @@ struct Resolve: AsyncParsableCommand {
         if global.structured {
             try Output.document(global.output, outcome)
         } else {
-            print(outcome.results, lagging: outcome.lagging, now: now)
+            print(outcome.results, lagging: outcome.lagging, order: outcome.order, now: now)
         }
         if outcome.results.contains(where: { $0.image == nil }) { throw CommandFailure(code: 3) }
     }
 
-    func print(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging], now: Date) {
+    func print(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging], order: ResolveOrder, now: Date) {
         Output.table(["REGION", "IMAGE", "NAME", "VERSION", "CREATED", "NOTE"], results.map { r in
             guard let i = r.image else { return [r.region.code, "(none)", "", "", "", "no eligible image among \(Output.count(r.rejected.count, "candidate"))"] }
             let note = i.deprecationTime.map { "deprecates \(Output.time($0))" } ?? ""
@@ -107,24 +113,42 @@ struct Resolve: AsyncParsableCommand {
         for l in lagging {
             Output.line("lagging: \(l.region) lacks \(l.missing.imageVersion?.description ?? l.missing.name) (\(l.missing.id) in \(l.missing.region))")
         }
-        guard explain else { return }
         for r in results where !r.rejected.isEmpty {
-            Output.line("\n\(r.region): \(r.rejected.count) rejected")
-            Output.table(["  IMAGE", "NAME", "REASON"], r.rejected.map { ["  " + $0.image.id.rawValue, $0.image.name, $0.reason.text] })
+            switch explanation {
+            case .counts: continue
+            case .all:
+                Output.line("\n\(r.region): \(Output.count(r.rejected.count, "rejected candidate"))")
+                Output.table(["  IMAGE", "NAME", "REASON"], r.rejected.map { ["  " + $0.image.id.rawValue, $0.image.name, $0.reason.text] })
+            case .newer:
+                let (newer, older) = r.explanation(order: order)
+                let chosen = r.image.map { "newer than \($0.id)" } ?? "(nothing chosen)"
+                Output.line("\n\(r.region): \(Output.count(newer.count, "rejected candidate")) \(chosen)")
+                if !newer.isEmpty {
+                    Output.table(["  IMAGE", "NAME", "REASON"], newer.map { ["  " + $0.image.id.rawValue, $0.image.name, $0.reason.text] })
+                }
+                if !older.isEmpty {
+                    Output.line("  older: " + ResolveReport.countsText(older) + " (--explain-all lists them)")
+                }
+            }
         }
     }
 }
 
-/// `{"regions":[{"region":..,"image":{...}|null,"rejectedCount":N,"rejectedByRule":{"deprecated":N,..}}]}`, and with
-/// `--explain` each candidate too: `"rejected":[{"imageId":..,"name":..,"reason":..}]`. Without it the document stays
-/// small however many candidates there are.
+/// `{"regions":[{"region":..,"image":{...}|null,"rejectedCount":N,"rejectedByRule":{"deprecated":N,..}}]}`. With
+/// `--explain`, the candidates ranked above the chosen image too, `"rejected":[{"imageId":..,"name":..,"reason":..}]`,
+/// and the others counted by rule, `"olderByRule":{"superseded":N,..}`; with `--explain-all`, `"rejected"` lists
+/// every candidate. Without them the document stays small however many candidates there are.
 struct ResolveReport: Encodable {
+    /// How much of the rejections a report shows.
+    enum Explain: Sendable { case counts, newer, all }
+
     struct Entry: Encodable {
         let region: String
         let image: Image?
         let rejectedCount: Int
         let rejectedByRule: [String: Int]
         let rejected: [Rejected]?
+        let olderByRule: [String: Int]?
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -133,8 +157,14 @@ struct ResolveReport: Encodable {
             try c.encode(rejectedCount, forKey: .rejectedCount)
             try c.encode(rejectedByRule, forKey: .rejectedByRule)
             try c.encodeIfPresent(rejected, forKey: .rejected)
+            try c.encodeIfPresent(olderByRule, forKey: .olderByRule)
         }
-        enum CodingKeys: String, CodingKey { case region, image, rejectedCount, rejectedByRule, rejected }
+        enum CodingKeys: String, CodingKey { case region, image, rejectedCount, rejectedByRule, rejected, olderByRule }
+    }
+
+    /// "249812 superseded, 187 deprecated, 1 disabled": the largest first.
+    static func countsText(_ counts: [String: Int]) -> String {
+        counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
     }
     struct Rejected: Encodable { let imageId: String; let name: String; let reason: String }
     struct Lag: Encodable { let region: String; let missingImageId: String; let missingRegion: String; let name: String; let version: String? }
@@ -142,11 +172,17 @@ struct ResolveReport: Encodable {
     let regions: [Entry]
     let lagging: [Lag]?
 
-    init(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging]?, explain: Bool) {
+    init(_ results: [RegionResolution], lagging: [GoldenImageResolver.Lagging]?, explain: Explain, order: ResolveOrder) {
+        func listed(_ list: [Rejection]) -> [Rejected] { list.map { Rejected(imageId: $0.image.id.rawValue, name: $0.image.name, reason: $0.reason.text) } }
         regions = results.map { r in
-            Entry(region: r.region.code, image: r.image, rejectedCount: r.rejected.count,
-                  rejectedByRule: Dictionary(grouping: r.rejected, by: \.reason.rule).mapValues(\.count),
-                  rejected: explain ? r.rejected.map { Rejected(imageId: $0.image.id.rawValue, name: $0.image.name, reason: $0.reason.text) } : nil)
+            let (newer, older): ([Rejection]?, [String: Int]?) = switch explain {
+            case .counts: (nil, nil)
+            case .all: (r.rejected, nil)
+            case .newer: r.explanation(order: order)
+            }
+            return Entry(region: r.region.code, image: r.image, rejectedCount: r.rejected.count,
+                         rejectedByRule: Dictionary(grouping: r.rejected, by: \.reason.rule).mapValues(\.count),
+                         rejected: newer.map(listed), olderByRule: older)
         }
         self.lagging = lagging?.map {
             Lag(region: $0.region.code, missingImageId: $0.missing.id.rawValue, missingRegion: $0.missing.region.code,

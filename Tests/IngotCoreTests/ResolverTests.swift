@@ -29,6 +29,28 @@ typealias Tag = IngotCore.Tag
         #expect(r.rejected.count == 2)
     }
 
+    @Test func explainListsTheCandidatesNewerThanTheChoiceAndCountsTheRestByRule() {
+        // 1 day ago: deprecated; 2: disabled; 3: pending; 4: the newest eligible (chosen); 5, 6: older and
+        // eligible (superseded); 7: older and deprecated. Worked out by hand from the rules.
+        let candidates = [
+            image(1, daysAgo: 1, deprecation: Self.now.addingTimeInterval(-60)), image(2, daysAgo: 2, state: .disabled),
+            image(3, daysAgo: 3, state: .pending), image(4, daysAgo: 4), image(5, daysAgo: 5), image(6, daysAgo: 6),
+            image(7, daysAgo: 7, deprecation: Self.now.addingTimeInterval(-60)),
+        ]
+        let r = GoldenImageResolver.choose(candidates, region: .usEast1, by: golden, now: Self.now)
+        #expect(r.image?.name == "golden-web-4")
+        let (newer, older) = r.explanation(order: golden.order)
+        #expect(newer.map(\.image.name) == ["golden-web-1", "golden-web-2", "golden-web-3"])
+        #expect(newer.map(\.reason.rule) == ["deprecated", "disabled", "pending"])
+        #expect(older == ["superseded": 2, "deprecated": 1])
+        // The counts add up to every rejected candidate.
+        #expect(newer.count + older.values.reduce(0, +) == r.rejected.count)
+        // Nothing chosen: every candidate is explained, nothing is counted.
+        let none = GoldenImageResolver.choose([candidates[0], candidates[1]], region: .usEast1, by: golden, now: Self.now)
+        #expect(none.image == nil)
+        #expect(none.explanation(order: golden.order).newer.count == 2 && none.explanation(order: golden.order).olderByRule.isEmpty)
+    }
+
     @Test func aFutureDeprecationIsStillEligibleButDeprecatedAtNowIsNot() {
         let future = image(1, daysAgo: 1, deprecation: Self.now.addingTimeInterval(60))
         #expect(GoldenImageResolver.choose([future], region: .usEast1, by: golden, now: Self.now).image == future)

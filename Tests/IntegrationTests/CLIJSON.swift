@@ -73,10 +73,13 @@ enum CLIJSON {
             let image: Image?
             let rejectedCount: Int
             let rejectedByRule: [String: Int]
-            /// Each rejected candidate, with --explain only: without it the key is absent (never null).
+            /// The rejected candidates newer than the chosen image with --explain, every one with
+            /// --explain-all: without them the key is absent (never null).
             let rejected: [Rejection]?
+            /// With --explain: the other rejected candidates, counted by rule.
+            let olderByRule: [String: Int]?
 
-            private enum CodingKeys: String, CodingKey { case region, image, rejectedCount, rejectedByRule, rejected }
+            private enum CodingKeys: String, CodingKey { case region, image, rejectedCount, rejectedByRule, rejected, olderByRule }
 
             init(from decoder: any Decoder) throws {
                 let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -86,6 +89,7 @@ enum CLIJSON {
                 rejectedCount = try c.decode(Int.self, forKey: .rejectedCount)
                 rejectedByRule = try c.decode([String: Int].self, forKey: .rejectedByRule)
                 rejected = c.contains(.rejected) ? try c.decode([Rejection].self, forKey: .rejected) : nil
+                olderByRule = c.contains(.olderByRule) ? try c.decode([String: Int].self, forKey: .olderByRule) : nil
             }
         }
 

@@ -177,10 +177,22 @@ import IngotCore
         let regions = try json.decode(CLIJSON.Resolve.self).regions
         #expect(regions.map(\.region) == ["us-east-1", "eu-west-1"])
         #expect(regions[0].image?.imageId == new)
-        let rejected = try #require(regions[0].rejected)
-        #expect(rejected == [CLIJSON.Resolve.Rejection(imageId: old, name: "golden-web-1.0.0", reason: "deprecated since 2026-11-25T00:00:00.000Z")])
+        // --explain lists the candidates newer than the choice (none here) and counts the others by rule.
+        #expect(regions[0].rejected == [])
+        #expect(regions[0].olderByRule == ["deprecated": 1])
         #expect(regions[1].image == nil)  // "image": null (the decoder requires the key)
+        // Nothing chosen: every candidate is explained.
         #expect(regions[1].rejected?.first?.reason.hasPrefix("pending (copy lands at") == true)
+        #expect(regions[1].olderByRule == [:])
+        // --explain-all lists every one.
+        let all = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--tag", "golden=true",
+                                "--region", "us-east-1", "--explain-all", "--output", "json")
+        let rejected = try #require(try all.decode(CLIJSON.Resolve.self).regions[0].rejected)
+        #expect(rejected == [CLIJSON.Resolve.Rejection(imageId: old, name: "golden-web-1.0.0", reason: "deprecated since 2026-11-25T00:00:00.000Z")])
+        #expect(try all.decode(CLIJSON.Resolve.self).regions[0].olderByRule == nil)
+        let table = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--tag", "golden=true", "--region", "us-east-1", "--explain")
+        #expect(table.stdout.contains("us-east-1: 0 rejected candidates newer than \(new)"))
+        #expect(table.stdout.contains("older: 1 deprecated (--explain-all lists them)"))
         // Without --explain the document counts the rejections by rule instead of listing them.
         let brief = try ingot.run("resolve", "--owner", "self", "--name", "golden-web-*", "--tag", "golden=true",
                                   "--region", "us-east-1", "--region", "eu-west-1", "--output", "json")

@@ -73,6 +73,19 @@ public struct RegionResolution: Sendable, Hashable {
     public var rejected: [Rejection]
 }
 
+extension RegionResolution {
+    /// What `resolve --explain` shows: the rejected candidates ranked above the chosen image under
+    /// `order` (every one when nothing was chosen), newest first: these are the ones people ask about;
+    /// and, for the others, how many each rule rejected (rule words as ``RejectionReason/rule``).
+    /// - Parameter order: the selector's order, as the choice was made.
+    public func explanation(order: ResolveOrder) -> (newer: [Rejection], olderByRule: [String: Int]) {
+        guard let image else { return (rejected, [:]) }
+        let newer = rejected.filter { GoldenImageResolver.newerFirst($0.image, image, order: order) }
+        let older = rejected.filter { !GoldenImageResolver.newerFirst($0.image, image, order: order) }
+        return (newer, Dictionary(grouping: older, by: \.reason.rule).mapValues(\.count))
+    }
+}
+
 /// Picks the golden image among candidates: pure, so that it is tested with values.
 public enum GoldenImageResolver {
     /// The first rule `image` breaks, or nil when it is eligible.
