@@ -69,7 +69,7 @@ public struct DistributionProgress: Sendable, Hashable, Codable {
 /// Idempotent and resumable: an output is found by its name in its region before a copy is made, a
 /// permission already granted is not granted again, the refresher writes no duplicate template version,
 /// and a parameter that already holds the id is left alone. ``start(_:configuration:cloud:account:)``
-/// begins the copies; ``advance(_:source:configuration:cloud:account:)`` notes which landed and
+/// begins the copies; ``advance(_:source:configuration:cloud:account:poll:)`` notes which landed and
 /// finishes each region whose copies all did. Copies carry the source's user tags (CopyImageTags), the
 /// distribution's `amiTags` and the source's Image Builder tags. AWS documents: "When `launchTemplateConfigurations`
 /// are present during the build process, Image Builder creates a new version of the launch template
