@@ -29,7 +29,7 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Up to 32 MiB of pages per connection (SQLite's default is 2 MiB): a catch-up or a
             // distribution touches the same template, parameter and image pages again and again, and
-            // rereading them from the OS cost a quarter of a simulated year. Memory grows only as used.
+            // rereading them from the OS took about a quarter of a simulated year's time. Memory grows only as used.
             try db.execute(sql: "PRAGMA cache_size = -32768")
             // Savepoints (each operation inside a catch-up is one) journal the pages they change: in
             // memory, not in a temporary file written and read back.
