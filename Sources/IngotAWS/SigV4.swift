@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import IngotCore
 
 /// An HTTP request as Signature Version 4 sees it: the path and query unencoded, headers in order.
 public struct SignableRequest: Sendable, Hashable {
@@ -115,23 +116,9 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
 
     /// `20150830T123600Z`.
     public static func amzDate(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secs = seconds - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
-        let day: String = pad(y, 4) + pad(m, 2) + pad(d, 2)
-        let time: String = pad(secs / 3600, 2) + pad(secs % 3600 / 60, 2) + pad(secs % 60, 2)
-        return day + "T" + time + "Z"
+        let t = Timestamp.utc(date)
+        let pad = Timestamp.pad
+        return pad(t.year, 4) + pad(t.month, 2) + pad(t.day, 2) + "T" + pad(t.hour, 2) + pad(t.minute, 2) + pad(t.second, 2) + "Z"
     }
 
     static func canonicalPath(_ path: String, normalize: Bool) -> String {

@@ -191,21 +191,8 @@ public enum AMINameTemplate {
     }
 
     static func dateText(_ date: Date) -> String {
-        // UTC from the Unix time by arithmetic (a build names every output with it): days to a civil
-        // date as in Howard Hinnant's days_from_civil inverse, seconds of the day to the time.
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600))-\(two(secondOfDay / 60 % 60))-\(two(secondOfDay % 60))Z"
+        let t = Timestamp.utc(date)
+        func two(_ v: Int) -> String { Timestamp.pad(v, 2) }
+        return "\(t.year)-\(two(t.month))-\(two(t.day))T\(two(t.hour))-\(two(t.minute))-\(two(t.second))Z"
     }
 }

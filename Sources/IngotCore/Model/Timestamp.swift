@@ -85,16 +85,32 @@ public enum Timestamp {
 
     public static func format(millis: Int64) -> String {
         let ms = Int(((millis % 1000) + 1000) % 1000)
-        let totalSeconds = (millis - Int64(ms)) / 1000
-        var days = Int(totalSeconds / 86_400)
-        var rem = Int(totalSeconds % 86_400)
+        let t = utc(seconds: (millis - Int64(ms)) / 1000)
+        return "\(pad(t.year, 4))-\(pad(t.month, 2))-\(pad(t.day, 2))T\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2)).\(pad(ms, 3))Z"
+    }
+
+    /// The UTC calendar fields of `date`, its fraction of a second dropped: by arithmetic, without a
+    /// Calendar (request signing and every build's AMI names need them).
+    /// - Parameter date: the instant.
+    public static func utc(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        utc(seconds: Int64(date.timeIntervalSince1970.rounded(.down)))
+    }
+
+    static func utc(seconds: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        var days = Int(seconds / 86_400)
+        var rem = Int(seconds % 86_400)
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = civilFromDays(days)
-        func pad(_ v: Int, _ n: Int) -> String {
-            let s = String(v)
-            return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
-        }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem % 3600 / 60, 2)):\(pad(rem % 60, 2)).\(pad(ms, 3))Z"
+        return (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+    }
+
+    /// `v` in decimal, zero-padded to `n` digits.
+    /// - Parameters:
+    ///   - v: a non-negative number.
+    ///   - n: the width.
+    public static func pad(_ v: Int, _ n: Int) -> String {
+        let s = String(v)
+        return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

@@ -119,18 +119,7 @@ enum RawQuery {
     /// Calls `body` for each row, then resets the statement (also when `body` or a step throws).
     /// `body` must not run SQL of its own: it reads the row in place.
     static func forEach(_ db: Database, _ sql: String, _ arguments: StatementArguments, _ body: (RawRow) throws -> Void) throws {
-        let statement = try db.cachedStatement(sql: sql)
-        try statement.setArguments(arguments)
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
-        while true {
-            let rc = sqlite3_step(handle)
-            if rc == SQLITE_DONE { return }
-            guard rc == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-            }
-            try body(RawRow(handle: handle))
-        }
+        try rows(db, sql, arguments) { try body($0); return true }
     }
 
     /// The rows, each made by `row`.
@@ -142,16 +131,25 @@ enum RawQuery {
 
     /// The first row, made by `row` (nil: none).
     static func first<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments, _ row: (RawRow) throws -> T) throws -> T? {
+        var found: T?
+        try rows(db, sql, arguments) { found = try row($0); return false }
+        return found
+    }
+
+    /// Steps through the rows while `body` answers true, then resets the statement.
+    private static func rows(_ db: Database, _ sql: String, _ arguments: StatementArguments, _ body: (RawRow) throws -> Bool) throws {
         let statement = try db.cachedStatement(sql: sql)
         try statement.setArguments(arguments)
         let handle = statement.sqliteStatement
         defer { sqlite3_reset(handle) }
-        let rc = sqlite3_step(handle)
-        if rc == SQLITE_DONE { return nil }
-        guard rc == SQLITE_ROW else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+        while true {
+            let rc = sqlite3_step(handle)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+            }
+            guard try body(RawRow(handle: handle)) else { return }
         }
-        return try row(RawRow(handle: handle))
     }
 }
 
